@@ -1,0 +1,44 @@
+"""Child process that runs HermiT through owlready2 (see :mod:`exitkg.reason`).
+
+Usage: ``python -m exitkg._reasoner_worker FILE.nt``. Prints one JSON object:
+``{"consistent": bool, "controversial": [IRI, ...]}``; exits non-zero with a
+one-line message on stderr when the reasoner cannot run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+
+from exitkg.reason import CONTROVERSIAL_CLASS, JAVA_ENV
+
+
+def main(path: str) -> int:
+    import owlready2
+
+    owlready2.JAVA_EXE = os.environ.get(JAVA_ENV, "java")
+    world = owlready2.World()
+    onto = world.get_ontology("file://" + os.path.abspath(path)).load(format="ntriples")
+    try:
+        with onto:
+            owlready2.sync_reasoner_hermit(world, infer_property_values=False, debug=0)
+    except owlready2.OwlReadyInconsistentOntologyError:
+        print(json.dumps({"consistent": False, "controversial": []}))
+        return 0
+    cls = world.search_one(iri=CONTROVERSIAL_CLASS)
+    members = sorted(i.iri for i in cls.instances()) if cls is not None else []
+    print(json.dumps({"consistent": True, "controversial": members}))
+    return 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        sys.stderr.write("usage: python -m exitkg._reasoner_worker FILE.nt\n")
+        sys.exit(2)
+    try:
+        sys.exit(main(sys.argv[1]))
+    except Exception as exc:  # reported as one line by the parent
+        message = " ".join(str(exc).split())[:500]
+        sys.stderr.write(f"{type(exc).__name__}: {message}\n")
+        sys.exit(1)

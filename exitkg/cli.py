@@ -1,0 +1,204 @@
+"""The ``exitkg`` command line.
+
+Each subcommand is one small function registered with :func:`command`; it
+parses nothing itself, calls one public function of the library, writes the
+rendered result to standard output and returns an exit code (see
+:mod:`exitkg.errors`). Heavy libraries are imported inside the command
+functions so that ``exitkg --help`` stays fast.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import sys
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from exitkg import __version__, errors
+from exitkg.errors import ExitkgError, OutputError, UsageError, one_line
+
+PROG = "exitkg"
+
+
+class ArgumentParser(argparse.ArgumentParser):
+    """An ArgumentParser that reports bad usage as :class:`UsageError` (exit 3)."""
+
+    def error(self, message: str):  # type: ignore[override]
+        raise UsageError(f"{message} (see '{self.prog} --help')")
+
+
+@dataclass(frozen=True)
+class Command:
+    name: str
+    help: str
+    configure: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
+
+
+#: Registered subcommands, in the order they are shown in ``--help``.
+COMMANDS: dict[str, Command] = {}
+
+
+def command(name: str, help: str, configure: Callable[[argparse.ArgumentParser], None]):
+    """Register the decorated function as subcommand *name*."""
+
+    def decorator(run: Callable[[argparse.Namespace], int]):
+        COMMANDS[name] = Command(name, help, configure, run)
+        return run
+
+    return decorator
+
+
+def emit(text: str) -> None:
+    """Write *text* to standard output; failures become :class:`OutputError`."""
+    try:
+        sys.stdout.write(text)
+        sys.stdout.flush()
+    except BrokenPipeError:
+        # Avoid a second error when Python flushes stdout at exit.
+        try:
+            devnull = os.open(os.devnull, os.O_WRONLY)
+            os.dup2(devnull, sys.stdout.fileno())
+        except (OSError, ValueError):
+            pass
+        raise OutputError("cannot write to standard output: broken pipe") from None
+    except OSError as exc:
+        raise OutputError(f"cannot write to standard output: {exc.strerror or exc}") from None
+
+
+# --------------------------------------------------------------------------- #
+# Subcommands
+# --------------------------------------------------------------------------- #
+
+def _configure_validate(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "paths", nargs="*", metavar="PATH",
+        help="RDF files to validate together with the ontology "
+             "(default: the packaged ontology and data)",
+    )
+    p.add_argument("--format", choices=("text", "turtle", "json"), default="text",
+                   help="report format (default: text)")
+
+
+@command("validate", "check the data against the SHACL shapes", _configure_validate)
+def cmd_validate(args: argparse.Namespace) -> int:
+    from exitkg.validate import RENDERERS, validate
+
+    result = validate(args.paths or None)
+    emit(RENDERERS[args.format](result))
+    return result.exit_code
+
+
+def _configure_check_quotes(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--source", required=True, metavar="FILE",
+                   help="plain-text (UTF-8) copy of the review to check the quotes against")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="RDF files holding the quotes (default: the packaged ontology and data)")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="report format (default: text)")
+
+
+@command("check-quotes", "check that ekg:quote and ekg:citedAs literals occur verbatim in the review",
+         _configure_check_quotes)
+def cmd_check_quotes(args: argparse.Namespace) -> int:
+    from exitkg.quotes import RENDERERS, check_quotes
+    from exitkg.rdfio import load_graph
+
+    graph = load_graph(args.paths) if args.paths else None
+    result = check_quotes(args.source, graph)
+    emit(RENDERERS[args.format](result, args.source))
+    return result.exit_code
+
+
+def _positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number of seconds: {text!r}") from None
+    if not value > 0:
+        raise argparse.ArgumentTypeError("must be a positive number of seconds")
+    return value
+
+
+def _configure_reason(p: argparse.ArgumentParser) -> None:
+    from exitkg.reason import DEFAULT_TIMEOUT
+
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="RDF files to reason over together with the ontology "
+                        "(default: the packaged ontology and data)")
+    p.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
+                   help=f"deadline for the reasoner (default: {DEFAULT_TIMEOUT:g})")
+    p.add_argument("--format", choices=("text", "json"), default="text",
+                   help="report format (default: text)")
+
+
+@command("reason", "check consistency with HermiT and list the factors it classifies as controversial",
+         _configure_reason)
+def cmd_reason(args: argparse.Namespace) -> int:
+    from exitkg.reason import RENDERERS, reason
+
+    result = reason(args.paths or None, timeout=args.timeout)
+    emit(RENDERERS[args.format](result))
+    return result.exit_code
+
+
+# --------------------------------------------------------------------------- #
+# Entry point
+# --------------------------------------------------------------------------- #
+
+def build_parser() -> ArgumentParser:
+    parser = ArgumentParser(
+        prog=PROG,
+        description="Tools for the exitkg knowledge graph on exit from sex trafficking.",
+        epilog="Exit codes: 0 ok, 1 violations/quotes missing, 2 unreadable input, 3 usage, "
+               "4 query error, 5 reasoner, 6 endpoint, 7 timeout, 8 output, 70 internal error, "
+               "130 interrupted.",
+    )
+    parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for cmd in COMMANDS.values():
+        cmd.configure(sub.add_parser(cmd.name, help=cmd.help, description=cmd.help))
+    return parser
+
+
+def _debug() -> bool:
+    return os.environ.get("EXITKG_DEBUG", "") not in ("", "0")
+
+
+def _fail(message: str, code: int) -> int:
+    try:
+        sys.stderr.write(f"{PROG}: {message}\n")
+        sys.stderr.flush()
+    except (OSError, ValueError):
+        pass
+    return code
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; return the process exit code."""
+    debug = _debug()
+    if not debug:
+        # Library warnings (e.g. from rdflib) must not clutter stderr.
+        root = logging.getLogger()
+        if not root.handlers:
+            root.addHandler(logging.NullHandler())
+    try:
+        parser = build_parser()
+        args = parser.parse_args(argv)
+        return COMMANDS[args.command].run(args)
+    except SystemExit as exc:  # --help / --version
+        return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else errors.USAGE)
+    except ExitkgError as exc:
+        if debug:
+            raise
+        return _fail(f"error: {exc.message}", exc.exit_code)
+    except KeyboardInterrupt:
+        if debug:
+            raise
+        return _fail("interrupted", errors.INTERRUPTED)
+    except Exception as exc:
+        if debug:
+            raise
+        return _fail(f"internal error: {type(exc).__name__}: {one_line(exc)}", errors.INTERNAL)

@@ -1,0 +1,80 @@
+"""Atomic file writing.
+
+The new content is written to a temporary file in the target's directory,
+flushed and fsynced, then moved over the target with :func:`os.replace`.
+On any failure the previous file (if any) is left untouched and the
+temporary file is removed.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from pathlib import Path
+
+from exitkg.errors import OutputError
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Atomically replace *path* with *data*; return the path.
+
+    Raises :class:`OutputError` if the directory is missing or not writable,
+    if *path* is a directory, or if writing fails for any other reason.
+    """
+    target = Path(path)
+    shown = os.fsdecode(path)
+    directory = target.parent
+    if not directory.is_dir():
+        raise OutputError(f"cannot write {shown}: directory {os.fsdecode(directory)} does not exist")
+    if target.is_dir():
+        raise OutputError(f"cannot write {shown}: is a directory")
+    try:
+        mode = target.stat().st_mode & 0o7777
+    except OSError:
+        mode = 0o666 & ~_umask()
+
+    tmp_name = None
+    try:
+        fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.chmod(tmp_name, mode)
+        os.replace(tmp_name, target)
+        tmp_name = None
+    except OSError as exc:
+        raise OutputError(f"cannot write {shown}: {exc.strerror or exc}") from None
+    finally:
+        if tmp_name is not None:
+            try:
+                os.unlink(tmp_name)
+            except OSError:
+                pass
+    _fsync_directory(directory)
+    return target
+
+
+def atomic_write_text(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> Path:
+    """Atomically replace *path* with *text* encoded as *encoding* (UTF-8 by default)."""
+    return atomic_write_bytes(path, text.encode(encoding))
+
+
+def _fsync_directory(directory: Path) -> None:
+    """Best effort: make the rename durable (not supported on every platform)."""
+    try:
+        fd = os.open(directory, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

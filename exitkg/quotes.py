@@ -1,0 +1,155 @@
+"""Check that every quotation in the graph occurs verbatim in the review text.
+
+The literals of ``ekg:quote`` and ``ekg:citedAs`` must appear in the source
+text after whitespace normalisation: every run of whitespace (spaces, tabs,
+newlines, ...) becomes one space, in both the quote and the source, and
+leading/trailing whitespace is dropped. Nothing else is normalised: case,
+punctuation, curly quotes and dashes must match exactly.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from pathlib import Path
+from typing import TYPE_CHECKING, NamedTuple
+
+from exitkg import errors
+from exitkg.errors import InputError
+from exitkg.namespaces import QUOTE_PROPERTIES, compact
+
+if TYPE_CHECKING:  # pragma: no cover
+    import rdflib
+
+_WHITESPACE = re.compile(r"\s+")
+_DISPLAY_MAX = 100
+
+
+def normalise_whitespace(text: str) -> str:
+    """Collapse every run of whitespace to one space and strip both ends."""
+    return _WHITESPACE.sub(" ", text).strip()
+
+
+class MissingQuote(NamedTuple):
+    subject: str
+    property: str
+    quote: str
+
+
+class QuoteCheck(NamedTuple):
+    """Result of :func:`check_quotes`; unpacks as ``(missing, checked)``."""
+
+    missing: list[MissingQuote]
+    checked: int
+
+    @property
+    def ok(self) -> bool:
+        """True when at least one quote was checked and all were found."""
+        return self.checked > 0 and not self.missing
+
+    @property
+    def exit_code(self) -> int:
+        return errors.OK if self.ok else errors.FAILED
+
+
+def read_source(source_path: str | os.PathLike[str]) -> str:
+    """Read the source text (UTF-8); raise :class:`InputError` if unusable."""
+    shown = os.fsdecode(source_path)
+    path = Path(shown)
+    if path.is_dir():
+        raise InputError(f"{shown}: is a directory, not a file")
+    try:
+        data = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{shown}: no such file") from None
+    except PermissionError:
+        raise InputError(f"{shown}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read file: {exc.strerror or exc}") from None
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start:exc.start].decode("utf-8", errors="replace")) + 1
+        raise InputError(f"{shown}:{line}:{column}: invalid UTF-8 (the source must be UTF-8 text)") from None
+    if text.startswith("\ufeff"):
+        text = text[1:]
+    if not text.strip():
+        raise InputError(f"{shown}: source text is empty")
+    return text
+
+
+def check_quotes(source_path: str | os.PathLike[str], graph: "rdflib.Graph | None" = None) -> QuoteCheck:
+    """Check every ``ekg:quote`` / ``ekg:citedAs`` literal of *graph* against the source.
+
+    *graph* defaults to the packaged graph (ontology + data). Returns a
+    :class:`QuoteCheck` ``(missing, checked)`` where *missing* lists
+    ``(subject, property, quote)`` for each literal not found verbatim, sorted.
+    Non-literal objects of these properties are ignored.
+    """
+    from rdflib import Literal, URIRef
+
+    source = normalise_whitespace(read_source(source_path))
+    if graph is None:
+        from exitkg.rdfio import load_packaged_graph
+
+        graph = load_packaged_graph()
+
+    missing = []
+    checked = 0
+    for prop in QUOTE_PROPERTIES:
+        for subject, obj in graph.subject_objects(URIRef(prop)):
+            if not isinstance(obj, Literal):
+                continue
+            checked += 1
+            quote = str(obj)
+            needle = normalise_whitespace(quote)
+            if not needle or needle not in source:
+                subject_text = str(subject) if isinstance(subject, URIRef) else f"_:{subject}"
+                missing.append(MissingQuote(subject_text, prop, quote))
+    missing.sort()
+    return QuoteCheck(missing=missing, checked=checked)
+
+
+def _shorten(text: str) -> str:
+    text = normalise_whitespace(text)
+    return text if len(text) <= _DISPLAY_MAX else text[: _DISPLAY_MAX - 1] + "…"
+
+
+def _term(text: str) -> str:
+    return text if text.startswith("_:") else compact(text)
+
+
+def render_text(result: QuoteCheck, source_name: str = "the source") -> str:
+    """Header line with counts, then one ``NOT FOUND`` line per missing quote."""
+    found = result.checked - len(result.missing)
+    if result.checked == 0:
+        header = f"Quote check: no ekg:quote or ekg:citedAs literals to check against {source_name}"
+    elif result.missing:
+        header = f"Quote check: {len(result.missing)} of {result.checked} quotes not found in {source_name}"
+    else:
+        header = f"Quote check: all {found} of {result.checked} quotes found in {source_name}"
+    lines = [header]
+    for m in result.missing:
+        lines.append(
+            f"NOT FOUND  {_term(m.subject)}  {compact(m.property)}  "
+            f"{json.dumps(_shorten(m.quote), ensure_ascii=False)}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_json(result: QuoteCheck, source_name: str | None = None) -> str:
+    """Stable JSON: ``{"ok", "checked", "missing", "not_found": [...]}``."""
+    document = {
+        "ok": result.ok,
+        "source": source_name,
+        "checked": result.checked,
+        "missing": len(result.missing),
+        "not_found": [m._asdict() for m in result.missing],
+    }
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+RENDERERS = {"text": render_text, "json": render_json}

@@ -1,0 +1,279 @@
+"""Safe, strict loading of RDF files into rdflib graphs.
+
+Every file is parsed by pyoxigraph (a strict parser that reports positions)
+and the resulting triples are copied into an :class:`rdflib.Graph`. Problems
+are reported as :class:`~exitkg.errors.InputError` with a one-line message,
+``<path>:<line>:<column>: <message>`` when a position is known.
+
+Refused inputs: missing files, directories, unreadable files, empty files,
+files that parse to zero triples, bytes that are not UTF-8, XML containing
+``<!DOCTYPE`` or ``<!ENTITY`` declarations, relative IRIs without a base,
+RDF 1.2 triple terms, and unsupported formats (N3).
+
+Input files are only read, never modified.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+from typing import TYPE_CHECKING, Union
+
+from exitkg.errors import InputError, one_line
+from exitkg.namespaces import PREFIXES, XSD
+
+if TYPE_CHECKING:  # pragma: no cover
+    import rdflib
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+#: File extension -> format name.
+FORMATS: dict[str, str] = {
+    ".ttl": "turtle",
+    ".nt": "ntriples",
+    ".nq": "nquads",
+    ".trig": "trig",
+    ".rdf": "rdfxml",
+    ".owl": "rdfxml",
+    ".xml": "rdfxml",
+    ".jsonld": "jsonld",
+    ".json": "jsonld",
+}
+
+#: Extensions that are recognised but deliberately not supported.
+UNSUPPORTED: dict[str, str] = {
+    ".n3": "N3 is not supported; convert the file to Turtle (.ttl)",
+}
+
+_XML_DECL = re.compile(r"<!\s*(DOCTYPE|ENTITY)\b", re.IGNORECASE)
+_OX_PREFIX = re.compile(r"^Parser error [^:]*:\s*")
+_OX_SUFFIX = re.compile(r"\s*\(line \d+\)\s*$")
+_XSD_STRING = XSD + "string"
+
+
+def supported_extensions() -> list[str]:
+    """Return the supported file extensions, sorted."""
+    return sorted(FORMATS)
+
+
+def _ox_format(name: str):
+    import pyoxigraph as ox
+
+    return {
+        "turtle": ox.RdfFormat.TURTLE,
+        "ntriples": ox.RdfFormat.N_TRIPLES,
+        "nquads": ox.RdfFormat.N_QUADS,
+        "trig": ox.RdfFormat.TRIG,
+        "rdfxml": ox.RdfFormat.RDF_XML,
+        "jsonld": ox.RdfFormat.JSON_LD,
+    }[name]
+
+
+def _check_exists(path: Path, shown: str) -> None:
+    if path.is_dir():
+        raise InputError(f"{shown}: is a directory, not a file")
+    if not path.exists():
+        raise InputError(f"{shown}: no such file")
+
+
+def _read_bytes(path: Path, shown: str) -> bytes:
+    try:
+        return path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(f"{shown}: no such file") from None
+    except IsADirectoryError:
+        raise InputError(f"{shown}: is a directory, not a file") from None
+    except PermissionError:
+        raise InputError(f"{shown}: permission denied") from None
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read file: {exc.strerror or exc}") from None
+
+
+def _decode_utf8(data: bytes, shown: str) -> str:
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = data.count(b"\n", 0, exc.start) + 1
+        line_start = data.rfind(b"\n", 0, exc.start) + 1
+        column = len(data[line_start:exc.start].decode("utf-8", errors="replace")) + 1
+        bad = data[exc.start:exc.start + 1].hex().upper()
+        raise InputError(
+            f"{shown}:{line}:{column}: invalid UTF-8 byte 0x{bad} (files must be UTF-8 encoded)"
+        ) from None
+    return text[1:] if text.startswith("\ufeff") else text
+
+
+def _looks_like_xml(text: str) -> bool:
+    head = text.lstrip()
+    return head.startswith("<?xml") or head.startswith("<!")
+
+
+def _xml_error_position(text: str) -> tuple[int, int, str] | None:
+    """Locate a well-formedness error in XML *text* with expat (DOCTYPE already refused)."""
+    from xml.parsers import expat
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    try:
+        parser.Parse(text.encode("utf-8"), True)
+    except expat.ExpatError as exc:
+        return exc.lineno, exc.offset + 1, expat.ErrorString(exc.code)
+    return None
+
+
+def _syntax_message(exc: Exception, shown: str, fmt: str, text: str) -> str:
+    message = one_line(str(exc))
+    message = _OX_SUFFIX.sub("", _OX_PREFIX.sub("", message)) or "syntax error"
+    line = getattr(exc, "lineno", None)
+    column = getattr(exc, "offset", None)
+    if line is None and fmt == "rdfxml":
+        located = _xml_error_position(text)
+        if located is not None:
+            line, column, xml_message = located
+            message = f"{message} ({xml_message})"
+    if "LoadDocumentCallback" in message:
+        message = "remote JSON-LD contexts are not loaded; embed the @context in the file"
+    if line is not None:
+        return f"{shown}:{line}:{column if column is not None else 1}: {message}"
+    return f"{shown}: {message}"
+
+
+def _parse_file(path: Path, shown: str):
+    """Parse one file; return (triples as rdflib terms, declared prefixes)."""
+    suffix = path.suffix.lower()
+    _check_exists(path, shown)
+    if suffix in UNSUPPORTED:
+        raise InputError(f"{shown}: {UNSUPPORTED[suffix]}")
+    fmt = FORMATS.get(suffix)
+    if fmt is None:
+        raise InputError(
+            f"{shown}: unsupported format {suffix or '(no extension)'!r}; "
+            f"supported extensions: {', '.join(supported_extensions())}"
+        )
+    data = _read_bytes(path, shown)
+    if not data.strip():
+        raise InputError(f"{shown}: file is empty")
+    text = _decode_utf8(data, shown)
+    if fmt == "rdfxml" or _looks_like_xml(text):
+        match = _XML_DECL.search(text)
+        if match:
+            line = text.count("\n", 0, match.start()) + 1
+            column = match.start() - (text.rfind("\n", 0, match.start()) + 1) + 1
+            raise InputError(
+                f"{shown}:{line}:{column}: XML DOCTYPE/ENTITY declarations are refused"
+            )
+
+    import pyoxigraph as ox
+    from rdflib import BNode, Literal, URIRef
+
+    bnodes: dict[str, BNode] = {}
+
+    def term(t):
+        if isinstance(t, ox.NamedNode):
+            return URIRef(t.value)
+        if isinstance(t, ox.BlankNode):
+            node = bnodes.get(t.value)
+            if node is None:
+                node = bnodes[t.value] = BNode()
+            return node
+        if isinstance(t, ox.Literal):
+            if t.language:
+                return Literal(t.value, lang=t.language)
+            datatype = t.datatype.value
+            if datatype == _XSD_STRING:
+                return Literal(t.value)
+            return Literal(t.value, datatype=URIRef(datatype))
+        raise InputError(f"{shown}: RDF 1.2 triple terms are not supported")
+
+    triples = []
+    try:
+        parser = ox.parse(text, format=_ox_format(fmt), base_iri=None)
+        for quad in parser:
+            triples.append((term(quad.subject), term(quad.predicate), term(quad.object)))
+        prefixes = dict(getattr(parser, "prefixes", {}) or {})
+    except (SyntaxError, ValueError) as exc:
+        raise InputError(_syntax_message(exc, shown, fmt, text)) from None
+    except OSError as exc:
+        raise InputError(f"{shown}: cannot read file: {exc}") from None
+    if not triples:
+        raise InputError(f"{shown}: file contains no triples")
+    return triples, prefixes
+
+
+def _as_path_list(paths) -> list:
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        return [paths]
+    return list(paths)
+
+
+def bind_prefixes(graph: "rdflib.Graph", extra: dict[str, str] | None = None) -> None:
+    """Bind the fixed exitkg prefixes (and then *extra* ones that do not clash)."""
+    for prefix, ns in PREFIXES.items():
+        graph.bind(prefix, ns, override=True, replace=True)
+    bound_ns = {str(ns) for _, ns in graph.namespaces()}
+    bound_prefixes = {p for p, _ in graph.namespaces()}
+    for prefix, ns in (extra or {}).items():
+        if prefix and prefix not in bound_prefixes and ns not in bound_ns:
+            graph.bind(prefix, ns, override=False)
+            bound_ns.add(ns)
+            bound_prefixes.add(prefix)
+
+
+def load_graph(paths: PathLike | Iterable[PathLike], *, base_graph: "rdflib.Graph | None" = None) -> "rdflib.Graph":
+    """Parse *paths* strictly and return an rdflib graph with all their triples.
+
+    *paths* is one path or an iterable of paths; the format is chosen by file
+    extension (see :data:`FORMATS`). Named graphs in N-Quads/TriG are merged
+    into the one graph. Blank nodes are kept distinct between files.
+
+    If *base_graph* is given the triples are added to it and it is returned;
+    otherwise a new graph is created. All files are parsed before anything is
+    added, so on error the graph is unchanged. Raises :class:`InputError`.
+    """
+    from rdflib import Graph
+
+    path_list = _as_path_list(paths)
+    if not path_list:
+        raise InputError("no input files given")
+    parsed = []
+    for item in path_list:
+        shown = os.fsdecode(item)
+        parsed.append(_parse_file(Path(shown), shown))
+
+    graph = Graph() if base_graph is None else base_graph
+    declared: dict[str, str] = {}
+    for triples, prefixes in parsed:
+        for triple in triples:
+            graph.add(triple)
+        for prefix, ns in prefixes.items():
+            declared.setdefault(prefix, ns)
+    bind_prefixes(graph, declared)
+    return graph
+
+
+def load_ontology() -> "rdflib.Graph":
+    """Load the packaged ontology ``ontology/exit-factors.ttl``."""
+    from exitkg.resources import ontology_path
+
+    return load_graph([ontology_path()])
+
+
+def load_packaged_graph() -> "rdflib.Graph":
+    """Load the packaged ontology plus every ``data/*.ttl`` file into one graph."""
+    from exitkg.resources import ontology_path, resource_dir, resource_files
+
+    data_files = resource_files("data")
+    if not data_files:
+        raise InputError(f"no data files (*.ttl) found in {resource_dir('data')}")
+    return load_graph([ontology_path(), *data_files])
+
+
+def load_shapes() -> "rdflib.Graph":
+    """Load every packaged ``shapes/*.ttl`` file into one graph."""
+    from exitkg.resources import resource_dir, resource_files
+
+    shape_files = resource_files("shapes")
+    if not shape_files:
+        raise InputError(f"no shapes files (*.ttl) found in {resource_dir('shapes')}")
+    return load_graph(shape_files)

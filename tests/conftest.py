@@ -1,0 +1,83 @@
+"""Shared helpers for the exitkg test suite."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import NamedTuple
+
+import pytest
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = REPO_ROOT / "tests" / "fixtures"
+IO_FIXTURES = FIXTURES / "io"
+VALIDATE_FIXTURES = FIXTURES / "validate"
+RESOURCE_NAMES = ("ontology", "shapes", "data", "queries")
+#: Plain-text copy of the review, kept next to the repository when available.
+REVIEW_TEXT = REPO_ROOT.parent / "shared" / "seeds" / "000_fa9fd7b5e5269ca5.txt"
+
+
+class CliResult(NamedTuple):
+    code: int
+    stdout: str
+    stderr: str
+
+
+def run_exitkg(*args: str, cwd: Path | None = None, timeout: float = 600) -> CliResult:
+    """Run ``python -m exitkg ARGS`` in a subprocess and capture its output."""
+    env = dict(os.environ)
+    env.pop("EXITKG_DEBUG", None)
+    env["PYTHONIOENCODING"] = "utf-8"
+    proc = subprocess.run(
+        [sys.executable, "-m", "exitkg", *map(str, args)],
+        cwd=cwd or REPO_ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        encoding="utf-8",
+        timeout=timeout,
+    )
+    return CliResult(proc.returncode, proc.stdout, proc.stderr)
+
+
+@pytest.fixture
+def run_cli():
+    """``run_cli(*args) -> (code, stdout, stderr)`` running the CLI in a subprocess."""
+    return run_exitkg
+
+
+def assert_one_error_line(stderr: str, *fragments: str) -> str:
+    """The CLI must print exactly one ``exitkg: error: ...`` line and no traceback."""
+    lines = stderr.splitlines()
+    assert len(lines) == 1, f"expected one stderr line, got: {stderr!r}"
+    assert lines[0].startswith("exitkg: error: "), lines[0]
+    assert "Traceback" not in stderr
+    for fragment in fragments:
+        assert fragment in lines[0], f"{fragment!r} not in {lines[0]!r}"
+    return lines[0]
+
+
+def sha256_tree(*roots: Path) -> dict[str, str]:
+    """Hash every file below *roots* (used to prove inputs are not modified)."""
+    digests = {}
+    for root in roots:
+        files = [root] if root.is_file() else sorted(p for p in root.rglob("*") if p.is_file())
+        for path in files:
+            digests[str(path)] = hashlib.sha256(path.read_bytes()).hexdigest()
+    return digests
+
+
+def checkout_resource_files(name: str) -> list[str]:
+    """Relative paths of every file under the checkout folder *name* (no hidden files)."""
+    root = REPO_ROOT / name
+    if not root.is_dir():
+        return []
+    return sorted(
+        p.relative_to(root).as_posix()
+        for p in root.rglob("*")
+        if p.is_file() and not any(part.startswith(".") or part == "__pycache__"
+                                   for part in p.relative_to(root).parts)
+    )

@@ -1,0 +1,210 @@
+"""The CLI refuses unreadable input with exit 2 and one clear stderr line."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+
+import pytest
+
+from conftest import (
+    FIXTURES, IO_FIXTURES, VALIDATE_FIXTURES, assert_one_error_line, sha256_tree,
+)
+
+
+def test_parse_error_reports_file_line_column(run_cli):
+    path = IO_FIXTURES / "bad_syntax.ttl"
+    code, out, err = run_cli("validate", path)
+    assert code == 2
+    line = assert_one_error_line(err, f"{path}:4:32:")
+    assert "undeclared" in line
+    assert out == ""
+
+
+def test_rdfxml_parse_error_has_position(run_cli):
+    path = IO_FIXTURES / "bad_xml.rdf"
+    code, _, err = run_cli("validate", path)
+    assert code == 2
+    assert_one_error_line(err, f"{path}:5:")
+
+
+@pytest.mark.parametrize("name", ["empty.ttl", "blank.ttl"])
+def test_empty_file_is_refused(run_cli, name):
+    path = IO_FIXTURES / name
+    code, out, err = run_cli("validate", path)
+    assert code == 2
+    assert_one_error_line(err, str(path), "empty")
+    assert out == ""
+
+
+def test_file_without_triples_is_refused(run_cli):
+    path = IO_FIXTURES / "prefixes_only.ttl"
+    code, out, err = run_cli("validate", path)
+    assert code == 2
+    assert_one_error_line(err, str(path), "no triples")
+    assert out == ""
+
+
+def test_missing_path_is_named(run_cli, tmp_path):
+    missing = tmp_path / "does-not-exist.ttl"
+    code, _, err = run_cli("validate", missing)
+    assert code == 2
+    assert_one_error_line(err, str(missing))
+
+
+def test_directory_is_refused(run_cli, tmp_path):
+    code, _, err = run_cli("validate", tmp_path)
+    assert code == 2
+    assert_one_error_line(err, str(tmp_path), "directory")
+
+
+@pytest.mark.parametrize("name", ["billion_laughs.rdf", "entity_only.owl"])
+def test_xml_doctype_and_entity_are_refused(run_cli, name):
+    path = IO_FIXTURES / name
+    code, out, err = run_cli("validate", path, timeout=60)
+    assert code == 2
+    assert_one_error_line(err, str(path), "DOCTYPE/ENTITY declarations are refused")
+    assert out == ""
+
+
+def test_non_utf8_is_refused_with_position(run_cli, tmp_path):
+    path = tmp_path / "latin1.ttl"
+    path.write_bytes(
+        b'@prefix ekg: <https://w3id.org/exitkg/ontology#> .\n'
+        b'<https://w3id.org/exitkg/id/a> ekg:quote "caf\xe9" .\n'
+    )
+    code, _, err = run_cli("validate", path)
+    assert code == 2
+    assert_one_error_line(err, f"{path}:2:", "UTF-8")
+
+
+def test_unsupported_format_is_refused(run_cli):
+    path = IO_FIXTURES / "unsupported.n3"
+    code, _, err = run_cli("validate", path)
+    assert code == 2
+    assert_one_error_line(err, str(path), "N3 is not supported")
+
+
+def test_unknown_extension_is_refused(run_cli, tmp_path):
+    path = tmp_path / "data.txt"
+    path.write_text("<https://e/a> <https://e/b> <https://e/c> .\n", encoding="utf-8")
+    code, _, err = run_cli("validate", path)
+    assert code == 2
+    assert_one_error_line(err, str(path), "unsupported format")
+
+
+def test_first_bad_file_stops_validation(run_cli):
+    good = VALIDATE_FIXTURES / "good.ttl"
+    bad = IO_FIXTURES / "bad_syntax.ttl"
+    code, out, err = run_cli("validate", good, bad)
+    assert code == 2
+    assert_one_error_line(err, str(bad))
+    assert out == ""
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("validate", "--format", "yaml"),
+        ("validate", "--no-such-option"),
+        ("no-such-command",),
+        (),
+        ("check-quotes",),  # --source is required
+        ("check-quotes", "--source"),
+    ],
+)
+def test_bad_arguments_exit_3(run_cli, args):
+    code, out, err = run_cli(*args)
+    assert code == 3
+    assert_one_error_line(err)
+    assert out == ""
+
+
+def test_help_and_version(run_cli):
+    code, out, err = run_cli("--help")
+    assert code == 0 and "validate" in out and "check-quotes" in out and err == ""
+    code, out, err = run_cli("--version")
+    assert code == 0 and out.strip() == "exitkg 0.1.0"
+
+
+def test_inputs_are_not_modified(run_cli, tmp_path):
+    source = tmp_path / "source.txt"
+    source.write_text("Some words here.\n", encoding="utf-8")
+    before = sha256_tree(FIXTURES, source)
+    for name in ("bad_syntax.ttl", "empty.ttl", "prefixes_only.ttl", "billion_laughs.rdf",
+                 "valid.ttl", "valid.rdf"):
+        run_cli("validate", IO_FIXTURES / name)
+    run_cli("validate", VALIDATE_FIXTURES / "bad.ttl", "--format", "json")
+    run_cli("check-quotes", "--source", source, IO_FIXTURES / "valid.ttl")
+    assert sha256_tree(FIXTURES, source) == before
+
+
+def test_validate_json_output_fields(run_cli):
+    """Needs the packaged ontology and shapes."""
+    code, out, err = run_cli("validate", VALIDATE_FIXTURES / "good.ttl", "--format", "json")
+    assert code in (0, 1), err
+    document = json.loads(out)
+    assert set(document) >= {"conforms", "violations", "warnings", "results"}
+    assert isinstance(document["conforms"], bool)
+    assert document["conforms"] == (code == 0)
+    assert document["violations"] == sum(r["severity"] == "Violation" for r in document["results"])
+    for result in document["results"]:
+        assert set(result) == {"severity", "focus", "path", "value", "shape", "component", "message"}
+
+
+def test_validate_turtle_output_is_a_report(run_cli):
+    """Needs the packaged ontology and shapes."""
+    code, out, err = run_cli("validate", VALIDATE_FIXTURES / "good.ttl", "--format", "turtle")
+    assert code in (0, 1), err
+    from rdflib import Graph, Namespace, RDF
+
+    report = Graph().parse(data=out, format="turtle")
+    assert len(list(report.subjects(RDF.type, Namespace("http://www.w3.org/ns/shacl#").ValidationReport))) == 1
+
+
+def test_packaged_data_conforms(run_cli):
+    """The shipped knowledge graph must conform to the shipped shapes."""
+    code, out, err = run_cli("validate")
+    assert code == 0, out + err
+    assert out.startswith("SHACL validation: conforms")
+
+
+def _replace_command(monkeypatch, name, run):
+    from exitkg import cli
+
+    monkeypatch.setitem(cli.COMMANDS, name, dataclasses.replace(cli.COMMANDS[name], run=run))
+    monkeypatch.delenv("EXITKG_DEBUG", raising=False)
+
+
+def test_internal_error_is_one_line_exit_70(monkeypatch, capsys):
+    from exitkg import cli
+
+    def boom(args):
+        raise RuntimeError("something\nbroke")
+
+    _replace_command(monkeypatch, "validate", boom)
+    assert cli.main(["validate"]) == 70
+    assert capsys.readouterr().err == "exitkg: internal error: RuntimeError: something broke\n"
+
+
+def test_keyboard_interrupt_exits_130(monkeypatch, capsys):
+    from exitkg import cli
+
+    def interrupted(args):
+        raise KeyboardInterrupt
+
+    _replace_command(monkeypatch, "validate", interrupted)
+    assert cli.main(["validate"]) == 130
+    assert capsys.readouterr().err.count("\n") == 1
+
+
+def test_exitkg_error_uses_its_exit_code(monkeypatch, capsys):
+    from exitkg import cli
+    from exitkg.errors import DeadlineError
+
+    def slow(args):
+        raise DeadlineError("took too long")
+
+    _replace_command(monkeypatch, "validate", slow)
+    assert cli.main(["validate"]) == 7
+    assert capsys.readouterr().err == "exitkg: error: took too long\n"

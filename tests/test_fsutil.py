@@ -1,0 +1,83 @@
+"""Atomic writes leave either the old or the new content, never a mix or a temp file."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from exitkg import fsutil
+from exitkg.errors import OutputError
+
+
+def _leftovers(directory):
+    return sorted(p.name for p in directory.iterdir() if p.name.endswith(".tmp"))
+
+
+def test_write_new_and_replace(tmp_path):
+    target = tmp_path / "out.ttl"
+    fsutil.atomic_write_text(target, "first\n")
+    assert target.read_text(encoding="utf-8") == "first\n"
+    os.chmod(target, 0o640)
+    fsutil.atomic_write_bytes(target, "second \u2013\n".encode("utf-8"))
+    assert target.read_text(encoding="utf-8") == "second \u2013\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o640
+    assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("failing", ["replace", "fsync"])
+def test_failure_keeps_old_content_and_no_temp_file(tmp_path, monkeypatch, failing):
+    target = tmp_path / "out.ttl"
+    target.write_text("old\n", encoding="utf-8")
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(fsutil.os, failing, fail)
+    with pytest.raises(OutputError, match="No space left on device"):
+        fsutil.atomic_write_text(target, "new\n")
+    monkeypatch.undo()
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert _leftovers(tmp_path) == []
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out.ttl"]
+
+
+def test_interrupt_during_write_leaves_no_temp_file(tmp_path, monkeypatch):
+    target = tmp_path / "out.ttl"
+    target.write_text("old\n", encoding="utf-8")
+
+    def interrupt(*args, **kwargs):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(fsutil.os, "fsync", interrupt)
+    with pytest.raises(KeyboardInterrupt):
+        fsutil.atomic_write_text(target, "new\n")
+    monkeypatch.undo()
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert _leftovers(tmp_path) == []
+
+
+def test_missing_directory(tmp_path):
+    with pytest.raises(OutputError, match="does not exist") as info:
+        fsutil.atomic_write_text(tmp_path / "missing" / "out.ttl", "x")
+    assert info.value.exit_code == 8
+
+
+def test_target_is_directory(tmp_path):
+    with pytest.raises(OutputError, match="is a directory"):
+        fsutil.atomic_write_text(tmp_path, "x")
+
+
+@pytest.mark.skipif(os.name != "posix" or os.geteuid() == 0, reason="needs a non-root POSIX user")
+def test_unwritable_directory(tmp_path):
+    locked = tmp_path / "locked"
+    locked.mkdir()
+    (locked / "out.ttl").write_text("old\n", encoding="utf-8")
+    os.chmod(locked, 0o500)
+    try:
+        with pytest.raises(OutputError):
+            fsutil.atomic_write_text(locked / "out.ttl", "new\n")
+        assert (locked / "out.ttl").read_text(encoding="utf-8") == "old\n"
+    finally:
+        os.chmod(locked, 0o700)

@@ -1,0 +1,111 @@
+"""Verbatim quote checking against the review text."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from conftest import REVIEW_TEXT, assert_one_error_line
+from exitkg.quotes import check_quotes, normalise_whitespace
+from exitkg.rdfio import load_graph
+
+SOURCE_TEXT = """The Review
+Women described leaving as \u201ca long and
+winding road\u201d that took years.   Support from NGOs was
+crucial (Smith, 2019).
+"""
+
+
+def _data(tmp_path, quote, cited_as="Smith, 2019"):
+    path = tmp_path / "data.ttl"
+    escaped = json.dumps(quote, ensure_ascii=False)
+    path.write_text(
+        "@prefix ekg: <https://w3id.org/exitkg/ontology#> .\n"
+        f"<https://w3id.org/exitkg/id/q1> ekg:quote {escaped} ;\n"
+        f"    ekg:citedAs {json.dumps(cited_as)} .\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+@pytest.fixture
+def source(tmp_path):
+    path = tmp_path / "review.txt"
+    path.write_text(SOURCE_TEXT, encoding="utf-8")
+    return path
+
+
+def test_normalise_whitespace():
+    assert normalise_whitespace("  a\n\tb  c \u00a0") == "a b c"
+
+
+def test_verbatim_quote_passes(run_cli, tmp_path, source):
+    data = _data(tmp_path, "Support from NGOs was crucial")
+    code, out, err = run_cli("check-quotes", "--source", source, data)
+    assert code == 0, out + err
+    assert err == ""
+    assert "all 2 of 2 quotes found" in out
+
+
+def test_changed_word_is_listed(run_cli, tmp_path, source):
+    data = _data(tmp_path, "Support from NGOs was essential")
+    code, out, err = run_cli("check-quotes", "--source", source, data)
+    assert code == 1
+    assert "Support from NGOs was essential" in out
+    assert "NOT FOUND  ekgid:q1  ekg:quote" in out
+    code, out, err = run_cli("check-quotes", "--source", source, data, "--format", "json")
+    document = json.loads(out)
+    assert code == 1
+    assert document["ok"] is False and document["checked"] == 2 and document["missing"] == 1
+    assert document["not_found"] == [{
+        "subject": "https://w3id.org/exitkg/id/q1",
+        "property": "https://w3id.org/exitkg/ontology#quote",
+        "quote": "Support from NGOs was essential",
+    }]
+
+
+def test_whitespace_differences_pass(tmp_path, source):
+    # the source breaks the line inside the quote and has runs of spaces
+    data = _data(tmp_path, "\u201ca long and winding road\u201d that took years. Support")
+    missing, checked = check_quotes(source, load_graph(data))
+    assert (missing, checked) == ([], 2)
+
+
+def test_curly_quotes_must_match_exactly(tmp_path, source):
+    data = _data(tmp_path, '"a long and winding road"')
+    missing, checked = check_quotes(source, load_graph(data))
+    assert checked == 2
+    assert [m.quote for m in missing] == ['"a long and winding road"']
+
+
+def test_missing_source(run_cli, tmp_path):
+    data = _data(tmp_path, "anything")
+    missing = tmp_path / "no-such-review.txt"
+    code, out, err = run_cli("check-quotes", "--source", missing, data)
+    assert code == 2
+    assert_one_error_line(err, str(missing))
+    assert out == ""
+
+
+def test_empty_source(run_cli, tmp_path):
+    data = _data(tmp_path, "anything")
+    empty = tmp_path / "empty.txt"
+    empty.write_text(" \n", encoding="utf-8")
+    code, _, err = run_cli("check-quotes", "--source", empty, data)
+    assert code == 2
+    assert_one_error_line(err, str(empty), "empty")
+
+
+def test_graph_without_quotes_does_not_pass(tmp_path, source):
+    path = tmp_path / "noquotes.ttl"
+    path.write_text('<https://e/a> <https://e/b> "x" .\n', encoding="utf-8")
+    result = check_quotes(source, load_graph(path))
+    assert result.checked == 0
+    assert result.exit_code == 1
+
+
+@pytest.mark.skipif(not REVIEW_TEXT.is_file(), reason="review text not available")
+def test_packaged_quotes_occur_in_the_review(run_cli):
+    code, out, err = run_cli("check-quotes", "--source", REVIEW_TEXT)
+    assert code == 0, out + err

@@ -1,0 +1,101 @@
+"""SHACL validation with small self-contained shapes."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from rdflib import Graph
+
+from conftest import IO_FIXTURES, VALIDATE_FIXTURES
+from exitkg.errors import InputError
+from exitkg.validate import render_json, render_text, render_turtle, validate
+
+SHAPES = [VALIDATE_FIXTURES / "tiny-shapes.ttl"]
+ONTOLOGY = [VALIDATE_FIXTURES / "tiny-ontology.ttl"]
+EKGID = "https://w3id.org/exitkg/id/"
+
+
+@pytest.fixture(scope="module")
+def bad_result():
+    return validate([VALIDATE_FIXTURES / "bad.ttl"], shapes_paths=SHAPES, ontology_paths=ONTOLOGY)
+
+
+def test_good_data_conforms():
+    result = validate([VALIDATE_FIXTURES / "good.ttl"], shapes_paths=SHAPES, ontology_paths=ONTOLOGY)
+    assert result.conforms
+    assert result.results == []
+    assert result.exit_code == 0
+    assert render_text(result).startswith("SHACL validation: conforms (0 violations")
+
+
+def test_violations_are_reported(bad_result):
+    assert not bad_result.conforms
+    assert bad_result.exit_code == 1
+    assert bad_result.violations == 4
+    assert bad_result.warnings == 1
+    focus = {r.focus for r in bad_result.results if r.severity == "Violation"}
+    assert focus == {EKGID + "excerpt-2", EKGID + "excerpt-3", EKGID + "excerpt-4"}
+
+
+def test_subclass_targets_need_the_ontology():
+    result = validate([VALIDATE_FIXTURES / "bad.ttl"], shapes_paths=SHAPES, ontology_paths=[])
+    assert EKGID + "excerpt-4" not in {r.focus for r in result.results}
+
+
+def test_warnings_alone_conform():
+    result = validate([VALIDATE_FIXTURES / "warning-only.ttl"], shapes_paths=SHAPES, ontology_paths=[])
+    assert result.conforms
+    assert result.warnings == 1
+    assert result.exit_code == 0
+
+
+def test_result_records(bad_result):
+    by_component = {r.component.rsplit("#", 1)[1]: r for r in bad_result.results}
+    datatype = by_component["DatatypeConstraintComponent"]
+    assert datatype.value == '"42"^^<http://www.w3.org/2001/XMLSchema#integer>'
+    assert datatype.path == "https://w3id.org/exitkg/ontology#quote"
+    # anonymous property shape -> its named node shape
+    assert datatype.shape == "https://w3id.org/exitkg/shapes#ExcerptShape"
+    assert datatype.message == "an excerpt needs exactly one quote string"
+    sparql = by_component["SPARQLConstraintComponent"]
+    assert sparql.message == "a quote must not be blank"
+    warning = by_component["MaxCountConstraintComponent"]
+    assert warning.severity == "Warning"
+    assert warning.shape == "https://w3id.org/exitkg/shapes#PageShape"
+    assert warning.path == "<https://w3id.org/exitkg/ontology#source>/^<https://w3id.org/exitkg/ontology#cites>"
+
+
+def test_render_text(bad_result):
+    lines = render_text(bad_result).splitlines()
+    assert lines[0] == "SHACL validation: does not conform (4 violations, 1 warning, 0 infos)"
+    assert len(lines) == 6
+    assert ("Violation  ekgid:excerpt-3  path=ekg:quote  value=\"42\"^^xsd:integer  "
+            "shape=ekgsh:ExcerptShape: an excerpt needs exactly one quote string") in lines
+    assert ("Warning  ekgid:excerpt-5  path=ekg:source/^ekg:cites  value=-  "
+            "shape=ekgsh:PageShape: more than one source") in lines
+    focus_order = [line.split()[1] for line in lines[1:]]
+    assert focus_order == sorted(focus_order)
+
+
+def test_render_json_is_stable(bad_result):
+    text = render_json(bad_result)
+    document = json.loads(text)
+    assert document["conforms"] is False
+    assert document["violations"] == 4
+    assert document["warnings"] == 1
+    assert len(document["results"]) == 5
+    again = validate([VALIDATE_FIXTURES / "bad.ttl"], shapes_paths=SHAPES, ontology_paths=ONTOLOGY)
+    assert render_json(again) == text
+
+
+def test_render_turtle(bad_result):
+    g = Graph().parse(data=render_turtle(bad_result), format="turtle")
+    assert len(g) > 0
+
+
+def test_bad_input_raises():
+    with pytest.raises(InputError):
+        validate([IO_FIXTURES / "empty.ttl"], shapes_paths=SHAPES, ontology_paths=[])
+    with pytest.raises(InputError):
+        validate([], shapes_paths=SHAPES, ontology_paths=[])

@@ -1,0 +1,112 @@
+"""The built distributions ship the knowledge graph, and the installed package finds it."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import tarfile
+import textwrap
+import zipfile
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, RESOURCE_NAMES, checkout_resource_files
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def dists(tmp_path_factory):
+    """Build the sdist, then the wheel from that sdist (``python -m build``)."""
+    outdir = tmp_path_factory.mktemp("dist")
+    proc = subprocess.run(
+        [sys.executable, "-m", "build", "--outdir", str(outdir), str(REPO_ROOT)],
+        capture_output=True, text=True, timeout=900,
+    )
+    assert proc.returncode == 0, proc.stdout[-3000:] + proc.stderr[-3000:]
+    wheels = list(outdir.glob("exitkg-*.whl"))
+    sdists = list(outdir.glob("exitkg-*.tar.gz"))
+    assert len(wheels) == 1 and len(sdists) == 1, sorted(p.name for p in outdir.iterdir())
+    return wheels[0], sdists[0]
+
+
+@pytest.mark.parametrize("name", RESOURCE_NAMES)
+def test_wheel_contains_resources(dists, name):
+    wheel, _ = dists
+    names = set(zipfile.ZipFile(wheel).namelist())
+    expected = checkout_resource_files(name)
+    missing = [f for f in expected if f"exitkg/_resources/{name}/{f}" not in names]
+    assert not missing, f"not in wheel: {missing}"
+
+
+@pytest.mark.parametrize("name", RESOURCE_NAMES)
+def test_sdist_contains_resources(dists, name):
+    _, sdist = dists
+    with tarfile.open(sdist) as tar:
+        names = {m.name.split("/", 1)[1] for m in tar.getmembers() if "/" in m.name}
+    missing = [f for f in checkout_resource_files(name) if f"{name}/{f}" not in names]
+    assert not missing, f"not in sdist: {missing}"
+
+
+def test_wheel_metadata(dists):
+    wheel, _ = dists
+    with zipfile.ZipFile(wheel) as zf:
+        meta_name = next(n for n in zf.namelist() if n.endswith(".dist-info/METADATA"))
+        metadata = zf.read(meta_name).decode("utf-8")
+        entry_points = zf.read(meta_name.replace("METADATA", "entry_points.txt")).decode("utf-8")
+    assert "Version: 0.1.0" in metadata
+    for dep in ("rdflib>=7", "owlready2", "pyshacl", "sparqlwrapper", "pyoxigraph"):
+        assert dep.lower() in metadata.lower()
+    assert "exitkg = exitkg.cli:main" in entry_points
+
+
+def _site_packages_dirs() -> list[str]:
+    return [p for p in sys.path if p.endswith(("site-packages", "dist-packages")) and Path(p).is_dir()]
+
+
+def test_installed_wheel_uses_packaged_resources(dists, tmp_path):
+    wheel, _ = dists
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
+                   check=True, capture_output=True, timeout=300)
+    bindir = venv / ("Scripts" if sys.platform == "win32" else "bin")
+    python = bindir / ("python.exe" if sys.platform == "win32" else "python")
+    # Make the dependencies of the test environment importable (appended after the
+    # venv's own site-packages, so the freshly installed exitkg wins).
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True, cwd=tmp_path,
+    ).stdout.strip()
+    Path(purelib, "_exitkg_test_deps.pth").write_text("\n".join(_site_packages_dirs()) + "\n")
+    proc = subprocess.run(
+        [str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", str(wheel)],
+        capture_output=True, text=True, timeout=300, cwd=tmp_path,
+    )
+    assert proc.returncode == 0, proc.stderr[-3000:]
+
+    script = textwrap.dedent("""
+        import json, sysconfig
+        import exitkg, exitkg.resources as r
+        out = {"purelib": sysconfig.get_paths()["purelib"], "package": exitkg.__file__, "dirs": {}}
+        for name in ("ontology", "shapes", "data", "queries"):
+            d = r.resource_dir(name)
+            files = sorted(p.relative_to(d).as_posix() for p in d.rglob("*") if p.is_file())
+            out["dirs"][name] = {"dir": str(d), "files": files}
+        print(json.dumps(out))
+    """)
+    proc = subprocess.run([str(python), "-c", script], capture_output=True, text=True,
+                          cwd=tmp_path, timeout=300)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    info = json.loads(proc.stdout)
+    purelib = Path(info["purelib"]).resolve()
+    assert Path(info["package"]).resolve().is_relative_to(purelib)
+    for name in RESOURCE_NAMES:
+        entry = info["dirs"][name]
+        assert Path(entry["dir"]).resolve() == purelib / "exitkg" / "_resources" / name
+        assert set(checkout_resource_files(name)) <= set(entry["files"])
+
+    exe = bindir / ("exitkg.exe" if sys.platform == "win32" else "exitkg")
+    proc = subprocess.run([str(exe), "--version"], capture_output=True, text=True, cwd=tmp_path)
+    assert proc.returncode == 0 and proc.stdout.strip() == "exitkg 0.1.0"
