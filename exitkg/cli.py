@@ -112,6 +112,67 @@ def cmd_check_quotes(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _configure_report(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                   help="report format (default: text)")
+    p.add_argument("--data", nargs="+", metavar="PATH", default=None,
+                   help="extra RDF files to add to the packaged graph before reporting")
+
+
+@command("report", "recompute the review's findings from the graph and compare with what it states",
+         _configure_report)
+def cmd_report(args: argparse.Namespace) -> int:
+    from exitkg.engine import LocalEngine
+    from exitkg.report import RENDERERS, build_report
+
+    report = build_report(LocalEngine.packaged(args.data))
+    emit(RENDERERS[args.format](report))
+    return report.exit_code
+
+
+def _configure_query(p: argparse.ArgumentParser) -> None:
+    p.add_argument("name", metavar="NAME|FILE", help="a query id (see 'exitkg queries') or a .rq file")
+    p.add_argument("--param", action="append", metavar="KEY=VALUE", default=[],
+                   help="a parameter value, bound as an RDF term (repeatable)")
+    p.add_argument("--format", choices=("table", "csv", "json"), default="table",
+                   help="result format (default: table; json is SPARQL 1.1 Query Results JSON)")
+    p.add_argument("--data", nargs="+", metavar="PATH", default=None,
+                   help="extra RDF files to add to the packaged graph")
+
+
+@command("query", "run a canned SPARQL query (or a query file) on the graph", _configure_query)
+def cmd_query(args: argparse.Namespace) -> int:
+    from exitkg import queries
+    from exitkg.engine import LocalEngine
+
+    query = queries.resolve(args.name)
+    values = queries.parse_param_args(args.param)
+    queries.bind(query, values)  # report parameter errors before loading the graph
+    result = queries.run(query, LocalEngine.packaged(args.data), values)
+    emit(queries.RENDERERS[args.format](result))
+    if query.kind == "violation" and result.rows:
+        return errors.FAILED
+    return errors.OK
+
+
+def _configure_queries(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("text", "json"), default="text", help="catalogue format")
+
+
+@command("queries", "list the canned queries with their titles and parameters", _configure_queries)
+def cmd_queries(args: argparse.Namespace) -> int:
+    import json
+
+    from exitkg import queries
+
+    catalogue = queries.catalogue()
+    if args.format == "json":
+        emit(json.dumps([q.as_dict() for q in catalogue.values()], indent=2) + "\n")
+    else:
+        emit(queries.render_catalogue(catalogue))
+    return errors.OK
+
+
 def _positive_seconds(text: str) -> float:
     try:
         value = float(text)

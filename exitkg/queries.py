@@ -1,0 +1,345 @@
+"""The catalogue of canned SPARQL queries, their parameters, and result rendering.
+
+Each ``queries/*.rq`` file starts with a header of ``# key: value`` lines that a person and a
+tool can read::
+
+    # id: studies-by-design
+    # title: The 13 studies by design
+    # reproduces: Results: "of which 9 were qualitative, 3 quantitative and 1 mixed method"
+    # kind: reproduction
+    # dimension: ekg:byDesign
+    # expected: studies-by-design.expected.csv
+    # param: include_inferred boolean = true -- count values the curators inferred
+
+``kind`` is ``reproduction`` (recomputes a number the review states; ``dimension`` links it to
+the review's stated counts), ``evidence`` (shows the findings behind a result), ``question``
+(a parameterised question) or ``violation`` (must return no rows; the file name ends in
+``-violation.rq``). ``expected`` names the CSV file beside the query holding its result on the
+packaged graph. A ``param`` line declares a parameter: name, type, optional default (``any``
+leaves it unbound) and a description. Parameters are bound as RDF terms to the variable of the
+same name; user text never enters the query string.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from exitkg.engine import Result
+from exitkg.errors import InputError, QueryError
+from exitkg.namespaces import EKG, EKG_ID, PREFIXES, compact
+
+KINDS = ("reproduction", "evidence", "question", "violation")
+
+#: Parameter types that name a resource of the graph by its slug (or a full IRI).
+SLUG_TYPES = {
+    "factor": EKG_ID + "factor/",
+    "study": EKG_ID + "study/",
+    "country": EKG_ID + "country/",
+}
+#: Parameter types that take a value from a closed list of the ontology.
+CLOSED_TYPES = {
+    "design": ("qualitative", "quantitative", "mixedMethods"),
+    "level": ("individualLevel", "relationalLevel", "structuralLevel"),
+    "role": ("facilitating", "hindering", "controversial"),
+}
+PARAM_TYPES = ("boolean", "integer", "string", "iri", *SLUG_TYPES, *CLOSED_TYPES)
+
+_HEADER = re.compile(r"^#\s*([a-z_]+)\s*:\s*(.*?)\s*$")
+_PARAM = re.compile(
+    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>[a-z]+)"
+    r"(?:\s*=\s*(?P<default>\S+))?\s*(?:--\s*(?P<doc>.*))?$"
+)
+_SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
+_IRI_FORBIDDEN = re.compile(r'[\s<>"{}|\\^`]')
+
+
+@dataclass(frozen=True)
+class Param:
+    name: str
+    type: str
+    default: str | None
+    doc: str
+
+    @property
+    def required(self) -> bool:
+        return self.default is None
+
+    def describe(self) -> str:
+        text = f"{self.name} ({self.type}"
+        if self.type in CLOSED_TYPES:
+            text += ": " + "|".join(CLOSED_TYPES[self.type])
+        text += ", required)" if self.required else f", default {self.default})"
+        return text + (f": {self.doc}" if self.doc else "")
+
+
+@dataclass
+class Query:
+    id: str
+    title: str
+    kind: str
+    text: str
+    path: Path
+    reproduces: str = ""
+    dimension: str | None = None
+    expected: str | None = None
+    params: list[Param] = field(default_factory=list)
+
+    @property
+    def expected_path(self) -> Path | None:
+        return self.path.parent / self.expected if self.expected else None
+
+    def as_dict(self) -> dict:
+        return {
+            "id": self.id, "title": self.title, "kind": self.kind, "reproduces": self.reproduces,
+            "dimension": self.dimension, "expected": self.expected,
+            "params": [p.__dict__ for p in self.params],
+        }
+
+
+def parse_query_file(path: Path) -> Query:
+    """Read a query file and its header. Raises :class:`QueryError` on a bad header."""
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise QueryError(f"{path}: no such query file") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read query file: {exc}") from None
+    header: dict[str, str] = {}
+    params: list[Param] = []
+    for line in text.splitlines():
+        if not line.startswith("#"):
+            break
+        match = _HEADER.match(line)
+        if not match:
+            continue
+        key, value = match.groups()
+        if key == "param":
+            pm = _PARAM.match(value)
+            if not pm or pm.group("type") not in PARAM_TYPES:
+                raise QueryError(f"{path.name}: bad parameter declaration {value!r}")
+            params.append(Param(pm.group("name"), pm.group("type"), pm.group("default"), pm.group("doc") or ""))
+        else:
+            header[key] = value
+    qid = header.get("id") or path.stem
+    kind = header.get("kind", "question")
+    if kind not in KINDS:
+        raise QueryError(f"{path.name}: unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
+    dimension = header.get("dimension")
+    if dimension and dimension.startswith("ekg:"):
+        dimension = EKG + dimension[4:]
+    return Query(
+        id=qid, title=header.get("title", qid), kind=kind, text=text, path=path,
+        reproduces=header.get("reproduces", ""), dimension=dimension,
+        expected=header.get("expected"), params=params,
+    )
+
+
+def catalogue() -> dict[str, Query]:
+    """All packaged queries by id, in file-name order."""
+    from exitkg.resources import resource_files
+
+    queries: dict[str, Query] = {}
+    for path in resource_files("queries", (".rq",)):
+        query = parse_query_file(path)
+        if query.id in queries:
+            raise QueryError(f"duplicate query id {query.id!r} in {path.name}")
+        queries[query.id] = query
+    return queries
+
+
+def resolve(name: str) -> Query:
+    """A packaged query by id, or a query file by path."""
+    queries = catalogue()
+    if name in queries:
+        return queries[name]
+    path = Path(name)
+    if path.suffix == ".rq" or path.exists():
+        if path.is_dir():
+            raise QueryError(f"{name}: is a directory, not a query file")
+        return parse_query_file(path)
+    known = ", ".join(sorted(queries))
+    raise QueryError(f"unknown query {name!r}; known queries: {known}")
+
+
+def parse_param_args(items: list[str] | None) -> dict[str, str]:
+    """Turn ``["key=value", ...]`` into a dict; raises :class:`QueryError` on bad items."""
+    values: dict[str, str] = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key:
+            raise QueryError(f"parameter {item!r} is not of the form KEY=VALUE")
+        if key in values:
+            raise QueryError(f"parameter {key!r} given twice")
+        values[key] = value
+    return values
+
+
+def convert(param: Param, value: str):
+    """Convert a user-supplied string to the RDF term bound for *param*."""
+    from rdflib import Literal, URIRef
+    from rdflib.namespace import XSD
+
+    kind = param.type
+    if kind == "string":
+        return Literal(value)
+    if kind == "boolean":
+        lowered = value.lower()
+        if lowered not in ("true", "false"):
+            raise QueryError(f"parameter {param.name}: expected true or false, got {value!r}")
+        return Literal(lowered == "true", datatype=XSD.boolean)
+    if kind == "integer":
+        if not re.fullmatch(r"[+-]?[0-9]+", value):
+            raise QueryError(f"parameter {param.name}: expected an integer, got {value!r}")
+        return Literal(int(value), datatype=XSD.integer)
+    if kind in CLOSED_TYPES:
+        allowed = CLOSED_TYPES[kind]
+        if value not in allowed:
+            raise QueryError(f"parameter {param.name}: expected one of {', '.join(allowed)}, got {value!r}")
+        return URIRef(EKG + value)
+    if kind in SLUG_TYPES and _SLUG.fullmatch(value):
+        return URIRef(SLUG_TYPES[kind] + (value.upper() if kind == "country" else value))
+    return URIRef(_absolute_iri(param, value))
+
+
+def _absolute_iri(param: Param, value: str) -> str:
+    scheme = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value)
+    if not scheme or _IRI_FORBIDDEN.search(value):
+        what = f"a {param.type} slug or an absolute IRI" if param.type in SLUG_TYPES else "an absolute IRI"
+        raise QueryError(f"parameter {param.name}: expected {what}, got {value!r}")
+    import pyoxigraph as ox
+
+    try:
+        ox.NamedNode(value)
+    except ValueError:
+        raise QueryError(f"parameter {param.name}: not a valid IRI: {value!r}") from None
+    return value
+
+
+def bind(query: Query, values: Mapping[str, str]) -> dict:
+    """Check *values* against the query's parameters and convert them to RDF terms.
+
+    Unknown or missing parameters raise :class:`QueryError`. A default of ``any`` leaves the
+    variable unbound.
+    """
+    declared = {p.name: p for p in query.params}
+    unknown = sorted(set(values) - set(declared))
+    if unknown:
+        allowed = ", ".join(declared) or "none"
+        raise QueryError(f"query {query.id!r}: unknown parameter {unknown[0]!r} (parameters: {allowed})")
+    bindings = {}
+    for param in query.params:
+        if param.name in values:
+            bindings[param.name] = convert(param, values[param.name])
+        elif param.required:
+            raise QueryError(f"query {query.id!r}: missing parameter {param.name!r} ({param.describe()})")
+        elif param.default != "any":
+            bindings[param.name] = convert(param, param.default)
+    return bindings
+
+
+def run(query: Query, engine, values: Mapping[str, str] | None = None) -> Result:
+    """Run *query* on *engine* with parameter *values* (strings, converted and bound as terms)."""
+    return engine.run(query.text, bind(query, values or {}))
+
+
+# --------------------------------------------------------------------------- #
+# Rendering
+# --------------------------------------------------------------------------- #
+
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def lexical(term) -> str:
+    """The plain value of a term: the IRI, the literal's lexical form, '' when unbound."""
+    return "" if term is None else str(term)
+
+
+def neutralise(cell: str) -> str:
+    """Prefix a cell that a spreadsheet would read as a formula with a quote."""
+    return "'" + cell if cell.startswith(_FORMULA_START) else cell
+
+
+def render_csv(result: Result) -> str:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer, lineterminator="\n")
+    if result.boolean is not None:
+        writer.writerow(["boolean"])
+        writer.writerow(["true" if result.boolean else "false"])
+        return buffer.getvalue()
+    writer.writerow(result.variables)
+    for row in result.rows:
+        writer.writerow([neutralise(lexical(row.get(v))) for v in result.variables])
+    return buffer.getvalue()
+
+
+def _json_term(term) -> dict:
+    from rdflib import BNode, Literal
+
+    if isinstance(term, Literal):
+        out = {"type": "literal", "value": str(term)}
+        if term.language:
+            out["xml:lang"] = term.language
+        elif term.datatype is not None:
+            out["datatype"] = str(term.datatype)
+        return out
+    if isinstance(term, BNode):
+        return {"type": "bnode", "value": str(term)}
+    return {"type": "uri", "value": str(term)}
+
+
+def render_json(result: Result) -> str:
+    """SPARQL 1.1 Query Results JSON."""
+    if result.boolean is not None:
+        document = {"head": {}, "boolean": result.boolean}
+    else:
+        document = {
+            "head": {"vars": result.variables},
+            "results": {"bindings": [
+                {v: _json_term(t) for v, t in row.items() if t is not None} for row in result.rows
+            ]},
+        }
+    return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
+
+
+def _display(term) -> str:
+    from rdflib import URIRef
+
+    if term is None:
+        return ""
+    if isinstance(term, URIRef):
+        return compact(str(term), {**PREFIXES, "factor": EKG_ID + "factor/", "study": EKG_ID + "study/",
+                                   "finding": EKG_ID + "finding/", "country": EKG_ID + "country/",
+                                   "pop": EKG_ID + "population/"})
+    return " ".join(str(term).split())
+
+
+def render_table(result: Result) -> str:
+    """An aligned text table with compacted IRIs, for people."""
+    if result.boolean is not None:
+        return ("true" if result.boolean else "false") + "\n"
+    header = result.variables
+    body = [[_display(row.get(v)) for v in header] for row in result.rows]
+    widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip(),
+             "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in body]
+    lines.append(f"({len(body)} row{'s' if len(body) != 1 else ''})")
+    return "\n".join(lines) + "\n"
+
+
+RENDERERS = {"table": render_table, "csv": render_csv, "json": render_json}
+
+
+def render_catalogue(queries: Mapping[str, Query]) -> str:
+    lines = []
+    for q in queries.values():
+        lines.append(f"{q.id}  [{q.kind}]  {q.title}")
+        for p in q.params:
+            lines.append(f"    --param {p.describe()}")
+    return "\n".join(lines) + "\n"
