@@ -112,21 +112,60 @@ def cmd_check_quotes(args: argparse.Namespace) -> int:
     return result.exit_code
 
 
+def _add_engine_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--data", nargs="+", metavar="PATH", default=None,
+                   help="extra RDF files to add to the packaged graph (local engine only)")
+    p.add_argument("--endpoint", metavar="URL",
+                   help="run on this SPARQL 1.1 endpoint (its query URL) instead of the packaged graph")
+    p.add_argument("--graph", metavar="IRI",
+                   help="with --endpoint: query this named graph (sent as default-graph-uri)")
+    p.add_argument("--timeout", type=_positive_seconds, default=None, metavar="SECONDS",
+                   help="with --endpoint: give up when the endpoint does not answer in time (default: 30)")
+    p.add_argument("--out", metavar="FILE",
+                   help="write the output to FILE (atomically) instead of standard output")
+
+
+def _engine(args: argparse.Namespace):
+    """The engine a command runs on: the packaged graph, or the endpoint the user named."""
+    if args.endpoint is None:
+        if args.graph is not None or args.timeout is not None:
+            raise UsageError("--graph and --timeout go with --endpoint")
+        from exitkg.engine import LocalEngine
+
+        return LocalEngine.packaged(args.data)
+    if args.data:
+        raise UsageError("--data adds files to the local graph; it cannot be combined with --endpoint")
+    from exitkg.remote import DEFAULT_TIMEOUT, RemoteEngine
+
+    if args.graph is not None:
+        from exitkg.queries import absolute_iri
+
+        absolute_iri(args.graph, "--graph", error=UsageError)
+    return RemoteEngine(args.endpoint, args.graph, args.timeout or DEFAULT_TIMEOUT)
+
+
+def _output(args: argparse.Namespace, text: str) -> None:
+    if getattr(args, "out", None):
+        from exitkg.fsutil import atomic_write_text
+
+        atomic_write_text(args.out, text)
+    else:
+        emit(text)
+
+
 def _configure_report(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                    help="report format (default: text)")
-    p.add_argument("--data", nargs="+", metavar="PATH", default=None,
-                   help="extra RDF files to add to the packaged graph before reporting")
+    _add_engine_options(p)
 
 
 @command("report", "recompute the review's findings from the graph and compare with what it states",
          _configure_report)
 def cmd_report(args: argparse.Namespace) -> int:
-    from exitkg.engine import LocalEngine
     from exitkg.report import RENDERERS, build_report
 
-    report = build_report(LocalEngine.packaged(args.data))
-    emit(RENDERERS[args.format](report))
+    report = build_report(_engine(args))
+    _output(args, RENDERERS[args.format](report))
     return report.exit_code
 
 
@@ -136,23 +175,72 @@ def _configure_query(p: argparse.ArgumentParser) -> None:
                    help="a parameter value, bound as an RDF term (repeatable)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table",
                    help="result format (default: table; json is SPARQL 1.1 Query Results JSON)")
-    p.add_argument("--data", nargs="+", metavar="PATH", default=None,
-                   help="extra RDF files to add to the packaged graph")
+    _add_engine_options(p)
 
 
-@command("query", "run a canned SPARQL query (or a query file) on the graph", _configure_query)
+@command("query", "run a canned SPARQL query (or a query file) on the graph or an endpoint", _configure_query)
 def cmd_query(args: argparse.Namespace) -> int:
     from exitkg import queries
-    from exitkg.engine import LocalEngine
 
     query = queries.resolve(args.name)
     values = queries.parse_param_args(args.param)
     queries.bind(query, values)  # report parameter errors before loading the graph
-    result = queries.run(query, LocalEngine.packaged(args.data), values)
-    emit(queries.RENDERERS[args.format](result))
+    result = queries.run(query, _engine(args), values)
+    _output(args, queries.RENDERERS[args.format](result))
     if query.kind == "violation" and result.rows:
         return errors.FAILED
     return errors.OK
+
+
+def _port(text: str) -> int:
+    if not text.isdigit() or not 0 < int(text) < 65536:
+        raise argparse.ArgumentTypeError(f"not a TCP port number: {text!r}")
+    return int(text)
+
+
+def _configure_serve(p: argparse.ArgumentParser) -> None:
+    from exitkg.serve import DEFAULT_HOST, DEFAULT_PORT
+
+    p.add_argument("paths", nargs="*", metavar="PATH", help="extra RDF files to serve with the packaged graph")
+    p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST}, loopback only)")
+    p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"TCP port (default: {DEFAULT_PORT})")
+    p.add_argument("--store", metavar="DIR",
+                   help="keep the Oxigraph store in this new or empty folder (default: a temporary folder, removed on exit)")
+
+
+@command("serve", "serve the graph as a read-only SPARQL endpoint (Oxigraph's server)", _configure_serve)
+def cmd_serve(args: argparse.Namespace) -> int:
+    from exitkg.serve import serve
+
+    def announce(line: str) -> None:
+        emit(line + "\n")
+
+    return serve(args.paths or None, host=args.host, port=args.port, store=args.store, announce=announce)
+
+
+def _configure_publish(p: argparse.ArgumentParser) -> None:
+    from exitkg.remote import DEFAULT_GRAPH
+
+    p.add_argument("--endpoint", required=True, metavar="URL", help="the store's SPARQL query URL (used to verify)")
+    p.add_argument("--graph", default=DEFAULT_GRAPH, metavar="IRI", help=f"the named graph to replace (default: {DEFAULT_GRAPH})")
+    p.add_argument("--method", choices=("gsp", "update"), default="gsp",
+                   help="gsp: Graph Store HTTP Protocol PUT (default); update: SPARQL Update")
+    p.add_argument("--store-url", metavar="URL", help="Graph Store Protocol URL (default: the endpoint URL with 'store' as last segment)")
+    p.add_argument("--update-url", metavar="URL", help="SPARQL Update URL (default: the endpoint URL with 'update' as last segment)")
+    p.add_argument("--timeout", type=_positive_seconds, default=None, metavar="SECONDS",
+                   help="give up when the store does not answer in time (default: 30)")
+    p.add_argument("--data", nargs="+", metavar="PATH", default=None, help="extra RDF files to publish with the packaged graph")
+
+
+@command("publish", "load the whole graph into a triple store, replacing a named graph, and verify", _configure_publish)
+def cmd_publish(args: argparse.Namespace) -> int:
+    from exitkg.publish import publish
+    from exitkg.remote import DEFAULT_TIMEOUT
+
+    result = publish(args.endpoint, graph_iri=args.graph, method=args.method, store_url=args.store_url,
+                     update_url=args.update_url, timeout=args.timeout or DEFAULT_TIMEOUT, paths=args.data)
+    emit(result.describe())
+    return result.exit_code
 
 
 def _configure_queries(p: argparse.ArgumentParser) -> None:

@@ -204,20 +204,21 @@ def convert(param: Param, value: str):
         return URIRef(EKG + value)
     if kind in SLUG_TYPES and _SLUG.fullmatch(value):
         return URIRef(SLUG_TYPES[kind] + (value.upper() if kind == "country" else value))
-    return URIRef(_absolute_iri(param, value))
+    what = f"a {param.type} slug or an absolute IRI" if param.type in SLUG_TYPES else "an absolute IRI"
+    return URIRef(absolute_iri(value, f"parameter {param.name}", what))
 
 
-def _absolute_iri(param: Param, value: str) -> str:
+def absolute_iri(value: str, name: str, what: str = "an absolute IRI", error=QueryError) -> str:
+    """Return *value* if it is an absolute IRI with none of the characters IRIs forbid."""
     scheme = re.match(r"^[A-Za-z][A-Za-z0-9+.-]*:", value)
     if not scheme or _IRI_FORBIDDEN.search(value):
-        what = f"a {param.type} slug or an absolute IRI" if param.type in SLUG_TYPES else "an absolute IRI"
-        raise QueryError(f"parameter {param.name}: expected {what}, got {value!r}")
+        raise error(f"{name}: expected {what}, got {value!r}")
     import pyoxigraph as ox
 
     try:
         ox.NamedNode(value)
     except ValueError:
-        raise QueryError(f"parameter {param.name}: not a valid IRI: {value!r}") from None
+        raise error(f"{name}: not a valid IRI: {value!r}") from None
     return value
 
 

@@ -186,7 +186,7 @@ def _mark(ok: bool) -> str:
 def render_text(report: Report) -> str:
     n = len(report.reproductions)
     bad = sum(1 for r in report.reproductions if not r.agrees)
-    out = [f"exitkg report: Ferrari (2021) recomputed from the graph ({report.engine} engine)",
+    out = ["exitkg report: Ferrari (2021) recomputed from the graph",
            f"{n - bad} of {n} reproductions agree" + ("" if not bad else f"; {bad} DISAGREE"), ""]
     out.append("Reproductions (stated in the review / computed from the graph)")
     for r in report.reproductions:
@@ -221,7 +221,7 @@ def render_markdown(report: Report) -> str:
     n = len(report.reproductions)
     bad = sum(1 for r in report.reproductions if not r.agrees)
     out = ["# Ferrari (2021) recomputed from the exitkg graph", "",
-           f"{n - bad} of {n} reproductions agree ({report.engine} engine).", "",
+           f"{n - bad} of {n} reproductions agree.", "",
            "## Reproductions", "",
            "| what | stated | computed | agrees | where the review says it | query |",
            "|---|---:|---:|---|---|---|"]

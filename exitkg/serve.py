@@ -1,0 +1,160 @@
+"""``exitkg serve``: a read-only SPARQL 1.1 Protocol endpoint over the graph, run by Oxigraph.
+
+The graph (the packaged ontology and data, plus any files given) is loaded into an Oxigraph
+store with ``oxigraph load`` and served with ``oxigraph serve-read-only``: Oxigraph's own HTTP
+server, from the ``oxigraph`` package. The store lives in a temporary folder that is removed when
+the server stops, unless ``--store DIR`` names a folder to keep it in.
+"""
+
+from __future__ import annotations
+
+import errno
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable, Iterable
+from pathlib import Path
+
+from exitkg.errors import EndpointError, OutputError, one_line
+from exitkg.rdfio import PathLike
+
+DEFAULT_HOST = "127.0.0.1"
+DEFAULT_PORT = 7878
+START_TIMEOUT = 60.0
+
+
+def oxigraph_binary() -> str:
+    """The ``oxigraph`` executable installed with the ``oxigraph`` package."""
+    beside = Path(sys.executable).parent / "oxigraph"
+    if beside.is_file() and os.access(beside, os.X_OK):
+        return str(beside)
+    found = shutil.which("oxigraph")
+    if not found:
+        raise EndpointError("the Oxigraph server is not installed (pip install oxigraph)")
+    return found
+
+
+def check_port(host: str, port: int) -> None:
+    """Fail with a clear error if *port* on *host* cannot be bound."""
+    if not 0 < port < 65536:
+        raise EndpointError(f"port {port} is not a valid TCP port")
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise EndpointError(f"cannot serve on host {host!r}: {one_line(exc)}") from None
+    family, _, _, _, address = infos[0]
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                raise EndpointError(f"port {port} on {host} is already in use; choose another with --port") from None
+            raise EndpointError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
+
+
+def _prepare_store(store: PathLike | None) -> tuple[Path, bool]:
+    """Return (store folder, whether it is temporary)."""
+    if store is None:
+        return Path(tempfile.mkdtemp(prefix="exitkg-store-")), True
+    path = Path(store)
+    try:
+        path.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{store}: cannot create the store folder: {exc.strerror or exc}") from None
+    if not os.access(path, os.W_OK):
+        raise OutputError(f"{store}: the store folder cannot be written")
+    if any(path.iterdir()):
+        raise OutputError(f"{store}: the store folder is not empty; give an empty or new folder")
+    return path, False
+
+
+def _last_line(log) -> str:
+    log.seek(0)
+    lines = [line for line in log.read().splitlines() if line.strip()]
+    return one_line(lines[-1]) if lines else ""
+
+
+def _wait_until_listening(proc: subprocess.Popen, host: str, port: int, timeout: float, log) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise EndpointError(f"the Oxigraph server stopped at start: {_last_line(log) or f'exit status {proc.returncode}'}")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise EndpointError(f"the Oxigraph server did not start listening on {host}:{port} within {timeout:g} s")
+
+
+def _interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def _stop_on_signals() -> dict:
+    """Make Ctrl-C (even where the shell ignores it) and SIGTERM stop the server cleanly."""
+    previous = {}
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        previous[signum] = signal.signal(signum, _interrupt)
+    return previous
+
+
+def serve(paths: Iterable[PathLike] | None = None, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
+          store: PathLike | None = None, announce: Callable[[str], None] = print) -> int:
+    """Serve the graph until interrupted; return 0 after a clean stop."""
+    from exitkg.rdfio import load_graph, load_packaged_graph
+
+    binary = oxigraph_binary()
+    check_port(host, port)
+    graph = load_packaged_graph()
+    if paths:
+        load_graph(list(paths), base_graph=graph)
+    folder, temporary = _prepare_store(store)
+    proc = log = None
+    try:
+        location = folder / "db" if temporary else folder
+        with tempfile.TemporaryDirectory(prefix="exitkg-load-") as scratch:
+            data = Path(scratch) / "graph.nt"
+            graph.serialize(destination=str(data), format="nt", encoding="utf-8")
+            loaded = subprocess.run([binary, "load", "--location", str(location), "--file", str(data)],
+                                    capture_output=True, text=True)
+        if loaded.returncode != 0:
+            raise OutputError(f"{location}: Oxigraph could not load the graph: {one_line(loaded.stderr)}")
+        log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # the server's messages; read on failure
+        proc = subprocess.Popen(
+            [binary, "serve-read-only", "--location", str(location), "--bind", f"{host}:{port}"],
+            stdout=subprocess.DEVNULL, stderr=log, text=True, start_new_session=True,
+        )
+        _wait_until_listening(proc, host, port, START_TIMEOUT, log)
+        shown = f"[{host}]" if ":" in host else host
+        announce(f"SPARQL endpoint (read-only, {len(graph)} triples): http://{shown}:{port}/query")
+        announce("Press Ctrl-C to stop.")
+        previous = _stop_on_signals()
+        try:
+            proc.wait()
+        except KeyboardInterrupt:
+            pass
+        else:
+            raise EndpointError(f"the Oxigraph server stopped: {_last_line(log) or f'exit status {proc.returncode}'}")
+        finally:
+            for signum, handler in previous.items():
+                signal.signal(signum, handler)
+        return 0
+    finally:
+        if proc is not None and proc.poll() is None:
+            proc.send_signal(signal.SIGTERM)
+            try:
+                proc.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+        if log is not None:
+            log.close()
+        if temporary:
+            shutil.rmtree(folder, ignore_errors=True)
+

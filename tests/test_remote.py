@@ -1,0 +1,297 @@
+"""Real endpoints: Oxigraph's server on a loopback port, publishing, remote queries, and every
+failure mode against real sockets (nothing listening, a listener that never answers, servers
+answering 500, HTML, a truncated body or a capped result)."""
+
+from __future__ import annotations
+
+import http.server
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, assert_one_error_line, run_exitkg
+from exitkg import queries as Q
+from exitkg.engine import LocalEngine
+from exitkg.remote import DEFAULT_GRAPH, RemoteEngine
+from exitkg.serve import oxigraph_binary
+
+GRAPH = "https://example.org/exitkg-test-graph"
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_listening(port: int, timeout: float = 30) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"nothing listening on {port}")
+
+
+@pytest.fixture(scope="module")
+def store(tmp_path_factory):
+    """A read-write Oxigraph server (the real one) on a free loopback port."""
+    port = free_port()
+    location = tmp_path_factory.mktemp("oxigraph")
+    proc = subprocess.Popen([oxigraph_binary(), "serve", "--location", str(location), "--bind", f"127.0.0.1:{port}"],
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        wait_listening(port)
+        yield f"http://127.0.0.1:{port}/query"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def published(store):
+    code, out, err = run_exitkg("publish", "--endpoint", store, "--graph", GRAPH)
+    assert code == 0, err
+    return store
+
+
+def _count(out: str) -> int:
+    return int(out.rsplit("the store holds ", 1)[1].split()[0])
+
+
+def test_publish_twice_leaves_the_same_content(published):
+    local = len(LocalEngine.packaged().store)
+    code, out, err = run_exitkg("publish", "--endpoint", published, "--graph", GRAPH)
+    assert code == 0, err
+    assert _count(out) == local
+    code, out, err = run_exitkg("publish", "--endpoint", published, "--graph", GRAPH, "--method", "update")
+    assert code == 0, err
+    assert _count(out) == local
+
+
+def test_publish_default_graph_name(store):
+    code, out, err = run_exitkg("publish", "--endpoint", store)
+    assert code == 0, err
+    assert f"<{DEFAULT_GRAPH}>" in out
+
+
+EXAMPLES = {
+    "evidence-for-factor": [{"factor": "stigma"}, {"factor": "family"}],
+    "factors-of-study": [{"study": "dahal-2015"}],
+    "controversy-on-subset": [{}, {"design": "qualitative"}, {"country": "US", "include_inferred": "false"}],
+    "studies-by-design": [{}, {"include_inferred": "false"}],
+    "studies-by-nationality": [{}, {"include_inferred": "false"}],
+}
+
+
+def _cases():
+    for query in Q.catalogue().values():
+        for values in EXAMPLES.get(query.id, [{}]):
+            yield pytest.param(query.id, values, id=f"{query.id}{values or ''}")
+
+
+@pytest.fixture(scope="module")
+def engines(published):
+    return LocalEngine.packaged(), RemoteEngine(published, GRAPH, timeout=60)
+
+
+@pytest.mark.parametrize("qid, values", list(_cases()))
+def test_every_canned_query_gives_the_same_rows_remotely(engines, qid, values):
+    local, remote = engines
+    query = Q.catalogue()[qid]
+    here, there = Q.run(query, local, values), Q.run(query, remote, values)
+    assert there.variables == here.variables
+    assert there.rows == here.rows
+
+
+def test_report_agrees_line_for_line(published):
+    code_l, local, _ = run_exitkg("report")
+    code_r, remote, err = run_exitkg("report", "--endpoint", published, "--graph", GRAPH)
+    assert code_l == code_r == 0, err
+    assert remote.splitlines() == local.splitlines()
+
+
+@pytest.mark.parametrize("payload", ['Stigma"@en } UNION { ?factor ?p ?label } #', "x\" } ; DROP ALL ; #\n"])
+def test_remote_string_parameter_is_a_plain_value(published, tmp_path, payload):
+    query_file = tmp_path / "by-label.rq"
+    query_file.write_text(
+        "# id: by-label\n# title: Factors by exact label\n# kind: question\n# param: label string -- the label\n"
+        "PREFIX skos: <http://www.w3.org/2004/02/skos/core#>\n"
+        "SELECT ?label ?factor WHERE { ?factor skos:prefLabel ?l . FILTER(STR(?l) = ?label) }\n",
+        encoding="utf-8",
+    )
+    remote = RemoteEngine(published, GRAPH)
+    query = Q.parse_query_file(query_file)
+    assert len(Q.run(query, remote, {"label": "Stigma"}).rows) == 1
+    assert Q.run(query, remote, {"label": payload}).rows == []
+    # the graph is intact afterwards
+    assert len(Q.run(Q.catalogue()["figure-2"], remote).rows) == 15
+
+
+def test_serve_answers_another_process_and_stops_cleanly(tmp_path):
+    port = free_port()
+    env = dict(os.environ, TMPDIR=str(tmp_path), PYTHONIOENCODING="utf-8")
+    proc = subprocess.Popen([sys.executable, "-m", "exitkg", "serve", "--port", str(port)], cwd=REPO_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+    try:
+        line = proc.stdout.readline()
+        url = f"http://127.0.0.1:{port}/query"
+        assert line.strip().endswith(url), line
+        client = subprocess.run(
+            [sys.executable, "-c",
+             "import sys; from SPARQLWrapper import SPARQLWrapper, JSON\n"
+             "s = SPARQLWrapper(sys.argv[1]); s.setReturnFormat(JSON)\n"
+             "s.setQuery('SELECT (COUNT(*) AS ?n) WHERE { ?s a <https://w3id.org/exitkg/ontology#Study> }')\n"
+             "print(s.query().convert()['results']['bindings'][0]['n']['value'])", url],
+            capture_output=True, text=True, timeout=60)
+        assert client.stdout.strip() == "13", client.stderr
+        assert any(p.name.startswith("exitkg-store-") for p in tmp_path.iterdir())
+    finally:
+        proc.send_signal(signal.SIGINT)
+        code = proc.wait(timeout=30)
+    assert code == 0, proc.stderr.read()
+    assert list(tmp_path.iterdir()) == []  # the temporary store is gone
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()  # and the server with it
+
+
+def test_serve_port_in_use_exit_6():
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        code, out, err = run_exitkg("serve", "--port", str(port))
+    assert code == 6
+    assert_one_error_line(err, f"port {port}", "in use")
+
+
+def test_serve_store_that_cannot_be_written_exit_8(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    code, out, err = run_exitkg("serve", "--port", str(free_port()), "--store", str(blocker / "store"))
+    assert code == 8
+    assert_one_error_line(err, "cannot create the store folder")
+
+
+# --------------------------------------------------------------------------- #
+# Failure modes against real sockets
+# --------------------------------------------------------------------------- #
+
+class _Handler(http.server.BaseHTTPRequestHandler):
+    mode = "500"
+
+    def log_message(self, *args):  # keep test output clean
+        pass
+
+    def do_POST(self):  # noqa: N802
+        length = int(self.headers.get("Content-Length", 0))
+        self.rfile.read(length)
+        mode = self.server.mode
+        if mode == "500":
+            body = b"internal failure"
+            self.send_response(500)
+            self.send_header("Content-Type", "text/plain")
+        elif mode == "html":
+            body = b"<!DOCTYPE html><html><body>Welcome to our portal</body></html>"
+            self.send_response(200)
+            self.send_header("Content-Type", "text/html; charset=utf-8")
+        elif mode in ("cap", "206"):
+            doc = {"head": {"vars": ["x"]}, "results": {"bindings": [
+                {"x": {"type": "literal", "value": "1"}}, {"x": {"type": "literal", "value": "2"}}]}}
+            body = json.dumps(doc).encode()
+            self.send_response(206 if mode == "206" else 200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            if mode == "cap":
+                self.send_header("X-SPARQL-MaxRows", "2")
+        else:  # truncated: promise more bytes than are sent, then close
+            body = b'{"head": {"vars": ["x"]}, "results": {"bindi'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body) + 500))
+            self.end_headers()
+            self.wfile.write(body)
+            self.wfile.flush()
+            self.close_connection = True
+            return
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+
+@pytest.fixture
+def bad_server():
+    servers = []
+
+    def start(mode: str) -> str:
+        server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
+        server.mode = mode
+        threading.Thread(target=server.serve_forever, daemon=True).start()
+        servers.append(server)
+        return f"http://127.0.0.1:{server.server_address[1]}/sparql"
+
+    yield start
+    for server in servers:
+        server.shutdown()
+        server.server_close()
+
+
+def _check_failure(url: str, code: int, fragment: str, tmp_path: Path, *extra: str) -> None:
+    out_file = tmp_path / "result.csv"
+    out_file.write_text("previous content\n")
+    got, out, err = run_exitkg("query", "figure-2", "--endpoint", url, "--format", "csv", "--out", str(out_file), *extra)
+    assert got == code, err
+    assert_one_error_line(err, url, fragment)
+    assert out_file.read_text() == "previous content\n"  # nothing partial written
+    assert [p.name for p in tmp_path.iterdir()] == ["result.csv"]  # and no temporary file left
+
+
+def test_connection_refused_exit_6(tmp_path):
+    _check_failure(f"http://127.0.0.1:{free_port()}/query", 6, "connection refused", tmp_path)
+
+
+def test_listener_that_never_answers_exit_7(tmp_path):
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen()
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}/query"
+        _check_failure(url, 7, "no answer within 1 s", tmp_path, "--timeout", "1")
+
+
+@pytest.mark.parametrize("mode, fragment", [
+    ("500", "HTTP 500"),
+    ("html", "text/html"),
+    ("truncated", "cut off"),
+    ("cap", "capped at 2 rows"),
+    ("206", "HTTP 206"),
+])
+def test_bad_answers_exit_6(bad_server, tmp_path, mode, fragment):
+    _check_failure(bad_server(mode), 6, fragment, tmp_path)
+
+
+def test_real_server_404_and_400(store, tmp_path):
+    base = store.rsplit("/", 1)[0]
+    _check_failure(base + "/no-such-path", 6, "HTTP 404", tmp_path)
+    bad = tmp_path / "bad.rq"
+    bad.write_text("SELECT ?x WHERE { ?x ?p }\n")
+    code, out, err = run_exitkg("query", str(bad), "--endpoint", store)
+    assert code == 4
+    assert_one_error_line(err, "rejected the query")
+
+
+def test_endpoint_option_errors_are_usage_errors():
+    code, out, err = run_exitkg("query", "figure-2", "--endpoint", "ftp://example.org/sparql")
+    assert code == 3
+    assert_one_error_line(err, "not an http(s) URL")
+    code, out, err = run_exitkg("report", "--graph", "https://example.org/g")
+    assert code == 3
+    assert_one_error_line(err, "go with --endpoint")
