@@ -73,24 +73,25 @@ def test_installed_wheel_uses_packaged_resources(dists, tmp_path):
                    check=True, capture_output=True, timeout=300)
     bindir = venv / ("Scripts" if sys.platform == "win32" else "bin")
     python = bindir / ("python.exe" if sys.platform == "win32" else "python")
-    # Make the dependencies of the test environment importable (appended after the
-    # venv's own site-packages, so the freshly installed exitkg wins).
-    purelib = subprocess.run(
-        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        check=True, capture_output=True, text=True, cwd=tmp_path,
-    ).stdout.strip()
-    Path(purelib, "_exitkg_test_deps.pth").write_text("\n".join(_site_packages_dirs()) + "\n")
     proc = subprocess.run(
         [str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", str(wheel)],
         capture_output=True, text=True, timeout=300, cwd=tmp_path,
     )
     assert proc.returncode == 0, proc.stderr[-3000:]
+    # Then make the dependencies of the test environment importable (appended after the venv's
+    # own site-packages, so the freshly installed exitkg wins). Written only after the install:
+    # before it, pip would see the test environment's exitkg and install nothing.
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True, capture_output=True, text=True, cwd=tmp_path,
+    ).stdout.strip()
+    Path(purelib, "_exitkg_test_deps.pth").write_text("\n".join(_site_packages_dirs()) + "\n")
 
     script = textwrap.dedent("""
         import json, sysconfig
         import exitkg, exitkg.resources as r
         out = {"purelib": sysconfig.get_paths()["purelib"], "package": exitkg.__file__, "dirs": {}}
-        for name in ("ontology", "shapes", "data", "queries"):
+        for name in r.RESOURCE_NAMES:
             d = r.resource_dir(name)
             files = sorted(p.relative_to(d).as_posix() for p in d.rglob("*") if p.is_file())
             out["dirs"][name] = {"dir": str(d), "files": files}
