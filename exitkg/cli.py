@@ -261,6 +261,59 @@ def cmd_queries(args: argparse.Namespace) -> int:
     return errors.OK
 
 
+def _configure_export(p: argparse.ArgumentParser) -> None:
+    from exitkg.export import FORMATS, TABLES
+
+    p.add_argument("--format", choices=FORMATS, required=True, help="output format")
+    p.add_argument("--out", metavar="PATH",
+                   help="output file (written atomically); with --format csv --table all, a folder for the three tables")
+    p.add_argument("--table", choices=(*TABLES, "all"), default="findings",
+                   help="with --format csv: the table to export (default: findings)")
+    p.add_argument("--data", nargs="+", metavar="PATH", default=None, help="extra RDF files to export with the packaged graph")
+
+
+@command("export", "write the whole graph (with its VoID/DCAT description) as Turtle, N-Triples, JSON-LD, RDF/XML or CSV tables",
+         _configure_export)
+def cmd_export(args: argparse.Namespace) -> int:
+    from exitkg import export
+    from exitkg.fsutil import atomic_write_bytes, atomic_write_text
+
+    if args.format != "csv":
+        data = export.export_rdf(args.format, args.data)
+        if args.out:
+            atomic_write_bytes(args.out, data)
+        else:
+            emit(data.decode("utf-8"))
+    elif args.table != "all":
+        _output(args, export.export_table(args.table, args.data))
+    else:
+        if not args.out:
+            raise UsageError("--table all writes three files: give a folder with --out")
+        import os
+
+        if not os.path.isdir(args.out):
+            raise OutputError(f"{args.out}: not an existing folder")
+        tables = export.export_tables(args.data)  # everything computed before anything is written
+        for name, text in tables.items():
+            atomic_write_text(os.path.join(args.out, name), text)
+    return errors.OK
+
+
+def _configure_release(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--version", required=True, dest="new_version", metavar="X.Y.Z",
+                   help="the version to stamp on the ontology header and the package")
+    p.add_argument("--root", metavar="DIR", help="the source checkout to stamp (default: this checkout)")
+
+
+@command("release", "stamp a version on the ontology header (versionInfo, versionIRI) and the package",
+         _configure_release)
+def cmd_release(args: argparse.Namespace) -> int:
+    from exitkg.release import release
+
+    emit(release(args.new_version, args.root).describe())
+    return errors.OK
+
+
 def _positive_seconds(text: str) -> float:
     try:
         value = float(text)
@@ -291,6 +344,22 @@ def cmd_reason(args: argparse.Namespace) -> int:
     result = reason(args.paths or None, timeout=args.timeout)
     emit(RENDERERS[args.format](result))
     return result.exit_code
+
+
+def _configure_mappings(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--format", choices=("table", "tsv", "json", "turtle"), default="table",
+                   help="table (default), the SSSOM TSV, JSON, or the mappings as plain SKOS triples in Turtle")
+    p.add_argument("--out", metavar="FILE",
+                   help="write the output to FILE (atomically) instead of standard output")
+
+
+@command("mappings", "list or export the SSSOM mappings from exit factors to case-data fields (HTCDS, CTDC)",
+         _configure_mappings)
+def cmd_mappings(args: argparse.Namespace) -> int:
+    from exitkg.mappings import RENDERERS, load_mappings
+
+    _output(args, RENDERERS[args.format](load_mappings()))
+    return errors.OK
 
 
 # --------------------------------------------------------------------------- #

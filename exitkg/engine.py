@@ -93,13 +93,10 @@ class LocalEngine:
 
     @classmethod
     def packaged(cls, extra_paths=None) -> "LocalEngine":
-        """An engine over the packaged ontology and data, plus *extra_paths* if given."""
-        from exitkg.rdfio import load_graph, load_packaged_graph
+        """An engine over the packaged ontology and data (plus *extra_paths*) and its description."""
+        from exitkg.describe import described_graph
 
-        graph = load_packaged_graph()
-        if extra_paths:
-            load_graph(list(extra_paths), base_graph=graph)
-        return cls(graph)
+        return cls(described_graph(extra_paths))
 
     def run(self, text: str, bindings: Mapping[str, "rdflib.term.Node"] | None = None) -> Result:
         import pyoxigraph as ox

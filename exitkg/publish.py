@@ -85,16 +85,14 @@ def publish(endpoint: str, *, graph_iri: str = DEFAULT_GRAPH, method: str = "gsp
             store_url: str | None = None, update_url: str | None = None,
             timeout: float = DEFAULT_TIMEOUT, paths: Iterable[PathLike] | None = None) -> PublishResult:
     """Replace *graph_iri* in the store behind *endpoint* with the whole graph, then verify."""
-    from exitkg.rdfio import load_graph, load_packaged_graph
+    from exitkg.describe import described_graph
     from exitkg.queries import absolute_iri
 
     check_url(endpoint)
     if method not in METHODS:
         raise UsageError(f"unknown publishing method {method!r} (expected gsp or update)")
     graph_iri = absolute_iri(graph_iri, "--graph", error=UsageError)
-    graph = load_packaged_graph()
-    if paths:
-        load_graph(list(paths), base_graph=graph)
+    graph = described_graph(paths)
     ntriples = graph.serialize(format="nt", encoding="utf-8")
     if method == "gsp":
         target = check_url(store_url or sibling_url(endpoint, "store"), "Graph Store URL")

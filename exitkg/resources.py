@@ -1,4 +1,4 @@
-"""Locate the ontology, shapes, data and queries shipped with exitkg.
+"""Locate the ontology, shapes, data, queries and mappings shipped with exitkg.
 
 In an installed wheel they live inside the package under
 ``exitkg/_resources/<name>``; in a source checkout they are the top-level
@@ -11,14 +11,14 @@ from pathlib import Path
 
 from exitkg.errors import InputError
 
-RESOURCE_NAMES = ("ontology", "shapes", "data", "queries")
+RESOURCE_NAMES = ("ontology", "shapes", "data", "queries", "mappings")
 ONTOLOGY_FILE = "exit-factors.ttl"
 
 _PACKAGE_DIR = Path(__file__).resolve().parent
 
 
 def resource_dir(name: str) -> Path:
-    """Return the directory holding resource *name* (ontology, shapes, data, queries)."""
+    """Return the directory holding resource *name* (ontology, shapes, data, queries, mappings)."""
     if name not in RESOURCE_NAMES:
         raise ValueError(f"unknown resource {name!r}; expected one of {', '.join(RESOURCE_NAMES)}")
     packaged = _PACKAGE_DIR / "_resources" / name

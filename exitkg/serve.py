@@ -107,13 +107,13 @@ def _stop_on_signals() -> dict:
 def serve(paths: Iterable[PathLike] | None = None, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
           store: PathLike | None = None, announce: Callable[[str], None] = print) -> int:
     """Serve the graph until interrupted; return 0 after a clean stop."""
-    from exitkg.rdfio import load_graph, load_packaged_graph
+    from exitkg.describe import described_graph
 
     binary = oxigraph_binary()
     check_port(host, port)
-    graph = load_packaged_graph()
-    if paths:
-        load_graph(list(paths), base_graph=graph)
+    shown = f"[{host}]" if ":" in host else host
+    url = f"http://{shown}:{port}/query"
+    graph = described_graph(paths, endpoint=url)
     folder, temporary = _prepare_store(store)
     proc = log = None
     try:
@@ -131,8 +131,7 @@ def serve(paths: Iterable[PathLike] | None = None, *, host: str = DEFAULT_HOST, 
             stdout=subprocess.DEVNULL, stderr=log, text=True, start_new_session=True,
         )
         _wait_until_listening(proc, host, port, START_TIMEOUT, log)
-        shown = f"[{host}]" if ":" in host else host
-        announce(f"SPARQL endpoint (read-only, {len(graph)} triples): http://{shown}:{port}/query")
+        announce(f"SPARQL endpoint (read-only, {len(graph)} triples): {url}")
         announce("Press Ctrl-C to stop.")
         previous = _stop_on_signals()
         try:

@@ -15,7 +15,7 @@ REPO_ROOT = Path(__file__).resolve().parent.parent
 FIXTURES = REPO_ROOT / "tests" / "fixtures"
 IO_FIXTURES = FIXTURES / "io"
 VALIDATE_FIXTURES = FIXTURES / "validate"
-RESOURCE_NAMES = ("ontology", "shapes", "data", "queries")
+RESOURCE_NAMES = ("ontology", "shapes", "data", "queries", "mappings")
 #: Plain-text copy of the review, kept next to the repository when available.
 REVIEW_TEXT = REPO_ROOT.parent / "shared" / "seeds" / "000_fa9fd7b5e5269ca5.txt"
 

@@ -55,6 +55,11 @@ def test_ontology_path():
 def test_version_matches_pyproject():
     import exitkg
 
+    from importlib.metadata import version
+
     meta = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
-    assert meta["project"]["version"] == exitkg.__version__
+    # one source of truth: the package version, stamped by `exitkg release`, read by the build
+    assert meta["project"]["dynamic"] == ["version"]
+    assert meta["tool"]["hatch"]["version"]["path"] == "exitkg/__init__.py"
+    assert version("exitkg") == exitkg.__version__
     assert meta["project"]["scripts"]["exitkg"] == "exitkg.cli:main"

@@ -1,0 +1,185 @@
+"""``exitkg export``: the whole graph (with its VoID/DCAT description) in a standard format.
+
+RDF formats: Turtle, N-Triples, JSON-LD (compacted with the context shipped as
+``ontology/context.jsonld``, embedded in the output, so no remote context is ever fetched) and
+RDF/XML. Every export parses back to a graph isomorphic to the source, and the same graph always
+gives the same bytes: blank nodes get canonical labels and triples are written in sorted order.
+
+CSV: the tables of studies, factors and findings (the ``table-*`` canned queries), with cells a
+spreadsheet would read as formulas neutralised.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+
+from exitkg.errors import UsageError
+from exitkg.rdfio import PathLike
+
+#: format -> (rdflib serializer, file extension)
+RDF_FORMATS = {
+    "turtle": ("turtle", "ttl"),
+    "ntriples": ("nt", "nt"),
+    "jsonld": ("json-ld", "jsonld"),
+    "rdfxml": ("xml", "rdf"),
+}
+FORMATS = (*RDF_FORMATS, "csv")
+TABLES = ("studies", "factors", "findings")
+
+
+def context() -> dict:
+    """The JSON-LD context shipped with the ontology."""
+    from exitkg.resources import resource_dir
+
+    with open(resource_dir("ontology") / "context.jsonld", encoding="utf-8") as handle:
+        return json.load(handle)["@context"]
+
+
+def canonical(graph):
+    """A copy of *graph* with canonical blank-node labels and triples inserted in sorted order."""
+    from rdflib import Graph
+    from rdflib.compare import to_canonical_graph
+
+    from exitkg.rdfio import bind_prefixes
+
+    relabelled = to_canonical_graph(graph)
+    out = Graph()
+    for triple in sorted(relabelled, key=lambda t: tuple(x.n3() for x in t)):
+        out.add(triple)
+    bind_prefixes(out, {p: str(ns) for p, ns in graph.namespaces()})
+    return out
+
+
+def export_rdf(fmt: str, extra_paths: Iterable[PathLike] | None = None) -> bytes:
+    """The whole graph, plus its description, serialised in RDF format *fmt*."""
+    from exitkg.describe import described_graph
+
+    if fmt not in RDF_FORMATS:
+        raise UsageError(f"unknown RDF format {fmt!r} (expected one of {', '.join(RDF_FORMATS)})")
+    graph = canonical(described_graph(extra_paths))
+    serializer = RDF_FORMATS[fmt][0]
+    if fmt == "ntriples":
+        text = graph.serialize(format=serializer, encoding="utf-8").decode("utf-8")
+        return ("\n".join(sorted(line for line in text.splitlines() if line.strip())) + "\n").encode("utf-8")
+    if fmt == "jsonld":
+        return write_jsonld(graph, context())
+    if fmt == "rdfxml":
+        return write_rdfxml(graph)
+    return graph.serialize(format=serializer, encoding="utf-8")
+
+
+# rdflib's JSON-LD and RDF/XML serialisers walk the graph in hash order, so the bytes would change
+# from run to run; these writers put subjects, properties and values in sorted order.
+
+def _sorted_triples(graph):
+    return sorted(graph, key=lambda t: tuple(x.n3() for x in t))
+
+
+def _bnode_id(node) -> str:
+    return "b" + "".join(c for c in str(node) if c.isalnum())
+
+
+def write_jsonld(graph, ctx: dict) -> bytes:
+    """Compacted JSON-LD with *ctx* embedded: ``{"@context": ..., "@graph": [nodes by @id]}``."""
+    from rdflib import RDF, BNode, Literal, URIRef
+
+    prefixes = sorted(((k, v) for k, v in ctx.items() if isinstance(v, str)), key=lambda kv: -len(kv[1]))
+
+    def compact(iri: str) -> str:
+        for prefix, ns in prefixes:
+            if iri.startswith(ns) and len(iri) > len(ns):
+                return f"{prefix}:{iri[len(ns):]}"
+        return iri
+
+    def value(o):
+        if isinstance(o, BNode):
+            return {"@id": "_:" + _bnode_id(o)}
+        if isinstance(o, URIRef):
+            return {"@id": compact(str(o))}
+        out = {"@value": str(o)}
+        if o.language:
+            out["@language"] = o.language
+        elif o.datatype is not None:
+            out["@type"] = compact(str(o.datatype))
+        return out
+
+    nodes: dict = {}
+    for s, p, o in _sorted_triples(graph):
+        node = nodes.setdefault(s, {"@id": "_:" + _bnode_id(s) if isinstance(s, BNode) else compact(str(s))})
+        if p == RDF.type and isinstance(o, URIRef):
+            node.setdefault("@type", []).append(compact(str(o)))
+        else:
+            node.setdefault(compact(str(p)), []).append(value(o))
+    document = {"@context": ctx, "@graph": list(nodes.values())}
+    return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+def write_rdfxml(graph) -> bytes:
+    """RDF/XML with one rdf:Description per subject, in sorted order."""
+    import re
+    from xml.sax.saxutils import escape, quoteattr
+
+    from rdflib import BNode, URIRef
+
+    from exitkg.namespaces import PREFIXES
+
+    local_name = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*$")
+    known = {ns: p for p, ns in {**PREFIXES, **{p: str(ns) for p, ns in graph.namespaces()}}.items() if p}
+    used: dict[str, str] = {"http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf"}
+
+    def qname(iri: str) -> str:
+        match = local_name.search(iri)
+        if not match or match.start() == 0:
+            raise UsageError(f"predicate {iri} cannot be written in RDF/XML")
+        ns, local = iri[:match.start()], iri[match.start():]
+        if ns not in used:
+            prefix = known.get(ns)
+            if not prefix or prefix in used.values():
+                prefix = f"ns{len(used)}"
+            used[ns] = prefix
+        return f"{used[ns]}:{local}"
+
+    body = []
+    current = None
+    for s, p, o in _sorted_triples(graph):
+        if s != current:
+            if current is not None:
+                body.append("  </rdf:Description>")
+            about = f'rdf:nodeID="{_bnode_id(s)}"' if isinstance(s, BNode) else f"rdf:about={quoteattr(str(s))}"
+            body.append(f"  <rdf:Description {about}>")
+            current = s
+        name = qname(str(p))
+        if isinstance(o, BNode):
+            body.append(f'    <{name} rdf:nodeID="{_bnode_id(o)}"/>')
+        elif isinstance(o, URIRef):
+            body.append(f"    <{name} rdf:resource={quoteattr(str(o))}/>")
+        else:
+            attrs = f" xml:lang={quoteattr(o.language)}" if o.language else (
+                f" rdf:datatype={quoteattr(str(o.datatype))}" if o.datatype is not None else "")
+            body.append(f"    <{name}{attrs}>{escape(str(o))}</{name}>")
+    if current is not None:
+        body.append("  </rdf:Description>")
+    head = ['<?xml version="1.0" encoding="utf-8"?>', "<rdf:RDF"]
+    head += [f"   xmlns:{prefix}={quoteattr(ns)}" for ns, prefix in sorted(used.items(), key=lambda kv: kv[1])]
+    head[-1] += ">"
+    return ("\n".join(head + body + ["</rdf:RDF>"]) + "\n").encode("utf-8")
+
+
+def export_table(table: str, extra_paths: Iterable[PathLike] | None = None, engine=None) -> str:
+    """One table (studies, factors or findings) as CSV."""
+    from exitkg import queries as Q
+    from exitkg.engine import LocalEngine
+
+    if table not in TABLES:
+        raise UsageError(f"unknown table {table!r} (expected one of {', '.join(TABLES)})")
+    engine = engine or LocalEngine.packaged(extra_paths)
+    return Q.render_csv(Q.run(Q.catalogue()[f"table-{table}"], engine))
+
+
+def export_tables(extra_paths: Iterable[PathLike] | None = None) -> dict[str, str]:
+    """All tables as ``{file name: CSV text}``."""
+    from exitkg.engine import LocalEngine
+
+    engine = LocalEngine.packaged(extra_paths)
+    return {f"{t}.csv": export_table(t, engine=engine) for t in TABLES}
