@@ -299,6 +299,25 @@ def cmd_export(args: argparse.Namespace) -> int:
     return errors.OK
 
 
+def _configure_link(p: argparse.ArgumentParser) -> None:
+    from exitkg.link import DEFAULT_BASE
+
+    p.add_argument("cases", metavar="CASES.csv", help="case records with CTDC column names (UTF-8 CSV)")
+    p.add_argument("--base", default=DEFAULT_BASE, metavar="IRI",
+                   help=f"namespace for the case IRIs (default: {DEFAULT_BASE}; use one of your own)")
+    p.add_argument("--format", choices=("turtle", "ntriples"), default="turtle", help="output format (default: turtle)")
+    p.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of standard output")
+
+
+@command("link", "turn CTDC-shaped case records into RDF linked to the exit factors and their evidence", _configure_link)
+def cmd_link(args: argparse.Namespace) -> int:
+    from exitkg.link import link
+
+    graph = link(args.cases, args.base)
+    _output(args, graph.serialize(format="nt" if args.format == "ntriples" else "turtle"))
+    return errors.OK
+
+
 def _configure_release(p: argparse.ArgumentParser) -> None:
     p.add_argument("--version", required=True, dest="new_version", metavar="X.Y.Z",
                    help="the version to stamp on the ontology header and the package")
