@@ -46,7 +46,7 @@ def _namespace(iri: str) -> str:
 
 def describe(graph, endpoint: str | None = None):
     """The VoID/DCAT description of *graph* (an rdflib graph), as a new graph."""
-    from rdflib import OWL, RDF, Graph, Literal, Namespace, URIRef
+    from rdflib import OWL, RDF, Graph, Literal, URIRef
     from rdflib.namespace import DCAT, DCTERMS, VOID, XSD
 
     out = Graph()

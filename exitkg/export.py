@@ -82,7 +82,7 @@ def _bnode_id(node) -> str:
 
 def write_jsonld(graph, ctx: dict) -> bytes:
     """Compacted JSON-LD with *ctx* embedded: ``{"@context": ..., "@graph": [nodes by @id]}``."""
-    from rdflib import RDF, BNode, Literal, URIRef
+    from rdflib import RDF, BNode, URIRef
 
     prefixes = sorted(((k, v) for k, v in ctx.items() if isinstance(v, str)), key=lambda kv: -len(kv[1]))
 

@@ -49,28 +49,12 @@ def is_flag(column: str) -> bool:
     return column.startswith(FLAG_PREFIXES)
 
 
-def _decode(data: bytes, shown: str) -> str:
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        column = exc.start - (data.rfind(b"\n", 0, exc.start) + 1) + 1
-        raise InputError(f"{shown}:{line}:{column}: not UTF-8 (byte 0x{data[exc.start]:02x}); save the file as UTF-8") from None
-
-
 def read_cases(path: PathLike) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
     """Read and check a CTDC-shaped CSV: (header, [(line number, row), ...])."""
+    from exitkg.rdfio import read_text
+
     shown = str(path)
-    file = Path(path)
-    if file.is_dir():
-        raise InputError(f"{shown}: is a directory, not a file")
-    try:
-        data = file.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{shown}: no such file") from None
-    except OSError as exc:
-        raise InputError(f"{shown}: cannot read file: {exc.strerror or exc}") from None
-    text = _decode(data, shown)
+    text = read_text(path)
     if not text.strip():
         raise InputError(f"{shown}: file is empty")
     reader = csv.reader(io.StringIO(text, newline=""), strict=True)

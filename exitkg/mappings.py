@@ -115,18 +115,9 @@ def load_mappings(path: str | os.PathLike[str] | None = None) -> MappingSet:
     prefix the curie_map does not declare.
     """
     target = Path(path) if path is not None else default_path()
-    try:
-        text = target.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"mapping set not found: {target}") from None
-    except IsADirectoryError:
-        raise InputError(f"cannot read mapping set {target}: is a directory") from None
-    except UnicodeDecodeError:
-        raise InputError(f"cannot read mapping set {target}: not UTF-8") from None
-    except OSError as exc:
-        raise InputError(f"cannot read mapping set {target}: {exc.strerror or exc}") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    from exitkg.rdfio import read_text
+
+    text = read_text(target)
 
     lines = text.splitlines()
     header = []

@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import os
 import re
-from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
 from exitkg import errors
@@ -55,27 +54,10 @@ class QuoteCheck(NamedTuple):
 
 def read_source(source_path: str | os.PathLike[str]) -> str:
     """Read the source text (UTF-8); raise :class:`InputError` if unusable."""
+    from exitkg.rdfio import read_text
+
     shown = os.fsdecode(source_path)
-    path = Path(shown)
-    if path.is_dir():
-        raise InputError(f"{shown}: is a directory, not a file")
-    try:
-        data = path.read_bytes()
-    except FileNotFoundError:
-        raise InputError(f"{shown}: no such file") from None
-    except PermissionError:
-        raise InputError(f"{shown}: permission denied") from None
-    except OSError as exc:
-        raise InputError(f"{shown}: cannot read file: {exc.strerror or exc}") from None
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError as exc:
-        line = data.count(b"\n", 0, exc.start) + 1
-        line_start = data.rfind(b"\n", 0, exc.start) + 1
-        column = len(data[line_start:exc.start].decode("utf-8", errors="replace")) + 1
-        raise InputError(f"{shown}:{line}:{column}: invalid UTF-8 (the source must be UTF-8 text)") from None
-    if text.startswith("\ufeff"):
-        text = text[1:]
+    text = read_text(source_path)
     if not text.strip():
         raise InputError(f"{shown}: source text is empty")
     return text

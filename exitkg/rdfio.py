@@ -105,6 +105,18 @@ def _decode_utf8(data: bytes, shown: str) -> str:
     return text[1:] if text.startswith("\ufeff") else text
 
 
+def read_text(path: PathLike) -> str:
+    """Read a UTF-8 text file (a leading byte-order mark is dropped).
+
+    Every problem is one :class:`InputError` line naming the file: missing, a directory,
+    unreadable, or not UTF-8 (with the line and column of the first bad byte).
+    """
+    shown = os.fsdecode(path)
+    file = Path(shown)
+    _check_exists(file, shown)
+    return _decode_utf8(_read_bytes(file, shown), shown)
+
+
 def _looks_like_xml(text: str) -> bool:
     head = text.lstrip()
     return head.startswith("<?xml") or head.startswith("<!")

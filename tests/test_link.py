@@ -56,7 +56,7 @@ def _write(tmp_path, text: str | bytes, name="cases.csv"):
 
 
 @pytest.mark.parametrize("body, where, fragment", [
-    (None, ":2:", "not UTF-8"),  # the body is written in Latin-1 below
+    (None, ":2:9:", "invalid UTF-8"),  # the body is written in Latin-1 below
     (HEADER + "\n" + GOOD_ROW + ",extra\n", ":2:", "the row has 20 fields, the header 19"),
     (HEADER.replace("gender", "sex") + "\n" + GOOD_ROW + "\n", ":1:3:", "unknown column 'sex'"),
     (HEADER + "\n" + GOOD_ROW.replace("Case Management", "=HYPERLINK(\"x\")") + "\n", ":2:2:", "spreadsheet formula"),
@@ -66,7 +66,7 @@ def _write(tmp_path, text: str | bytes, name="cases.csv"):
     ("", None, "empty"),
 ])
 def test_bad_csv_gives_position_and_writes_nothing(tmp_path, body, where, fragment):
-    if fragment == "not UTF-8":
+    if fragment == "invalid UTF-8":
         data = (HEADER + "\n" + GOOD_ROW.replace("Case Management", "Caf\xe9") + "\n").encode("latin-1")
         path = _write(tmp_path, data)
     else:

@@ -311,7 +311,7 @@ def test_loader_rejects_broken_copies(tmp_path, edit, message):
 
 
 def test_loader_reports_missing_file(tmp_path):
-    with pytest.raises(InputError, match="not found"):
+    with pytest.raises(InputError, match="none.sssom.tsv: no such file"):
         mappings.load_mappings(tmp_path / "none.sssom.tsv")
 
 

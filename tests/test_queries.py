@@ -7,7 +7,7 @@ import shutil
 
 import pytest
 
-from conftest import REPO_ROOT, assert_one_error_line, run_exitkg
+from conftest import assert_one_error_line, run_exitkg
 from exitkg import queries as Q
 from exitkg.engine import LocalEngine
 

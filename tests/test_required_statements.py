@@ -12,7 +12,7 @@ import pytest
 import rdflib
 from rdflib import RDF, RDFS, Namespace, URIRef
 
-from conftest import REPO_ROOT, run_exitkg
+from conftest import run_exitkg
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
