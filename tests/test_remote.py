@@ -156,6 +156,11 @@ def test_serve_answers_another_process_and_stops_cleanly(tmp_path):
             capture_output=True, text=True, timeout=60)
         assert client.stdout.strip() == "13", client.stderr
         assert any(p.name.startswith("exitkg-store-") for p in tmp_path.iterdir())
+        # the report through the served endpoint agrees with the local one, line for line
+        code_r, remote, err = run_exitkg("report", "--endpoint", url)
+        code_l, local, _ = run_exitkg("report")
+        assert code_r == code_l == 0, err
+        assert remote.splitlines() == local.splitlines()
     finally:
         proc.send_signal(signal.SIGINT)
         code = proc.wait(timeout=30)
