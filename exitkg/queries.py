@@ -308,15 +308,18 @@ def render_json(result: Result) -> str:
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"
 
 
+#: Prefixes for the table format: the fixed ones plus the resource kinds people read most.
+_TABLE_PREFIXES = {**PREFIXES, **{p: EKG_ID + kind + "/" for p, kind in (
+    ("factor", "factor"), ("study", "study"), ("finding", "finding"), ("country", "country"), ("pop", "population"))}}
+
+
 def _display(term) -> str:
     from rdflib import URIRef
 
     if term is None:
         return ""
     if isinstance(term, URIRef):
-        return compact(str(term), {**PREFIXES, "factor": EKG_ID + "factor/", "study": EKG_ID + "study/",
-                                   "finding": EKG_ID + "finding/", "country": EKG_ID + "country/",
-                                   "pop": EKG_ID + "population/"})
+        return compact(str(term), _TABLE_PREFIXES)
     return " ".join(str(term).split())
 
 

@@ -144,22 +144,21 @@ def build_report(engine) -> Report:
     report.figure_2 = figure
 
     # --- controversy from the evidence, with both sides
-    status = {str(r["factor"]): str(r["status"]) for r in Q.run(catalogue["controversy-vs-review"], engine).rows}
+    versus_review = Q.run(catalogue["controversy-vs-review"], engine).rows
+    status = {str(r["factor"]): str(r["status"]) for r in versus_review}
+    classification = {str(r["factor"]): label(r["classification"]) for r in versus_review}
     sides: dict[str, dict] = {}
     for row in Q.run(catalogue["controversial-by-evidence"], engine).rows:
         entry = sides.setdefault(str(row["factor"]), {
             "factor": str(row["factor"]), "label": str(row["label"]),
-            "review_classification": None, "status": status.get(str(row["factor"])), "evidence": [],
+            "review_classification": classification.get(str(row["factor"])),
+            "status": status.get(str(row["factor"])), "evidence": [],
         })
         entry["evidence"].append({
             "direction": label(row["direction"]), "study": _short(row["study"]),
             "population": _short(row["population"]) if row.get("population") is not None else None,
             "quote": str(row["quote"]),
         })
-    classification = {str(r["factor"]): label(r["classification"])
-                      for r in Q.run(catalogue["controversy-vs-review"], engine).rows}
-    for factor, entry in sides.items():
-        entry["review_classification"] = classification.get(factor)
     report.controversial = list(sides.values())
     for factor, st in sorted(status.items()):
         if st == "review-only":
