@@ -5,8 +5,8 @@
     python benchmarks/bench.py --scale 18 --rdflib   # ~60,000 triples; also time rdflib's engine
 
 Times are medians over the repetitions, in seconds, on whatever machine runs it. ``--scale K``
-makes K renamed copies of the packaged data (the ontology once; the description is recomputed) so that the queries run over a
-larger graph. ``--rdflib`` also runs each query with rdflib's own SPARQL engine, in a child
+makes K renamed copies of the packaged data (the ontology once; the description is recomputed) so
+that the queries run over a larger graph. ``--rdflib`` also runs each query with rdflib's own SPARQL engine, in a child
 process stopped after ``--rdflib-timeout`` seconds, to show why queries run on Oxigraph.
 """
 
@@ -24,9 +24,8 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from exitkg import queries as Q  # noqa: E402
-from exitkg.engine import LocalEngine  # noqa: E402
-from exitkg.describe import describe  # noqa: E402
-from exitkg.rdfio import load_ontology, load_packaged_graph  # noqa: E402
+from exitkg.graph import ONTOLOGY_GRAPH, load  # noqa: E402
+from exitkg.terms import to_rdflib  # noqa: E402
 
 ID = "https://w3id.org/exitkg/id/"
 
@@ -41,20 +40,19 @@ def median_time(fn, repeat: int) -> float:
 
 
 def scaled_graph(k: int):
-    from rdflib import URIRef
+    """The packaged graph, with k - 1 renamed copies of its data added, and its description."""
+    import pyoxigraph as ox
 
-    graph = load_packaged_graph()
-    if k <= 1:
-        return graph + describe(graph)  # what the commands query: the graph and its description
-    ontology = load_ontology()
-    data = graph - ontology
-    big = graph
-    for i in range(1, k):
-        def rename(t):
-            return URIRef(f"{t}-copy{i}") if isinstance(t, URIRef) and str(t).startswith(ID) else t
-        for s, p, o in data:
-            big.add((rename(s), p, rename(o)))
-    return big + describe(big)
+    graph = load()
+    if k > 1:
+        ontology = {(q.subject, q.predicate, q.object) for q in graph.graph_quads(ONTOLOGY_GRAPH)}
+        data = [q for q in graph.triples() if (q.subject, q.predicate, q.object) not in ontology]
+        for i in range(1, k):
+            def rename(t, i=i):
+                return ox.NamedNode(f"{t.value}-copy{i}") if isinstance(t, ox.NamedNode) and t.value.startswith(ID) else t
+            graph.store.extend(ox.Quad(rename(q.subject), q.predicate, rename(q.object), ox.DefaultGraph()) for q in data)
+    graph.add_description()
+    return graph
 
 
 def _rdflib_worker(path: str, text: str, bindings: dict, queue) -> None:
@@ -67,9 +65,12 @@ def _rdflib_worker(path: str, text: str, bindings: dict, queue) -> None:
 
 
 def rdflib_time(graph, query, bindings, timeout: float, tmp: Path):
+    import pyoxigraph as ox
+
     path = tmp / "graph.nt"
     if not path.exists():
-        graph.serialize(destination=str(path), format="nt", encoding="utf-8")
+        ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in graph.triples()], str(path),
+                     format=ox.RdfFormat.N_TRIPLES)
     queue = mp.Queue()
     proc = mp.Process(target=_rdflib_worker, args=(str(path), query.text, bindings, queue))
     proc.start()
@@ -95,23 +96,21 @@ def main() -> int:
         t = median_time(lambda: subprocess.run(cmd, cwd=REPO, check=True, capture_output=True), args.repeat)
         print(f"exitkg report (whole command, new process): {t:.3f} s")
 
-    graph = scaled_graph(args.scale)
-    t_engine = median_time(lambda: LocalEngine(graph), args.repeat)
-    engine = LocalEngine(graph)
-    print(f"graph: {len(graph)} triples; loading into Oxigraph: {t_engine:.3f} s")
-    examples = {"evidence-for-factor": {"factor": "stigma"}, "factors-of-study": {"study": "dahal-2015"}}
+    t_load = median_time(load, args.repeat)
+    engine = scaled_graph(args.scale)
+    print(f"graph: {len(engine)} triples; loading the packaged graph into Oxigraph: {t_load:.3f} s")
     tmp = Path(REPO / "benchmarks" / ".tmp")
     tmp.mkdir(exist_ok=True)
     try:
         print(f"{'query':<42} {'oxigraph s':>11} {'rows':>6}" + (f" {'rdflib s':>10}" if args.rdflib else ""))
         for query in Q.catalogue().values():
-            values = examples.get(query.id, {})
+            values = query.examples[0]
             bindings = Q.bind(query, values)
             rows = len(engine.run(query.text, bindings).rows)
             t = median_time(lambda: engine.run(query.text, bindings), args.repeat)
             line = f"{query.id:<42} {t:>11.4f} {rows:>6}"
             if args.rdflib:
-                got = rdflib_time(graph, query, bindings, args.rdflib_timeout, tmp)
+                got = rdflib_time(engine, query, {k: to_rdflib(v) for k, v in bindings.items()}, args.rdflib_timeout, tmp)
                 line += f" {got[0]:>10.3f}" if got else f" {'>' + format(args.rdflib_timeout, 'g'):>10}"
             print(line, flush=True)
     finally:

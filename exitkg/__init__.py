@@ -1,3 +1,36 @@
-"""exitkg: a literature review on exit from sex trafficking, encoded as Linked Data."""
+"""exitkg: what helps and what hinders leaving sex trafficking, as Linked Data.
+
+The Python API (see :mod:`exitkg.api`)::
+
+    import exitkg
+
+    graph = exitkg.load()
+    result = exitkg.query("controversial-by-evidence", graph, population_aware="true")
+    print(result.to_dataframe())
+
+``load`` reads the ontology and the packaged sources (or the files given) into one graph;
+``connect`` reaches a graph behind a SPARQL endpoint; ``query``, ``validate``, ``report``,
+``reason`` and ``check_quotes`` do what the commands of the same names do. Errors are
+:class:`ExitkgError` subclasses with one-line messages.
+"""
 
 __version__ = "0.1.0"
+
+from exitkg.api import check_quotes, connect, load, query, reason, report, validate
+from exitkg.errors import (
+    DeadlineError,
+    EndpointError,
+    ExitkgError,
+    InputError,
+    OutputError,
+    QueryError,
+    ReasonerError,
+    UsageError,
+)
+
+__all__ = [
+    "__version__",
+    "load", "connect", "query", "validate", "report", "reason", "check_quotes",
+    "ExitkgError", "InputError", "UsageError", "QueryError", "ReasonerError", "EndpointError",
+    "DeadlineError", "OutputError",
+]

@@ -1,7 +1,7 @@
-"""Child process that runs HermiT through owlready2 (see :mod:`exitkg.reason`).
+"""Child process that runs HermiT through owlready2 (see :mod:`exitkg.reasoner`).
 
 Usage: ``python -m exitkg._reasoner_worker FILE.nt``. Prints one JSON object:
-``{"consistent": bool, "controversial": [IRI, ...]}``; exits non-zero with a
+``{"consistent": bool, "controversial": [IRI, ...], "contested": [IRI, ...]}``; exits non-zero with a
 one-line message on stderr when the reasoner cannot run.
 """
 
@@ -11,7 +11,7 @@ import json
 import os
 import sys
 
-from exitkg.reason import CONTROVERSIAL_CLASS, JAVA_ENV
+from exitkg.reasoner import CONTESTED_CLASS, CONTROVERSIAL_CLASS, JAVA_ENV
 
 
 def main(path: str) -> int:
@@ -26,9 +26,13 @@ def main(path: str) -> int:
     except owlready2.OwlReadyInconsistentOntologyError:
         print(json.dumps({"consistent": False, "controversial": []}))
         return 0
-    cls = world.search_one(iri=CONTROVERSIAL_CLASS)
-    members = sorted(i.iri for i in cls.instances()) if cls is not None else []
-    print(json.dumps({"consistent": True, "controversial": members}))
+
+    def members(iri: str) -> list[str]:
+        cls = world.search_one(iri=iri)
+        return sorted(i.iri for i in cls.instances()) if cls is not None else []
+
+    print(json.dumps({"consistent": True, "controversial": members(CONTROVERSIAL_CLASS),
+                      "contested": members(CONTESTED_CLASS)}))
     return 0
 
 

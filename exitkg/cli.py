@@ -72,21 +72,33 @@ def emit(text: str) -> None:
 # Subcommands
 # --------------------------------------------------------------------------- #
 
+def _add_graph_options(p: argparse.ArgumentParser) -> None:
+    """--data and --only: the one way every command says which graph it reads."""
+    group = p.add_mutually_exclusive_group()
+    group.add_argument("--data", nargs="+", metavar="PATH", default=None,
+                       help="RDF files or source folders to add to the packaged graph")
+    group.add_argument("--only", nargs="+", metavar="PATH", default=None,
+                       help="RDF files or source folders to read with the ontology, instead of the packaged sources")
+
+
+def _graph(args: argparse.Namespace, **options):
+    """The graph a command reads: the ontology and the packaged sources, plus --data or instead --only."""
+    from exitkg.graph import load
+
+    return load(args.data, args.only, **options)
+
+
 def _configure_validate(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "paths", nargs="*", metavar="PATH",
-        help="RDF files to validate together with the ontology "
-             "(default: the packaged ontology and data)",
-    )
+    _add_graph_options(p)
     p.add_argument("--format", choices=("text", "turtle", "json"), default="text",
                    help="report format (default: text)")
 
 
-@command("validate", "check the data against the SHACL shapes", _configure_validate)
+@command("validate", "check the graph against the SHACL shapes", _configure_validate)
 def cmd_validate(args: argparse.Namespace) -> int:
-    from exitkg.validate import RENDERERS, validate
+    from exitkg.shacl import RENDERERS, validate
 
-    result = validate(args.paths or None)
+    result = validate(_graph(args))
     emit(RENDERERS[args.format](result))
     return result.exit_code
 
@@ -94,8 +106,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def _configure_check_quotes(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", required=True, metavar="FILE",
                    help="plain-text (UTF-8) copy of the review to check the quotes against")
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="RDF files holding the quotes (default: the packaged ontology and data)")
+    _add_graph_options(p)
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="report format (default: text)")
 
@@ -104,17 +115,14 @@ def _configure_check_quotes(p: argparse.ArgumentParser) -> None:
          _configure_check_quotes)
 def cmd_check_quotes(args: argparse.Namespace) -> int:
     from exitkg.quotes import RENDERERS, check_quotes
-    from exitkg.rdfio import load_graph
 
-    graph = load_graph(args.paths) if args.paths else None
-    result = check_quotes(args.source, graph)
+    result = check_quotes(args.source, _graph(args))
     emit(RENDERERS[args.format](result, args.source))
     return result.exit_code
 
 
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--data", nargs="+", metavar="PATH", default=None,
-                   help="extra RDF files to add to the packaged graph (local engine only)")
+    _add_graph_options(p)
     p.add_argument("--endpoint", metavar="URL",
                    help="run on this SPARQL 1.1 endpoint (its query URL) instead of the packaged graph")
     p.add_argument("--graph", metavar="IRI",
@@ -130,11 +138,9 @@ def _engine(args: argparse.Namespace):
     if args.endpoint is None:
         if args.graph is not None or args.timeout is not None:
             raise UsageError("--graph and --timeout go with --endpoint")
-        from exitkg.engine import LocalEngine
-
-        return LocalEngine.packaged(args.data)
-    if args.data:
-        raise UsageError("--data adds files to the local graph; it cannot be combined with --endpoint")
+        return _graph(args, describe=True)
+    if args.data or args.only:
+        raise UsageError("--data and --only choose the local graph; they cannot be combined with --endpoint")
     from exitkg.remote import DEFAULT_TIMEOUT, RemoteEngine
 
     if args.graph is not None:
@@ -156,15 +162,17 @@ def _output(args: argparse.Namespace, text: str) -> None:
 def _configure_report(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                    help="report format (default: text)")
+    p.add_argument("--exclude-cited", action="store_true",
+                   help="leave the evidence a review only cites in its discussion out of the controversy sections")
     _add_engine_options(p)
 
 
 @command("report", "recompute the review's findings from the graph and compare with what it states",
          _configure_report)
 def cmd_report(args: argparse.Namespace) -> int:
-    from exitkg.report import RENDERERS, build_report
+    from exitkg.reporting import RENDERERS, build_report
 
-    report = build_report(_engine(args))
+    report = build_report(_engine(args), include_cited=not args.exclude_cited)
     _output(args, RENDERERS[args.format](report))
     return report.exit_code
 
@@ -201,7 +209,7 @@ def _port(text: str) -> int:
 def _configure_serve(p: argparse.ArgumentParser) -> None:
     from exitkg.serve import DEFAULT_HOST, DEFAULT_PORT
 
-    p.add_argument("paths", nargs="*", metavar="PATH", help="extra RDF files to serve with the packaged graph")
+    _add_graph_options(p)
     p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST}, loopback only)")
     p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"TCP port (default: {DEFAULT_PORT})")
     p.add_argument("--store", metavar="DIR",
@@ -215,7 +223,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     def announce(line: str) -> None:
         emit(line + "\n")
 
-    return serve(args.paths or None, host=args.host, port=args.port, store=args.store, announce=announce)
+    return serve(args.data, args.only, host=args.host, port=args.port, store=args.store, announce=announce)
 
 
 def _configure_publish(p: argparse.ArgumentParser) -> None:
@@ -229,7 +237,7 @@ def _configure_publish(p: argparse.ArgumentParser) -> None:
     p.add_argument("--update-url", metavar="URL", help="SPARQL Update URL (default: the endpoint URL with 'update' as last segment)")
     p.add_argument("--timeout", type=_positive_seconds, default=None, metavar="SECONDS",
                    help="give up when the store does not answer in time (default: 30)")
-    p.add_argument("--data", nargs="+", metavar="PATH", default=None, help="extra RDF files to publish with the packaged graph")
+    _add_graph_options(p)
 
 
 @command("publish", "load the whole graph into a triple store, replacing a named graph, and verify", _configure_publish)
@@ -238,7 +246,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from exitkg.remote import DEFAULT_TIMEOUT
 
     result = publish(args.endpoint, graph_iri=args.graph, method=args.method, store_url=args.store_url,
-                     update_url=args.update_url, timeout=args.timeout or DEFAULT_TIMEOUT, paths=args.data)
+                     update_url=args.update_url, timeout=args.timeout or DEFAULT_TIMEOUT,
+                     graph=_graph(args, describe=True))
     emit(result.describe())
     return result.exit_code
 
@@ -269,23 +278,23 @@ def _configure_export(p: argparse.ArgumentParser) -> None:
                    help="output file (written atomically); with --format csv --table all, a folder for the three tables")
     p.add_argument("--table", choices=(*TABLES, "all"), default="findings",
                    help="with --format csv: the table to export (default: findings)")
-    p.add_argument("--data", nargs="+", metavar="PATH", default=None, help="extra RDF files to export with the packaged graph")
+    _add_graph_options(p)
 
 
-@command("export", "write the whole graph (with its VoID/DCAT description) as Turtle, N-Triples, JSON-LD, RDF/XML or CSV tables",
+@command("export", "write the whole graph (with its VoID/DCAT description) as Turtle, N-Triples, TriG, N-Quads, JSON-LD, RDF/XML or CSV tables",
          _configure_export)
 def cmd_export(args: argparse.Namespace) -> int:
     from exitkg import export
     from exitkg.fsutil import atomic_write_bytes, atomic_write_text
 
     if args.format != "csv":
-        data = export.export_rdf(args.format, args.data)
+        data = export.export_rdf(args.format, _graph(args, describe=True))
         if args.out:
             atomic_write_bytes(args.out, data)
         else:
             emit(data.decode("utf-8"))
     elif args.table != "all":
-        _output(args, export.export_table(args.table, args.data))
+        _output(args, export.export_table(args.table, _graph(args)))
     else:
         if not args.out:
             raise UsageError("--table all writes three files: give a folder with --out")
@@ -293,7 +302,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         if not os.path.isdir(args.out):
             raise OutputError(f"{args.out}: not an existing folder")
-        tables = export.export_tables(args.data)  # everything computed before anything is written
+        tables = export.export_tables(_graph(args))  # everything computed before anything is written
         for name, text in tables.items():
             atomic_write_text(os.path.join(args.out, name), text)
     return errors.OK
@@ -344,11 +353,9 @@ def _positive_seconds(text: str) -> float:
 
 
 def _configure_reason(p: argparse.ArgumentParser) -> None:
-    from exitkg.reason import DEFAULT_TIMEOUT
+    from exitkg.reasoner import DEFAULT_TIMEOUT
 
-    p.add_argument("paths", nargs="*", metavar="PATH",
-                   help="RDF files to reason over together with the ontology "
-                        "(default: the packaged ontology and data)")
+    _add_graph_options(p)
     p.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                    help=f"deadline for the reasoner (default: {DEFAULT_TIMEOUT:g})")
     p.add_argument("--format", choices=("text", "json"), default="text",
@@ -358,9 +365,13 @@ def _configure_reason(p: argparse.ArgumentParser) -> None:
 @command("reason", "check consistency with HermiT and list the factors it classifies as controversial",
          _configure_reason)
 def cmd_reason(args: argparse.Namespace) -> int:
-    from exitkg.reason import RENDERERS, reason
+    from exitkg.errors import DeadlineError
+    from exitkg.reasoner import RENDERERS, reason
 
-    result = reason(args.paths or None, timeout=args.timeout)
+    try:
+        result = reason(_graph(args), timeout=args.timeout)
+    except DeadlineError as exc:
+        raise DeadlineError(f"{exc.message} (raise --timeout)") from None
     emit(RENDERERS[args.format](result))
     return result.exit_code
 

@@ -1,38 +1,57 @@
 """A VoID and DCAT description of the graph, computed from the graph itself.
 
-:func:`describe` returns the description of a graph: title, description, licence, version (the
-ontology's ``owl:versionInfo``), creator, source, triple and entity counts, classes and
-properties, the vocabularies used, example resources, one partition per class with its entity
-count, the distributions ``exitkg export`` writes, and the SPARQL endpoint when one is served.
-It has no timestamps and no blank nodes, so the same graph always gets the same description.
-
-:func:`described_graph` is the graph every command queries, serves, publishes and exports:
-the packaged ontology and data (plus any extra files) with its description added, so the
-description is queryable like the rest.
+:func:`describe` returns the triples that describe a loaded graph: title, description, licence,
+version (the ontology's ``owl:versionInfo``), creator, source, triple and entity counts, classes
+and properties, the vocabularies used, example resources, one partition per class with its
+entity count, one subset per source (its named graph and triple count), the distributions
+``exitkg export`` writes, and the SPARQL endpoint when one is served. The counts come from SPARQL
+on the graph. There are no timestamps and no blank nodes, so the same graph always gets the same
+description.
 """
 
 from __future__ import annotations
 
-from collections import Counter
-from collections.abc import Iterable
-
-from exitkg.namespaces import EKG, EKG_ID
-from exitkg.rdfio import PathLike
-
-DATASET = EKG_ID + "dataset"
-ONTOLOGY = "https://w3id.org/exitkg/ontology"
+from exitkg.namespaces import DATASET, EKG, EKG_ID, ONTOLOGY_IRI as ONTOLOGY
 REVIEW_URL = "https://vc.bridgew.edu/jiws/vol22/iss5/13"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
-EXAMPLES = ("factor/stigma", "finding/wilson-nochajski-2016-stigma", "study/hickle-2017",
-            "characteristic/dalla-kreimer-2017-nationality", "contradiction/controversial-count")
+EXAMPLES = ("factor/stigma", "finding/ferrari-2021/wilson-nochajski-2016-stigma", "study/hickle-2017",
+            "classification/ferrari-2021/family", "source/ferrari-2021",
+            "characteristic/ferrari-2021/dalla-kreimer-2017-nationality", "contradiction/ferrari-2021/controversial-count")
 #: export format -> (media type, file extension)
 DISTRIBUTIONS = {
     "turtle": ("text/turtle", "ttl"),
     "ntriples": ("application/n-triples", "nt"),
+    "trig": ("application/trig", "trig"),
+    "nquads": ("application/n-quads", "nq"),
     "jsonld": ("application/ld+json", "jsonld"),
     "rdfxml": ("application/rdf+xml", "rdf"),
     "csv": ("text/csv", "csv"),
 }
+VOID = "http://rdfs.org/ns/void#"
+DCAT = "http://www.w3.org/ns/dcat#"
+DCTERMS = "http://purl.org/dc/terms/"
+XSD = "http://www.w3.org/2001/XMLSchema#"
+OWL = "http://www.w3.org/2002/07/owl#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+_COUNTS = """
+SELECT
+  (COUNT(*) AS ?triples)
+  (COUNT(DISTINCT ?s) AS ?subjects)
+  (COUNT(DISTINCT ?p) AS ?properties)
+WHERE { ?s ?p ?o }
+"""
+_ENTITIES = f"""
+SELECT (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s ?p ?o FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{EKG_ID}")) }}
+"""
+_CLASSES = "SELECT (COUNT(DISTINCT ?c) AS ?n) WHERE { ?s a ?c }"
+_PREDICATES = "SELECT DISTINCT ?p WHERE { ?s ?p ?o }"
+_TYPES = f"""
+SELECT ?c (COUNT(DISTINCT ?s) AS ?n) WHERE {{ ?s a ?c FILTER(isIRI(?s) && STRSTARTS(STR(?s), "{EKG_ID}")) }}
+GROUP BY ?c
+"""
+_VERSION = f"SELECT ?v WHERE {{ <{ONTOLOGY}> <{OWL}versionInfo> ?v }} LIMIT 1"
+_EXISTS = "ASK { ?s ?p ?o }"
 
 
 def _namespace(iri: str) -> str:
@@ -44,90 +63,91 @@ def _namespace(iri: str) -> str:
     return iri
 
 
-def describe(graph, endpoint: str | None = None):
-    """The VoID/DCAT description of *graph* (an rdflib graph), as a new graph."""
-    from rdflib import OWL, RDF, Graph, Literal, URIRef
-    from rdflib.namespace import DCAT, DCTERMS, VOID, XSD
+def describe(graph, endpoint: str | None = None) -> list[tuple]:
+    """The VoID/DCAT description of a loaded graph (:class:`exitkg.graph.KnowledgeGraph`), as
+    pyoxigraph triples ``(subject, predicate, object)``."""
+    import pyoxigraph as ox
 
-    out = Graph()
-    out.bind("void", VOID)
-    out.bind("dcat", DCAT)
-    out.bind("dcterms", DCTERMS)
-    ds = URIRef(DATASET)
-    version = graph.value(URIRef(ONTOLOGY), OWL.versionInfo)
+    def iri(value: str):
+        return ox.NamedNode(value)
 
-    def add(p, o):
-        out.add((ds, p, o))
+    def text(value: str, lang: str | None = None):
+        return ox.Literal(value, language=lang) if lang else ox.Literal(value)
 
-    for cls in (VOID.Dataset, DCAT.Dataset):
-        add(RDF.type, cls)
-    add(DCTERMS.title, Literal("exitkg: factors in the exit from sex trafficking", lang="en"))
-    add(DCTERMS.description, Literal(
-        "The literature review by Ferrari (2021), The Factors Involved in the Exit from Sex Trafficking, "
-        "as Linked Data: its 13 studies and their samples, the factors of its Figure 2 with level and "
-        "role, every finding of its Results section with a short quote, the theoretical models it "
-        "names, and its internal contradictions, each value with its provenance.", lang="en"))
-    add(DCTERMS.license, URIRef(LICENSE))
-    add(DCTERMS.creator, Literal("exitkg developers"))
-    add(DCTERMS.source, URIRef(REVIEW_URL))
-    add(DCTERMS.conformsTo, URIRef(ONTOLOGY))
-    add(DCAT.keyword, Literal("sex trafficking", lang="en"))
-    add(DCAT.keyword, Literal("exit factors", lang="en"))
-    add(DCAT.keyword, Literal("literature review", lang="en"))
-    if version is not None:
-        add(OWL.versionInfo, Literal(str(version)))
-        add(URIRef(str(DCAT) + "version"), Literal(str(version)))  # DCAT 3; rdflib lists DCAT 2 terms
-    add(VOID.uriSpace, Literal(EKG_ID))
-    add(VOID.feature, URIRef("http://www.w3.org/ns/formats/Turtle"))
+    def integer(n: int):
+        return ox.Literal(str(n), datatype=ox.NamedNode(XSD + "integer"))
 
-    subjects = {s for s in graph.subjects() if isinstance(s, URIRef)}
-    entities = {s for s in subjects if str(s).startswith(EKG_ID)}
-    predicates = set(graph.predicates())
-    types = Counter(o for s, o in graph.subject_objects(RDF.type) if str(s).startswith(EKG_ID))
-    add(VOID.triples, Literal(len(graph), datatype=XSD.integer))
-    add(VOID.entities, Literal(len(entities), datatype=XSD.integer))
-    add(VOID.distinctSubjects, Literal(len(set(graph.subjects())), datatype=XSD.integer))
-    add(VOID.properties, Literal(len(predicates), datatype=XSD.integer))
-    add(VOID.classes, Literal(len(set(graph.objects(None, RDF.type))), datatype=XSD.integer))
-    vocabularies = {_namespace(str(p)) for p in predicates} | {_namespace(str(c)) for c in types}
+    out: list[tuple] = []
+    ds = iri(DATASET)
+
+    def add(p: str, o, s=ds):
+        out.append((s, iri(p), o))
+
+    counts = graph.run(_COUNTS).rows[0]
+    predicates = sorted(r["p"].value for r in graph.run(_PREDICATES).rows)
+    types = {r["c"].value: int(r["n"].value) for r in graph.run(_TYPES).rows if isinstance(r["c"], ox.NamedNode)}
+    version_rows = graph.run(_VERSION).rows
+
+    for cls in (VOID + "Dataset", DCAT + "Dataset"):
+        add(RDF_TYPE, iri(cls))
+    add(DCTERMS + "title", text("exitkg: factors in the exit from sex trafficking", "en"))
+    add(DCTERMS + "description", text(
+        "What helps and what hinders people leaving sex trafficking, as Linked Data, from the literature "
+        "review by Ferrari (2021), The Factors Involved in the Exit from Sex Trafficking: its 13 studies and "
+        "their samples, its classification of the factors of its Figure 2 by level and role, every finding of "
+        "its Results section and the evidence its Discussion cites, each with a short quote, the theoretical "
+        "models it names, and its internal contradictions; every value with its provenance and every "
+        "statement with its source.", "en"))
+    add(DCTERMS + "license", iri(LICENSE))
+    add(DCTERMS + "creator", text("exitkg developers"))
+    add(DCTERMS + "source", iri(REVIEW_URL))
+    add(DCTERMS + "conformsTo", iri(ONTOLOGY))
+    for keyword in ("sex trafficking", "exit factors", "literature review"):
+        add(DCAT + "keyword", text(keyword, "en"))
+    if version_rows:
+        version = version_rows[0]["v"].value
+        add(OWL + "versionInfo", text(version))
+        add(DCAT + "version", text(version))
+    add(VOID + "uriSpace", text(EKG_ID))
+    add(VOID + "feature", iri("http://www.w3.org/ns/formats/Turtle"))
+    add(VOID + "triples", integer(int(counts["triples"].value)))
+    add(VOID + "entities", integer(int(graph.run(_ENTITIES).rows[0]["n"].value)))
+    add(VOID + "distinctSubjects", integer(int(counts["subjects"].value)))
+    add(VOID + "properties", integer(int(counts["properties"].value)))
+    add(VOID + "classes", integer(int(graph.run(_CLASSES).rows[0]["n"].value)))
+    vocabularies = {_namespace(p) for p in predicates} | {_namespace(c) for c in types}
     for ns in sorted(vocabularies - {EKG_ID}):
-        add(VOID.vocabulary, URIRef(ns))
+        add(VOID + "vocabulary", iri(ns))
     for example in EXAMPLES:
-        iri = URIRef(EKG_ID + example)
-        if (iri, None, None) in graph:
-            add(VOID.exampleResource, iri)
+        resource = EKG_ID + example
+        if graph.run(f"ASK {{ <{resource}> ?p ?o }}").boolean:
+            add(VOID + "exampleResource", iri(resource))
     for cls, n in sorted(types.items()):
-        if not str(cls).startswith(EKG):
+        if not cls.startswith(EKG):
             continue
-        part = URIRef(f"{DATASET}/class/{str(cls)[len(EKG):]}")
-        add(VOID.classPartition, part)
-        out.add((part, VOID["class"], cls))
-        out.add((part, VOID.entities, Literal(n, datatype=XSD.integer)))
-    for fmt, (media, ext) in DISTRIBUTIONS.items():
-        dist = URIRef(f"{DATASET}/distribution/{fmt}")
-        add(DCAT.distribution, dist)
-        out.add((dist, RDF.type, DCAT.Distribution))
-        out.add((dist, DCAT.mediaType, URIRef(f"https://www.iana.org/assignments/media-types/{media}")))
-        out.add((dist, DCTERMS.title, Literal(f"exitkg as {media} (exitkg export --format {fmt})", lang="en")))
-        out.add((dist, DCTERMS.license, URIRef(LICENSE)))
+        part = iri(f"{DATASET}/class/{cls[len(EKG):]}")
+        add(VOID + "classPartition", part)
+        add(VOID + "class", iri(cls), part)
+        add(VOID + "entities", integer(n), part)
+    for source, _title in graph.sources().items():
+        if not graph.store.contains_named_graph(ox.NamedNode(source)):
+            continue
+        subset = iri(source)
+        add(VOID + "subset", subset)
+        add(RDF_TYPE, iri(VOID + "Dataset"), subset)
+        add(VOID + "triples", integer(sum(1 for _ in graph.graph_quads(source))), subset)
+    for fmt, (media, _ext) in DISTRIBUTIONS.items():
+        dist = iri(f"{DATASET}/distribution/{fmt}")
+        add(DCAT + "distribution", dist)
+        add(RDF_TYPE, iri(DCAT + "Distribution"), dist)
+        add(DCAT + "mediaType", iri(f"https://www.iana.org/assignments/media-types/{media}"), dist)
+        add(DCTERMS + "title", text(f"exitkg as {media} (exitkg export --format {fmt})", "en"), dist)
+        add(DCTERMS + "license", iri(LICENSE), dist)
     if endpoint:
-        add(VOID.sparqlEndpoint, URIRef(endpoint))
-        service = URIRef(f"{DATASET}/service/sparql")
-        out.add((service, RDF.type, DCAT.DataService))
-        out.add((service, DCAT.endpointURL, URIRef(endpoint)))
-        out.add((service, DCAT.servesDataset, ds))
-        add(DCAT.accessService, service)
+        add(VOID + "sparqlEndpoint", iri(endpoint))
+        service = iri(f"{DATASET}/service/sparql")
+        add(RDF_TYPE, iri(DCAT + "DataService"), service)
+        add(DCAT + "endpointURL", iri(endpoint), service)
+        add(DCAT + "servesDataset", ds, service)
+        add(DCAT + "accessService", service)
     return out
-
-
-def described_graph(extra_paths: Iterable[PathLike] | None = None, endpoint: str | None = None):
-    """The packaged graph (plus *extra_paths*) with its VoID/DCAT description added."""
-    from exitkg.rdfio import bind_prefixes, load_graph, load_packaged_graph
-
-    graph = load_packaged_graph()
-    if extra_paths:
-        load_graph(list(extra_paths), base_graph=graph)
-    description = describe(graph, endpoint)
-    graph += description
-    bind_prefixes(graph, {"void": "http://rdfs.org/ns/void#", "dcat": "http://www.w3.org/ns/dcat#"})
-    return graph

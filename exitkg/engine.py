@@ -1,117 +1,105 @@
-"""SPARQL execution.
+"""Query results, and the interface every graph offers: local (:class:`exitkg.graph.KnowledgeGraph`)
+or remote (:class:`exitkg.remote.RemoteEngine`).
 
-The graph is handled as an :class:`rdflib.Graph` everywhere (loading, validation, export), but
-queries are executed by Oxigraph: the graph is copied into an in-memory :class:`pyoxigraph.Store`
-and the query runs there. rdflib's own SPARQL engine is not used because its joins do not scale
-(see ``benchmarks/``).
-
-Parameters are bound with SEP-0007 substitutions (``substitutions=``): the query text is never
-edited with user input. Results come back as :class:`Result`, whose cells are rdflib terms, so a
-local and a remote engine give rows of exactly the same shape.
+Both have ``run(text, bindings)``, which executes SPARQL with parameters bound as RDF terms (the
+query text is never edited with user input), and ``query(name, **params)``, which runs a canned
+query by id (or a query file) with parameters given as text. Both return a :class:`Result` whose
+cells are pyoxigraph terms, so rows from a local store and from an endpoint have the same shape.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import Any
 
 from exitkg.errors import QueryError, one_line
-from exitkg.namespaces import XSD
-
-if TYPE_CHECKING:  # pragma: no cover
-    import pyoxigraph
-    import rdflib
-
-_XSD_STRING = XSD + "string"
 
 
 @dataclass
 class Result:
-    """A SELECT result (``variables`` and ``rows`` of rdflib terms or None) or an ASK answer."""
+    """A SELECT result (``variables`` and ``rows`` of pyoxigraph terms, ``None`` when unbound) or
+    an ASK answer (``boolean``)."""
 
     variables: list[str]
-    rows: list[dict[str, "rdflib.term.Node | None"]] = field(default_factory=list)
+    rows: list[dict[str, Any]] = field(default_factory=list)
     boolean: bool | None = None
 
+    def __len__(self) -> int:
+        return len(self.rows)
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        return iter(self.rows)
+
     def column(self, name: str) -> list:
+        """The terms of one variable, row by row."""
         return [row.get(name) for row in self.rows]
 
+    def dicts(self) -> list[dict[str, Any]]:
+        """The rows as plain Python values: IRIs as text, numbers as numbers, booleans as bool."""
+        from exitkg.terms import python_value
 
-def to_rdflib(term):
-    """Convert a pyoxigraph term to the equivalent rdflib term."""
-    import pyoxigraph as ox
-    from rdflib import BNode, Literal, URIRef
+        return [{name: python_value(row.get(name)) for name in self.variables} for row in self.rows]
 
-    if term is None:
-        return None
-    if isinstance(term, ox.NamedNode):
-        return URIRef(term.value)
-    if isinstance(term, ox.BlankNode):
-        return BNode(term.value)
-    if isinstance(term, ox.Literal):
-        if term.language:
-            return Literal(term.value, lang=term.language)
-        if term.datatype.value == _XSD_STRING:
-            return Literal(term.value)
-        return Literal(term.value, datatype=URIRef(term.datatype.value))
-    raise QueryError(f"unsupported result term {term!r}")
+    def to_rdflib(self) -> list[dict[str, Any]]:
+        """The rows with rdflib terms instead of pyoxigraph terms."""
+        from exitkg.terms import to_rdflib
 
+        return [{name: to_rdflib(row.get(name)) for name in self.variables} for row in self.rows]
 
-def to_oxigraph(term):
-    """Convert an rdflib term to the equivalent pyoxigraph term."""
-    import pyoxigraph as ox
-    from rdflib import BNode, Literal, URIRef
-
-    if isinstance(term, URIRef):
-        return ox.NamedNode(str(term))
-    if isinstance(term, BNode):
-        return ox.BlankNode(str(term))
-    if isinstance(term, Literal):
-        if term.language:
-            return ox.Literal(str(term), language=term.language)
-        if term.datatype is not None:
-            return ox.Literal(str(term), datatype=ox.NamedNode(str(term.datatype)))
-        return ox.Literal(str(term))
-    raise QueryError(f"unsupported term {term!r}")
-
-
-class LocalEngine:
-    """Runs SPARQL over a graph in an in-memory Oxigraph store."""
-
-    name = "local"
-
-    def __init__(self, graph: "rdflib.Graph"):
-        import pyoxigraph as ox
-
-        self.store: "pyoxigraph.Store" = ox.Store()
-        default = ox.DefaultGraph()
-        self.store.bulk_extend(
-            ox.Quad(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o), default) for s, p, o in graph
-        )
-        self.triples = len(graph)
-
-    @classmethod
-    def packaged(cls, extra_paths=None) -> "LocalEngine":
-        """An engine over the packaged ontology and data (plus *extra_paths*) and its description."""
-        from exitkg.describe import described_graph
-
-        return cls(described_graph(extra_paths))
-
-    def run(self, text: str, bindings: Mapping[str, "rdflib.term.Node"] | None = None) -> Result:
-        import pyoxigraph as ox
-
-        substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
+    def to_dataframe(self):
+        """The rows as a :class:`pandas.DataFrame` of Python values (needs pandas installed)."""
         try:
-            answer = self.store.query(text, substitutions=substitutions or None)
-        except SyntaxError as exc:
-            raise QueryError(f"malformed SPARQL: {one_line(exc)}") from None
-        except (OSError, ValueError, RuntimeError) as exc:
-            raise QueryError(f"query failed: {one_line(exc)}") from None
-        if isinstance(answer, ox.QueryBoolean):
-            return Result(variables=[], boolean=bool(answer))
-        if not isinstance(answer, ox.QuerySolutions):
-            raise QueryError("only SELECT and ASK queries are supported")
-        variables = [v.value for v in answer.variables]
-        rows = [{name: to_rdflib(solution[name]) for name in variables} for solution in answer]
-        return Result(variables=variables, rows=rows)
+            import pandas
+        except ImportError:  # pragma: no cover - depends on the environment
+            raise QueryError("to_dataframe() needs pandas: pip install pandas") from None
+        return pandas.DataFrame(self.dicts(), columns=self.variables)
+
+
+def solutions_to_result(answer) -> Result:
+    """A :class:`Result` from pyoxigraph query solutions or a boolean answer."""
+    import pyoxigraph as ox
+
+    if isinstance(answer, ox.QueryBoolean):
+        return Result(variables=[], boolean=bool(answer))
+    if not isinstance(answer, ox.QuerySolutions):
+        raise QueryError("only SELECT and ASK queries are supported")
+    variables = [v.value for v in answer.variables]
+    rows = [{name: solution[name] for name in variables} for solution in answer]
+    return Result(variables=variables, rows=rows)
+
+
+class Queryable:
+    """What every graph offers on top of ``run(text, bindings)``: canned queries by name."""
+
+    name = "graph"
+
+    def run(self, text: str, bindings: Mapping | None = None) -> Result:  # pragma: no cover
+        raise NotImplementedError
+
+    def query(self, name: str, **params: str) -> Result:
+        """Run a canned query (its id, see :func:`exitkg.queries.catalogue`) or a ``.rq`` file.
+
+        *params* are the query's declared parameters, as text (``factor="stigma"``); each is
+        checked against its declared type and bound as an RDF term. Raises
+        :class:`~exitkg.errors.QueryError` for an unknown query or a bad parameter.
+        """
+        from exitkg import queries
+
+        return queries.run(queries.resolve(name), self, {k: str(v) for k, v in params.items()})
+
+
+def run_on_store(store, text: str, bindings: Mapping | None = None) -> Result:
+    """Execute SPARQL on a pyoxigraph store's default graph with SEP-0007 substitutions."""
+    import pyoxigraph as ox
+
+    from exitkg.terms import to_oxigraph
+
+    substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
+    try:
+        answer = store.query(text, substitutions=substitutions or None)
+    except SyntaxError as exc:
+        raise QueryError(f"malformed SPARQL: {one_line(exc)}") from None
+    except (OSError, ValueError, RuntimeError) as exc:
+        raise QueryError(f"query failed: {one_line(exc)}") from None
+    return solutions_to_result(answer)

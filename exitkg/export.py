@@ -1,9 +1,11 @@
 """``exitkg export``: the whole graph (with its VoID/DCAT description) in a standard format.
 
-RDF formats: Turtle, N-Triples, JSON-LD (compacted with the context shipped as
-``ontology/context.jsonld``, embedded in the output, so no remote context is ever fetched) and
-RDF/XML. Every export parses back to a graph isomorphic to the source, and the same graph always
-gives the same bytes: blank nodes get canonical labels and triples are written in sorted order.
+Triple formats (the merge of every source): Turtle, N-Triples, JSON-LD (compacted with the
+context shipped as ``ontology/context.jsonld``, embedded in the output, so no remote context is
+ever fetched) and RDF/XML. Dataset formats, which keep one named graph per source (and the
+ontology and the description in graphs of their own): TriG and N-Quads. Every export parses back
+to a graph isomorphic to the source, and the same graph always gives the same bytes: blank nodes
+get canonical labels and triples are written in sorted order.
 
 CSV: the tables of studies, factors and findings (the ``table-*`` canned queries), with cells a
 spreadsheet would read as formulas neutralised.
@@ -12,10 +14,7 @@ spreadsheet would read as formulas neutralised.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
-
 from exitkg.errors import UsageError
-from exitkg.rdfio import PathLike
 
 #: format -> (rdflib serializer, file extension)
 RDF_FORMATS = {
@@ -24,7 +23,9 @@ RDF_FORMATS = {
     "jsonld": ("json-ld", "jsonld"),
     "rdfxml": ("xml", "rdf"),
 }
-FORMATS = (*RDF_FORMATS, "csv")
+#: dataset formats (named graphs kept): format -> file extension
+DATASET_FORMATS = {"trig": "trig", "nquads": "nq"}
+FORMATS = (*RDF_FORMATS, *DATASET_FORMATS, "csv")
 TABLES = ("studies", "factors", "findings")
 
 
@@ -51,22 +52,52 @@ def canonical(graph):
     return out
 
 
-def export_rdf(fmt: str, extra_paths: Iterable[PathLike] | None = None) -> bytes:
-    """The whole graph, plus its description, serialised in RDF format *fmt*."""
-    from exitkg.describe import described_graph
+def export_rdf(fmt: str, graph=None) -> bytes:
+    """The whole graph, with its description, serialised in RDF format *fmt*.
 
-    if fmt not in RDF_FORMATS:
-        raise UsageError(f"unknown RDF format {fmt!r} (expected one of {', '.join(RDF_FORMATS)})")
-    graph = canonical(described_graph(extra_paths))
+    *graph* is a loaded :class:`exitkg.graph.KnowledgeGraph` (default: the packaged graph); its
+    description is added when it has none.
+    """
+    from exitkg.graph import load
+
+    if fmt not in RDF_FORMATS and fmt not in DATASET_FORMATS:
+        raise UsageError(f"unknown RDF format {fmt!r} (expected one of {', '.join([*RDF_FORMATS, *DATASET_FORMATS])})")
+    graph = (graph if graph is not None else load()).described()
+    if fmt in DATASET_FORMATS:
+        return write_dataset(graph, fmt)
+    rdf = canonical(graph.to_rdflib())
     serializer = RDF_FORMATS[fmt][0]
     if fmt == "ntriples":
-        text = graph.serialize(format=serializer, encoding="utf-8").decode("utf-8")
+        text = rdf.serialize(format=serializer, encoding="utf-8").decode("utf-8")
         return ("\n".join(sorted(line for line in text.splitlines() if line.strip())) + "\n").encode("utf-8")
     if fmt == "jsonld":
-        return write_jsonld(graph, context())
+        return write_jsonld(rdf, context())
     if fmt == "rdfxml":
-        return write_rdfxml(graph)
-    return graph.serialize(format=serializer, encoding="utf-8")
+        return write_rdfxml(rdf)
+    return rdf.serialize(format=serializer, encoding="utf-8")
+
+
+def write_dataset(graph, fmt: str) -> bytes:
+    """TriG or N-Quads: one named graph per source, the ontology and the description in graphs of
+    their own, triples from files that declare no source in the default graph. Blank nodes get
+    canonical labels (RDFC-1.0) and quads are written sorted, so the bytes are stable."""
+    import pyoxigraph as ox
+
+    dataset = ox.Dataset()
+    for name in graph.named_graphs():
+        for q in graph.graph_quads(name):
+            dataset.add(q)
+    for q in graph.unnamed_triples():
+        dataset.add(q)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    quads = sorted(dataset, key=lambda q: (str(q.graph_name) if not isinstance(q.graph_name, ox.DefaultGraph) else "",
+                                           str(q.subject), str(q.predicate), str(q.object)))
+    if fmt == "nquads":
+        return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
+    from exitkg.namespaces import PREFIXES
+
+    prefixes = {**{p: ns for p, ns in graph.prefixes.items() if p and p not in PREFIXES}, **PREFIXES}
+    return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=dict(sorted(prefixes.items())))
 
 
 # rdflib's JSON-LD and RDF/XML serialisers walk the graph in hash order, so the bytes would change
@@ -166,20 +197,20 @@ def write_rdfxml(graph) -> bytes:
     return ("\n".join(head + body + ["</rdf:RDF>"]) + "\n").encode("utf-8")
 
 
-def export_table(table: str, extra_paths: Iterable[PathLike] | None = None, engine=None) -> str:
-    """One table (studies, factors or findings) as CSV."""
+def export_table(table: str, graph=None) -> str:
+    """One table (studies, factors or findings) as CSV, from a loaded graph (default: packaged)."""
     from exitkg import queries as Q
-    from exitkg.engine import LocalEngine
+    from exitkg.graph import load
 
     if table not in TABLES:
         raise UsageError(f"unknown table {table!r} (expected one of {', '.join(TABLES)})")
-    engine = engine or LocalEngine.packaged(extra_paths)
-    return Q.render_csv(Q.run(Q.catalogue()[f"table-{table}"], engine))
+    graph = graph if graph is not None else load()
+    return Q.render_csv(Q.run(Q.catalogue()[f"table-{table}"], graph))
 
 
-def export_tables(extra_paths: Iterable[PathLike] | None = None) -> dict[str, str]:
+def export_tables(graph=None) -> dict[str, str]:
     """All tables as ``{file name: CSV text}``."""
-    from exitkg.engine import LocalEngine
+    from exitkg.graph import load
 
-    engine = LocalEngine.packaged(extra_paths)
-    return {f"{t}.csv": export_table(t, engine=engine) for t in TABLES}
+    graph = graph if graph is not None else load()
+    return {f"{t}.csv": export_table(t, graph) for t in TABLES}

@@ -97,7 +97,7 @@ def link(path: PathLike, base: str = DEFAULT_BASE):
     from exitkg.queries import absolute_iri
     from exitkg.errors import UsageError
 
-    absolute_iri(base, "--base", error=UsageError)
+    absolute_iri(base, "the base IRI", error=UsageError)
     header, rows = read_cases(path)
     mapping_set = load_mappings()
     related = {column: mappings_for({column}, mapping_set) for column in header}

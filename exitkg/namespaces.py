@@ -5,6 +5,10 @@ from __future__ import annotations
 EKG = "https://w3id.org/exitkg/ontology#"
 EKG_SHAPES = "https://w3id.org/exitkg/shapes#"
 EKG_ID = "https://w3id.org/exitkg/id/"
+#: The ontology's IRI, also the name of the named graph that holds it.
+ONTOLOGY_IRI = "https://w3id.org/exitkg/ontology"
+#: The dataset's IRI (its VoID/DCAT description), also the name of the graph that holds it.
+DATASET = EKG_ID + "dataset"
 
 QUOTE = EKG + "quote"
 CITED_AS = EKG + "citedAs"
@@ -32,18 +36,20 @@ PREFIXES: dict[str, str] = {
 }
 
 
-def compact(iri: str, prefixes: dict[str, str] | None = None) -> str:
+def compact(iri: str, prefixes: dict[str, str] | None = None, *, path: bool = False) -> str:
     """Return ``prefix:local`` for *iri* if a prefix matches, else ``<iri>``.
 
     The longest matching namespace wins. The local part must be non-empty and
-    contain no characters that would make the CURIE ambiguous.
+    contain no characters that would make the CURIE ambiguous; with *path*, for display only,
+    it may contain ``/`` (``finding:ferrari-2021/hickle-2017-family``).
     """
     table = PREFIXES if prefixes is None else prefixes
+    allowed = "_-./" if path else "_-."
     best: tuple[str, str] | None = None
     for prefix, ns in table.items():
         if iri.startswith(ns) and (best is None or len(ns) > len(best[1])):
             local = iri[len(ns):]
-            if local and all(c.isalnum() or c in "_-." for c in local) and not local.endswith("."):
+            if local and all(c.isalnum() or c in allowed for c in local) and not local.endswith((".", "/")):
                 best = (prefix, ns)
     if best is None:
         return f"<{iri}>"

@@ -12,13 +12,11 @@ from __future__ import annotations
 import socket
 import urllib.error
 import urllib.request
-from collections.abc import Iterable
 from dataclasses import dataclass
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from exitkg import errors
 from exitkg.errors import DeadlineError, EndpointError, UsageError, one_line
-from exitkg.rdfio import PathLike
 from exitkg.remote import DEFAULT_GRAPH, DEFAULT_TIMEOUT, RemoteEngine, check_url
 
 METHODS = ("gsp", "update")
@@ -71,29 +69,34 @@ def _send(url: str, method: str, body: bytes, content_type: str, timeout: float)
 
 
 def remote_count(engine: RemoteEngine, graph_iri: str) -> int:
-    from rdflib import URIRef
+    import pyoxigraph as ox
 
     result = engine.run(
-        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": URIRef(graph_iri)}
+        "SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }", {"g": ox.NamedNode(graph_iri)}
     )
     if not result.rows or result.rows[0].get("n") is None:
         raise EndpointError(f"{engine.endpoint}: the triple count could not be read back")
-    return int(str(result.rows[0]["n"]))
+    return int(result.rows[0]["n"].value)
 
 
 def publish(endpoint: str, *, graph_iri: str = DEFAULT_GRAPH, method: str = "gsp",
             store_url: str | None = None, update_url: str | None = None,
-            timeout: float = DEFAULT_TIMEOUT, paths: Iterable[PathLike] | None = None) -> PublishResult:
-    """Replace *graph_iri* in the store behind *endpoint* with the whole graph, then verify."""
-    from exitkg.describe import described_graph
+            timeout: float = DEFAULT_TIMEOUT, graph=None) -> PublishResult:
+    """Replace *graph_iri* in the store behind *endpoint* with the whole graph (the merge of a
+    loaded :class:`exitkg.graph.KnowledgeGraph`, default the packaged one, with its description),
+    then verify the triple count."""
+    import pyoxigraph as ox
+
+    from exitkg.graph import load
     from exitkg.queries import absolute_iri
 
     check_url(endpoint)
     if method not in METHODS:
         raise UsageError(f"unknown publishing method {method!r} (expected gsp or update)")
-    graph_iri = absolute_iri(graph_iri, "--graph", error=UsageError)
-    graph = described_graph(paths)
-    ntriples = graph.serialize(format="nt", encoding="utf-8")
+    graph_iri = absolute_iri(graph_iri, "the graph IRI", error=UsageError)
+    graph = (graph if graph is not None else load()).described()
+    ntriples = ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in graph.triples()],
+                            format=ox.RdfFormat.N_TRIPLES)
     if method == "gsp":
         target = check_url(store_url or sibling_url(endpoint, "store"), "Graph Store URL")
         _send(f"{target}?graph={quote(graph_iri, safe='')}", "PUT", ntriples, "application/n-triples", timeout)

@@ -16,8 +16,9 @@ the review's stated counts), ``evidence`` (shows the findings behind a result), 
 (a parameterised question) or ``violation`` (must return no rows; the file name ends in
 ``-violation.rq``). ``expected`` names the CSV file beside the query holding its result on the
 packaged graph. A ``param`` line declares a parameter: name, type, optional default (``any``
-leaves it unbound) and a description. Parameters are bound as RDF terms to the variable of the
-same name; user text never enters the query string.
+leaves it unbound) and a description; an ``example`` line gives example values (``factor=stigma``),
+one set per line. Parameters are bound as RDF terms to the variable of the same name; user text
+never enters the query string.
 """
 
 from __future__ import annotations
@@ -32,7 +33,8 @@ from pathlib import Path
 
 from exitkg.engine import Result
 from exitkg.errors import InputError, QueryError
-from exitkg.namespaces import EKG, EKG_ID, PREFIXES, compact
+from exitkg.namespaces import EKG, EKG_ID, PREFIXES, XSD, compact
+from exitkg.terms import is_iri, lexical
 
 KINDS = ("reproduction", "evidence", "question", "violation")
 
@@ -41,7 +43,11 @@ SLUG_TYPES = {
     "factor": EKG_ID + "factor/",
     "study": EKG_ID + "study/",
     "country": EKG_ID + "country/",
+    "source": EKG_ID + "source/",
+    "review": EKG_ID + "review/",
 }
+#: Prefixes a header value may use (``dimension: dimension:by-design``).
+HEADER_PREFIXES = {"ekg": EKG, "dimension": EKG_ID + "dimension/", "unit": EKG_ID + "unit/"}
 #: Parameter types that take a value from a closed list of the ontology.
 CLOSED_TYPES = {
     "design": ("qualitative", "quantitative", "mixedMethods"),
@@ -89,6 +95,8 @@ class Query:
     dimension: str | None = None
     expected: str | None = None
     params: list[Param] = field(default_factory=list)
+    #: Example parameter values (``# example: factor=stigma``), for documentation and tests.
+    examples: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def expected_path(self) -> Path | None:
@@ -98,7 +106,7 @@ class Query:
         return {
             "id": self.id, "title": self.title, "kind": self.kind, "reproduces": self.reproduces,
             "dimension": self.dimension, "expected": self.expected,
-            "params": [p.__dict__ for p in self.params],
+            "params": [p.__dict__ for p in self.params], "examples": self.examples,
         }
 
 
@@ -112,6 +120,7 @@ def parse_query_file(path: Path) -> Query:
         raise InputError(f"{path}: cannot read query file: {exc}") from None
     header: dict[str, str] = {}
     params: list[Param] = []
+    examples: list[dict[str, str]] = []
     for line in text.splitlines():
         if not line.startswith("#"):
             break
@@ -124,6 +133,8 @@ def parse_query_file(path: Path) -> Query:
             if not pm or pm.group("type") not in PARAM_TYPES:
                 raise QueryError(f"{path.name}: bad parameter declaration {value!r}")
             params.append(Param(pm.group("name"), pm.group("type"), pm.group("default"), pm.group("doc") or ""))
+        elif key == "example":
+            examples.append(parse_param_args(value.split()))
         else:
             header[key] = value
     qid = header.get("id") or path.stem
@@ -131,12 +142,14 @@ def parse_query_file(path: Path) -> Query:
     if kind not in KINDS:
         raise QueryError(f"{path.name}: unknown kind {kind!r} (expected one of {', '.join(KINDS)})")
     dimension = header.get("dimension")
-    if dimension and dimension.startswith("ekg:"):
-        dimension = EKG + dimension[4:]
+    if dimension:
+        prefix, sep, local = dimension.partition(":")
+        if sep and prefix in HEADER_PREFIXES:
+            dimension = HEADER_PREFIXES[prefix] + local
     return Query(
         id=qid, title=header.get("title", qid), kind=kind, text=text, path=path,
         reproduces=header.get("reproduces", ""), dimension=dimension,
-        expected=header.get("expected"), params=params,
+        expected=header.get("expected"), params=params, examples=examples or [{}],
     )
 
 
@@ -181,31 +194,30 @@ def parse_param_args(items: list[str] | None) -> dict[str, str]:
 
 
 def convert(param: Param, value: str):
-    """Convert a user-supplied string to the RDF term bound for *param*."""
-    from rdflib import Literal, URIRef
-    from rdflib.namespace import XSD
+    """Convert a user-supplied string to the RDF term (pyoxigraph) bound for *param*."""
+    import pyoxigraph as ox
 
     kind = param.type
     if kind == "string":
-        return Literal(value)
+        return ox.Literal(value)
     if kind == "boolean":
         lowered = value.lower()
         if lowered not in ("true", "false"):
             raise QueryError(f"parameter {param.name}: expected true or false, got {value!r}")
-        return Literal(lowered == "true", datatype=XSD.boolean)
+        return ox.Literal(lowered, datatype=ox.NamedNode(XSD + "boolean"))
     if kind == "integer":
         if not re.fullmatch(r"[+-]?[0-9]+", value):
             raise QueryError(f"parameter {param.name}: expected an integer, got {value!r}")
-        return Literal(int(value), datatype=XSD.integer)
+        return ox.Literal(str(int(value)), datatype=ox.NamedNode(XSD + "integer"))
     if kind in CLOSED_TYPES:
         allowed = CLOSED_TYPES[kind]
         if value not in allowed:
             raise QueryError(f"parameter {param.name}: expected one of {', '.join(allowed)}, got {value!r}")
-        return URIRef(EKG + value)
+        return ox.NamedNode(EKG + value)
     if kind in SLUG_TYPES and _SLUG.fullmatch(value):
-        return URIRef(SLUG_TYPES[kind] + (value.upper() if kind == "country" else value))
+        return ox.NamedNode(SLUG_TYPES[kind] + (value.upper() if kind == "country" else value))
     what = f"a {param.type} slug or an absolute IRI" if param.type in SLUG_TYPES else "an absolute IRI"
-    return URIRef(absolute_iri(value, f"parameter {param.name}", what))
+    return ox.NamedNode(absolute_iri(value, f"parameter {param.name}", what))
 
 
 def absolute_iri(value: str, name: str, what: str = "an absolute IRI", error=QueryError) -> str:
@@ -256,11 +268,6 @@ def run(query: Query, engine, values: Mapping[str, str] | None = None) -> Result
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
 
-def lexical(term) -> str:
-    """The plain value of a term: the IRI, the literal's lexical form, '' when unbound."""
-    return "" if term is None else str(term)
-
-
 def neutralise(cell: str) -> str:
     """Prefix a cell that a spreadsheet would read as a formula with a quote."""
     return "'" + cell if cell.startswith(_FORMULA_START) else cell
@@ -280,18 +287,18 @@ def render_csv(result: Result) -> str:
 
 
 def _json_term(term) -> dict:
-    from rdflib import BNode, Literal
+    import pyoxigraph as ox
 
-    if isinstance(term, Literal):
-        out = {"type": "literal", "value": str(term)}
+    if isinstance(term, ox.Literal):
+        out = {"type": "literal", "value": term.value}
         if term.language:
             out["xml:lang"] = term.language
-        elif term.datatype is not None:
-            out["datatype"] = str(term.datatype)
+        elif term.datatype.value != XSD + "string":
+            out["datatype"] = term.datatype.value
         return out
-    if isinstance(term, BNode):
-        return {"type": "bnode", "value": str(term)}
-    return {"type": "uri", "value": str(term)}
+    if isinstance(term, ox.BlankNode):
+        return {"type": "bnode", "value": term.value}
+    return {"type": "uri", "value": term.value}
 
 
 def render_json(result: Result) -> str:
@@ -310,17 +317,17 @@ def render_json(result: Result) -> str:
 
 #: Prefixes for the table format: the fixed ones plus the resource kinds people read most.
 _TABLE_PREFIXES = {**PREFIXES, **{p: EKG_ID + kind + "/" for p, kind in (
-    ("factor", "factor"), ("study", "study"), ("finding", "finding"), ("country", "country"), ("pop", "population"))}}
+    ("factor", "factor"), ("study", "study"), ("country", "country"), ("pop", "population"),
+    ("source", "source"), ("work", "work"), ("finding", "finding"), ("cited", "cited-evidence"),
+    ("remark", "remark"), ("cls", "classification"))}}
 
 
 def _display(term) -> str:
-    from rdflib import URIRef
-
     if term is None:
         return ""
-    if isinstance(term, URIRef):
-        return compact(str(term), _TABLE_PREFIXES)
-    return " ".join(str(term).split())
+    if is_iri(term):
+        return compact(term.value, _TABLE_PREFIXES, path=True)
+    return " ".join(term.value.split())
 
 
 def render_table(result: Result) -> str:

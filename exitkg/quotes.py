@@ -12,14 +12,11 @@ from __future__ import annotations
 import json
 import os
 import re
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 from exitkg import errors
 from exitkg.errors import InputError
 from exitkg.namespaces import QUOTE_PROPERTIES, compact
-
-if TYPE_CHECKING:  # pragma: no cover
-    import rdflib
 
 _WHITESPACE = re.compile(r"\s+")
 _DISPLAY_MAX = 100
@@ -63,33 +60,32 @@ def read_source(source_path: str | os.PathLike[str]) -> str:
     return text
 
 
-def check_quotes(source_path: str | os.PathLike[str], graph: "rdflib.Graph | None" = None) -> QuoteCheck:
-    """Check every ``ekg:quote`` / ``ekg:citedAs`` literal of *graph* against the source.
+def check_quotes(source_path: str | os.PathLike[str], graph=None) -> QuoteCheck:
+    """Check every ``ekg:quote`` / ``ekg:citedAs`` literal of *graph* against the source text.
 
-    *graph* defaults to the packaged graph (ontology + data). Returns a
-    :class:`QuoteCheck` ``(missing, checked)`` where *missing* lists
+    *graph* is a loaded :class:`exitkg.graph.KnowledgeGraph` (default: the packaged graph).
+    Returns a :class:`QuoteCheck` ``(missing, checked)`` where *missing* lists
     ``(subject, property, quote)`` for each literal not found verbatim, sorted.
     Non-literal objects of these properties are ignored.
     """
-    from rdflib import Literal, URIRef
+    import pyoxigraph as ox
+
+    from exitkg.graph import load
 
     source = normalise_whitespace(read_source(source_path))
-    if graph is None:
-        from exitkg.rdfio import load_packaged_graph
-
-        graph = load_packaged_graph()
-
+    graph = graph if graph is not None else load()
     missing = []
     checked = 0
     for prop in QUOTE_PROPERTIES:
-        for subject, obj in graph.subject_objects(URIRef(prop)):
-            if not isinstance(obj, Literal):
+        for quad in graph.store.quads_for_pattern(None, ox.NamedNode(prop), None, ox.DefaultGraph()):
+            if not isinstance(quad.object, ox.Literal):
                 continue
             checked += 1
-            quote = str(obj)
+            quote = quad.object.value
             needle = normalise_whitespace(quote)
             if not needle or needle not in source:
-                subject_text = str(subject) if isinstance(subject, URIRef) else f"_:{subject}"
+                subject = quad.subject
+                subject_text = subject.value if isinstance(subject, ox.NamedNode) else f"_:{subject.value}"
                 missing.append(MissingQuote(subject_text, prop, quote))
     missing.sort()
     return QuoteCheck(missing=missing, checked=checked)

@@ -1,9 +1,9 @@
-"""Safe, strict loading of RDF files into rdflib graphs.
+"""Safe, strict parsing of RDF files.
 
-Every file is parsed by pyoxigraph (a strict parser that reports positions)
-and the resulting triples are copied into an :class:`rdflib.Graph`. Problems
-are reported as :class:`~exitkg.errors.InputError` with a one-line message,
-``<path>:<line>:<column>: <message>`` when a position is known.
+Every file is parsed by pyoxigraph (a strict parser that reports positions) into pyoxigraph
+quads; :mod:`exitkg.graph` loads them into one store. Problems are reported as
+:class:`~exitkg.errors.InputError` with a one-line message, ``<path>:<line>:<column>: <message>``
+when a position is known.
 
 Refused inputs: missing files, directories, unreadable files, empty files,
 files that parse to zero triples, bytes that are not UTF-8, XML containing
@@ -19,10 +19,10 @@ import os
 import re
 from collections.abc import Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING, Union
+from typing import TYPE_CHECKING, NamedTuple, Union
 
 from exitkg.errors import InputError, one_line
-from exitkg.namespaces import PREFIXES, XSD
+from exitkg.namespaces import PREFIXES
 
 if TYPE_CHECKING:  # pragma: no cover
     import rdflib
@@ -50,7 +50,6 @@ UNSUPPORTED: dict[str, str] = {
 _XML_DECL = re.compile(r"<!\s*(DOCTYPE|ENTITY)\b", re.IGNORECASE)
 _OX_PREFIX = re.compile(r"^Parser error [^:]*:\s*")
 _OX_SUFFIX = re.compile(r"\s*\(line \d+\)\s*$")
-_XSD_STRING = XSD + "string"
 
 
 def supported_extensions() -> list[str]:
@@ -151,10 +150,18 @@ def _syntax_message(exc: Exception, shown: str, fmt: str, text: str) -> str:
     return f"{shown}: {message}"
 
 
-def _parse_file(path: Path, shown: str):
-    """Parse one file; return (triples as rdflib terms, declared prefixes)."""
-    suffix = path.suffix.lower()
-    _check_exists(path, shown)
+def parse_file(path: PathLike) -> "ParsedFile":
+    """Parse one RDF file strictly; return its quads (pyoxigraph terms) and declared prefixes.
+
+    Triples of a triple format come back in the default graph; TriG and N-Quads keep their named
+    graphs. Blank nodes get fresh labels, so blank nodes of different files never merge.
+    Raises :class:`InputError` with one line, ``<path>:<line>:<column>: <message>`` when the
+    position is known.
+    """
+    shown = os.fsdecode(path)
+    file = Path(shown)
+    suffix = file.suffix.lower()
+    _check_exists(file, shown)
     if suffix in UNSUPPORTED:
         raise InputError(f"{shown}: {UNSUPPORTED[suffix]}")
     fmt = FORMATS.get(suffix)
@@ -163,7 +170,7 @@ def _parse_file(path: Path, shown: str):
             f"{shown}: unsupported format {suffix or '(no extension)'!r}; "
             f"supported extensions: {', '.join(supported_extensions())}"
         )
-    data = _read_bytes(path, shown)
+    data = _read_bytes(file, shown)
     if not data.strip():
         raise InputError(f"{shown}: file is empty")
     text = _decode_utf8(data, shown)
@@ -177,46 +184,63 @@ def _parse_file(path: Path, shown: str):
             )
 
     import pyoxigraph as ox
-    from rdflib import BNode, Literal, URIRef
 
-    bnodes: dict[str, BNode] = {}
-
-    def term(t):
-        if isinstance(t, ox.NamedNode):
-            return URIRef(t.value)
-        if isinstance(t, ox.BlankNode):
-            node = bnodes.get(t.value)
-            if node is None:
-                node = bnodes[t.value] = BNode()
-            return node
-        if isinstance(t, ox.Literal):
-            if t.language:
-                return Literal(t.value, lang=t.language)
-            datatype = t.datatype.value
-            if datatype == _XSD_STRING:
-                return Literal(t.value)
-            return Literal(t.value, datatype=URIRef(datatype))
-        raise InputError(f"{shown}: RDF 1.2 triple terms are not supported")
-
-    triples = []
+    quads = []
     try:
-        parser = ox.parse(text, format=_ox_format(fmt), base_iri=None)
+        parser = ox.parse(text, format=_ox_format(fmt), base_iri=None, rename_blank_nodes=True)
         for quad in parser:
-            triples.append((term(quad.subject), term(quad.predicate), term(quad.object)))
+            if isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple):
+                raise InputError(f"{shown}: RDF 1.2 triple terms are not supported")
+            quads.append(quad)
         prefixes = dict(getattr(parser, "prefixes", {}) or {})
     except (SyntaxError, ValueError) as exc:
         raise InputError(_syntax_message(exc, shown, fmt, text)) from None
     except OSError as exc:
         raise InputError(f"{shown}: cannot read file: {exc}") from None
-    if not triples:
+    if not quads:
         raise InputError(f"{shown}: file contains no triples")
-    return triples, prefixes
+    return ParsedFile(file, quads, prefixes)
 
 
-def _as_path_list(paths) -> list:
-    if isinstance(paths, (str, bytes, os.PathLike)):
-        return [paths]
-    return list(paths)
+class ParsedFile(NamedTuple):
+    """One parsed file: its path, its quads (pyoxigraph) and the prefixes it declares."""
+
+    path: Path
+    quads: list
+    prefixes: dict[str, str]
+
+
+def rdf_files(folder: PathLike) -> list[Path]:
+    """The RDF files of a folder (by supported extension, hidden files skipped), sorted."""
+    directory = Path(os.fsdecode(folder))
+    return sorted(
+        p for p in directory.iterdir()
+        if p.is_file() and not p.name.startswith(".") and p.suffix.lower() in FORMATS
+    )
+
+
+def rdflib_graph(paths: PathLike | Iterable[PathLike]) -> "rdflib.Graph":
+    """Parse files strictly and return their triples (every graph merged) as an rdflib graph.
+
+    For libraries that need rdflib (pySHACL reads its shapes this way). Raises :class:`InputError`.
+    """
+    from rdflib import Graph
+
+    from exitkg.terms import to_rdflib
+
+    path_list = [paths] if isinstance(paths, (str, bytes, os.PathLike)) else list(paths)
+    if not path_list:
+        raise InputError("no input files given")
+    parsed = [parse_file(p) for p in path_list]
+    graph = Graph()
+    declared: dict[str, str] = {}
+    for item in parsed:
+        for q in item.quads:
+            graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+        for prefix, ns in item.prefixes.items():
+            declared.setdefault(prefix, ns)
+    bind_prefixes(graph, declared)
+    return graph
 
 
 def bind_prefixes(graph: "rdflib.Graph", extra: dict[str, str] | None = None) -> None:
@@ -230,62 +254,3 @@ def bind_prefixes(graph: "rdflib.Graph", extra: dict[str, str] | None = None) ->
             graph.bind(prefix, ns, override=False)
             bound_ns.add(ns)
             bound_prefixes.add(prefix)
-
-
-def load_graph(paths: PathLike | Iterable[PathLike], *, base_graph: "rdflib.Graph | None" = None) -> "rdflib.Graph":
-    """Parse *paths* strictly and return an rdflib graph with all their triples.
-
-    *paths* is one path or an iterable of paths; the format is chosen by file
-    extension (see :data:`FORMATS`). Named graphs in N-Quads/TriG are merged
-    into the one graph. Blank nodes are kept distinct between files.
-
-    If *base_graph* is given the triples are added to it and it is returned;
-    otherwise a new graph is created. All files are parsed before anything is
-    added, so on error the graph is unchanged. Raises :class:`InputError`.
-    """
-    from rdflib import Graph
-
-    path_list = _as_path_list(paths)
-    if not path_list:
-        raise InputError("no input files given")
-    parsed = []
-    for item in path_list:
-        shown = os.fsdecode(item)
-        parsed.append(_parse_file(Path(shown), shown))
-
-    graph = Graph() if base_graph is None else base_graph
-    declared: dict[str, str] = {}
-    for triples, prefixes in parsed:
-        for triple in triples:
-            graph.add(triple)
-        for prefix, ns in prefixes.items():
-            declared.setdefault(prefix, ns)
-    bind_prefixes(graph, declared)
-    return graph
-
-
-def load_ontology() -> "rdflib.Graph":
-    """Load the packaged ontology ``ontology/exit-factors.ttl``."""
-    from exitkg.resources import ontology_path
-
-    return load_graph([ontology_path()])
-
-
-def load_packaged_graph() -> "rdflib.Graph":
-    """Load the packaged ontology plus every ``data/*.ttl`` file into one graph."""
-    from exitkg.resources import ontology_path, resource_dir, resource_files
-
-    data_files = resource_files("data")
-    if not data_files:
-        raise InputError(f"no data files (*.ttl) found in {resource_dir('data')}")
-    return load_graph([ontology_path(), *data_files])
-
-
-def load_shapes() -> "rdflib.Graph":
-    """Load every packaged ``shapes/*.ttl`` file into one graph."""
-    from exitkg.resources import resource_dir, resource_files
-
-    shape_files = resource_files("shapes")
-    if not shape_files:
-        raise InputError(f"no shapes files (*.ttl) found in {resource_dir('shapes')}")
-    return load_graph(shape_files)

@@ -14,8 +14,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exitkg.errors import InputError, UsageError
+from exitkg.namespaces import ONTOLOGY_IRI
 
-ONTOLOGY_IRI = "https://w3id.org/exitkg/ontology"
 _VERSION = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-[0-9A-Za-z.-]+)?$")
 _INFO = re.compile(r'^(\s*owl:versionInfo\s+)"[^"]*"(\s*;\s*)$', re.MULTILINE)
 _IRI = re.compile(r"^(\s*owl:versionIRI\s+)<" + re.escape(ONTOLOGY_IRI) + r"/[^>]*>(\s*;\s*)$", re.MULTILINE)
@@ -54,7 +54,7 @@ def release(version: str, root: str | Path | None = None) -> ReleaseResult:
     package = base / "exitkg" / "__init__.py"
     for path in (ontology, package):
         if not path.is_file():
-            raise InputError(f"{path}: not found; 'exitkg release' works in a source checkout (see --root)")
+            raise InputError(f"{path}: not found; releases are stamped in a source checkout")
     onto_text = ontology.read_text(encoding="utf-8")
     py_text = package.read_text(encoding="utf-8")
     previous = _PY.search(py_text)

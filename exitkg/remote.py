@@ -1,13 +1,14 @@
 """Running the canned queries against a remote SPARQL 1.1 endpoint, and publishing to a store.
 
-:class:`RemoteEngine` has the same ``run(text, bindings)`` interface as
-:class:`exitkg.engine.LocalEngine` and returns rows of the same shape (rdflib terms), so every
-command works locally and remotely alike. It talks to the endpoint through SPARQLWrapper.
+:class:`RemoteEngine` has the same ``run(text, bindings)`` and ``query(name, **params)`` as a
+loaded :class:`exitkg.graph.KnowledgeGraph` and returns rows of the same shape (pyoxigraph terms),
+so every command works locally and remotely alike. It talks to the endpoint through SPARQLWrapper.
 
 Parameters reach a remote endpoint as a ``VALUES`` block inserted at the start of every
 ``WHERE`` group of the query (the SPARQL 1.1 Protocol has no other way to bind variables). The
-block is built from RDF terms serialised by rdflib: IRIs are validated before they become terms
-and literals are escaped, so user text cannot change the query.
+block is built from RDF terms in N-Triples syntax: IRIs are validated before they become terms
+and literals are escaped, so user text cannot change the query. Results are read with
+pyoxigraph's SPARQL results parser.
 
 Every failure becomes one line naming the endpoint: :class:`EndpointError` (exit 6) for a
 refused connection, an HTTP error, a body that is not SPARQL results (an HTML page), a truncated
@@ -18,13 +19,12 @@ within the timeout.
 from __future__ import annotations
 
 import http.client
-import json
 import socket
 import urllib.error
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
-from exitkg.engine import Result
+from exitkg.engine import Queryable, Result, solutions_to_result
 from exitkg.errors import DeadlineError, EndpointError, QueryError, UsageError, one_line
 
 DEFAULT_TIMEOUT = 30.0
@@ -40,11 +40,14 @@ def check_url(url: str, what: str = "endpoint") -> str:
 
 
 def _term_n3(term) -> str:
-    from rdflib import BNode
+    import pyoxigraph as ox
 
-    if isinstance(term, BNode):
+    from exitkg.terms import to_oxigraph
+
+    term = to_oxigraph(term)
+    if isinstance(term, ox.BlankNode):
         raise QueryError("blank nodes cannot be sent as parameter values")
-    return term.n3()  # rdflib escapes quotes, backslashes and line breaks in literals
+    return str(term)  # N-Triples syntax: quotes, backslashes and line breaks in literals are escaped
 
 
 def _scan_where_groups(text: str) -> list[int]:
@@ -98,29 +101,11 @@ def with_values(text: str, bindings: Mapping) -> str:
     return "".join(out)
 
 
-def _from_json_term(cell: dict):
-    from rdflib import BNode, Literal, URIRef
+class RemoteEngine(Queryable):
+    """A graph behind a remote SPARQL 1.1 Protocol endpoint, queried through SPARQLWrapper.
 
-    kind = cell.get("type")
-    value = cell.get("value")
-    if value is None:
-        raise ValueError("binding without a value")
-    if kind == "uri":
-        return URIRef(value)
-    if kind == "bnode":
-        return BNode(value)
-    if kind in ("literal", "typed-literal"):
-        if "xml:lang" in cell:
-            return Literal(value, lang=cell["xml:lang"])
-        datatype = cell.get("datatype")
-        if datatype and datatype != "http://www.w3.org/2001/XMLSchema#string":
-            return Literal(value, datatype=URIRef(datatype))
-        return Literal(value)
-    raise ValueError(f"unknown binding type {kind!r}")
-
-
-class RemoteEngine:
-    """Runs SPARQL on a remote SPARQL 1.1 Protocol endpoint through SPARQLWrapper."""
+    Offers the same ``run`` and ``query`` as a local :class:`exitkg.graph.KnowledgeGraph`.
+    """
 
     name = "remote"
 
@@ -187,24 +172,17 @@ class RemoteEngine:
         length = headers.get("Content-Length")
         if length is not None and length.isdigit() and int(length) != len(body):
             raise self._fail("the answer was cut off (truncated body)")
+        import pyoxigraph as ox
+
         try:
-            document = json.loads(body.decode("utf-8"))
-        except (UnicodeDecodeError, ValueError):
-            raise self._fail("the answer is not valid SPARQL JSON results (truncated or malformed body)") from None
-        if not isinstance(document, dict):
-            raise self._fail("the answer is not SPARQL JSON results")
-        if "boolean" in document:
-            return Result(variables=[], boolean=bool(document["boolean"]))
-        try:
-            variables = list(document["head"]["vars"])
-            rows = [{v: (_from_json_term(b[v]) if v in b else None) for v in variables}
-                    for b in document["results"]["bindings"]]
-        except (KeyError, TypeError, ValueError) as exc:
-            raise self._fail(f"the answer is not SPARQL JSON results ({one_line(exc)})") from None
+            answer = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            result = solutions_to_result(answer)
+        except (SyntaxError, ValueError, UnicodeDecodeError) as exc:
+            raise self._fail(f"the answer is not valid SPARQL JSON results ({one_line(exc)})") from None
         cap = headers.get("X-SPARQL-MaxRows")
-        if cap is not None and cap.strip().isdigit() and len(rows) >= int(cap):
+        if cap is not None and cap.strip().isdigit() and len(result.rows) >= int(cap):
             raise self._fail(f"the result was capped at {int(cap)} rows by the server, so it is incomplete")
-        return Result(variables=variables, rows=rows)
+        return result
 
 
 def _detail(exc) -> str:

@@ -1,9 +1,10 @@
 """``exitkg serve``: a read-only SPARQL 1.1 Protocol endpoint over the graph, run by Oxigraph.
 
-The graph (the packaged ontology and data, plus any files given) is loaded into an Oxigraph
-store with ``oxigraph load`` and served with ``oxigraph serve-read-only``: Oxigraph's own HTTP
-server, from the ``oxigraph`` package. The store lives in a temporary folder that is removed when
-the server stops, unless ``--store DIR`` names a folder to keep it in.
+The graph (as :func:`exitkg.graph.load` reads it: the ontology and the packaged sources, or the
+inputs given) is loaded into an Oxigraph store with ``oxigraph load`` and served with
+``oxigraph serve-read-only``: Oxigraph's own HTTP server, from the ``oxigraph`` package. Each
+source keeps its named graph; the default graph is the merge, as locally. The store lives in a
+temporary folder that is removed when the server stops, unless a store folder is given.
 """
 
 from __future__ import annotations
@@ -53,7 +54,7 @@ def check_port(host: str, port: int) -> None:
             probe.bind(address)
         except OSError as exc:
             if exc.errno == errno.EADDRINUSE:
-                raise EndpointError(f"port {port} on {host} is already in use; choose another with --port") from None
+                raise EndpointError(f"port {port} on {host} is already in use; choose another port") from None
             raise EndpointError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
@@ -104,23 +105,26 @@ def _stop_on_signals() -> dict:
     return previous
 
 
-def serve(paths: Iterable[PathLike] | None = None, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT,
-          store: PathLike | None = None, announce: Callable[[str], None] = print) -> int:
+def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | None = None, *,
+          host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, store: PathLike | None = None,
+          announce: Callable[[str], None] = print) -> int:
     """Serve the graph until interrupted; return 0 after a clean stop."""
-    from exitkg.describe import described_graph
+    from exitkg.graph import load
 
     binary = oxigraph_binary()
     check_port(host, port)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/query"
-    graph = described_graph(paths, endpoint=url)
+    graph = load(data, only, describe=True, endpoint=url)
     folder, temporary = _prepare_store(store)
     proc = log = None
     try:
         location = folder / "db" if temporary else folder
         with tempfile.TemporaryDirectory(prefix="exitkg-load-") as scratch:
-            data = Path(scratch) / "graph.nt"
-            graph.serialize(destination=str(data), format="nt", encoding="utf-8")
+            data = Path(scratch) / "graph.nq"
+            import pyoxigraph as ox
+
+            graph.store.dump(str(data), format=ox.RdfFormat.N_QUADS)
             loaded = subprocess.run([binary, "load", "--location", str(location), "--file", str(data)],
                                     capture_output=True, text=True)
         if loaded.returncode != 0:

@@ -81,3 +81,46 @@ def checkout_resource_files(name: str) -> list[str]:
         if p.is_file() and not any(part.startswith(".") or part == "__pycache__"
                                    for part in p.relative_to(root).parts)
     )
+
+
+# --------------------------------------------------------------------------- #
+# Expected files (snapshots): compared by the tests, rewritten by --update-expected
+# --------------------------------------------------------------------------- #
+
+def pytest_addoption(parser):
+    parser.addoption(
+        "--update-expected", action="store_true", default=False,
+        help="rewrite the expected files (query results, shape reports) from what the code now gives, "
+             "instead of failing when they differ; review the diff before committing",
+    )
+
+
+@pytest.fixture
+def expected(request):
+    """``expected(path, actual_text)``: assert *actual_text* equals the file at *path*; with
+    ``--update-expected``, write it there instead (the files are then checked by ``git diff``)."""
+    update = request.config.getoption("--update-expected")
+
+    def check(path: Path, actual: str) -> None:
+        if update:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if not path.is_file() or path.read_text(encoding="utf-8") != actual:
+                path.write_text(actual, encoding="utf-8")
+            return
+        assert path.is_file(), f"{path.relative_to(REPO_ROOT)} is missing; run pytest --update-expected"
+        assert actual == path.read_text(encoding="utf-8"), (
+            f"{path.relative_to(REPO_ROOT)} differs from what the code gives; if the change is intended, "
+            f"run pytest --update-expected and review the diff")
+
+    return check
+
+
+EXPECTED_SOURCES = REPO_ROOT / "tests" / "expected" / "sources"
+
+
+def source_facts(name: str) -> dict:
+    """The hand-kept reference of what one source says (tests/expected/sources/NAME.yaml)."""
+    import yaml
+
+    with open(EXPECTED_SOURCES / f"{name}.yaml", encoding="utf-8") as handle:
+        return yaml.safe_load(handle)

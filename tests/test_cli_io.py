@@ -14,7 +14,7 @@ from conftest import (
 
 def test_parse_error_reports_file_line_column(run_cli):
     path = IO_FIXTURES / "bad_syntax.ttl"
-    code, out, err = run_cli("validate", path)
+    code, out, err = run_cli("validate", "--only", path)
     assert code == 2
     line = assert_one_error_line(err, f"{path}:4:32:")
     assert "undeclared" in line
@@ -23,7 +23,7 @@ def test_parse_error_reports_file_line_column(run_cli):
 
 def test_rdfxml_parse_error_has_position(run_cli):
     path = IO_FIXTURES / "bad_xml.rdf"
-    code, _, err = run_cli("validate", path)
+    code, _, err = run_cli("validate", "--only", path)
     assert code == 2
     assert_one_error_line(err, f"{path}:5:")
 
@@ -31,7 +31,7 @@ def test_rdfxml_parse_error_has_position(run_cli):
 @pytest.mark.parametrize("name", ["empty.ttl", "blank.ttl"])
 def test_empty_file_is_refused(run_cli, name):
     path = IO_FIXTURES / name
-    code, out, err = run_cli("validate", path)
+    code, out, err = run_cli("validate", "--only", path)
     assert code == 2
     assert_one_error_line(err, str(path), "empty")
     assert out == ""
@@ -39,7 +39,7 @@ def test_empty_file_is_refused(run_cli, name):
 
 def test_file_without_triples_is_refused(run_cli):
     path = IO_FIXTURES / "prefixes_only.ttl"
-    code, out, err = run_cli("validate", path)
+    code, out, err = run_cli("validate", "--only", path)
     assert code == 2
     assert_one_error_line(err, str(path), "no triples")
     assert out == ""
@@ -47,21 +47,50 @@ def test_file_without_triples_is_refused(run_cli):
 
 def test_missing_path_is_named(run_cli, tmp_path):
     missing = tmp_path / "does-not-exist.ttl"
-    code, _, err = run_cli("validate", missing)
+    code, _, err = run_cli("validate", "--only", missing)
     assert code == 2
     assert_one_error_line(err, str(missing))
 
 
-def test_directory_is_refused(run_cli, tmp_path):
-    code, _, err = run_cli("validate", tmp_path)
+def test_folder_without_rdf_is_refused(run_cli, tmp_path):
+    code, _, err = run_cli("validate", "--only", tmp_path)
     assert code == 2
-    assert_one_error_line(err, str(tmp_path), "directory")
+    assert_one_error_line(err, str(tmp_path), "folder holds no RDF files")
+
+
+def test_data_and_only_exclude_each_other(run_cli):
+    good = VALIDATE_FIXTURES / "good.ttl"
+    code, out, err = run_cli("validate", "--data", good, "--only", good)
+    assert code == 3
+    assert_one_error_line(err, "not allowed with")
+
+
+def test_validate_adds_data_to_the_packaged_graph(run_cli, tmp_path):
+    """--data is checked together with the packaged sources: a finding about a packaged factor
+    and study conforms without repeating them; --only the same file lacks them."""
+    addition = tmp_path / "addition.ttl"
+    addition.write_text(
+        "@prefix ekg: <https://w3id.org/exitkg/ontology#> .\n"
+        "@prefix prov: <http://www.w3.org/ns/prov#> .\n"
+        "<https://example.org/f> a ekg:Finding ;\n"
+        "  ekg:inSource <https://w3id.org/exitkg/id/source/ferrari-2021> ;\n"
+        "  ekg:fromStudy <https://w3id.org/exitkg/id/study/hickle-2017> ;\n"
+        "  ekg:aboutFactor <https://w3id.org/exitkg/id/factor/family> ; ekg:statedRole ekg:facilitating ;\n"
+        "  ekg:aboutAbsence false ; ekg:quote \"the family helps\" ;\n"
+        "  ekg:locatedIn <https://w3id.org/exitkg/id/section/ferrari-2021/results-relational-controversial> ;\n"
+        "  ekg:factorLinkProvenance ekg:StatedInReview ;\n"
+        "  prov:wasDerivedFrom <https://w3id.org/exitkg/id/review/ferrari-2021> .\n", encoding="utf-8")
+    code, out, err = run_cli("validate", "--data", addition)
+    assert code == 0, out + err
+    code, out, err = run_cli("validate", "--only", addition)
+    assert code == 1
+    assert "https://w3id.org/exitkg/id/study/hickle-2017" in out or "ekgsh:Finding-fromStudy" in out
 
 
 @pytest.mark.parametrize("name", ["billion_laughs.rdf", "entity_only.owl"])
 def test_xml_doctype_and_entity_are_refused(run_cli, name):
     path = IO_FIXTURES / name
-    code, out, err = run_cli("validate", path, timeout=60)
+    code, out, err = run_cli("validate", "--only", path, timeout=60)
     assert code == 2
     assert_one_error_line(err, str(path), "DOCTYPE/ENTITY declarations are refused")
     assert out == ""
@@ -73,14 +102,14 @@ def test_non_utf8_is_refused_with_position(run_cli, tmp_path):
         b'@prefix ekg: <https://w3id.org/exitkg/ontology#> .\n'
         b'<https://w3id.org/exitkg/id/a> ekg:quote "caf\xe9" .\n'
     )
-    code, _, err = run_cli("validate", path)
+    code, _, err = run_cli("validate", "--only", path)
     assert code == 2
     assert_one_error_line(err, f"{path}:2:", "UTF-8")
 
 
 def test_unsupported_format_is_refused(run_cli):
     path = IO_FIXTURES / "unsupported.n3"
-    code, _, err = run_cli("validate", path)
+    code, _, err = run_cli("validate", "--only", path)
     assert code == 2
     assert_one_error_line(err, str(path), "N3 is not supported")
 
@@ -88,7 +117,7 @@ def test_unsupported_format_is_refused(run_cli):
 def test_unknown_extension_is_refused(run_cli, tmp_path):
     path = tmp_path / "data.txt"
     path.write_text("<https://e/a> <https://e/b> <https://e/c> .\n", encoding="utf-8")
-    code, _, err = run_cli("validate", path)
+    code, _, err = run_cli("validate", "--only", path)
     assert code == 2
     assert_one_error_line(err, str(path), "unsupported format")
 
@@ -96,7 +125,7 @@ def test_unknown_extension_is_refused(run_cli, tmp_path):
 def test_first_bad_file_stops_validation(run_cli):
     good = VALIDATE_FIXTURES / "good.ttl"
     bad = IO_FIXTURES / "bad_syntax.ttl"
-    code, out, err = run_cli("validate", good, bad)
+    code, out, err = run_cli("validate", "--only", good, bad)
     assert code == 2
     assert_one_error_line(err, str(bad))
     assert out == ""
@@ -133,15 +162,15 @@ def test_inputs_are_not_modified(run_cli, tmp_path):
     before = sha256_tree(FIXTURES, source)
     for name in ("bad_syntax.ttl", "empty.ttl", "prefixes_only.ttl", "billion_laughs.rdf",
                  "valid.ttl", "valid.rdf"):
-        run_cli("validate", IO_FIXTURES / name)
-    run_cli("validate", VALIDATE_FIXTURES / "bad.ttl", "--format", "json")
-    run_cli("check-quotes", "--source", source, IO_FIXTURES / "valid.ttl")
+        run_cli("validate", "--only", IO_FIXTURES / name)
+    run_cli("validate", "--only", VALIDATE_FIXTURES / "bad.ttl", "--format", "json")
+    run_cli("check-quotes", "--source", source, "--only", IO_FIXTURES / "valid.ttl")
     assert sha256_tree(FIXTURES, source) == before
 
 
 def test_validate_json_output_fields(run_cli):
     """Needs the packaged ontology and shapes."""
-    code, out, err = run_cli("validate", VALIDATE_FIXTURES / "good.ttl", "--format", "json")
+    code, out, err = run_cli("validate", "--data", VALIDATE_FIXTURES / "good.ttl", "--format", "json")
     assert code in (0, 1), err
     document = json.loads(out)
     assert set(document) >= {"conforms", "violations", "warnings", "results"}
@@ -154,7 +183,7 @@ def test_validate_json_output_fields(run_cli):
 
 def test_validate_turtle_output_is_a_report(run_cli):
     """Needs the packaged ontology and shapes."""
-    code, out, err = run_cli("validate", VALIDATE_FIXTURES / "good.ttl", "--format", "turtle")
+    code, out, err = run_cli("validate", "--data", VALIDATE_FIXTURES / "good.ttl", "--format", "turtle")
     assert code in (0, 1), err
     from rdflib import Graph, Namespace, RDF
 

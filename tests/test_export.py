@@ -1,4 +1,5 @@
-"""Exports round-trip, are deterministic and atomic; the VoID/DCAT description is computed."""
+"""Exports round-trip, are deterministic and atomic, keep one named graph per source in the
+dataset formats; the VoID/DCAT description is computed."""
 
 from __future__ import annotations
 
@@ -6,24 +7,23 @@ import csv
 import io
 import json
 
+import pyoxigraph as ox
 import pytest
-from rdflib import RDF, Literal, URIRef
 from rdflib.compare import isomorphic
-from rdflib import Namespace
 
-DCAT = Namespace("http://www.w3.org/ns/dcat#")
-VOID = Namespace("http://rdfs.org/ns/void#")
-
+import exitkg
 from conftest import assert_one_error_line, run_exitkg
-from exitkg.describe import DATASET, describe, described_graph
-from exitkg.rdfio import load_graph, load_packaged_graph
+from exitkg.describe import DATASET
+from exitkg.graph import ONTOLOGY_GRAPH, load
 
-EXT = {"turtle": "ttl", "ntriples": "nt", "jsonld": "jsonld", "rdfxml": "rdf"}
+EXT = {"turtle": "ttl", "ntriples": "nt", "jsonld": "jsonld", "rdfxml": "rdf", "trig": "trig", "nquads": "nq"}
+VOID = "http://rdfs.org/ns/void#"
+DCAT = "http://www.w3.org/ns/dcat#"
 
 
 @pytest.fixture(scope="module")
 def source():
-    return described_graph()
+    return load(describe=True)
 
 
 @pytest.mark.parametrize("fmt", sorted(EXT))
@@ -33,9 +33,20 @@ def test_rdf_export_round_trips_and_is_deterministic(tmp_path, source, fmt):
         code, out, err = run_exitkg("export", "--format", fmt, "--out", target)
         assert code == 0, err
     assert first.read_bytes() == second.read_bytes()
-    back = load_graph([first])  # the strict parser
+    back = load(only=[first], ontology=False)  # the strict parser
     assert len(back) == len(source)
-    assert isomorphic(back, source)
+    assert isomorphic(back.to_rdflib(), source.to_rdflib())
+
+
+@pytest.mark.parametrize("fmt", ["trig", "nquads"])
+def test_dataset_exports_keep_one_named_graph_per_source(tmp_path, source, fmt):
+    target = tmp_path / f"graph.{EXT[fmt]}"
+    assert run_exitkg("export", "--format", fmt, "--out", target).code == 0
+    graphs = {q.graph_name.value for q in ox.parse(path=str(target)) if not isinstance(q.graph_name, ox.DefaultGraph)}
+    assert graphs == set(source.sources()) | {ONTOLOGY_GRAPH, DATASET}
+    for name in source.sources():
+        exported = sum(1 for q in ox.parse(path=str(target)) if q.graph_name == ox.NamedNode(name))
+        assert exported == sum(1 for _ in source.graph_quads(name))
 
 
 def test_jsonld_embeds_the_shipped_context(tmp_path):
@@ -52,19 +63,26 @@ def _rows(text):
     return list(csv.DictReader(io.StringIO(text)))
 
 
-def test_csv_tables(tmp_path):
+def _count(graph, text: str) -> int:
+    return graph.run("PREFIX ekg: <https://w3id.org/exitkg/ontology#>\nSELECT (COUNT(DISTINCT ?x) AS ?n) WHERE { "
+                     + text + " }").dicts()[0]["n"]
+
+
+def test_csv_tables(tmp_path, source):
     code, out, err = run_exitkg("export", "--format", "csv", "--table", "all", "--out", tmp_path)
     assert code == 0, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["factors.csv", "findings.csv", "studies.csv"]
     findings = _rows((tmp_path / "findings.csv").read_text(encoding="utf-8"))
-    assert len(findings) == 52
-    assert set(findings[0]) >= {"study", "factor", "level", "stated_role", "effective_role", "population", "quote", "locator"}
+    assert len(findings) == _count(source, "{ ?x a ekg:Finding } UNION { ?x a ekg:CitedEvidence }")
+    assert {r["kind"] for r in findings} == {"finding", "cited"}
+    assert set(findings[0]) >= {"source", "study", "factor", "level", "stated_role", "effective_role",
+                                "population", "quote", "locator"}
     absence = [r for r in findings if r["about_absence"] == "true"]
-    assert {(r["factor"], r["stated_role"], r["effective_role"]) for r in absence} == {
-        ("new-job", "hindering", "facilitating"), ("cultural-capital", "hindering", "facilitating")}
-    assert len(_rows((tmp_path / "studies.csv").read_text(encoding="utf-8"))) == 13
+    assert absence and all(r["stated_role"] != r["effective_role"] for r in absence)
+    assert len(_rows((tmp_path / "studies.csv").read_text(encoding="utf-8"))) == _count(source, "?x a ekg:Study")
     factors = _rows((tmp_path / "factors.csv").read_text(encoding="utf-8"))
-    assert sum(1 for r in factors if r["figure_label"]) == 32
+    assert len(factors) == _count(source, "?x a ekg:FactorClassification")
+    assert sum(1 for r in factors if r["figure_label"]) == _count(source, "?x ekg:figureLabel ?l")
 
 
 def test_csv_neutralises_formula_cells(tmp_path):
@@ -72,9 +90,10 @@ def test_csv_neutralises_formula_cells(tmp_path):
     extra.write_text(
         "@prefix ekg: <https://w3id.org/exitkg/ontology#> .\n"
         "<https://example.org/f> a ekg:Finding ; ekg:fromStudy <https://w3id.org/exitkg/id/study/hickle-2017> ;\n"
+        "  ekg:inSource <https://w3id.org/exitkg/id/source/ferrari-2021> ;\n"
         "  ekg:aboutFactor <https://w3id.org/exitkg/id/factor/family> ; ekg:statedRole ekg:facilitating ;\n"
         "  ekg:aboutAbsence false ; ekg:quote \"=HYPERLINK(\\\"http://x\\\")\" ;\n"
-        "  ekg:locatedIn <https://w3id.org/exitkg/id/section/discussion> ; ekg:factorLinkProvenance ekg:CuratorInference .\n",
+        "  ekg:locatedIn <https://w3id.org/exitkg/id/section/ferrari-2021/discussion> ; ekg:factorLinkProvenance ekg:CuratorInference .\n",
         encoding="utf-8")
     code, out, err = run_exitkg("export", "--format", "csv", "--data", extra)
     assert code == 0, err
@@ -102,40 +121,57 @@ def test_csv_all_needs_a_folder():
     assert_one_error_line(err, "--out")
 
 
+def _value(triples, subject: str, predicate: str):
+    found = [o for s, p, o in triples if s.value == subject and p.value == predicate]
+    return found[0] if found else None
+
+
 def test_description_counts_are_computed_from_the_graph():
-    graph = load_packaged_graph()
+    from exitkg.describe import describe
+
+    graph = load()
     description = describe(graph)
-    ds = URIRef(DATASET)
-    assert description.value(ds, VOID.triples) == Literal(len(graph))
-    entities = {s for s in graph.subjects() if str(s).startswith("https://w3id.org/exitkg/id/")}
-    assert int(description.value(ds, VOID.entities)) == len(entities)
-    studies = URIRef(DATASET + "/class/Study")
-    assert int(description.value(studies, VOID.entities)) == 13
-    assert (ds, VOID.vocabulary, URIRef("http://www.w3.org/2004/02/skos/core#")) in description
-    assert (ds, VOID.sparqlEndpoint, None) not in description
+    assert int(_value(description, DATASET, VOID + "triples").value) == len(graph)
+    entities = {q.subject for q in graph.triples()
+                if isinstance(q.subject, ox.NamedNode) and q.subject.value.startswith("https://w3id.org/exitkg/id/")}
+    assert int(_value(description, DATASET, VOID + "entities").value) == len(entities)
+    studies = _count(graph, "?x a ekg:Study")
+    assert int(_value(description, DATASET + "/class/Study", VOID + "entities").value) == studies
+    vocabularies = {o.value for s, p, o in description if p.value == VOID + "vocabulary"}
+    assert "http://www.w3.org/2004/02/skos/core#" in vocabularies
+    assert _value(description, DATASET, VOID + "sparqlEndpoint") is None
+    subsets = {o.value for s, p, o in description if p.value == VOID + "subset"}
+    assert subsets == set(graph.sources())
+    for source in subsets:
+        assert int(_value(description, source, VOID + "triples").value) == sum(1 for _ in graph.graph_quads(source))
     served = describe(graph, "http://127.0.0.1:7878/query")
-    assert (ds, VOID.sparqlEndpoint, URIRef("http://127.0.0.1:7878/query")) in served
-    assert (None, RDF.type, DCAT.DataService) in served
+    assert _value(served, DATASET, VOID + "sparqlEndpoint") == ox.NamedNode("http://127.0.0.1:7878/query")
+    assert any(p.value.endswith("#type") and o.value == DCAT + "DataService" for s, p, o in served)
     # adding data changes the counts
-    graph.add((URIRef("https://w3id.org/exitkg/id/study/extra"), RDF.type, URIRef("https://w3id.org/exitkg/ontology#Study")))
-    assert int(describe(graph).value(ds, VOID.triples)) == len(graph)
+    graph.store.add(ox.Quad(ox.NamedNode("https://w3id.org/exitkg/id/study/extra"),
+                            ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type"),
+                            ox.NamedNode("https://w3id.org/exitkg/ontology#Study")))
+    assert int(_value(describe(graph), DATASET, VOID + "triples").value) == len(graph)
 
 
 def test_description_is_queryable(run_cli):
     code, out, err = run_cli("query", "dataset-description", "--format", "json")
     assert code == 0, err
     row = json.loads(out)["results"]["bindings"][0]
-    assert int(row["triples"]["value"]) == len(load_packaged_graph())
+    assert int(row["triples"]["value"]) == len(load())
 
 
 def test_links_out_are_well_formed():
-    graph = load_packaged_graph()
-    owl_same = URIRef("http://www.w3.org/2002/07/owl#sameAs")
-    bibo_doi = URIRef("http://purl.org/ontology/bibo/doi")
-    for study, doi in graph.subject_objects(bibo_doi):
-        if str(study).startswith("https://w3id.org/exitkg/id/study/"):
-            assert (study, owl_same, URIRef("https://doi.org/" + str(doi))) in graph
-    countries = set(graph.subjects(RDF.type, URIRef("https://w3id.org/exitkg/ontology#Country")))
-    for country in countries:
-        links = [o for o in graph.objects(country, owl_same) if str(o).startswith("http://www.wikidata.org/entity/Q")]
-        assert len(links) == 1, country
+    graph = exitkg.load()
+    dois = graph.run("""PREFIX bibo: <http://purl.org/ontology/bibo/>
+        PREFIX owl: <http://www.w3.org/2002/07/owl#>
+        SELECT ?s ?d ?same WHERE { ?s bibo:doi ?d OPTIONAL { ?s owl:sameAs ?same } }""").dicts()
+    assert dois
+    for row in dois:
+        if row["s"].startswith("https://w3id.org/exitkg/id/study/"):
+            assert row["same"] == "https://doi.org/" + row["d"]
+    countries = graph.run("""PREFIX ekg: <https://w3id.org/exitkg/ontology#>
+        PREFIX owl: <http://www.w3.org/2002/07/owl#>
+        SELECT ?c (COUNT(?w) AS ?n) WHERE { ?c a ekg:Country OPTIONAL { ?c owl:sameAs ?w
+            FILTER(STRSTARTS(STR(?w), "http://www.wikidata.org/entity/Q")) } } GROUP BY ?c""").dicts()
+    assert countries and all(r["n"] == 1 for r in countries)

@@ -23,10 +23,11 @@ def linked(tmp_path_factory):
 
 
 def test_link_makes_cases_and_attributes(linked):
-    from exitkg.rdfio import load_graph
     from rdflib import RDF, URIRef
 
-    graph = load_graph([linked])
+    from exitkg.graph import load
+
+    graph = load(only=[linked], ontology=False).to_rdflib()
     ekg = "https://w3id.org/exitkg/ontology#"
     cases = set(graph.subjects(RDF.type, URIRef(ekg + "Case")))
     assert len(cases) == 4
@@ -92,4 +93,4 @@ def test_missing_codes_and_negative_numbers_are_not_formulas(tmp_path):
 def test_link_base_must_be_an_iri(tmp_path):
     code, out, err = run_exitkg("link", COHORT, "--base", "not an iri")
     assert code == 3
-    assert_one_error_line(err, "--base")
+    assert_one_error_line(err, "base IRI")

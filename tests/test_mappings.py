@@ -20,7 +20,7 @@ from exitkg import mappings
 from exitkg.errors import InputError
 
 TSV = REPO_ROOT / "mappings" / "exit-factors-to-case-data.sssom.tsv"
-FACTORS = REPO_ROOT / "data" / "factors.ttl"
+FACTORS = REPO_ROOT / "data" / "common" / "factors.ttl"
 HTCDS_DIR = REPO_ROOT.parent / "shared" / "reference" / "htcds"
 HTCDS_CSV = "HTCDS Field Standards 2.0.csv"
 HTCDS_DEFINITIONS = "Field Definitions.md"

@@ -8,7 +8,7 @@ import pytest
 
 from conftest import REVIEW_TEXT, assert_one_error_line
 from exitkg.quotes import check_quotes, normalise_whitespace
-from exitkg.rdfio import load_graph
+from exitkg.graph import load
 
 SOURCE_TEXT = """The Review
 Women described leaving as \u201ca long and
@@ -42,7 +42,7 @@ def test_normalise_whitespace():
 
 def test_verbatim_quote_passes(run_cli, tmp_path, source):
     data = _data(tmp_path, "Support from NGOs was crucial")
-    code, out, err = run_cli("check-quotes", "--source", source, data)
+    code, out, err = run_cli("check-quotes", "--source", source, "--only", data)
     assert code == 0, out + err
     assert err == ""
     assert "all 2 of 2 quotes found" in out
@@ -50,11 +50,11 @@ def test_verbatim_quote_passes(run_cli, tmp_path, source):
 
 def test_changed_word_is_listed(run_cli, tmp_path, source):
     data = _data(tmp_path, "Support from NGOs was essential")
-    code, out, err = run_cli("check-quotes", "--source", source, data)
+    code, out, err = run_cli("check-quotes", "--source", source, "--only", data)
     assert code == 1
     assert "Support from NGOs was essential" in out
     assert "NOT FOUND  ekgid:q1  ekg:quote" in out
-    code, out, err = run_cli("check-quotes", "--source", source, data, "--format", "json")
+    code, out, err = run_cli("check-quotes", "--source", source, "--only", data, "--format", "json")
     document = json.loads(out)
     assert code == 1
     assert document["ok"] is False and document["checked"] == 2 and document["missing"] == 1
@@ -68,13 +68,13 @@ def test_changed_word_is_listed(run_cli, tmp_path, source):
 def test_whitespace_differences_pass(tmp_path, source):
     # the source breaks the line inside the quote and has runs of spaces
     data = _data(tmp_path, "\u201ca long and winding road\u201d that took years. Support")
-    missing, checked = check_quotes(source, load_graph(data))
+    missing, checked = check_quotes(source, load(only=[data]))
     assert (missing, checked) == ([], 2)
 
 
 def test_curly_quotes_must_match_exactly(tmp_path, source):
     data = _data(tmp_path, '"a long and winding road"')
-    missing, checked = check_quotes(source, load_graph(data))
+    missing, checked = check_quotes(source, load(only=[data]))
     assert checked == 2
     assert [m.quote for m in missing] == ['"a long and winding road"']
 
@@ -82,7 +82,7 @@ def test_curly_quotes_must_match_exactly(tmp_path, source):
 def test_missing_source(run_cli, tmp_path):
     data = _data(tmp_path, "anything")
     missing = tmp_path / "no-such-review.txt"
-    code, out, err = run_cli("check-quotes", "--source", missing, data)
+    code, out, err = run_cli("check-quotes", "--source", missing, "--only", data)
     assert code == 2
     assert_one_error_line(err, str(missing))
     assert out == ""
@@ -92,7 +92,7 @@ def test_empty_source(run_cli, tmp_path):
     data = _data(tmp_path, "anything")
     empty = tmp_path / "empty.txt"
     empty.write_text(" \n", encoding="utf-8")
-    code, _, err = run_cli("check-quotes", "--source", empty, data)
+    code, _, err = run_cli("check-quotes", "--source", empty, "--only", data)
     assert code == 2
     assert_one_error_line(err, str(empty), "empty")
 
@@ -100,7 +100,7 @@ def test_empty_source(run_cli, tmp_path):
 def test_graph_without_quotes_does_not_pass(tmp_path, source):
     path = tmp_path / "noquotes.ttl"
     path.write_text('<https://e/a> <https://e/b> "x" .\n', encoding="utf-8")
-    result = check_quotes(source, load_graph(path))
+    result = check_quotes(source, load(only=[path]))
     assert result.checked == 0
     assert result.exit_code == 1
 

@@ -1,28 +1,34 @@
-"""Strict RDF loading: formats, term conversion and refusals."""
+"""Strict RDF parsing and the loader: formats, terms kept as written, refusals, which graph."""
 
 from __future__ import annotations
 
+import pyoxigraph as ox
 import pytest
-from rdflib import BNode, Graph, Literal, URIRef
 
+import exitkg
 from conftest import IO_FIXTURES
 from exitkg.errors import InputError
-from exitkg.rdfio import load_graph
+from exitkg.graph import ONTOLOGY_GRAPH, load
+from exitkg.rdfio import parse_file
 
 EKG = "https://w3id.org/exitkg/ontology#"
-A = URIRef("https://w3id.org/exitkg/id/a")
-QUOTE = URIRef(EKG + "quote")
+A = ox.NamedNode("https://w3id.org/exitkg/id/a")
+QUOTE = ox.NamedNode(EKG + "quote")
 
 
-def test_turtle_terms_are_converted():
-    g = load_graph(IO_FIXTURES / "valid.ttl")
-    quotes = set(g.objects(A, QUOTE))
-    assert Literal("plain string") in quotes            # xsd:string -> plain literal
-    assert Literal("texte", lang="fr") in quotes
-    assert Literal("3", datatype=URIRef("http://www.w3.org/2001/XMLSchema#integer")) in quotes
+def objects(graph, subject, predicate) -> list:
+    return [q.object for q in graph.store.quads_for_pattern(subject, predicate, None, ox.DefaultGraph())]
+
+
+def test_turtle_terms_are_kept_as_written():
+    g = load(only=[IO_FIXTURES / "valid.ttl"], ontology=False)
+    quotes = set(objects(g, A, QUOTE))
+    assert ox.Literal("plain string") in quotes
+    assert ox.Literal("texte", language="fr") in quotes
+    assert ox.Literal("3", datatype=ox.NamedNode("http://www.w3.org/2001/XMLSchema#integer")) in quotes
     assert len(g) == 7
-    assert all(isinstance(o, BNode) for o in g.objects(A, URIRef(EKG + "related")))
-    assert g.namespace_manager.store.namespace("ekg") == URIRef(EKG)
+    assert all(isinstance(o, ox.BlankNode) for o in objects(g, A, ox.NamedNode(EKG + "related")))
+    assert g.prefixes["ekg"] == EKG
 
 
 @pytest.mark.parametrize("name, expected", [
@@ -32,9 +38,9 @@ def test_turtle_terms_are_converted():
     ("valid.rdf", 2),
 ])
 def test_other_formats(name, expected):
-    g = load_graph([IO_FIXTURES / name])
+    g = load(only=[IO_FIXTURES / name], ontology=False)
     assert len(g) == expected
-    assert (A, QUOTE, None) in g
+    assert objects(g, A, QUOTE)
 
 
 def test_blank_nodes_stay_distinct_between_files(tmp_path):
@@ -42,18 +48,36 @@ def test_blank_nodes_stay_distinct_between_files(tmp_path):
     two = tmp_path / "two.ttl"
     one.write_text('_:x <https://e/p> "one" .\n', encoding="utf-8")
     two.write_text('_:x <https://e/p> "two" .\n', encoding="utf-8")
-    g = load_graph([one, two])
-    assert len(set(g.subjects())) == 2
+    g = load(only=[one, two], ontology=False)
+    assert len({q.subject for q in g.triples()}) == 2
 
 
-def test_base_graph_receives_triples_and_is_untouched_on_error(tmp_path):
-    base = Graph()
-    base.add((A, QUOTE, Literal("already there")))
-    load_graph([IO_FIXTURES / "valid.nt"], base_graph=base)
-    assert len(base) == 4
+def test_nothing_is_loaded_when_one_input_fails(tmp_path):
     with pytest.raises(InputError):
-        load_graph([IO_FIXTURES / "valid.ttl", IO_FIXTURES / "bad_syntax.ttl"], base_graph=base)
-    assert len(base) == 4
+        load(data=[IO_FIXTURES / "valid.ttl", IO_FIXTURES / "bad_syntax.ttl"])
+
+
+def test_data_adds_to_the_packaged_graph_only_replaces_it():
+    packaged = load()
+    added = load(data=[IO_FIXTURES / "valid.nt"])
+    assert len(added) == len(packaged) + 3
+    only = load(only=[IO_FIXTURES / "valid.nt"])
+    assert ONTOLOGY_GRAPH in only.named_graphs()  # the ontology stays
+    assert not only.sources()
+    assert len(only) == len(load(only=[IO_FIXTURES / "valid.nt"], ontology=False)) + \
+        sum(1 for _ in packaged.graph_quads(ONTOLOGY_GRAPH))
+
+
+def test_a_source_folder_is_its_named_graph(tmp_path):
+    folder = tmp_path / "my-source"
+    folder.mkdir()
+    (folder / "source.ttl").write_text(
+        '<https://example.org/src> a <https://w3id.org/exitkg/ontology#Source> .\n', encoding="utf-8")
+    (folder / "more.nt").write_text('<https://example.org/a> <https://example.org/p> "v" .\n', encoding="utf-8")
+    g = load(data=[folder])
+    assert "https://example.org/src" in g.named_graphs()
+    assert sum(1 for _ in g.graph_quads("https://example.org/src")) == 2
+    assert [p.kind for p in g.parts][-1] == "source"
 
 
 @pytest.mark.parametrize("name, fragment", [
@@ -69,7 +93,7 @@ def test_base_graph_receives_triples_and_is_untouched_on_error(tmp_path):
 ])
 def test_refusals(name, fragment):
     with pytest.raises(InputError) as info:
-        load_graph(IO_FIXTURES / name)
+        parse_file(IO_FIXTURES / name)
     assert fragment in info.value.message
     assert "\n" not in info.value.message
     assert info.value.exit_code == 2
@@ -79,23 +103,23 @@ def test_non_utf8_position(tmp_path):
     path = tmp_path / "x.ttl"
     path.write_bytes(b'<https://e/a> <https://e/b> "\xc3\xa9t\xe9" .\n')
     with pytest.raises(InputError) as info:
-        load_graph(path)
+        parse_file(path)
     assert info.value.message.startswith(f"{path}:1:32: invalid UTF-8 byte 0xE9")
 
 
 def test_byte_order_mark_is_accepted(tmp_path):
     path = tmp_path / "bom.ttl"
     path.write_bytes(b'\xef\xbb\xbf<https://e/a> <https://e/b> "x" .\n')
-    assert len(load_graph(path)) == 1
+    assert len(parse_file(path).quads) == 1
 
 
-def test_no_paths():
-    with pytest.raises(InputError):
-        load_graph([])
+def test_no_paths_and_empty_folder(tmp_path):
+    with pytest.raises(InputError, match="no input files"):
+        load(only=[])
+    with pytest.raises(InputError, match="holds no RDF files"):
+        load(data=[tmp_path])
 
 
-def test_missing_and_directory(tmp_path):
+def test_missing_file():
     with pytest.raises(InputError, match="no such file"):
-        load_graph(tmp_path / "nope.ttl")
-    with pytest.raises(InputError, match="is a directory"):
-        load_graph(tmp_path)
+        exitkg.load(data=["/nonexistent/nope.ttl"])

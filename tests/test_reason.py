@@ -1,4 +1,5 @@
-"""HermiT through owlready2: consistency, derived controversy, deadline and missing Java."""
+"""HermiT through owlready2: consistency, derived controversy in every variant the ontology
+defines (agreeing with SPARQL), sources that disagree, deadline and missing Java."""
 
 from __future__ import annotations
 
@@ -8,32 +9,69 @@ import shutil
 
 import pytest
 
-from conftest import REPO_ROOT, assert_one_error_line, run_exitkg, sha256_tree
+import exitkg
+from conftest import FIXTURES, REPO_ROOT, assert_one_error_line, run_exitkg, sha256_tree, source_facts
 
 pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java")
 
-ID = "https://w3id.org/exitkg/id/factor/"
+FACTOR = "https://w3id.org/exitkg/id/factor/"
+FERRARI = source_facts("ferrari-2021")
+DATA = REPO_ROOT / "data"
+SECOND = FIXTURES / "sources" / "second-review"
 
 
-def test_packaged_ontology_and_data_are_consistent_and_classified():
+def _sparql(graph, **params) -> tuple[set, set]:
+    rows = graph.query("controversial-by-evidence", population_aware="true", **params).dicts()
+    controversial = {r["factor"] for r in rows}
+    return controversial, {r["factor"] for r in rows if r["status"] == "contested"}
+
+
+def test_packaged_graph_is_consistent_and_classified():
     code, out, err = run_exitkg("reason", "--format", "json")
     assert code == 0, err
     answer = json.loads(out)
     assert answer["consistent"] is True
-    assert answer["controversial_by_evidence"] == [
-        ID + s for s in ("family", "ngos", "religious-organizations", "stigma", "substance-abuse")
-    ]
+    assert answer["controversial_by_evidence"] == sorted(FACTOR + s for s in FERRARI["controversial_by_evidence"])
+    assert answer["contested_by_evidence"] == sorted(FACTOR + s for s in FERRARI["contested"])
+    assert answer["population_specific"] == sorted(FACTOR + s for s in FERRARI["population_specific"])
+
+
+@pytest.mark.parametrize("sources, params", [
+    (None, {}),                                                        # the whole graph
+    (["common", "ferrari-2021"], {"source": "ferrari-2021"}),          # one source: the Results
+    (["common", "ferrari-2021-discussion"], {"source": "ferrari-2021-discussion"}),  # the cited layer
+], ids=["all-sources", "ferrari-2021", "ferrari-2021-discussion"])
+def test_sparql_and_hermit_agree_on_every_variant(sources, params):
+    """ekg:ControversialByEvidence and ekg:ContestedByEvidence, on the module of the sources asked
+    for, equal the SPARQL query asked for the same sources, plain and population-aware."""
+    module = exitkg.load() if sources is None else exitkg.load(only=[DATA / s for s in sources])
+    owl = exitkg.reason(module)
+    assert owl.consistent
+    controversial, contested = _sparql(exitkg.load(), **params)
+    assert set(owl.controversial) == controversial and controversial
+    assert set(owl.contested) == contested
+
+
+def test_two_sources_that_disagree_are_consistent_and_both_kept():
+    graph = exitkg.load(data=[SECOND])
+    assert exitkg.reason(graph).consistent
+    family = graph.query("classifications-of-factor", factor="family").dicts()
+    roles = {(r["source"], r["role"].rsplit("#", 1)[-1]) for r in family}
+    assert roles == {("https://w3id.org/exitkg/id/source/ferrari-2021", "controversial"),
+                     ("https://example.org/exitkg-test/source", "hindering")}
+    assert exitkg.validate(graph).conforms
+    assert exitkg.report(graph).agrees  # the review's numbers do not move
 
 
 def test_inconsistent_data_exits_1(tmp_path):
     bad = tmp_path / "bad.ttl"
-    # ekg:level is functional and the three levels are pairwise different: two levels clash.
+    # ekg:role is functional and the roles are pairwise different: one classification, two roles.
     bad.write_text(
         "@prefix ekg: <https://w3id.org/exitkg/ontology#> .\n"
-        "<https://example.org/f> a ekg:Factor ; ekg:level ekg:individualLevel, ekg:structuralLevel .\n",
+        "<https://example.org/c> a ekg:FactorClassification ; ekg:role ekg:facilitating, ekg:hindering .\n",
         encoding="utf-8",
     )
-    code, out, err = run_exitkg("reason", bad)
+    code, out, err = run_exitkg("reason", "--data", bad)
     assert code == 1, err
     assert "INCONSISTENT" in out
 
@@ -52,7 +90,7 @@ def test_deadline_exits_7_and_leaves_no_temporary_files(tmp_path):
         else:
             os.environ["TMPDIR"] = old
     assert code == 7
-    assert_one_error_line(err, "did not finish within")
+    assert_one_error_line(err, "did not finish within", "--timeout")
     assert list(env_tmp.iterdir()) == []
     assert sha256_tree(REPO_ROOT / "ontology", REPO_ROOT / "data") == before
 

@@ -19,7 +19,7 @@ import pytest
 
 from conftest import REPO_ROOT, assert_one_error_line, run_exitkg
 from exitkg import queries as Q
-from exitkg.engine import LocalEngine
+from exitkg.graph import load
 from exitkg.remote import DEFAULT_GRAPH, RemoteEngine
 from exitkg.serve import oxigraph_binary
 
@@ -70,7 +70,7 @@ def _count(out: str) -> int:
 
 
 def test_publish_twice_leaves_the_same_content(published):
-    local = len(LocalEngine.packaged().store)
+    local = len(load(describe=True))
     code, out, err = run_exitkg("publish", "--endpoint", published, "--graph", GRAPH)
     assert code == 0, err
     assert _count(out) == local
@@ -85,24 +85,15 @@ def test_publish_default_graph_name(store):
     assert f"<{DEFAULT_GRAPH}>" in out
 
 
-EXAMPLES = {
-    "evidence-for-factor": [{"factor": "stigma"}, {"factor": "family"}],
-    "factors-of-study": [{"study": "dahal-2015"}],
-    "controversy-on-subset": [{}, {"design": "qualitative"}, {"country": "US", "include_inferred": "false"}],
-    "studies-by-design": [{}, {"include_inferred": "false"}],
-    "studies-by-nationality": [{}, {"include_inferred": "false"}],
-}
-
-
 def _cases():
     for query in Q.catalogue().values():
-        for values in EXAMPLES.get(query.id, [{}]):
+        for values in query.examples:
             yield pytest.param(query.id, values, id=f"{query.id}{values or ''}")
 
 
 @pytest.fixture(scope="module")
 def engines(published):
-    return LocalEngine.packaged(), RemoteEngine(published, GRAPH, timeout=60)
+    return load(describe=True), RemoteEngine(published, GRAPH, timeout=60)
 
 
 @pytest.mark.parametrize("qid, values", list(_cases()))

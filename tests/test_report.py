@@ -1,4 +1,5 @@
-"""``exitkg report``: the review's numbers, field by field."""
+"""``exitkg report``: the review's numbers, field by field, against the reference of what it states
+(``tests/expected/sources/ferrari-2021.yaml``)."""
 
 from __future__ import annotations
 
@@ -6,54 +7,10 @@ import json
 
 import pytest
 
-from conftest import run_exitkg
+from conftest import run_exitkg, source_facts
 
-# (what, stated value) as the review states them; "what" as the report labels it.
-REVIEW_NUMBERS = {
-    "included studies: all (studies)": 13,
-    "studies by design: qualitative (studies)": 9,
-    "studies by design: quantitative (studies)": 3,
-    "studies by design: mixed methods (studies)": 1,
-    "studies by age group: adults (studies)": 8,
-    "studies by age group: young adults (studies)": 3,
-    "studies by age group: young adults and adults (studies)": 2,
-    "studies by gender composition: female only (studies)": 12,
-    "studies by gender composition: women, men and transgender women (studies)": 1,
-    "participants of the mixed-gender sample by gender: women (participants)": 44,
-    "participants of the mixed-gender sample by gender: men (participants)": 15,
-    "participants of the mixed-gender sample by gender: transgender women (participants)": 2,
-    "studies by nationality of the sample: Asia (studies)": 7,
-    "studies by nationality of the sample: Nepal (studies)": 3,
-    "studies by nationality of the sample: India (studies)": 3,
-    "studies by nationality of the sample: Philippines (studies)": 1,
-    "studies by nationality of the sample: United States (studies)": 4,
-    "studies by nationality of the sample: India and United States (studies)": 1,
-    "studies by nationality of the sample: mixed multinational sample (studies)": 1,
-    "studies by migratory route: national (studies)": 6,
-    "studies by migratory route: transnational (studies)": 4,
-    "studies by migratory route: route not specified (studies)": 3,
-    "studies by site of exploitation: indoor (studies)": 7,
-    "studies by site of exploitation: controlled places of domestic sex trafficking (studies)": 2,
-    "studies by site of exploitation: brothels (studies)": 4,
-    "studies by site of exploitation: brothels and/or private clients (studies)": 1,
-    "studies by site of exploitation: outdoor (street) (studies)": 1,
-    "studies by site of exploitation: mixed indoor and outdoor (studies)": 1,
-    "studies by site of exploitation: site not specified (studies)": 4,
-    "factors by the review's classification: facilitating (factors (items of Figure 2))": 21,
-    "factors by the review's classification: hindering (factors (items of Figure 2))": 7,
-    "factors by the review's classification: controversial (factors (items of Figure 2))": 4,
-    "factors by the review's classification: facilitating and individual (factors (items of Figure 2))": 7,
-    "factors by the review's classification: facilitating and relational (factors (items of Figure 2))": 7,
-    "factors by the review's classification: facilitating and structural (factors (items of Figure 2))": 7,
-    "factors by the review's classification: controversial (boxes of Figure 2 (level and role cells with at least one item))": 3,
-    "Figure 1: Records found": 2030,
-    "Figure 1: Excluded at first screening": 2009,
-    "Figure 1: Potentially included": 21,
-    "Figure 1: Not meeting inclusion criteria": 4,
-    "Figure 1: Requested but not obtained": 4,
-    "Figure 1: Finally included": 13,
-    "Figure 1: Finally excluded": 2017,
-}
+FERRARI = source_facts("ferrari-2021")
+REVIEW = "https://w3id.org/exitkg/id/review/ferrari-2021"
 
 
 @pytest.fixture(scope="module")
@@ -68,45 +25,60 @@ def test_every_review_number_is_reproduced(report):
     got = {}
     for r in report["reproductions"]:
         assert r["agrees"] is True and r["stated"] == r["computed"], r
+        assert r["review"] == REVIEW
         got.setdefault(r["what"], set()).add(r["stated"])
-    for what, value in REVIEW_NUMBERS.items():
+    for what, value in FERRARI["stated_counts"].items():
         assert got.get(what) == {value}, what
-    # the abstract and the Results state some numbers twice; every stated count is reported
-    assert len(report["reproductions"]) >= len(REVIEW_NUMBERS)
+    assert set(got) == set(FERRARI["stated_counts"])  # nothing reproduced that the reference does not know
 
 
 def test_figure_2_rebuilt(report):
-    sizes = {role: [len(items) for items in levels.values()] for role, levels in report["figure_2"].items()}
-    assert sizes == {"facilitating": [7, 7, 7], "hindering": [2, 4, 1], "controversial": [1, 2, 1]}
-    assert report["figure_2"]["controversial"]["structural"] == ["Ong"]
+    figure = report["figure_2"][REVIEW]
+    sizes = {role: {level: len(items) for level, items in levels.items()} for role, levels in figure.items()}
+    assert sizes == FERRARI["figure_2"]
+    assert figure["controversial"]["structural"] == ["Ong"]
 
 
 def test_controversial_factors_with_both_sides(report):
-    by_label = {c["label"]: c for c in report["controversial_by_evidence"]}
-    assert set(by_label) == {"Substance abuse", "Family", "Religious organizations", "NGOs", "Stigma"}
-    assert by_label["Stigma"]["status"] == "evidence-only"
-    assert by_label["Stigma"]["review_classification"] == "hindering"
-    india = [e for e in by_label["Stigma"]["evidence"] if e["direction"] == "facilitating"]
+    by_factor = {c["factor"].rsplit("/", 1)[-1]: c for c in report["controversial_by_evidence"]}
+    assert set(by_factor) == set(FERRARI["controversial_by_evidence"])
+    assert {f for f, c in by_factor.items() if c["status"] == "population-specific"} == set(FERRARI["population_specific"])
+    assert {f for f, c in by_factor.items() if c["status"] == "contested"} == set(FERRARI["contested"])
+    stigma = by_factor["stigma"]
+    assert stigma["reviews"] == [{"review": REVIEW, "classification": "hindering", "status": "evidence-only"}]
+    india = [e for e in stigma["evidence"] if e["direction"] == "facilitating"]
     assert india and india[0]["population"] == "wilson-nochajski-2016-india"
-    for label in ("Substance abuse", "Family", "Religious organizations", "NGOs"):
-        assert by_label[label]["status"] == "confirmed"
-        assert {e["direction"] for e in by_label[label]["evidence"]} == {"facilitating", "hindering"}
+    for factor in FERRARI["contested"]:
+        assert by_factor[factor]["reviews"][0]["status"] == "confirmed"
+        assert {e["direction"] for e in by_factor[factor]["evidence"]} == {"facilitating", "hindering"}
+
+
+def test_the_cited_layer_can_be_left_out(report):
+    code, out, err = run_exitkg("report", "--format", "json", "--exclude-cited")
+    assert code == 0, err
+    without = json.loads(out)
+    kinds = {e["kind"] for c in without["controversial_by_evidence"] for e in c["evidence"]}
+    assert kinds == {"finding"}
+    assert {e["kind"] for c in report["controversial_by_evidence"] for e in c["evidence"]} == {"finding", "cited"}
+    # the reproductions do not depend on it
+    assert without["reproductions"] == report["reproductions"]
 
 
 def test_contradictions_are_listed(report):
-    assert len(report["contradictions"]) == 10
+    assert len(report["contradictions"]) == FERRARI["contradictions"]
+    assert {c["review"] for c in report["contradictions"]} == {REVIEW}
 
 
 def test_report_fails_when_a_reproduction_disagrees(tmp_path):
-    extra = tmp_path / "fourteenth.ttl"
+    extra = tmp_path / "extra.ttl"
     extra.write_text(
-        "<https://w3id.org/exitkg/id/review/ferrari-2021> "
-        "<https://w3id.org/exitkg/ontology#includesStudy> <https://example.org/s14> .\n",
+        f"<{REVIEW}> <https://w3id.org/exitkg/ontology#includesStudy> <https://example.org/s14> .\n",
         encoding="utf-8",
     )
+    studies = FERRARI["stated_counts"]["included studies: all (studies)"]
     code, out, err = run_exitkg("report", "--data", str(extra))
     assert code == 1
-    assert "DISAGREES" in out and "stated 13, computed 14" in out
+    assert "DISAGREES" in out and f"stated {studies}, computed {studies + 1}" in out
 
 
 @pytest.mark.parametrize("fmt, marker", [("text", "reproductions agree"), ("markdown", "| what | stated |")])
@@ -114,3 +86,4 @@ def test_report_formats(fmt, marker):
     code, out, err = run_exitkg("report", "--format", fmt)
     assert code == 0, err
     assert marker in out
+    assert "Ferrari (2021)" in out

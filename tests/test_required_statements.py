@@ -30,9 +30,10 @@ def required_property_shapes(shapes: rdflib.Graph):
 
 @pytest.fixture(scope="module")
 def mutilated(tmp_path_factory):
-    from exitkg.rdfio import load_packaged_graph, load_shapes
+    import exitkg
+    from exitkg.shacl import shapes_graph
 
-    data, shapes = load_packaged_graph(), load_shapes()
+    data, shapes = exitkg.load().to_rdflib(), shapes_graph()
     removals, used = [], set()
     for prop_shape, target, path in sorted(required_property_shapes(shapes)):
         classes = set(data.transitive_subjects(RDFS.subClassOf, target))  # SHACL targets subclasses too
@@ -54,16 +55,19 @@ def test_enough_required_statements_are_exercised(mutilated):
     exercised = {str(shape).rsplit("#", 1)[-1].split("-")[0] for _, _, shape in removals}
     # findings, studies, factors, characteristics, counts ... all have required statements
     for kind in ("Finding", "Study", "Factor", "Statement", "StatedCount", "DesignCharacteristic",
-                 "Review", "TheoreticalModel", "Contradiction", "SelectionStep"):
+                 "Review", "TheoreticalModel", "Contradiction", "SelectionStep", "FactorClassification",
+                 "RoleAssertion", "CitedEvidence", "InSource", "Source"):
         assert kind in exercised, kind
     assert len(removals) >= 60
 
 
 def test_each_removal_is_reported_on_its_node(mutilated):
-    from exitkg.validate import validate
+    from exitkg.shacl import validate
 
     path, removals = mutilated
-    result = validate([path], ontology_paths=[])  # the ontology is already in the packaged graph
+    from exitkg.graph import load
+
+    result = validate(load(only=[path], ontology=False))  # the ontology is already in the mutilated graph
     assert not result.conforms
     reported = {(r.focus, r.shape) for r in result.results if r.severity == "Violation"}
     missing = [(str(f), str(s)) for f, _, s in removals if (str(f), str(s)) not in reported]
@@ -71,14 +75,14 @@ def test_each_removal_is_reported_on_its_node(mutilated):
 
 
 def test_cli_names_the_node_and_exits_1(tmp_path):
-    from exitkg.rdfio import load_packaged_graph
+    import exitkg
 
-    data = load_packaged_graph()
-    focus = URIRef("https://w3id.org/exitkg/id/finding/hickle-2017-family")
+    data = exitkg.load().to_rdflib()
+    focus = URIRef("https://w3id.org/exitkg/id/finding/ferrari-2021/hickle-2017-family")
     data.remove((focus, URIRef("https://w3id.org/exitkg/ontology#quote"), None))
     target = tmp_path / "data.nt"
     data.serialize(destination=str(target), format="nt", encoding="utf-8")
-    code, out, err = run_exitkg("validate", target)
+    code, out, err = run_exitkg("validate", "--only", target)
     assert code == 1, err
     assert "hickle-2017-family" in out and "Statement-quote" in out
 

@@ -42,9 +42,16 @@ def test_unknown_resource():
 
 
 def test_resource_files_sorted():
-    files = resources.resource_files("data")
+    files = resources.resource_files("shapes")
     assert files == sorted(files)
-    assert [p.name for p in files] == [f for f in checkout_resource_files("data") if f.endswith(".ttl") and "/" not in f]
+    assert [p.name for p in files] == [f for f in checkout_resource_files("shapes") if f.endswith(".ttl")]
+
+
+def test_packaged_sources_are_the_data_folders():
+    from exitkg.graph import packaged_source_folders
+
+    folders = [p.name for p in packaged_source_folders()]
+    assert folders == sorted({f.split("/", 1)[0] for f in checkout_resource_files("data") if "/" in f})
 
 
 def test_ontology_path():

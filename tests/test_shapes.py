@@ -1,22 +1,23 @@
 """Per-shape tests of the SHACL shapes in ``shapes/``.
 
-Every shape has a stable IRI in the ``ekgsh:`` namespace and an ``sh:message``, and two fixtures in
-``tests/fixtures/shapes/``: ``<LocalName>.valid.ttl`` must conform and ``<LocalName>.invalid.ttl``
-must raise a violation attributable to that shape. A violation is attributable to a shape when its
-``sh:sourceShape`` or (for a SPARQL-based constraint) its ``sh:sourceConstraint`` is the shape, or,
-for a node shape, when its ``sh:sourceShape`` is one of the node shape's property shapes. Results
-nested under ``sh:detail`` count too: a shape used only through ``sh:node`` (ekgsh:ResultsHeading)
-reports its violations there.
+Every shape has a stable IRI in the ``ekgsh:`` namespace and an ``sh:message``, and two cases in
+``tests/shape_cases.py``: a valid case must conform and an invalid case must raise a violation
+attributable to that shape. Each case is the small base graph of that module with a few edits,
+built in memory. A violation is attributable to a shape when its ``sh:sourceShape`` or (for a
+SPARQL-based constraint) its ``sh:sourceConstraint`` is the shape, or, for a node shape, when its
+``sh:sourceShape`` is one of the node shape's property shapes. Results nested under ``sh:detail``
+count too: a shape used only through ``sh:node`` (ekgsh:ResultsHeading) reports its violations
+there.
 
-Each fixture is validated as the project validates data: the fixture merged with the ontology, with
-no inference and with SHACL Advanced Features. The fixtures are plain test data; they are written by
-``tests/fixtures/shapes/make_fixtures.py``, which these tests never run.
+Each case is validated as the project validates data: merged with the ontology, with no inference
+and with SHACL Advanced Features. For the shapes in :data:`FULL_REPORTS` the whole report of the
+invalid case, as ``exitkg validate --format json`` writes it, is compared with an expected file in
+``tests/expected/shapes/`` (``pytest --update-expected`` rewrites them).
 """
 
 from __future__ import annotations
 
-import re
-from pathlib import Path
+import json
 
 import pyshacl
 import pytest
@@ -24,16 +25,23 @@ from rdflib import RDF, BNode, Graph, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
 
-REPO_ROOT = Path(__file__).resolve().parent.parent
+import shape_cases
+from conftest import REPO_ROOT
+
 SHAPES_DIR = REPO_ROOT / "shapes"
 ONTOLOGY_DIR = REPO_ROOT / "ontology"
-FIXTURES = REPO_ROOT / "tests" / "fixtures" / "shapes"
-BASE = FIXTURES / "base.ttl"
+EXPECTED = REPO_ROOT / "tests" / "expected" / "shapes"
 EKGSH = "https://w3id.org/exitkg/shapes#"
-KINDS = ("valid", "invalid")
+#: Shapes whose invalid case is checked against a full expected report: one of each kind of rule.
+FULL_REPORTS = (
+    "RoleAssertion-quoteNamesFactorAndRole", "FactorClassification-agreesWithLocation",
+    "FactorClassification-onePerSource", "Study-oneCharacteristicPerSource", "InSource-inSource",
+    "Quote-words", "Finding-populationOfStudy", "Study-includedBy", "Provenanced-statedHasQuote",
+    "ResultsHeading-sectionLevel",
+)
 
 
-def _parse_folder(folder: Path) -> Graph:
+def _parse_folder(folder) -> Graph:
     graph = Graph()
     for path in sorted(folder.glob("*.ttl")):
         graph.parse(path, format="turtle")
@@ -73,10 +81,6 @@ SHAPE_IRIS = sorted(n for n in SHAPE_NODES if isinstance(n, URIRef) and str(n).s
 SHAPE_NAMES = [str(iri)[len(EKGSH):] for iri in SHAPE_IRIS]
 
 
-def _fixture(name: str, kind: str) -> Path:
-    return FIXTURES / f"{name}.{kind}.ttl"
-
-
 @pytest.fixture(scope="module", autouse=True)
 def _reuse_parsed_sparql():
     """Parse each SPARQL query text once while this module runs.
@@ -104,10 +108,10 @@ def _reuse_parsed_sparql():
         yield
 
 
-def _validate(path: Path) -> tuple[bool, Graph, str]:
+def _validate(text: str) -> tuple[bool, Graph, str]:
     data = Graph()
     data += ONTOLOGY
-    data.parse(path, format="turtle")
+    data.parse(data=text, format="turtle")
     return pyshacl.validate(
         data,
         shacl_graph=SHAPES,
@@ -131,14 +135,6 @@ def _attributable(shape: URIRef, report: Graph) -> list:
         if (r, SH.resultSeverity, SH.Violation) in report
         and (report.value(r, SH.sourceShape) in own or report.value(r, SH.sourceConstraint) == shape)
     ]
-
-
-def _check_header(path: Path, name: str) -> None:
-    first = path.read_text(encoding="utf-8").splitlines()[0]
-    assert first.startswith("# "), f"{path.name} does not start with a comment line"
-    assert re.search(rf"ekgsh:{re.escape(name)}(?![\w-])", first), (
-        f"the first line of {path.name} does not name ekgsh:{name}: {first!r}"
-    )
 
 
 # --------------------------------------------------------------------------- #
@@ -166,54 +162,48 @@ def test_every_shape_has_a_stable_iri_and_a_message():
 
 
 # --------------------------------------------------------------------------- #
-# Fixture coverage
+# Case coverage
 # --------------------------------------------------------------------------- #
 
-def test_every_shape_has_both_fixtures():
-    missing = [_fixture(name, kind).name for name in SHAPE_NAMES for kind in KINDS
-               if not _fixture(name, kind).is_file()]
-    assert not missing, f"shapes without fixtures in {FIXTURES.relative_to(REPO_ROOT)}: {missing}"
-
-
-def test_every_fixture_belongs_to_a_shape():
-    names = set(SHAPE_NAMES)
-    stray = []
-    for path in sorted(FIXTURES.glob("*.ttl")):
-        if path == BASE:
-            continue
-        match = re.fullmatch(r"(.+)\.(valid|invalid)\.ttl", path.name)
-        if match is None or match.group(1) not in names:
-            stray.append(path.name)
-    assert not stray, f"fixtures for no shape: {stray}"
+def test_every_shape_has_cases_and_every_case_a_shape():
+    assert sorted(shape_cases.SPECS) == sorted(SHAPE_NAMES), (
+        f"shapes without cases: {sorted(set(SHAPE_NAMES) - set(shape_cases.SPECS))}; "
+        f"cases without a shape: {sorted(set(shape_cases.SPECS) - set(SHAPE_NAMES))}")
 
 
 def test_base_graph_conforms():
-    conforms, report, text = _validate(BASE)
+    conforms, report, text = _validate(shape_cases.build())
     assert conforms and not _results(report), text
 
 
 # --------------------------------------------------------------------------- #
-# One valid and one invalid fixture per shape
+# One valid and one invalid case per shape
 # --------------------------------------------------------------------------- #
 
 @pytest.mark.parametrize("name", SHAPE_NAMES)
-def test_valid_fixture_conforms(name):
-    path = _fixture(name, "valid")
-    if not path.is_file():
-        pytest.fail(f"missing fixture {path.name}")
-    _check_header(path, name)
-    conforms, report, text = _validate(path)
-    assert conforms and not _results(report), f"{path.name} does not conform:\n{text}"
+def test_valid_case_conforms(name):
+    conforms, report, text = _validate(shape_cases.build(name, "valid"))
+    assert conforms and not _results(report), f"the valid case of ekgsh:{name} does not conform:\n{text}"
 
 
 @pytest.mark.parametrize("name", SHAPE_NAMES)
-def test_invalid_fixture_violates_its_shape(name):
-    path = _fixture(name, "invalid")
-    if not path.is_file():
-        pytest.fail(f"missing fixture {path.name}")
-    _check_header(path, name)
-    conforms, report, text = _validate(path)
-    assert not conforms, f"{path.name} conforms"
+def test_invalid_case_violates_its_shape(name):
+    conforms, report, text = _validate(shape_cases.build(name, "invalid"))
+    assert not conforms, f"the invalid case of ekgsh:{name} conforms"
     assert _attributable(URIRef(EKGSH + name), report), (
-        f"{path.name} raises no violation attributable to ekgsh:{name}:\n{text}"
+        f"the invalid case of ekgsh:{name} raises no violation attributable to it:\n{text}"
     )
+
+
+@pytest.mark.parametrize("name", FULL_REPORTS)
+def test_full_report_of_key_shapes(name, tmp_path, expected):
+    """The product's whole report (exitkg validate --only CASE --format json) on the invalid case."""
+    import exitkg
+    from exitkg.shacl import render_json
+
+    case = tmp_path / "case.ttl"
+    case.write_text(shape_cases.build(name, "invalid"), encoding="utf-8")
+    result = exitkg.validate(exitkg.load(only=[case]))
+    document = json.loads(render_json(result))
+    assert any(r["shape"] == EKGSH + name for r in document["results"]), document
+    expected(EXPECTED / f"{name}.json", render_json(result))

@@ -9,20 +9,25 @@ from rdflib import Graph
 
 from conftest import IO_FIXTURES, VALIDATE_FIXTURES
 from exitkg.errors import InputError
-from exitkg.validate import render_json, render_text, render_turtle, validate
+from exitkg.graph import load
+from exitkg.shacl import render_json, render_text, render_turtle, validate
 
 SHAPES = [VALIDATE_FIXTURES / "tiny-shapes.ttl"]
 ONTOLOGY = [VALIDATE_FIXTURES / "tiny-ontology.ttl"]
 EKGID = "https://w3id.org/exitkg/id/"
 
 
+def _validate(name: str, ontology: list = ONTOLOGY):
+    return validate(load(only=[*ontology, VALIDATE_FIXTURES / name], ontology=False), shapes=SHAPES)
+
+
 @pytest.fixture(scope="module")
 def bad_result():
-    return validate([VALIDATE_FIXTURES / "bad.ttl"], shapes_paths=SHAPES, ontology_paths=ONTOLOGY)
+    return _validate("bad.ttl")
 
 
 def test_good_data_conforms():
-    result = validate([VALIDATE_FIXTURES / "good.ttl"], shapes_paths=SHAPES, ontology_paths=ONTOLOGY)
+    result = _validate("good.ttl")
     assert result.conforms
     assert result.results == []
     assert result.exit_code == 0
@@ -39,12 +44,12 @@ def test_violations_are_reported(bad_result):
 
 
 def test_subclass_targets_need_the_ontology():
-    result = validate([VALIDATE_FIXTURES / "bad.ttl"], shapes_paths=SHAPES, ontology_paths=[])
+    result = _validate("bad.ttl", [])
     assert EKGID + "excerpt-4" not in {r.focus for r in result.results}
 
 
 def test_warnings_alone_conform():
-    result = validate([VALIDATE_FIXTURES / "warning-only.ttl"], shapes_paths=SHAPES, ontology_paths=[])
+    result = _validate("warning-only.ttl", [])
     assert result.conforms
     assert result.warnings == 1
     assert result.exit_code == 0
@@ -85,7 +90,7 @@ def test_render_json_is_stable(bad_result):
     assert document["violations"] == 4
     assert document["warnings"] == 1
     assert len(document["results"]) == 5
-    again = validate([VALIDATE_FIXTURES / "bad.ttl"], shapes_paths=SHAPES, ontology_paths=ONTOLOGY)
+    again = _validate("bad.ttl")
     assert render_json(again) == text
 
 
@@ -96,6 +101,8 @@ def test_render_turtle(bad_result):
 
 def test_bad_input_raises():
     with pytest.raises(InputError):
-        validate([IO_FIXTURES / "empty.ttl"], shapes_paths=SHAPES, ontology_paths=[])
+        validate(load(only=[IO_FIXTURES / "empty.ttl"], ontology=False), shapes=SHAPES)
     with pytest.raises(InputError):
-        validate([], shapes_paths=SHAPES, ontology_paths=[])
+        validate(load(only=[], ontology=False), shapes=SHAPES)
+    with pytest.raises(InputError):
+        validate(load(), shapes=[IO_FIXTURES / "bad_syntax.ttl"])

@@ -1,0 +1,89 @@
+"""The public Python API, re-exported by :mod:`exitkg`.
+
+Each function is what one ``exitkg`` command does, without the command line::
+
+    import exitkg
+
+    graph = exitkg.load()                                   # the ontology and the packaged sources
+    rows = exitkg.query("evidence-for-factor", graph, factor="stigma")
+    for row in rows.dicts():
+        print(row["direction"], row["evidence"], row["quote"])
+
+Functions raise :class:`exitkg.ExitkgError` subclasses (``InputError``, ``QueryError`` ...), each
+with a one-line message and the exit code the command line would use. Heavy libraries are imported
+only when a function runs, so ``import exitkg`` stays fast.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Union
+
+if TYPE_CHECKING:  # pragma: no cover
+    from exitkg.engine import Result
+    from exitkg.graph import KnowledgeGraph
+    from exitkg.quotes import QuoteCheck
+    from exitkg.reasoner import ReasonResult
+    from exitkg.remote import RemoteEngine
+    from exitkg.reporting import Report
+    from exitkg.shacl import ValidationResult
+
+PathLike = Union[str, "os.PathLike[str]"]
+
+
+def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Iterable[PathLike] | None = None,
+         *, describe: bool = False) -> "KnowledgeGraph":
+    """Load the graph: the ontology and the packaged sources, with *data* (files or source
+    folders) added, or with *only* instead of the packaged sources. ``describe=True`` adds the
+    graph's VoID/DCAT description. See :func:`exitkg.graph.load`."""
+    from exitkg.graph import load as _load
+
+    return _load(data, only, describe=describe)
+
+
+def connect(endpoint: str, graph: str | None = None, timeout: float = 30.0) -> "RemoteEngine":
+    """A graph behind a SPARQL 1.1 endpoint (its query URL), optionally one named graph of it.
+    It offers the same ``query`` and ``run`` as a loaded graph."""
+    from exitkg.remote import RemoteEngine
+
+    return RemoteEngine(endpoint, graph, timeout)
+
+
+def query(name: str, graph=None, /, **params: str) -> "Result":
+    """Run a canned query (its id, as ``exitkg queries`` lists them) or a ``.rq`` file on *graph*
+    (a loaded graph or an endpoint; default: :func:`load`). *params* are the query's parameters
+    as text, bound as RDF terms. Returns a :class:`exitkg.engine.Result`: ``rows`` of RDF terms,
+    ``dicts()`` of Python values, ``to_dataframe()`` with pandas."""
+    return (graph if graph is not None else load()).query(name, **params)
+
+
+def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> "ValidationResult":
+    """Validate a loaded graph (default: :func:`load`) against the SHACL shapes."""
+    from exitkg.shacl import validate as _validate
+
+    return _validate(graph, shapes=shapes)
+
+
+def report(graph=None, *, include_cited: bool = True) -> "Report":
+    """Recompute every number each review states and the controversy from the evidence, on a
+    loaded graph or an endpoint (default: :func:`load`)."""
+    from exitkg.reporting import build_report
+
+    return build_report(graph if graph is not None else load(), include_cited=include_cited)
+
+
+def reason(graph=None, *, timeout: float = 120.0) -> "ReasonResult":
+    """Check consistency with HermiT and classify the controversial and contested factors
+    (needs Java 17+), under a deadline of *timeout* seconds."""
+    from exitkg.reasoner import reason as _reason
+
+    return _reason(graph, timeout=timeout)
+
+
+def check_quotes(text: PathLike, graph=None) -> "QuoteCheck":
+    """Check that every quote and printed citation of the graph occurs verbatim in the plain-text
+    copy of the review at *text*."""
+    from exitkg.quotes import check_quotes as _check_quotes
+
+    return _check_quotes(text, graph)

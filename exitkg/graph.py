@@ -1,0 +1,250 @@
+"""The loader: every command reads its graph here, and in one way.
+
+:func:`load` builds one :class:`KnowledgeGraph`, an in-memory Oxigraph store holding
+
+- the ontology, in the named graph ``https://w3id.org/exitkg/ontology``;
+- the packaged sources (one folder of ``data/`` each), or instead the paths given as *only*;
+- then the paths given as *data*, added;
+- optionally the VoID/DCAT description of all of it, in the named graph of the dataset IRI.
+
+A folder, or a file, that declares exactly one ``ekg:Source`` is loaded into the named graph of
+that source's IRI; TriG and N-Quads files keep the graphs they name; other files (and files that
+declare several sources, such as an export of the whole graph) have no named graph. Every triple is also put, once, into the default graph: the merge of everything, which
+queries read. So a triple that two sources both state is counted once, and ``GRAPH`` patterns still
+see which source states what.
+
+Everything is parsed before anything is added: on an error nothing is loaded. Inputs are only
+read, never modified.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from exitkg.engine import Queryable, Result, run_on_store
+from exitkg.errors import InputError
+from exitkg.namespaces import DATASET, EKG, ONTOLOGY_IRI, RDF
+from exitkg.rdfio import ParsedFile, PathLike, parse_file, rdf_files
+
+ONTOLOGY_GRAPH = ONTOLOGY_IRI
+SOURCE_CLASS = EKG + "Source"
+
+
+@dataclass(frozen=True)
+class Part:
+    """One input of a loaded graph: what it is, where it came from, and the named graph it is in."""
+
+    kind: str            # "ontology", "source" or "file"
+    origin: str          # "packaged", or the path given
+    graph: str | None    # the named graph, or None when its triples are only in the merge
+    triples: int
+
+
+def _declared_sources(parsed: list[ParsedFile]) -> list[str]:
+    import pyoxigraph as ox
+
+    rdf_type, source = ox.NamedNode(RDF + "type"), ox.NamedNode(SOURCE_CLASS)
+    found = {q.subject.value for item in parsed for q in item.quads
+             if q.predicate == rdf_type and q.object == source and isinstance(q.subject, ox.NamedNode)}
+    return sorted(found)
+
+
+@dataclass
+class _Input:
+    kind: str
+    origin: str
+    parsed: list[ParsedFile]
+    graph: str | None
+
+
+def _read_input(path: PathLike, packaged: bool = False) -> _Input:
+    shown = os.fsdecode(path)
+    target = Path(shown)
+    if target.is_dir():
+        files = rdf_files(target)
+        if not files:
+            raise InputError(f"{shown}: folder holds no RDF files")
+        parsed = [parse_file(f) for f in files]
+    else:
+        parsed = [parse_file(target)]
+    sources = _declared_sources(parsed)
+    if packaged and len(sources) != 1:
+        raise InputError(f"{shown}: a packaged data folder declares one ekg:Source, this one {len(sources)}")
+    # one source: its named graph; none or several (an export of the whole graph): the merge only
+    graph = sources[0] if len(sources) == 1 else None
+    return _Input("source" if graph else "file", "packaged" if packaged else shown, parsed, graph)
+
+
+def packaged_source_folders() -> list[Path]:
+    """The folders of the packaged ``data/``, one per source, sorted."""
+    from exitkg.resources import resource_dir
+
+    root = resource_dir("data")
+    folders = sorted(p for p in root.iterdir() if p.is_dir() and not p.name.startswith((".", "_")))
+    if not folders:
+        raise InputError(f"no source folders found in {root}")
+    return folders
+
+
+class KnowledgeGraph(Queryable):
+    """A loaded graph: an Oxigraph store with one named graph per source and their merge.
+
+    Use :func:`load` to make one. ``run`` and ``query`` execute SPARQL on the merge.
+    """
+
+    name = "local"
+
+    def __init__(self, store, parts: list[Part], prefixes: Mapping[str, str]):
+        self.store = store
+        self.parts = list(parts)
+        self.prefixes = dict(prefixes)
+
+    # --- size and contents -------------------------------------------------------------------
+    def __len__(self) -> int:
+        """The number of distinct triples in the merge."""
+        import pyoxigraph as ox
+
+        return sum(1 for _ in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
+
+    def triples(self) -> Iterator:
+        """The distinct triples of the merge, as pyoxigraph quads in the default graph."""
+        import pyoxigraph as ox
+
+        return self.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+
+    def named_graphs(self) -> list[str]:
+        """The names of the named graphs, sorted."""
+        return sorted(g.value for g in self.store.named_graphs())
+
+    def graph_quads(self, name: str) -> Iterator:
+        """The quads of one named graph."""
+        import pyoxigraph as ox
+
+        return self.store.quads_for_pattern(None, None, None, ox.NamedNode(name))
+
+    def unnamed_triples(self) -> list:
+        """Triples of the merge that are in no named graph (from files that declare no source)."""
+        named = {(q.subject, q.predicate, q.object) for g in self.store.named_graphs()
+                 for q in self.store.quads_for_pattern(None, None, None, g)}
+        return [q for q in self.triples() if (q.subject, q.predicate, q.object) not in named]
+
+    def sources(self) -> dict[str, str]:
+        """The sources in the graph: IRI -> title."""
+        rows = self.run("""PREFIX ekg: <https://w3id.org/exitkg/ontology#>
+            PREFIX dcterms: <http://purl.org/dc/terms/>
+            SELECT ?s (SAMPLE(?t) AS ?title) WHERE { ?s a ekg:Source OPTIONAL { ?s dcterms:title ?t } }
+            GROUP BY ?s ORDER BY ?s""").rows
+        return {r["s"].value: (r["title"].value if r.get("title") is not None else "") for r in rows}
+
+    # --- queries -------------------------------------------------------------------------------
+    def run(self, text: str, bindings: Mapping | None = None) -> Result:
+        """Execute SPARQL on the merge; *bindings* (variable -> RDF term) are substituted, never pasted."""
+        return run_on_store(self.store, text, bindings)
+
+    # --- conversions ---------------------------------------------------------------------------
+    def to_rdflib(self):
+        """The merge as an :class:`rdflib.Graph` (for libraries that need one, such as pySHACL)."""
+        from rdflib import Graph
+
+        from exitkg.rdfio import bind_prefixes
+        from exitkg.terms import to_rdflib
+
+        graph = Graph()
+        for q in self.triples():
+            graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+        bind_prefixes(graph, self.prefixes)
+        return graph
+
+    # --- description ---------------------------------------------------------------------------
+    def described(self) -> "KnowledgeGraph":
+        """This graph, with its VoID/DCAT description added if it has none yet."""
+        import pyoxigraph as ox
+
+        if not self.store.contains_named_graph(ox.NamedNode(DATASET)):
+            self.add_description()
+        return self
+
+    def add_description(self, endpoint: str | None = None) -> None:
+        """Add (or replace) the VoID/DCAT description of the graph, computed from the graph."""
+        import pyoxigraph as ox
+
+        from exitkg.describe import describe
+
+        name = ox.NamedNode(DATASET)
+        if self.store.contains_named_graph(name):
+            raise InputError("the graph already holds its description")
+        triples = describe(self, endpoint)
+        quads = [ox.Quad(s, p, o, name) for s, p, o in triples]
+        quads += [ox.Quad(s, p, o, ox.DefaultGraph()) for s, p, o in triples]
+        self.store.extend(quads)
+        self.prefixes.setdefault("void", "http://rdfs.org/ns/void#")
+        self.prefixes.setdefault("dcat", "http://www.w3.org/ns/dcat#")
+
+
+def _as_list(paths) -> list:
+    if paths is None:
+        return []
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        return [paths]
+    return list(paths)
+
+
+def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Iterable[PathLike] | None = None,
+         *, ontology: bool = True, describe: bool = False, endpoint: str | None = None) -> KnowledgeGraph:
+    """Load the exitkg graph.
+
+    * ``load()``: the ontology and the packaged sources.
+    * ``load(data=[...])``: the same, with these files or source folders added.
+    * ``load(only=[...])``: the ontology and these files or folders instead of the packaged sources.
+    * ``ontology=False`` leaves the ontology out; ``describe=True`` adds the graph's VoID/DCAT
+      description (with *endpoint* as its SPARQL endpoint, when given).
+
+    Raises :class:`~exitkg.errors.InputError` for an unreadable input; then nothing is loaded.
+    """
+    import pyoxigraph as ox
+
+    from exitkg.resources import ontology_path
+
+    only_list, data_list = _as_list(only), _as_list(data)
+    if only is not None and not only_list:
+        raise InputError("no input files given")
+    inputs: list[_Input] = []
+    if ontology:
+        inputs.append(_Input("ontology", "packaged", [parse_file(ontology_path())], ONTOLOGY_GRAPH))
+    if only is None:
+        inputs += [_read_input(folder, packaged=True) for folder in packaged_source_folders()]
+    inputs += [_read_input(p) for p in only_list]
+    inputs += [_read_input(p) for p in data_list]
+    if not inputs:
+        raise InputError("no input files given")
+
+    store = ox.Store()
+    parts: list[Part] = []
+    prefixes: dict[str, str] = {}
+    default = ox.DefaultGraph()
+    for item in inputs:
+        count = 0
+        target = ox.NamedNode(item.graph) if item.graph else None
+
+        def quads(item=item, target=target):
+            nonlocal count
+            for parsed in item.parsed:
+                for q in parsed.quads:
+                    count += 1
+                    graph = q.graph_name if target is None else target
+                    if not isinstance(graph, ox.DefaultGraph):
+                        yield ox.Quad(q.subject, q.predicate, q.object, graph)
+                    yield ox.Quad(q.subject, q.predicate, q.object, default)
+
+        store.extend(quads())
+        parts.append(Part(item.kind, item.origin, item.graph, count))
+        for parsed in item.parsed:
+            for prefix, ns in parsed.prefixes.items():
+                prefixes.setdefault(prefix, ns)
+    graph = KnowledgeGraph(store, parts, prefixes)
+    if describe:
+        graph.add_description(endpoint)
+    return graph

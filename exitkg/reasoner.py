@@ -1,0 +1,200 @@
+"""OWL reasoning with HermiT through owlready2, under a deadline.
+
+:func:`reason` writes the merge of a loaded graph (the ontology and the
+packaged sources, or the inputs given) as N-Triples into a private temporary
+folder (owlready2 reads no Turtle), and runs HermiT in a child process of its own
+session, so that a deadline can stop the child *and* the Java process it
+starts. The temporary folder is removed in every case; input files are only
+read.
+
+The result says whether the ontology is consistent and which factors the
+reasoner classifies as :data:`CONTROVERSIAL_CLASS` (factors with role
+assertions of opposite effective direction) and as :data:`CONTESTED_CLASS`
+(the same, among whole-sample assertions only).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from exitkg import errors
+from exitkg.errors import DeadlineError, ReasonerError, one_line
+from exitkg.namespaces import EKG
+
+CONTROVERSIAL_CLASS = EKG + "ControversialByEvidence"
+CONTESTED_CLASS = EKG + "ContestedByEvidence"
+DEFAULT_TIMEOUT = 120.0
+JAVA_ENV = "EXITKG_JAVA"
+
+
+@dataclass
+class ReasonResult:
+    consistent: bool
+    controversial: list[str]
+    seconds: float
+    triples: int
+    contested: list[str] = field(default_factory=list)
+
+    @property
+    def population_specific(self) -> list[str]:
+        """Factors controversial by evidence but not contested: their conflict rests on findings
+        restricted to named populations."""
+        return sorted(set(self.controversial) - set(self.contested))
+
+    @property
+    def exit_code(self) -> int:
+        return errors.OK if self.consistent else errors.FAILED
+
+    def as_dict(self) -> dict:
+        return {
+            "consistent": self.consistent,
+            "reasoner": "HermiT (owlready2)",
+            "controversial_by_evidence": self.controversial,
+            "contested_by_evidence": self.contested,
+            "population_specific": self.population_specific,
+            "seconds": round(self.seconds, 3),
+            "triples": self.triples,
+        }
+
+
+def find_java() -> str:
+    """Return the Java executable: ``$EXITKG_JAVA`` if set, else ``java`` on PATH."""
+    wanted = os.environ.get(JAVA_ENV) or "java"
+    found = shutil.which(wanted)
+    if not found:
+        raise ReasonerError(
+            f"Java not found ({wanted!r}); HermiT needs a Java runtime (17 or later): "
+            f"install one or set {JAVA_ENV} to its path"
+        )
+    return found
+
+
+_CLOSURE = """
+PREFIX ekg: <https://w3id.org/exitkg/ontology#>
+SELECT DISTINCT ?a WHERE {
+  { ?a a ekg:Finding } UNION { ?a a ekg:CitedEvidence } UNION { ?a a ekg:RoleAssertion }
+  FILTER NOT EXISTS { ?a ekg:population ?p }
+  FILTER(isIRI(?a))
+}
+"""
+
+
+def reasoner_input(graph) -> bytes:
+    """The N-Triples HermiT reads: the graph's merge, plus closure axioms on ``ekg:population``.
+
+    OWL's open world cannot know that a role assertion has no population; every role assertion
+    without one gets the type ``ekg:population max 0`` (a fresh restriction each), so that
+    ``ekg:WholeSampleAssertion`` and ``ekg:ContestedByEvidence`` can be classified. The data is
+    complete for ``ekg:population`` by construction (a finding names its population or has none).
+    """
+    import pyoxigraph as ox
+
+    from exitkg.namespaces import RDF, XSD
+
+    owl = "http://www.w3.org/2002/07/owl#"
+    closure = []
+    for i, row in enumerate(graph.run(_CLOSURE).rows):
+        restriction = ox.BlankNode(f"closure{i}")
+        closure += [
+            ox.Triple(row["a"], ox.NamedNode(RDF + "type"), restriction),
+            ox.Triple(restriction, ox.NamedNode(RDF + "type"), ox.NamedNode(owl + "Restriction")),
+            ox.Triple(restriction, ox.NamedNode(owl + "onProperty"), ox.NamedNode(EKG + "population")),
+            ox.Triple(restriction, ox.NamedNode(owl + "maxCardinality"),
+                      ox.Literal("0", datatype=ox.NamedNode(XSD + "nonNegativeInteger"))),
+        ]
+    triples = [ox.Triple(q.subject, q.predicate, q.object) for q in graph.triples()]
+    return ox.serialize(triples + closure, format=ox.RdfFormat.N_TRIPLES)
+
+
+def reason(graph=None, *, timeout: float = DEFAULT_TIMEOUT) -> ReasonResult:
+    """Check consistency and classify the controversial (and the contested) factors with HermiT.
+
+    *graph* is a loaded :class:`exitkg.graph.KnowledgeGraph` (default: the ontology and the
+    packaged sources). Raises :class:`ReasonerError` (no Java, reasoner crash) or
+    :class:`DeadlineError` when *timeout* seconds pass first.
+    """
+    from exitkg.graph import load
+
+    if not timeout > 0:
+        raise errors.UsageError("the reasoner timeout must be a positive number of seconds")
+    java = find_java()
+    graph = graph if graph is not None else load()
+    start = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="exitkg-reason-") as tmp:
+        source = Path(tmp) / "merged.nt"
+        source.write_bytes(reasoner_input(graph))
+        # The worker (and owlready2 in it) keeps its own temporary files in our folder, so
+        # they go with it even when the deadline kills the worker.
+        env = dict(os.environ, EXITKG_JAVA=java, TMPDIR=tmp)
+        cmd = [sys.executable, "-m", "exitkg._reasoner_worker", str(source)]
+        proc = subprocess.Popen(
+            cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp, env=env,
+            start_new_session=True, text=True,
+        )
+        try:
+            out, err = proc.communicate(timeout=timeout)
+        except subprocess.TimeoutExpired:
+            _kill_group(proc)
+            raise DeadlineError(f"the reasoner did not finish within {timeout:g} s") from None
+        except BaseException:
+            _kill_group(proc)
+            raise
+    seconds = time.monotonic() - start
+    if proc.returncode != 0:
+        lines = [line for line in (err or "").splitlines() if line.strip()]
+        detail = lines[-1] if lines else f"exit status {proc.returncode}"
+        raise ReasonerError(f"HermiT failed: {one_line(detail)}")
+    try:
+        answer = json.loads(out)
+    except ValueError:
+        raise ReasonerError("HermiT failed: the reasoner worker gave no readable answer") from None
+    return ReasonResult(
+        consistent=bool(answer["consistent"]),
+        controversial=sorted(answer.get("controversial", [])),
+        contested=sorted(answer.get("contested", [])),
+        seconds=seconds,
+        triples=len(graph),
+    )
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    """Stop the worker and everything it started (the Java process)."""
+    try:
+        os.killpg(proc.pid, signal.SIGKILL)
+    except (ProcessLookupError, PermissionError):
+        pass
+    try:
+        proc.communicate(timeout=10)
+    except subprocess.TimeoutExpired:  # pragma: no cover - a process that ignores SIGKILL
+        pass
+
+
+def render_text(result: ReasonResult) -> str:
+    lines = [
+        f"HermiT: the ontology and data are {'consistent' if result.consistent else 'INCONSISTENT'} "
+        f"({result.triples} triples, {result.seconds:.1f} s)",
+    ]
+    if result.consistent:
+        lines.append(f"Controversial by evidence ({len(result.controversial)}):")
+        lines.extend(f"  {iri}" for iri in result.controversial)
+        lines.append(f"Of those, contested among whole-sample evidence ({len(result.contested)}):")
+        lines.extend(f"  {iri}" for iri in result.contested)
+        lines.append(f"Population-specific ({len(result.population_specific)}):")
+        lines.extend(f"  {iri}" for iri in result.population_specific)
+    return "\n".join(lines) + "\n"
+
+
+def render_json(result: ReasonResult) -> str:
+    return json.dumps(result.as_dict(), indent=2, sort_keys=True) + "\n"
+
+
+RENDERERS = {"text": render_text, "json": render_json}

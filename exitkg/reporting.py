@@ -1,0 +1,315 @@
+"""``exitkg report``: each review recomputed from the graph, side by side with what it states.
+
+Everything here comes from the canned queries in ``queries/``:
+
+- ``stated-counts`` lists every number a review states (ekg:StatedCount); each reproduction
+  query tagged with the same ``dimension`` recomputes it, per review, from the per-item data, and
+  a stated count agrees when a computed row of the same review has the same unit, the same
+  categories and the same value;
+- ``selection-flow`` checks every box of Figure 1 against the boxes around it;
+- ``figure-2`` rebuilds each review's Figure 2 from its classifications;
+- ``controversial-by-evidence`` (population-aware) and ``controversy-vs-review`` give the factors
+  the evidence makes controversial, with both sides, against each review's own classification;
+- the contradictions recorded in the graph are listed, since a review can disagree with itself.
+
+The report agrees when every reproduction agrees; :attr:`Report.exit_code` is 1 otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+
+from exitkg import errors
+from exitkg import queries as Q
+from exitkg.namespaces import EKG
+from exitkg.terms import lexical
+
+_LABELS = """
+PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?term ?label WHERE { { ?term skos:prefLabel ?label } UNION { ?term rdfs:label ?label } }
+"""
+
+_REVIEWS = """
+PREFIX ekg: <https://w3id.org/exitkg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?review ?name ?citation WHERE {
+  ?review a ekg:Review .
+  OPTIONAL { ?review rdfs:label ?name }
+  OPTIONAL { ?review dcterms:bibliographicCitation ?citation }
+} ORDER BY ?review
+"""
+
+_CONTRADICTIONS = """
+PREFIX ekg: <https://w3id.org/exitkg/ontology#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT ?review ?c ?label ?comment ?note WHERE {
+  ?c a ekg:Contradiction ; rdfs:label ?label ; rdfs:comment ?comment ; ekg:resolutionNote ?note ;
+     ekg:inSource ?source .
+  OPTIONAL { ?source ekg:encodes ?review }
+} ORDER BY ?review ?label
+"""
+
+LEVELS = ("individualLevel", "relationalLevel", "structuralLevel")
+ROLES = ("facilitating", "hindering", "controversial")
+
+
+@dataclass
+class Reproduction:
+    query: str
+    what: str
+    stated: int
+    computed: int | None
+    quote: str = ""
+    located_in: str = ""
+    note: str = ""
+    review: str = ""
+
+    @property
+    def agrees(self) -> bool:
+        return self.computed is not None and self.stated == self.computed
+
+    def as_dict(self) -> dict:
+        return {"review": self.review, "query": self.query, "what": self.what, "stated": self.stated,
+                "computed": self.computed, "agrees": self.agrees, "quote": self.quote,
+                "located_in": self.located_in, "note": self.note}
+
+
+@dataclass
+class Report:
+    reviews: dict[str, str] = field(default_factory=dict)          # IRI -> citation
+    review_names: dict[str, str] = field(default_factory=dict)     # IRI -> short name
+    reproductions: list[Reproduction] = field(default_factory=list)
+    figure_2: dict[str, dict[str, dict[str, list[str]]]] = field(default_factory=dict)
+    controversial: list[dict] = field(default_factory=list)
+    contradictions: list[dict] = field(default_factory=list)
+    include_cited: bool = True
+    engine: str = "local"
+
+    @property
+    def agrees(self) -> bool:
+        return bool(self.reproductions) and all(r.agrees for r in self.reproductions)
+
+    @property
+    def exit_code(self) -> int:
+        return errors.OK if self.agrees else errors.FAILED
+
+    def as_dict(self) -> dict:
+        return {
+            "reviews": [{"review": iri, "name": self.review_names.get(iri, ""), "citation": citation}
+                        for iri, citation in self.reviews.items()],
+            "engine": self.engine,
+            "agrees": self.agrees,
+            "include_cited_evidence": self.include_cited,
+            "reproductions": [r.as_dict() for r in self.reproductions],
+            "figure_2": self.figure_2,
+            "controversial_by_evidence": self.controversial,
+            "contradictions": self.contradictions,
+        }
+
+
+def _int(term) -> int | None:
+    return None if term is None else int(lexical(term))
+
+
+def _slug(iri: str) -> str:
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _short(term) -> str:
+    return _slug(lexical(term))
+
+
+def _flag(value: bool) -> str:
+    return "true" if value else "false"
+
+
+def build_report(engine, *, include_cited: bool = True) -> Report:
+    """Run the canned queries on *engine* (a loaded graph or a remote endpoint) and assemble the
+    report. *include_cited* keeps the evidence reviews only cite in their discussion in the
+    controversy sections (it never changes the reproductions)."""
+    catalogue = Q.catalogue()
+    labels = {lexical(r["term"]): lexical(r["label"]) for r in engine.run(_LABELS).rows}
+
+    def label(term) -> str:
+        return labels.get(lexical(term), _short(term))
+
+    report = Report(engine=getattr(engine, "name", "local"), include_cited=include_cited)
+    for row in engine.run(_REVIEWS).rows:
+        review = lexical(row["review"])
+        report.review_names[review] = lexical(row.get("name")) or _short(row["review"])
+        report.reviews[review] = lexical(row.get("citation")) or report.review_names[review]
+
+    # --- stated counts against the reproduction queries of their dimension, review by review
+    stated = Q.run(catalogue["stated-counts"], engine).rows
+    computed: dict[str, dict[tuple, int]] = {}
+    for query in catalogue.values():
+        if query.kind == "reproduction" and query.dimension:
+            table = computed.setdefault(query.dimension, {})
+            for row in Q.run(query, engine).rows:
+                cats = frozenset(lexical(row[v]) for v in ("category", "category2") if row.get(v) is not None)
+                table[(lexical(row["review"]), lexical(row["unit"]), cats)] = _int(row["count"])
+    by_dimension = {q.dimension: q.id for q in catalogue.values() if q.dimension}
+    for row in stated:
+        review, dimension, unit = lexical(row["review"]), lexical(row["dimension"]), lexical(row["unit"])
+        cats = frozenset(lexical(row["categories"]).split()) if row.get("categories") is not None else frozenset()
+        what = f"{label(row['dimension'])}: " + (" and ".join(sorted(label_iri(c, labels) for c in cats)) or "all") + f" ({label(row['unit'])})"
+        note = ""
+        if row.get("unitProvenance") is not None and lexical(row["unitProvenance"]) == EKG + "CuratorInference":
+            note = f"the unit ({label(row['unit'])}) is the curators' reading"
+        report.reproductions.append(Reproduction(
+            query=by_dimension.get(dimension, "(none)"), what=what, stated=_int(row["value"]),
+            computed=computed.get(dimension, {}).get((review, unit, cats)),
+            quote=lexical(row["quote"]), located_in=lexical(row["section"]), note=note, review=review,
+        ))
+
+    # --- the selection flow of Figure 1
+    for row in Q.run(catalogue["selection-flow"], engine).rows:
+        report.reproductions.append(Reproduction(
+            query="selection-flow", what=f"Figure 1: {lexical(row['label'])}", stated=_int(row["stated"]),
+            computed=_int(row.get("computed")), located_in="Figure 1. Flow Chart of the Study Selection Process",
+            review=lexical(row["review"]),
+        ))
+
+    # --- Figure 2 rebuilt, for each review
+    for row in Q.run(catalogue["figure-2"], engine).rows:
+        review = lexical(row["review"])
+        figure = report.figure_2.setdefault(review, {
+            label_iri(EKG + r, labels): {label_iri(EKG + lv, labels): [] for lv in LEVELS} for r in ROLES})
+        if row.get("category2") is not None and row.get("members") is not None:
+            figure[label(row["category"])][label(row["category2"])] = lexical(row["members"]).split(" | ")
+
+    # --- controversy from the evidence, with both sides, against each review's classification
+    flags = {"include_cited": _flag(include_cited)}
+    versus = Q.run(catalogue["controversy-vs-review"], engine, flags).rows
+    by_factor: dict[str, list[dict]] = {}
+    for r in versus:
+        by_factor.setdefault(lexical(r["factor"]), []).append({
+            "review": lexical(r["review"]), "classification": label(r["classification"]), "status": lexical(r["status"])})
+    entries: dict[str, dict] = {}
+    rows = Q.run(catalogue["controversial-by-evidence"], engine, {**flags, "population_aware": "true"}).rows
+    for row in rows:
+        factor = lexical(row["factor"])
+        entry = entries.setdefault(factor, {
+            "factor": factor, "label": lexical(row["label"]), "status": lexical(row["status"]),
+            "reviews": by_factor.get(factor, []), "evidence": [],
+        })
+        entry["evidence"].append({
+            "direction": label(row["direction"]), "kind": lexical(row["kind"]), "evidence": _short(row["evidence"]),
+            "population": _short(row["population"]) if row.get("population") is not None else None,
+            "quote": lexical(row["quote"]), "source": _short(row["in_source"]),
+        })
+    report.controversial = list(entries.values())
+    for factor, verdicts in sorted(by_factor.items()):
+        if factor not in entries and any(v["status"] == "review-only" for v in verdicts):
+            report.controversial.append({"factor": factor, "label": label(factor), "status": "review-only",
+                                         "reviews": verdicts, "evidence": []})
+
+    report.contradictions = [
+        {"review": lexical(r.get("review")), "contradiction": lexical(r["c"]), "label": lexical(r["label"]),
+         "description": lexical(r["comment"]), "encoding": lexical(r["note"])}
+        for r in engine.run(_CONTRADICTIONS).rows
+    ]
+    return report
+
+
+def label_iri(iri: str, labels: dict[str, str]) -> str:
+    return labels.get(iri, _slug(iri))
+
+
+# --------------------------------------------------------------------------- #
+# Rendering
+# --------------------------------------------------------------------------- #
+
+def _mark(ok: bool) -> str:
+    return "agrees" if ok else "DISAGREES"
+
+
+def _verdicts(entry: dict, names: dict[str, str]) -> str:
+    return "; ".join(f"{names.get(v['review'], _slug(v['review']))}: {v['classification']}, {v['status']}"
+                     for v in entry["reviews"]) or "no review classifies it"
+
+
+def render_text(report: Report) -> str:
+    n = len(report.reproductions)
+    bad = sum(1 for r in report.reproductions if not r.agrees)
+    names = ", ".join(report.review_names.values()) or "no review"
+    out = [f"exitkg report: {names} recomputed from the graph",
+           f"{n - bad} of {n} reproductions agree" + ("" if not bad else f"; {bad} DISAGREE"), ""]
+    for review, citation in report.reviews.items():
+        out.append(f"Reproductions of {citation} (stated in the review / computed from the graph)")
+        for r in (r for r in report.reproductions if r.review == review):
+            computed = "-" if r.computed is None else str(r.computed)
+            out.append(f"  [{_mark(r.agrees)}] {r.what}: stated {r.stated}, computed {computed}  ({r.query})")
+            if r.quote:
+                out.append(f"      {r.located_in}: \"{r.quote}\"")
+            if r.note:
+                out.append(f"      note: {r.note}")
+        out.append("")
+        if review in report.figure_2:
+            out.append("Figure 2 rebuilt (labels as printed)")
+            for role, levels in report.figure_2[review].items():
+                for level, items in levels.items():
+                    out.append(f"  {role:<14} {level:<11} {len(items):>2}  {'; '.join(items)}")
+            out.append("")
+    cited = "with" if report.include_cited else "without"
+    out.append(f"Controversial by evidence (role assertions in both effective directions, {cited} evidence cited in discussions)")
+    for entry in report.controversial:
+        out.append(f"  {entry['label']} ({entry['status']}; {_verdicts(entry, report.review_names)})")
+        for ev in entry["evidence"]:
+            pop = f", {ev['population']}" if ev["population"] else ""
+            kind = "" if ev["kind"] == "finding" else " (cited)"
+            out.append(f"    {ev['direction']:<12} {ev['evidence']}{kind}{pop}: \"{ev['quote']}\"")
+    out += ["", "Where a review contradicts itself (both sides kept in the graph)"]
+    for c in report.contradictions:
+        out.append(f"  - {c['label']}: {c['description']}")
+    return "\n".join(out) + "\n"
+
+
+def _md(text: str) -> str:
+    return str(text).replace("|", "\\|")
+
+
+def render_markdown(report: Report) -> str:
+    n = len(report.reproductions)
+    bad = sum(1 for r in report.reproductions if not r.agrees)
+    names = ", ".join(report.review_names.values()) or "no review"
+    out = [f"# {names} recomputed from the exitkg graph", "",
+           f"{n - bad} of {n} reproductions agree.", ""]
+    for review, citation in report.reviews.items():
+        out += [f"## Reproductions of {_md(citation)}", "",
+                "| what | stated | computed | agrees | where the review says it | query |",
+                "|---|---:|---:|---|---|---|"]
+        for r in (r for r in report.reproductions if r.review == review):
+            where = f"{r.located_in}: \"{r.quote}\"" if r.quote else r.located_in
+            if r.note:
+                where += f" (note: {r.note})"
+            out.append(f"| {_md(r.what)} | {r.stated} | {'-' if r.computed is None else r.computed} | "
+                       f"{'yes' if r.agrees else '**no**'} | {_md(where)} | `{r.query}` |")
+        if review in report.figure_2:
+            figure = report.figure_2[review]
+            out += ["", "### Figure 2 rebuilt", "", "| role | " + " | ".join(next(iter(figure.values()), {})) + " |",
+                    "|---|---|---|---|"]
+            for role, levels in figure.items():
+                out.append(f"| {role} | " + " | ".join(_md("; ".join(items)) for items in levels.values()) + " |")
+        out.append("")
+    out += ["## Controversial by evidence", "",
+            "| factor | status | reviews | direction | evidence | population | quote |",
+            "|---|---|---|---|---|---|---|"]
+    for entry in report.controversial:
+        for ev in entry["evidence"] or [{"direction": "", "evidence": "", "kind": "", "population": None, "quote": ""}]:
+            evidence = ev["evidence"] + (" (cited)" if ev["kind"] == "cited" else "")
+            out.append(f"| {_md(entry['label'])} | {entry['status']} | {_md(_verdicts(entry, report.review_names))} | "
+                       f"{ev['direction']} | {evidence} | {ev['population'] or ''} | {_md(ev['quote'])} |")
+    out += ["", "## Where a review contradicts itself", ""]
+    out += [f"- **{_md(c['label'])}**: {_md(c['description'])}" for c in report.contradictions]
+    return "\n".join(out) + "\n"
+
+
+def render_json(report: Report) -> str:
+    return json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"
+
+
+RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}

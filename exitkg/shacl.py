@@ -1,0 +1,324 @@
+"""SHACL validation of the exitkg data against the packaged shapes.
+
+:func:`validate` returns a :class:`ValidationResult`; the ``render_*``
+functions turn it into text, JSON or the Turtle SHACL report graph.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
+from rdflib.collection import Collection
+from rdflib.term import Node
+
+from exitkg import errors
+from exitkg.errors import InputError, one_line
+from exitkg.namespaces import PREFIXES, compact
+from exitkg.rdfio import PathLike, bind_prefixes, rdflib_graph
+
+SH = Namespace("http://www.w3.org/ns/shacl#")
+
+_SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+_VALUE_DISPLAY_MAX = 80
+
+
+@dataclass(frozen=True)
+class ShaclResult:
+    """One SHACL validation result.
+
+    All fields are plain strings. ``focus`` and ``shape`` are IRIs (or
+    ``_:id`` for blank nodes); ``path`` is the result path, a bare IRI for a
+    simple predicate and SPARQL property-path syntax otherwise; ``value`` is
+    the offending value in N-Triples syntax. ``shape`` is the shape id: the IRI
+    of a SPARQL-based constraint (sh:sourceConstraint), else of the source
+    shape or, when that shape is anonymous, of its nearest named enclosing
+    shape. ``component`` is the source constraint component IRI.
+    """
+
+    severity: str
+    focus: str
+    path: str | None
+    value: str | None
+    shape: str | None
+    component: str | None
+    message: str
+    display: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+
+    def as_dict(self) -> dict[str, str | None]:
+        return {
+            "severity": self.severity,
+            "focus": self.focus,
+            "path": self.path,
+            "value": self.value,
+            "shape": self.shape,
+            "component": self.component,
+            "message": self.message,
+        }
+
+    def sort_key(self) -> tuple:
+        return (
+            self.focus, self.shape or "", _SEVERITY_ORDER.get(self.severity, 9),
+            self.path or "", self.component or "", self.value or "", self.message,
+        )
+
+
+@dataclass
+class ValidationResult:
+    """Outcome of :func:`validate`: ``conforms`` is true iff there is no sh:Violation."""
+
+    conforms: bool
+    results: list[ShaclResult]
+    report_graph: Graph
+
+    def count(self, severity: str) -> int:
+        return sum(1 for r in self.results if r.severity == severity)
+
+    @property
+    def violations(self) -> int:
+        return self.count("Violation")
+
+    @property
+    def warnings(self) -> int:
+        return self.count("Warning")
+
+    @property
+    def infos(self) -> int:
+        return self.count("Info")
+
+    @property
+    def exit_code(self) -> int:
+        return errors.OK if self.conforms else errors.FAILED
+
+
+# --------------------------------------------------------------------------- #
+# Rendering of terms and property paths
+# --------------------------------------------------------------------------- #
+
+def _full(term: Node) -> str:
+    if isinstance(term, URIRef):
+        return str(term)
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return term.n3()
+
+
+def _iri(term: Node, prefixes: dict[str, str] | None) -> str:
+    if isinstance(term, URIRef):
+        return f"<{term}>" if prefixes is None else compact(str(term), prefixes)
+    if isinstance(term, BNode):
+        return f"_:{term}"
+    return term.n3()
+
+
+def render_path(graph: Graph, node: Node, prefixes: dict[str, str] | None = None) -> str:
+    """Render a SHACL property path in SPARQL property-path syntax.
+
+    With *prefixes*, IRIs are compacted (``ekg:quote``); without, they are
+    written ``<iri>``.
+    """
+    def part(n: Node, nested: bool) -> str:
+        if isinstance(n, URIRef):
+            return _iri(n, prefixes)
+        if (n, RDF.first, None) in graph:
+            items = [part(i, True) for i in Collection(graph, n)]
+            text = "/".join(items)
+            return f"({text})" if nested and len(items) > 1 else text
+        for predicate, template in (
+            (SH.inversePath, "^{}"),
+            (SH.zeroOrMorePath, "{}*"),
+            (SH.oneOrMorePath, "{}+"),
+            (SH.zeroOrOnePath, "{}?"),
+        ):
+            inner = graph.value(n, predicate)
+            if inner is not None:
+                return template.format(part(inner, True))
+        alternatives = graph.value(n, SH.alternativePath)
+        if alternatives is not None:
+            return "(" + "|".join(part(i, True) for i in Collection(graph, alternatives)) + ")"
+        return _iri(n, prefixes)
+
+    return part(node, False)
+
+
+def _display_value(term: Node, prefixes: dict[str, str]) -> str:
+    if isinstance(term, Literal):
+        text = str(term)
+        if len(text) > _VALUE_DISPLAY_MAX:
+            text = text[: _VALUE_DISPLAY_MAX - 1] + "…"
+        rendered = json.dumps(text, ensure_ascii=False)
+        if term.language:
+            return f"{rendered}@{term.language}"
+        if term.datatype is not None:
+            return f"{rendered}^^{compact(str(term.datatype), prefixes)}"
+        return rendered
+    return _iri(term, prefixes)
+
+
+def _named_shape(shapes: Graph, shape: Node) -> Node:
+    """Return *shape* if it is an IRI, else the nearest named shape that contains it."""
+    if not isinstance(shape, BNode):
+        return shape
+    seen = {shape}
+    frontier = [shape]
+    while frontier:
+        next_frontier = []
+        for node in frontier:
+            for parent in sorted(shapes.subjects(None, node), key=str):
+                if isinstance(parent, URIRef):
+                    return parent
+                if parent not in seen:
+                    seen.add(parent)
+                    next_frontier.append(parent)
+        frontier = next_frontier
+    return shape
+
+
+def _local_name(iri: Node) -> str:
+    text = str(iri)
+    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+
+
+def _results_from_report(report: Graph, shapes: Graph, prefixes: dict[str, str]) -> list[ShaclResult]:
+    lookup = report + shapes  # result paths may refer to structures in either graph
+    results = []
+    for node in report.subjects(RDF.type, SH.ValidationResult):
+        severity = report.value(node, SH.resultSeverity)
+        focus = report.value(node, SH.focusNode)
+        path = report.value(node, SH.resultPath)
+        value = report.value(node, SH.value)
+        source_shape = report.value(node, SH.sourceShape)
+        component = report.value(node, SH.sourceConstraintComponent)
+        messages = sorted({one_line(str(m)) for m in report.objects(node, SH.resultMessage)})
+        # A SPARQL-based constraint is identified by its own IRI (sh:sourceConstraint);
+        # its sh:sourceShape is the node shape that carries it.
+        source_constraint = report.value(node, SH.sourceConstraint)
+        if isinstance(source_constraint, URIRef):
+            shape = source_constraint
+        else:
+            shape = _named_shape(shapes, source_shape) if source_shape is not None else None
+        results.append(ShaclResult(
+            severity=_local_name(severity) if severity is not None else "Violation",
+            focus=_full(focus) if focus is not None else "",
+            path=(str(path) if isinstance(path, URIRef) else render_path(lookup, path)) if path is not None else None,
+            value=_full(value) if value is not None else None,
+            shape=_full(shape) if shape is not None else None,
+            component=_full(component) if component is not None else None,
+            message="; ".join(messages),
+            display={
+                "focus": _iri(focus, prefixes) if focus is not None else "-",
+                "path": render_path(lookup, path, prefixes) if path is not None else "-",
+                "value": _display_value(value, prefixes) if value is not None else "-",
+                "shape": _iri(shape, prefixes) if shape is not None else "-",
+            },
+        ))
+    results.sort(key=ShaclResult.sort_key)
+    return results
+
+
+# --------------------------------------------------------------------------- #
+# Validation
+# --------------------------------------------------------------------------- #
+
+def shapes_graph(paths: Iterable[PathLike] | None = None) -> Graph:
+    """The SHACL shapes as an rdflib graph: the packaged ``shapes/*.ttl``, or the files given."""
+    from exitkg.resources import resource_dir, resource_files
+
+    if paths is None:
+        files = resource_files("shapes")
+        if not files:
+            raise InputError(f"no shapes files (*.ttl) found in {resource_dir('shapes')}")
+        return rdflib_graph(files)
+    return rdflib_graph(list(paths))
+
+
+def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> ValidationResult:
+    """Validate a loaded graph against the SHACL shapes.
+
+    *graph* is a :class:`exitkg.graph.KnowledgeGraph` (default: :func:`exitkg.load`, the ontology
+    and the packaged sources); its merge is validated. *shapes* are shapes files to use instead of
+    the packaged ``shapes/*.ttl``.
+
+    SHACL runs without inference and with SHACL Advanced Features (SPARQL constraints) enabled.
+    Raises :class:`InputError` on unreadable input or unusable shapes.
+    """
+    import pyshacl
+
+    from exitkg.graph import load
+
+    data = (graph if graph is not None else load()).to_rdflib()
+    shapes_g = shapes_graph(shapes)
+
+    try:
+        _, report, _ = pyshacl.validate(
+            data,
+            shacl_graph=shapes_g,
+            inference="none",
+            advanced=True,
+            allow_warnings=True,
+            abort_on_first=False,
+            meta_shacl=False,
+            debug=False,
+        )
+    except Exception as exc:  # pyshacl raises its own error types for unusable shapes
+        module = type(exc).__module__ or ""
+        if module.startswith("pyshacl") or isinstance(exc, (ValueError, SyntaxError)):
+            raise InputError(f"SHACL validation could not run: {type(exc).__name__}: {exc}") from None
+        raise
+
+    prefixes = dict(PREFIXES)
+    for g in (data, shapes_g):
+        for prefix, ns in g.namespaces():
+            if prefix and prefix not in prefixes and str(ns) not in prefixes.values():
+                prefixes[prefix] = str(ns)
+    bind_prefixes(report, {p: ns for p, ns in prefixes.items() if p not in PREFIXES})
+    results = _results_from_report(report, shapes_g, prefixes)
+    conforms = not any(r.severity == "Violation" for r in results)
+    return ValidationResult(conforms=conforms, results=results, report_graph=report)
+
+
+# --------------------------------------------------------------------------- #
+# Renderers
+# --------------------------------------------------------------------------- #
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" + ("" if n == 1 else "s")
+
+
+def render_text(result: ValidationResult) -> str:
+    """Human-readable report: a header line with counts, then one line per result."""
+    status = "conforms" if result.conforms else "does not conform"
+    lines = [
+        f"SHACL validation: {status} "
+        f"({_plural(result.violations, 'violation')}, {_plural(result.warnings, 'warning')}, "
+        f"{_plural(result.infos, 'info')})"
+    ]
+    for r in result.results:
+        d = r.display
+        lines.append(
+            f"{r.severity}  {d['focus']}  path={d['path']}  value={d['value']}  "
+            f"shape={d['shape']}: {r.message}"
+        )
+    return "\n".join(lines) + "\n"
+
+
+def render_json(result: ValidationResult) -> str:
+    """Stable JSON: ``{"conforms", "violations", "warnings", "infos", "results": [...]}``."""
+    document = {
+        "conforms": result.conforms,
+        "violations": result.violations,
+        "warnings": result.warnings,
+        "infos": result.infos,
+        "results": [r.as_dict() for r in result.results],
+    }
+    return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
+
+
+def render_turtle(result: ValidationResult) -> str:
+    """The SHACL validation report graph serialised as Turtle."""
+    return result.report_graph.serialize(format="turtle")
+
+
+RENDERERS = {"text": render_text, "json": render_json, "turtle": render_turtle}
