@@ -106,6 +106,11 @@ def cmd_validate(args: argparse.Namespace) -> int:
 def _configure_check_quotes(p: argparse.ArgumentParser) -> None:
     p.add_argument("--source", required=True, metavar="FILE",
                    help="plain-text (UTF-8) copy of the review to check the quotes against")
+    p.add_argument("--of", metavar="SOURCE",
+                   help="check only the quotes of this source (its IRI or last path segment, e.g. a study "
+                        "added with 'exitkg add'); default: every quote but those of studies curated from their own text")
+    p.add_argument("--annotations", metavar="FILE",
+                   help="also check the TextQuoteSelectors of a Web Annotation file (from 'exitkg export --format annotations')")
     _add_graph_options(p)
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="report format (default: text)")
@@ -116,9 +121,18 @@ def _configure_check_quotes(p: argparse.ArgumentParser) -> None:
 def cmd_check_quotes(args: argparse.Namespace) -> int:
     from exitkg.quotes import RENDERERS, check_quotes
 
-    result = check_quotes(args.source, _graph(args))
+    graph = _graph(args)
+    result = check_quotes(args.source, graph, of=args.of)
     emit(RENDERERS[args.format](result, args.source))
-    return result.exit_code
+    if not args.annotations:
+        return result.exit_code
+    from exitkg.annotations import check_annotations
+
+    problems, checked = check_annotations(args.source, args.annotations, graph)
+    for problem in problems:
+        emit(f"  anchor {problem.annotation}: {problem.problem}\n")
+    emit(f"Anchor check: {checked - len({p.annotation for p in problems})} of {checked} quote anchors found in {args.source}\n")
+    return result.exit_code if not problems else errors.FAILED
 
 
 def _add_engine_options(p: argparse.ArgumentParser) -> None:
@@ -278,16 +292,36 @@ def _configure_export(p: argparse.ArgumentParser) -> None:
                    help="output file (written atomically); with --format csv --table all, a folder for the three tables")
     p.add_argument("--table", choices=(*TABLES, "all"), default="findings",
                    help="with --format csv: the table to export (default: findings)")
+    p.add_argument("--source", metavar="FILE",
+                   help="with --format annotations: plain-text (UTF-8) copy of the review to anchor the quotes in")
     _add_graph_options(p)
 
 
-@command("export", "write the whole graph (with its VoID/DCAT description) as Turtle, N-Triples, TriG, N-Quads, JSON-LD, RDF/XML or CSV tables",
+@command("export", "write the whole graph (with its VoID/DCAT description) as Turtle, N-Triples, TriG, N-Quads, JSON-LD, "
+                   "RDF/XML or CSV tables; the findings as nanopublications; the quotes as Web Annotations",
          _configure_export)
 def cmd_export(args: argparse.Namespace) -> int:
     from exitkg import export
     from exitkg.fsutil import atomic_write_bytes, atomic_write_text
 
-    if args.format != "csv":
+    if args.format != "annotations" and args.source:
+        raise UsageError("--source goes with --format annotations only")
+    if args.format in ("nanopub", "annotations"):
+        if args.format == "nanopub":
+            from exitkg.nanopubs import export_nanopubs
+
+            data = export_nanopubs(_graph(args))
+        else:
+            if not args.source:
+                raise UsageError("--format annotations needs --source FILE, the review's text to anchor the quotes in")
+            from exitkg.annotations import export_annotations
+
+            data = export_annotations(args.source, _graph(args))
+        if args.out:
+            atomic_write_bytes(args.out, data)
+        else:
+            emit(data.decode("utf-8"))
+    elif args.format != "csv":
         data = export.export_rdf(args.format, _graph(args, describe=True))
         if args.out:
             atomic_write_bytes(args.out, data)
@@ -324,6 +358,63 @@ def cmd_link(args: argparse.Namespace) -> int:
 
     graph = link(args.cases, args.base)
     _output(args, graph.serialize(format="nt" if args.format == "ntriples" else "turtle"))
+    return errors.OK
+
+
+def _configure_template(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="folder to write the empty template to (study.tsv and findings.tsv)")
+
+
+@command("template", "write an empty curation template: a study sheet and a findings sheet, with explained columns",
+         _configure_template)
+def cmd_template(args: argparse.Namespace) -> int:
+    from exitkg.curate import write_template
+
+    for path in write_template(args.out):
+        emit(f"{path}\n")
+    return errors.OK
+
+
+def _configure_add(p: argparse.ArgumentParser) -> None:
+    p.add_argument("template", metavar="TEMPLATE", help="a filled template folder (see 'exitkg template')")
+    p.add_argument("--source", required=True, metavar="FILE",
+                   help="plain-text (UTF-8) copy of the study, to check every quote against")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="the new source folder to write (e.g. data/<study_id> in a checkout)")
+    p.add_argument("--data", nargs="+", metavar="PATH", default=None,
+                   help="source folders already added, to check the study with")
+
+
+@command("add", "check a filled template and write the study as a new source folder, validated with the whole graph",
+         _configure_add)
+def cmd_add(args: argparse.Namespace) -> int:
+    from exitkg.curate import TemplateError, add_study
+
+    try:
+        result = add_study(args.template, args.source, args.out, args.data)
+    except TemplateError as exc:
+        for problem in exc.problems:
+            _fail(problem, exc.exit_code)
+        return _fail(f"error: template not added ({len(exc.problems)} problem(s)); nothing written", exc.exit_code)
+    emit(result.describe())
+    return errors.OK
+
+
+def _configure_diff(p: argparse.ArgumentParser) -> None:
+    p.add_argument("old", metavar="OLD", help="the earlier version: a data folder, a source folder or an RDF export")
+    p.add_argument("new", metavar="NEW", help="the later version, in any of the same forms")
+    p.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+                   help="output format (default: text)")
+    p.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of standard output")
+
+
+@command("diff", "what changed between two versions of the graph: studies, findings, classifications, "
+                 "controversy, stated numbers, identifiers", _configure_diff)
+def cmd_diff(args: argparse.Namespace) -> int:
+    from exitkg.diff import RENDERERS, diff
+
+    _output(args, RENDERERS[args.format](diff(args.old, args.new)))
     return errors.OK
 
 

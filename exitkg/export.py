@@ -25,7 +25,7 @@ RDF_FORMATS = {
 }
 #: dataset formats (named graphs kept): format -> file extension
 DATASET_FORMATS = {"trig": "trig", "nquads": "nq"}
-FORMATS = (*RDF_FORMATS, *DATASET_FORMATS, "csv")
+FORMATS = (*RDF_FORMATS, *DATASET_FORMATS, "csv", "nanopub", "annotations")
 TABLES = ("studies", "factors", "findings")
 
 

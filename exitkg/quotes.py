@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from exitkg import errors
 from exitkg.errors import InputError
-from exitkg.namespaces import QUOTE_PROPERTIES, compact
+from exitkg.namespaces import EKG_ID, QUOTE_PROPERTIES, compact
 
 _WHITESPACE = re.compile(r"\s+")
 _DISPLAY_MAX = 100
@@ -25,6 +25,12 @@ _DISPLAY_MAX = 100
 def normalise_whitespace(text: str) -> str:
     """Collapse every run of whitespace to one space and strip both ends."""
     return _WHITESPACE.sub(" ", text).strip()
+
+
+def quote_found(quote: str, normalised_source: str) -> bool:
+    """The rule: *quote*, whitespace-normalised, is a non-empty substring of the normalised source."""
+    needle = normalise_whitespace(quote)
+    return bool(needle) and needle in normalised_source
 
 
 class MissingQuote(NamedTuple):
@@ -60,10 +66,23 @@ def read_source(source_path: str | os.PathLike[str]) -> str:
     return text
 
 
-def check_quotes(source_path: str | os.PathLike[str], graph=None) -> QuoteCheck:
+_CURATED_STUDY_SUBJECTS = """
+SELECT DISTINCT ?x WHERE {
+  ?x <https://w3id.org/exitkg/ontology#inSource> ?source .
+  ?source <https://w3id.org/exitkg/ontology#encodes> ?doc .
+  ?doc a <https://w3id.org/exitkg/ontology#Study> .
+}"""
+_SUBJECTS_OF_SOURCE = """
+SELECT DISTINCT ?x ?source WHERE { ?x <https://w3id.org/exitkg/ontology#inSource> ?source }"""
+
+
+def check_quotes(source_path: str | os.PathLike[str], graph=None, of: str | None = None) -> QuoteCheck:
     """Check every ``ekg:quote`` / ``ekg:citedAs`` literal of *graph* against the source text.
 
     *graph* is a loaded :class:`exitkg.graph.KnowledgeGraph` (default: the packaged graph).
+    By default the quotes of the review's sources are checked: every quote except those of
+    studies curated from their own text, whose text is another. With *of* (a source's IRI or
+    its last path segment, e.g. ``smith-2022``) only the quotes of that source are checked.
     Returns a :class:`QuoteCheck` ``(missing, checked)`` where *missing* lists
     ``(subject, property, quote)`` for each literal not found verbatim, sorted.
     Non-literal objects of these properties are ignored.
@@ -74,16 +93,28 @@ def check_quotes(source_path: str | os.PathLike[str], graph=None) -> QuoteCheck:
 
     source = normalise_whitespace(read_source(source_path))
     graph = graph if graph is not None else load()
+    if of is None:
+        skip = {row["x"] for row in graph.store.query(_CURATED_STUDY_SUBJECTS)}
+        keep = None
+    else:
+        iri = of if ":" in of else f"{EKG_ID}source/{of}"
+        if iri not in graph.sources():
+            raise InputError(f"no source {of!r} in the graph; its sources are: "
+                             + ", ".join(s.rsplit("/", 1)[-1] for s in graph.sources()))
+        keep = {row["x"] for row in graph.store.query(
+            _SUBJECTS_OF_SOURCE, substitutions={ox.Variable("source"): ox.NamedNode(iri)})}
+        skip = set()
     missing = []
     checked = 0
     for prop in QUOTE_PROPERTIES:
         for quad in graph.store.quads_for_pattern(None, ox.NamedNode(prop), None, ox.DefaultGraph()):
-            if not isinstance(quad.object, ox.Literal):
+            if not isinstance(quad.object, ox.Literal) or quad.subject in skip:
+                continue
+            if keep is not None and quad.subject not in keep:
                 continue
             checked += 1
             quote = quad.object.value
-            needle = normalise_whitespace(quote)
-            if not needle or needle not in source:
+            if not quote_found(quote, source):
                 subject = quad.subject
                 subject_text = subject.value if isinstance(subject, ox.NamedNode) else f"_:{subject.value}"
                 missing.append(MissingQuote(subject_text, prop, quote))

@@ -10,7 +10,10 @@ Everything here comes from the canned queries in ``queries/``:
 - ``figure-2`` rebuilds each review's Figure 2 from its classifications;
 - ``controversial-by-evidence`` (population-aware) and ``controversy-vs-review`` give the factors
   the evidence makes controversial, with both sides, against each review's own classification;
-- the contradictions recorded in the graph are listed, since a review can disagree with itself.
+- the contradictions recorded in the graph are listed, since a review can disagree with itself;
+- a last section says what the whole graph says now, every source included (studies curated from
+  their own text too): the factors controversial by evidence, and those whose status differs from
+  the reviews'. Sources beyond the reviews never change the reproductions.
 
 The report agrees when every reproduction agrees; :attr:`Report.exit_code` is 1 otherwise.
 """
@@ -52,6 +55,17 @@ SELECT ?review ?c ?label ?comment ?note WHERE {
 } ORDER BY ?review ?label
 """
 
+_OTHER_SOURCES = """
+PREFIX ekg: <https://w3id.org/exitkg/ontology#>
+PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT ?source ?title ?doc WHERE {
+  ?source a ekg:Source ; ekg:encodes ?doc .
+  OPTIONAL { ?source dcterms:title ?title }
+  FILTER NOT EXISTS { ?doc a ekg:Review }
+  FILTER NOT EXISTS { ?source ekg:encodes ?r . ?r a ekg:Review }
+} ORDER BY ?source
+"""
+
 LEVELS = ("individualLevel", "relationalLevel", "structuralLevel")
 ROLES = ("facilitating", "hindering", "controversial")
 
@@ -85,6 +99,9 @@ class Report:
     figure_2: dict[str, dict[str, dict[str, list[str]]]] = field(default_factory=dict)
     controversial: list[dict] = field(default_factory=list)
     contradictions: list[dict] = field(default_factory=list)
+    graph_sources: list[dict] = field(default_factory=list)        # sources beyond the reviews
+    graph_controversial: list[dict] = field(default_factory=list)  # controversial in the whole graph
+    graph_changes: list[dict] = field(default_factory=list)        # factors whose status the whole graph changes
     include_cited: bool = True
     engine: str = "local"
 
@@ -107,6 +124,8 @@ class Report:
             "figure_2": self.figure_2,
             "controversial_by_evidence": self.controversial,
             "contradictions": self.contradictions,
+            "whole_graph": {"other_sources": self.graph_sources, "controversial_by_evidence": self.graph_controversial,
+                            "changed_from_reviews": self.graph_changes},
         }
 
 
@@ -188,24 +207,51 @@ def build_report(engine, *, include_cited: bool = True) -> Report:
     for r in versus:
         by_factor.setdefault(lexical(r["factor"]), []).append({
             "review": lexical(r["review"]), "classification": label(r["classification"]), "status": lexical(r["status"])})
+    def controversy(scope: dict[str, str]) -> dict[str, dict]:
+        found: dict[str, dict] = {}
+        params = {**flags, "population_aware": "true", **scope}
+        for row in Q.run(catalogue["controversial-by-evidence"], engine, params).rows:
+            factor = lexical(row["factor"])
+            entry = found.setdefault(factor, {
+                "factor": factor, "label": lexical(row["label"]), "status": lexical(row["status"]),
+                "reviews": by_factor.get(factor, []), "evidence": [],
+            })
+            entry["evidence"].append({
+                "direction": label(row["direction"]), "kind": lexical(row["kind"]), "evidence": _short(row["evidence"]),
+                "population": _short(row["population"]) if row.get("population") is not None else None,
+                "quote": lexical(row["quote"]), "source": _short(row["in_source"]),
+            })
+        return found
+
+    # what each review's own statements make controversial
     entries: dict[str, dict] = {}
-    rows = Q.run(catalogue["controversial-by-evidence"], engine, {**flags, "population_aware": "true"}).rows
-    for row in rows:
-        factor = lexical(row["factor"])
-        entry = entries.setdefault(factor, {
-            "factor": factor, "label": lexical(row["label"]), "status": lexical(row["status"]),
-            "reviews": by_factor.get(factor, []), "evidence": [],
-        })
-        entry["evidence"].append({
-            "direction": label(row["direction"]), "kind": lexical(row["kind"]), "evidence": _short(row["evidence"]),
-            "population": _short(row["population"]) if row.get("population") is not None else None,
-            "quote": lexical(row["quote"]), "source": _short(row["in_source"]),
-        })
+    for review in report.reviews:
+        for factor, entry in controversy({"review": review}).items():
+            if factor in entries:
+                entries[factor]["evidence"] += entry["evidence"]
+            else:
+                entries[factor] = entry
     report.controversial = list(entries.values())
     for factor, verdicts in sorted(by_factor.items()):
         if factor not in entries and any(v["status"] == "review-only" for v in verdicts):
             report.controversial.append({"factor": factor, "label": label(factor), "status": "review-only",
                                          "reviews": verdicts, "evidence": []})
+
+    # what the whole graph says now: every source, the studies curated from their own text too
+    whole = controversy({})
+    report.graph_sources = [
+        {"source": lexical(r["source"]), "title": lexical(r.get("title")), "encodes": lexical(r.get("doc"))}
+        for r in engine.run(_OTHER_SOURCES).rows]
+    report.graph_controversial = list(whole.values())
+    for factor in sorted(set(entries) | set(whole), key=lambda f: label_iri(f, labels).lower()):
+        before, now = entries.get(factor), whole.get(factor)
+        before_status = before["status"] if before else "not controversial"
+        now_status = now["status"] if now else "not controversial"
+        if before_status != now_status:
+            report.graph_changes.append({
+                "factor": factor, "label": label_iri(factor, labels), "in_reviews": before_status, "in_graph": now_status,
+                "evidence": (now or before or {}).get("evidence", []),
+            })
 
     report.contradictions = [
         {"review": lexical(r.get("review")), "contradiction": lexical(r["c"]), "label": lexical(r["label"]),
@@ -265,6 +311,17 @@ def render_text(report: Report) -> str:
     out += ["", "Where a review contradicts itself (both sides kept in the graph)"]
     for c in report.contradictions:
         out.append(f"  - {c['label']}: {c['description']}")
+    out += ["", "What the whole graph says now (every source, beside what the reviews said)"]
+    out.append(f"  sources beyond the reviews: {len(report.graph_sources)}"
+               + "".join(f"\n    {_slug(s['source'])}: {s['title']}" for s in report.graph_sources))
+    out.append(f"  controversial by evidence in the whole graph: {len(report.graph_controversial)} factors: "
+               + ", ".join(e["label"] for e in report.graph_controversial))
+    if not report.graph_changes:
+        out.append("  no factor's controversy status differs from the reviews'")
+    for ch in report.graph_changes:
+        out.append(f"  {ch['label']}: {ch['in_reviews']} in the reviews, {ch['in_graph']} in the whole graph")
+        for ev in ch["evidence"]:
+            out.append(f"    {ev['direction']:<12} {ev['evidence']} ({ev['source']}): \"{ev['quote']}\"")
     return "\n".join(out) + "\n"
 
 
@@ -305,6 +362,18 @@ def render_markdown(report: Report) -> str:
                        f"{ev['direction']} | {evidence} | {ev['population'] or ''} | {_md(ev['quote'])} |")
     out += ["", "## Where a review contradicts itself", ""]
     out += [f"- **{_md(c['label'])}**: {_md(c['description'])}" for c in report.contradictions]
+    out += ["", "## What the whole graph says now", "",
+            f"Sources beyond the reviews: {len(report.graph_sources)}."
+            + "".join(f"\n- `{_slug(s['source'])}`: {_md(s['title'])}" for s in report.graph_sources), "",
+            f"Controversial by evidence in the whole graph: "
+            + (", ".join(_md(e["label"]) for e in report.graph_controversial) or "none") + ".", ""]
+    if report.graph_changes:
+        out += ["| factor | in the reviews | in the whole graph | evidence in the whole graph |", "|---|---|---|---|"]
+        for ch in report.graph_changes:
+            evidence = "; ".join(f"{ev['direction']} {ev['evidence']}: \"{ev['quote']}\"" for ev in ch["evidence"])
+            out.append(f"| {_md(ch['label'])} | {ch['in_reviews']} | {ch['in_graph']} | {_md(evidence)} |")
+    else:
+        out.append("No factor's controversy status differs from the reviews'.")
     return "\n".join(out) + "\n"
 
 

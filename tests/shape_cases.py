@@ -693,10 +693,17 @@ SPECS: dict[str, tuple[str, list[Op], str, list[Op]]] = {
     "Study-citedAs": (
         "the study is cited in two ways by the review",
         [add("fx:study", "ekg:citedAs", lit("Doe et al., 2017"))],
-        "the study has no in-text citation", [drop("fx:study", "ekg:citedAs")]),
+        "the study's in-text citation is a number, not a string",
+        [set_("fx:study", "ekg:citedAs", "2017")]),
     "Study-includedBy": (
         "the study is included by the review", [],
-        "a second, otherwise complete study is not included by any review", second_study(included=False)),
+        "a factor 'includes' the study; what includes a study must be a review",
+        [add("fx:factor-self-esteem", "ekg:includesStudy", "fx:study")]),
+    "Study-includedOrEncoded": (
+        "a second study, included by no review, is the publication a second source encodes",
+        second_study(included=False) + second_source() + [set_("fx:source-2", "ekg:encodes", "fx:study-2")],
+        "a second, otherwise complete study is neither included by a review nor encoded by a source",
+        second_study(included=False)),
     "Study-design": (
         "the study has exactly one design characteristic", [],
         "the study's design characteristic is removed", drop_characteristic("design")),
@@ -1054,22 +1061,18 @@ SPECS: dict[str, tuple[str, list[Op], str, list[Op]]] = {
         "the finding is restricted to both populations of its study",
         second_population() + [add("fx:finding-self-esteem", "ekg:population", "fx:population-in")]),
     "Finding-locatedIn": (
-        "the finding is located under a level and role heading of the Results", [],
-        "the finding is located in the Methods section, which is no Results heading",
+        "the finding is located in a section of the review", [],
+        "the finding is 'located in' the study, which is no section",
+        [set_("fx:finding-self-esteem", "ekg:locatedIn", "fx:study")]),
+    "Finding-underResultsHeading": (
+        "the review's finding is located under a level and role heading of the Results", [],
+        "the review's finding is located in the Methods section, which names no level",
         [set_("fx:finding-self-esteem", "ekg:locatedIn", "fx:section-methods")]),
     "Finding-populationOfStudy": (
         "the finding's population belongs to the study it cites", [],
         "the finding's population belongs to another study",
         second_study(included=True, population=True)
         + [set_("fx:finding-self-esteem", "ekg:population", "fx:population-2-in")]),
-    "ResultsHeading": (
-        "the finding is located in a section with a level", [],
-        "the finding is located in the Figure 2 section, which has no level",
-        [set_("fx:finding-self-esteem", "ekg:locatedIn", "fx:section-figure-2")]),
-    "ResultsHeading-sectionLevel": (
-        "the finding's section names a level", [],
-        "the finding is located in the Methods section, which names no level",
-        [set_("fx:finding-self-esteem", "ekg:locatedIn", "fx:section-methods")]),
     # Theoretical models
     "TheoreticalModel": (
         "a complete theoretical model", [],

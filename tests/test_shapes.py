@@ -6,8 +6,7 @@ attributable to that shape. Each case is the small base graph of that module wit
 built in memory. A violation is attributable to a shape when its ``sh:sourceShape`` or (for a
 SPARQL-based constraint) its ``sh:sourceConstraint`` is the shape, or, for a node shape, when its
 ``sh:sourceShape`` is one of the node shape's property shapes. Results nested under ``sh:detail``
-count too: a shape used only through ``sh:node`` (ekgsh:ResultsHeading) reports its violations
-there.
+count too: a shape used only through ``sh:node`` reports its violations there.
 
 Each case is validated as the project validates data: merged with the ontology, with no inference
 and with SHACL Advanced Features. For the shapes in :data:`FULL_REPORTS` the whole report of the
@@ -37,7 +36,7 @@ FULL_REPORTS = (
     "RoleAssertion-quoteNamesFactorAndRole", "FactorClassification-agreesWithLocation",
     "FactorClassification-onePerSource", "Study-oneCharacteristicPerSource", "InSource-inSource",
     "Quote-words", "Finding-populationOfStudy", "Study-includedBy", "Provenanced-statedHasQuote",
-    "ResultsHeading-sectionLevel",
+    "Finding-underResultsHeading", "Study-includedOrEncoded",
 )
 
 

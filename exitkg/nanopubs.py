@@ -1,0 +1,232 @@
+"""``exitkg export --format nanopub``: every finding as a nanopublication, in one TriG document.
+
+Each nanopublication has the four graphs of the nanopublication guidelines: a head linking the
+others; an assertion (the finding: factor, stated role, absence, study, population, source);
+provenance (the publication the finding is derived from, the verbatim quote and the section it
+stands in); and publication information (the finding's IRI in the graph, the licence, the
+exitkg version). Its IRI is a trusty URI, ``https://w3id.org/exitkg/np/RA...``, computed offline
+with the published RA algorithm (the one the ``nanopub`` package verifies): the quads are written
+with a blank where the hash goes, normalised (sorted as the algorithm sorts them, one line per
+term), hashed with SHA-256, and the hash, base64url-encoded and prefixed ``RA``, takes the blank's
+place. The same graph always gives the same bytes. Nothing is signed; signing, when wanted, is a
+step of its own with the curator's key, and never needs the network.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import re
+from functools import cmp_to_key
+from typing import NamedTuple
+
+from exitkg.namespaces import EKG, RDF
+
+NP_BASE = "https://w3id.org/exitkg/np/"
+NP = "http://www.nanopub.org/nschema#"
+PROV = "http://www.w3.org/ns/prov#"
+DCTERMS = "http://purl.org/dc/terms/"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+LICENSE = "https://creativecommons.org/licenses/by/4.0/"
+PLACEHOLDER = " "
+_ASSERTION_PREDICATES = (RDF + "type", RDFS + "label", EKG + "aboutFactor", EKG + "statedRole",
+                         EKG + "aboutAbsence", EKG + "fromStudy", EKG + "population", EKG + "inSource")
+_PROVENANCE_PREDICATES = (EKG + "quote", EKG + "locatedIn", EKG + "factorLinkProvenance",
+                          EKG + "quoteWordingNote")
+
+
+class Term(NamedTuple):
+    """An IRI (``datatype`` and ``language`` empty) or a literal."""
+
+    value: str
+    literal: bool = False
+    datatype: str | None = None
+    language: str | None = None
+
+
+Quad = tuple  # (graph IRI | None, subject IRI, predicate IRI, object Term)
+
+
+def _iri(value: str) -> Term:
+    return Term(value)
+
+
+# --------------------------------------------------------------------------- #
+# The RA trusty-URI algorithm
+# --------------------------------------------------------------------------- #
+
+def _mask(text: str, hashstr: str | None) -> bytes:
+    return (text.replace(hashstr, " ") if hashstr else text).encode("utf-8")
+
+
+def _compare_literal(a: Term, b: Term) -> int:
+    x1, x2 = a.value.encode("utf-8"), b.value.encode("utf-8")
+    if x1 != x2:
+        return -1 if x1 < x2 else 1
+
+    def datatype(t: Term):
+        return None if t.language else (t.datatype or XSD_STRING)
+
+    d1, d2 = datatype(a), datatype(b)
+    if d1 != d2:
+        if d1 is None:
+            return -1
+        if d2 is None:
+            return 1
+        return -1 if d1 < d2 else 1
+    l1, l2 = a.language, b.language
+    if l1 != l2:
+        if l1 is None:
+            return -1
+        if l2 is None:
+            return 1
+        return -1 if l1 < l2 else 1
+    return 0
+
+
+def _comparator(hashstr: str | None):
+    def uri(a: str, b: str) -> int:
+        p1, p2 = _mask(a, hashstr), _mask(b, hashstr)
+        return -1 if p1 < p2 else 0 if p1 == p2 else 1
+
+    def compare(q1: Quad, q2: Quad) -> int:
+        g1, g2 = q1[0], q2[0]
+        if g1 is None or g2 is None:
+            c = 0 if g1 is None and g2 is None else -1 if g1 is None else 1
+        else:
+            c = uri(g1, g2)
+        if c:
+            return c
+        c = uri(q1[1], q2[1]) or uri(q1[2], q2[2])
+        if c:
+            return c
+        o1, o2 = q1[3], q2[3]
+        if o1.literal != o2.literal:
+            return 1 if o1.literal else -1
+        return _compare_literal(o1, o2) if o1.literal else uri(o1.value, o2.value)
+
+    return compare
+
+
+def _escape(text: str) -> str:
+    return text.replace("\\", "\\\\").replace("\n", "\\n")
+
+
+def _line(term) -> str:
+    if term is None:
+        return "\n"
+    if isinstance(term, str):
+        return f"{term}\n"
+    if not term.literal:
+        return f"{term.value}\n"
+    if term.language:
+        return f"@{term.language.lower()} {_escape(term.value)}\n"
+    return f"^{term.datatype or XSD_STRING} {_escape(term.value)}\n"
+
+
+def normalised(quads: list[Quad], hashstr: str | None = None) -> str:
+    """The text the RA hash is computed over: quads sorted, hash occurrences blanked, one line per term."""
+    def blank(x):
+        if x is None:
+            return None
+        if isinstance(x, str):
+            return x.replace(hashstr, PLACEHOLDER) if hashstr else x
+        return x if x.literal else Term(x.value.replace(hashstr, PLACEHOLDER) if hashstr else x.value)
+
+    prepared = [(blank(g), blank(s), blank(p), blank(o)) for g, s, p, o in quads]
+    prepared.sort(key=cmp_to_key(_comparator(None)))
+    out, previous = [], ""
+    for q in prepared:
+        entry = "".join(_line(t) for t in q)
+        if entry != previous:
+            out.append(entry)
+        previous = entry
+    return "".join(out)
+
+
+def trusty_hash(quads: list[Quad], hashstr: str | None = None) -> str:
+    """The RA hash of *quads*: written with :data:`PLACEHOLDER` where the hash goes, or, to verify,
+    with the hash *hashstr* in place."""
+    digest = hashlib.sha256(normalised(quads, hashstr).encode("utf-8")).digest()
+    return "RA" + re.sub("=", "", base64.b64encode(digest, b"-_").decode("ascii"))
+
+
+def _fill(quads: list[Quad], hashstr: str) -> list[Quad]:
+    def fill(x):
+        if x is None:
+            return None
+        if isinstance(x, str):
+            return x.replace(NP_BASE + PLACEHOLDER, NP_BASE + hashstr)
+        return x if x.literal else Term(x.value.replace(NP_BASE + PLACEHOLDER, NP_BASE + hashstr))
+
+    return [(fill(g), fill(s), fill(p), fill(o)) for g, s, p, o in quads]
+
+
+# --------------------------------------------------------------------------- #
+# Findings as nanopublications
+# --------------------------------------------------------------------------- #
+
+_FINDINGS = """
+PREFIX ekg: <https://w3id.org/exitkg/ontology#>
+PREFIX prov: <http://www.w3.org/ns/prov#>
+SELECT ?f ?pub WHERE { ?f a ekg:Finding ; prov:wasDerivedFrom ?pub } ORDER BY ?f ?pub"""
+
+
+def _term(ox_term) -> Term:
+    import pyoxigraph as ox
+
+    if isinstance(ox_term, ox.Literal):
+        return Term(ox_term.value, True, None if ox_term.language else ox_term.datatype.value, ox_term.language)
+    return Term(ox_term.value)
+
+
+def finding_nanopub(graph, finding: str, publication: str, version: str) -> tuple[str, list[Quad]]:
+    """The nanopublication of one finding: its trusty IRI and its quads."""
+    import pyoxigraph as ox
+
+    np_iri = NP_BASE + PLACEHOLDER
+    head, assertion, provenance, pubinfo = (f"{np_iri}#{g}" for g in ("Head", "assertion", "provenance", "pubinfo"))
+    quads: list[Quad] = [
+        (head, np_iri, RDF + "type", _iri(NP + "Nanopublication")),
+        (head, np_iri, NP + "hasAssertion", _iri(assertion)),
+        (head, np_iri, NP + "hasProvenance", _iri(provenance)),
+        (head, np_iri, NP + "hasPublicationInfo", _iri(pubinfo)),
+    ]
+    for q in graph.store.quads_for_pattern(ox.NamedNode(finding), None, None, ox.DefaultGraph()):
+        p = q.predicate.value
+        if p in _ASSERTION_PREDICATES:
+            quads.append((assertion, finding, p, _term(q.object)))
+        elif p in _PROVENANCE_PREDICATES:
+            quads.append((provenance, assertion, p, _term(q.object)))
+    quads.append((provenance, assertion, PROV + "wasDerivedFrom", _iri(publication)))
+    quads += [
+        (pubinfo, np_iri, PROV + "wasDerivedFrom", _iri(finding)),
+        (pubinfo, np_iri, DCTERMS + "license", _iri(LICENSE)),
+        (pubinfo, np_iri, RDFS + "comment", Term(f"A finding of the exitkg graph, version {version}.", True)),
+    ]
+    hashstr = trusty_hash(quads)
+    return NP_BASE + hashstr, _fill(quads, hashstr)
+
+
+def export_nanopubs(graph=None) -> bytes:
+    """Every finding of *graph* (default: the packaged graph) as a nanopublication, as TriG."""
+    import pyoxigraph as ox
+
+    from exitkg import __version__
+    from exitkg.graph import load
+
+    graph = graph if graph is not None else load()
+    everything: list[ox.Quad] = []
+    for row in graph.store.query(_FINDINGS):
+        _iri_, quads = finding_nanopub(graph, row["f"].value, row["pub"].value, __version__)
+        for g, s, p, o in quads:
+            obj = (ox.Literal(o.value, language=o.language) if o.language else
+                   ox.Literal(o.value, datatype=ox.NamedNode(o.datatype)) if o.literal and o.datatype else
+                   ox.Literal(o.value) if o.literal else ox.NamedNode(o.value))
+            everything.append(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), obj, ox.NamedNode(g)))
+    everything.sort(key=lambda q: (q.graph_name.value, str(q.subject), str(q.predicate), str(q.object)))
+    prefixes = {"np": NP, "prov": PROV, "dcterms": DCTERMS, "rdfs": RDFS, "ekg": EKG,
+                "factor": "https://w3id.org/exitkg/id/factor/",
+                "study": "https://w3id.org/exitkg/id/study/", "source": "https://w3id.org/exitkg/id/source/"}
+    return ox.serialize(everything, format=ox.RdfFormat.TRIG, prefixes=prefixes)
