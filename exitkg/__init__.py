@@ -10,13 +10,14 @@ The Python API (see :mod:`exitkg.api`)::
 
 ``load`` reads the ontology and the packaged sources (or the files given) into one graph;
 ``connect`` reaches a graph behind a SPARQL endpoint; ``query``, ``validate``, ``report``,
-``reason`` and ``check_quotes`` do what the commands of the same names do. Errors are
+``reason``, ``check_quotes``, ``diff`` and ``release`` do what the commands of the same names
+do, and ``add_study`` what ``exitkg add`` does. Errors are
 :class:`ExitkgError` subclasses with one-line messages.
 """
 
 __version__ = "0.1.0"
 
-from exitkg.api import check_quotes, connect, load, query, reason, report, validate
+from exitkg.api import add_study, check_quotes, connect, diff, load, query, reason, release, report, validate
 from exitkg.errors import (
     DeadlineError,
     EndpointError,
@@ -30,7 +31,7 @@ from exitkg.errors import (
 
 __all__ = [
     "__version__",
-    "load", "connect", "query", "validate", "report", "reason", "check_quotes",
+    "load", "connect", "query", "validate", "report", "reason", "check_quotes", "add_study", "diff", "release",
     "ExitkgError", "InputError", "UsageError", "QueryError", "ReasonerError", "EndpointError",
     "DeadlineError", "OutputError",
 ]

@@ -28,6 +28,9 @@ if TYPE_CHECKING:  # pragma: no cover
     from exitkg.remote import RemoteEngine
     from exitkg.reporting import Report
     from exitkg.shacl import ValidationResult
+    from exitkg.curate import AddResult
+    from exitkg.diff import Diff
+    from exitkg.release import ReleaseResult
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -81,9 +84,34 @@ def reason(graph=None, *, timeout: float = 120.0) -> "ReasonResult":
     return _reason(graph, timeout=timeout)
 
 
-def check_quotes(text: PathLike, graph=None) -> "QuoteCheck":
+def check_quotes(text: PathLike, graph=None, *, of: str | None = None) -> "QuoteCheck":
     """Check that every quote and printed citation of the graph occurs verbatim in the plain-text
-    copy of the review at *text*."""
+    copy of the review at *text* (or, with *of*, the quotes of one source in that source's text)."""
     from exitkg.quotes import check_quotes as _check_quotes
 
-    return _check_quotes(text, graph)
+    return _check_quotes(text, graph, of=of)
+
+
+def add_study(template: PathLike, text: PathLike, out: PathLike,
+              data: PathLike | Iterable[PathLike] | None = None) -> "AddResult":
+    """Check a filled curation template against the study's *text* and the graph (the packaged
+    sources and *data*), and write the study as the new source folder *out*. Raises
+    ``TemplateError`` (exit code 1) listing every problem as ``file:row:column``; writes nothing then."""
+    from exitkg.curate import add_study as _add_study
+
+    return _add_study(template, text, out, data)
+
+
+def diff(old: PathLike, new: PathLike) -> "Diff":
+    """What changed between two versions of the graph (release folders, data folders, source
+    folders or exports): studies, findings, classifications, controversy, stated numbers, identifiers."""
+    from exitkg.diff import diff as _diff
+
+    return _diff(old, new)
+
+
+def release(out: PathLike, *, previous: PathLike | None = None, data=None, only=None) -> "ReleaseResult":
+    """Build the release files into the new folder *out* (see ``exitkg release``)."""
+    from exitkg.release import build_release
+
+    return build_release(out, previous=previous, data=data, only=only)

@@ -294,6 +294,8 @@ def _configure_export(p: argparse.ArgumentParser) -> None:
                    help="with --format csv: the table to export (default: findings)")
     p.add_argument("--source", metavar="FILE",
                    help="with --format annotations: plain-text (UTF-8) copy of the review to anchor the quotes in")
+    p.add_argument("--sign-key", metavar="PEM",
+                   help="with --format nanopub: sign each nanopublication with this RSA private key (unencrypted PEM)")
     _add_graph_options(p)
 
 
@@ -306,11 +308,13 @@ def cmd_export(args: argparse.Namespace) -> int:
 
     if args.format != "annotations" and args.source:
         raise UsageError("--source goes with --format annotations only")
+    if args.format != "nanopub" and args.sign_key:
+        raise UsageError("--sign-key goes with --format nanopub only")
     if args.format in ("nanopub", "annotations"):
         if args.format == "nanopub":
             from exitkg.nanopubs import export_nanopubs
 
-            data = export_nanopubs(_graph(args))
+            data = export_nanopubs(_graph(args), sign_key=args.sign_key)
         else:
             if not args.source:
                 raise UsageError("--format annotations needs --source FILE, the review's text to anchor the quotes in")
@@ -419,17 +423,19 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 
 def _configure_release(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--version", required=True, dest="new_version", metavar="X.Y.Z",
-                   help="the version to stamp on the ontology header and the package")
-    p.add_argument("--root", metavar="DIR", help="the source checkout to stamp (default: this checkout)")
+    p.add_argument("--out", required=True, metavar="DIR",
+                   help="the new folder to build the release files in")
+    p.add_argument("--previous", metavar="PATH",
+                   help="the previous release's folder (or a data folder or an export), for the change log")
+    _add_graph_options(p)
 
 
-@command("release", "stamp a version on the ontology header (versionInfo, versionIRI) and the package",
-         _configure_release)
+@command("release", "build the release files (every RDF format, CSV tables, SSSOM, VoID/DCAT, change log) "
+                    "into a new folder, from the sources and the one version", _configure_release)
 def cmd_release(args: argparse.Namespace) -> int:
-    from exitkg.release import release
+    from exitkg.release import build_release
 
-    emit(release(args.new_version, args.root).describe())
+    emit(build_release(args.out, previous=args.previous, data=args.data, only=args.only).describe())
     return errors.OK
 
 

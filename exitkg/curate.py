@@ -552,6 +552,8 @@ def _build_findings(b: _Builder, rows: list[Row], study: dict | None, findings_f
             if label_cell.value or level_cell.value:
                 b.problem(label_cell if label_cell.value else level_cell,
                           f"factor {factor_id!r} exists ({label}); leave new_factor_label and new_factor_level empty")
+        elif factor and factor in new_factors and not label_cell.value and not level_cell.value:
+            label = new_factors[factor]["label"]  # declared on an earlier row
         elif factor:
             label = label_cell.value
             if not label_cell.value:

@@ -1,7 +1,7 @@
 """``exitkg diff OLD NEW``: what changed between two versions of the graph, in the review's terms.
 
-Each side is a data folder (a folder of source folders, such as ``data/`` or a release's), one
-source folder, or one RDF file (an export: TriG, N-Quads, Turtle ...). Each is loaded with the
+Each side is a release folder (its ``exitkg.trig`` is read), a data folder (a folder of source
+folders, such as ``data/``), one source folder, or one RDF file (an export: TriG, N-Quads, Turtle ...). Each is loaded with the
 ontology and compared on:
 
 - studies and findings added, removed or changed (any statement about them differs);
@@ -67,6 +67,8 @@ def _side(path) -> "object":
     target = Path(shown)
     if not target.exists():
         raise InputError(f"{shown}: no such file or folder")
+    if target.is_dir() and (target / "exitkg.trig").is_file():  # a release folder
+        return load(only=[target / "exitkg.trig"])
     if target.is_dir():
         folders = sorted(p for p in target.iterdir() if p.is_dir() and not p.name.startswith((".", "_"))
                          and rdf_files(p))

@@ -184,6 +184,20 @@ class KnowledgeGraph(Queryable):
         self.prefixes.setdefault("dcat", "http://www.w3.org/ns/dcat#")
 
 
+def _version_quads() -> list:
+    """The ontology's version, from its one place (``exitkg.__version__``): ``owl:versionInfo`` and
+    ``owl:versionIRI``, in the ontology's named graph and the merge. The sources never carry it."""
+    import pyoxigraph as ox
+
+    from exitkg import __version__
+
+    owl = "http://www.w3.org/2002/07/owl#"
+    subject = ox.NamedNode(ONTOLOGY_IRI)
+    triples = [(subject, ox.NamedNode(owl + "versionInfo"), ox.Literal(__version__)),
+               (subject, ox.NamedNode(owl + "versionIRI"), ox.NamedNode(f"{ONTOLOGY_IRI}/{__version__}"))]
+    return [ox.Quad(s, p, o, g) for s, p, o in triples for g in (ox.NamedNode(ONTOLOGY_GRAPH), ox.DefaultGraph())]
+
+
 def _as_list(paths) -> list:
     if paths is None:
         return []
@@ -244,6 +258,8 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
         for parsed in item.parsed:
             for prefix, ns in parsed.prefixes.items():
                 prefixes.setdefault(prefix, ns)
+    if ontology:
+        store.extend(_version_quads())
     graph = KnowledgeGraph(store, parts, prefixes)
     if describe:
         graph.add_description(endpoint)

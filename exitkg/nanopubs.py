@@ -8,8 +8,9 @@ exitkg version). Its IRI is a trusty URI, ``https://w3id.org/exitkg/np/RA...``, 
 with the published RA algorithm (the one the ``nanopub`` package verifies): the quads are written
 with a blank where the hash goes, normalised (sorted as the algorithm sorts them, one line per
 term), hashed with SHA-256, and the hash, base64url-encoded and prefixed ``RA``, takes the blank's
-place. The same graph always gives the same bytes. Nothing is signed; signing, when wanted, is a
-step of its own with the curator's key, and never needs the network.
+place. The same graph always gives the same bytes. Signing is optional (``--sign-key``, an RSA
+key in a PEM file) and offline: the public key, algorithm and signature go into the publication
+information, as the nanopublication tools expect, before the trusty URI is computed.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from exitkg.namespaces import EKG, RDF
 
 NP_BASE = "https://w3id.org/exitkg/np/"
 NP = "http://www.nanopub.org/nschema#"
+NPX = "http://purl.org/nanopub/x/"
 PROV = "http://www.w3.org/ns/prov#"
 DCTERMS = "http://purl.org/dc/terms/"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -181,7 +183,8 @@ def _term(ox_term) -> Term:
     return Term(ox_term.value)
 
 
-def finding_nanopub(graph, finding: str, publication: str, version: str) -> tuple[str, list[Quad]]:
+def finding_nanopub(graph, finding: str, publication: str, version: str,
+                    signer: "Signer | None" = None) -> tuple[str, list[Quad]]:
     """The nanopublication of one finding: its trusty IRI and its quads."""
     import pyoxigraph as ox
 
@@ -205,28 +208,77 @@ def finding_nanopub(graph, finding: str, publication: str, version: str) -> tupl
         (pubinfo, np_iri, DCTERMS + "license", _iri(LICENSE)),
         (pubinfo, np_iri, RDFS + "comment", Term(f"A finding of the exitkg graph, version {version}.", True)),
     ]
+    if signer is not None:
+        quads = signer.sign(quads, np_iri, pubinfo)
     hashstr = trusty_hash(quads)
     return NP_BASE + hashstr, _fill(quads, hashstr)
 
 
-def export_nanopubs(graph=None) -> bytes:
-    """Every finding of *graph* (default: the packaged graph) as a nanopublication, as TriG."""
+class Signer:
+    """Signs nanopublications with an RSA private key (PEM, unencrypted), offline, as the
+    nanopublication tools do: the public key, the algorithm and the target go into the
+    publication information, the normalised quads are signed (RSASSA-PKCS1-v1_5 with SHA-256),
+    and the signature is added before the trusty URI is computed."""
+
+    def __init__(self, key_path):
+        import os
+
+        from exitkg.errors import InputError, UsageError
+
+        shown = os.fsdecode(key_path)
+        try:
+            from cryptography.hazmat.primitives import serialization
+            from cryptography.hazmat.primitives.asymmetric import rsa
+        except ImportError:
+            raise UsageError("signing needs the 'cryptography' package: pip install 'exitkg[sign]'") from None
+        try:
+            with open(shown, "rb") as handle:
+                key = serialization.load_pem_private_key(handle.read(), password=None)
+        except OSError as exc:
+            raise InputError(f"{shown}: cannot read the key: {exc.strerror or exc}") from None
+        except (ValueError, TypeError) as exc:
+            raise InputError(f"{shown}: not an unencrypted PEM private key ({exc})") from None
+        if not isinstance(key, rsa.RSAPrivateKey):
+            raise InputError(f"{shown}: not an RSA key; nanopublications are signed with RSA")
+        self._key = key
+        der = key.public_key().public_bytes(serialization.Encoding.DER,
+                                            serialization.PublicFormat.SubjectPublicKeyInfo)
+        self.public_key = base64.b64encode(der).decode("ascii")
+
+    def sign(self, quads: list[Quad], np_iri: str, pubinfo: str) -> list[Quad]:
+        from cryptography.hazmat.primitives import hashes
+        from cryptography.hazmat.primitives.asymmetric import padding
+
+        sig = f"{np_iri}#sig"
+        quads = quads + [
+            (pubinfo, sig, NPX + "hasPublicKey", Term(self.public_key, True)),
+            (pubinfo, sig, NPX + "hasAlgorithm", Term("RSA", True)),
+            (pubinfo, sig, NPX + "hasSignatureTarget", _iri(np_iri)),
+        ]
+        signature = self._key.sign(normalised(quads).encode("utf-8"), padding.PKCS1v15(), hashes.SHA256())
+        return quads + [(pubinfo, sig, NPX + "hasSignature", Term(base64.b64encode(signature).decode("ascii"), True))]
+
+
+def export_nanopubs(graph=None, sign_key=None) -> bytes:
+    """Every finding of *graph* (default: the packaged graph) as a nanopublication, as TriG;
+    signed with the RSA private key at *sign_key* (a PEM file) when given."""
     import pyoxigraph as ox
 
     from exitkg import __version__
     from exitkg.graph import load
 
+    signer = Signer(sign_key) if sign_key is not None else None
     graph = graph if graph is not None else load()
     everything: list[ox.Quad] = []
     for row in graph.store.query(_FINDINGS):
-        _iri_, quads = finding_nanopub(graph, row["f"].value, row["pub"].value, __version__)
+        _iri_, quads = finding_nanopub(graph, row["f"].value, row["pub"].value, __version__, signer)
         for g, s, p, o in quads:
             obj = (ox.Literal(o.value, language=o.language) if o.language else
                    ox.Literal(o.value, datatype=ox.NamedNode(o.datatype)) if o.literal and o.datatype else
                    ox.Literal(o.value) if o.literal else ox.NamedNode(o.value))
             everything.append(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), obj, ox.NamedNode(g)))
     everything.sort(key=lambda q: (q.graph_name.value, str(q.subject), str(q.predicate), str(q.object)))
-    prefixes = {"np": NP, "prov": PROV, "dcterms": DCTERMS, "rdfs": RDFS, "ekg": EKG,
+    prefixes = {"np": NP, "npx": NPX, "prov": PROV, "dcterms": DCTERMS, "rdfs": RDFS, "ekg": EKG,
                 "factor": "https://w3id.org/exitkg/id/factor/",
                 "study": "https://w3id.org/exitkg/id/study/", "source": "https://w3id.org/exitkg/id/source/"}
     return ox.serialize(everything, format=ox.RdfFormat.TRIG, prefixes=prefixes)

@@ -1,76 +1,160 @@
-"""``exitkg release --version X``: stamp a version on the ontology and the package.
+"""``exitkg release --out DIR``: the files of a release, built from the sources into one folder.
 
-The version lives in two places that must agree: the ontology header (``owl:versionInfo`` and
-``owl:versionIRI <https://w3id.org/exitkg/ontology/X>``) and ``exitkg/__init__.py``
-(``__version__``, which the package metadata reads). Nobody edits them by hand; this step
-rewrites both in a source checkout, atomically, after checking that the new ontology still
-parses.
+The version has one place, ``exitkg.__version__`` (the package metadata reads it). The sources
+never carry it: loading the graph adds ``owl:versionInfo`` and ``owl:versionIRI`` to the ontology
+header, and a release writes them into its files. Building a release edits no source file; it
+writes, into a new folder, atomically (a temporary folder renamed into place):
+
+==============================  ==================================================================
+``exitkg.ttl`` ``.nt``          the whole graph with its description: Turtle, N-Triples,
+``.jsonld`` ``.rdf``            JSON-LD, RDF/XML
+``exitkg.trig`` ``.nq``         the same as datasets: one named graph per source
+``ontology/exit-factors.ttl``   the ontology alone, with its version IRI (and ``.owl``, RDF/XML)
+``tables/*.csv``                studies, factors and findings
+``mappings/*.sssom.tsv``        the SSSOM mapping set
+``void.ttl``                    the VoID/DCAT description of the graph
+``findings.nanopub.trig``       every finding as a nanopublication with a trusty URI
+``CITATION.cff``                how to cite the release: the checkout's, with version and date
+``CHANGES.md``                  ``exitkg diff`` from the previous release (``--previous``)
+``SHA256SUMS``                  a checksum of every file above
+==============================  ==================================================================
 """
 
 from __future__ import annotations
 
-import re
+import hashlib
+import os
+import shutil
+import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from exitkg.errors import InputError, UsageError
-from exitkg.namespaces import ONTOLOGY_IRI
+from exitkg.errors import InputError, OutputError
 
-_VERSION = re.compile(r"^(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)\.(0|[1-9][0-9]*)(?:-[0-9A-Za-z.-]+)?$")
-_INFO = re.compile(r'^(\s*owl:versionInfo\s+)"[^"]*"(\s*;\s*)$', re.MULTILINE)
-_IRI = re.compile(r"^(\s*owl:versionIRI\s+)<" + re.escape(ONTOLOGY_IRI) + r"/[^>]*>(\s*;\s*)$", re.MULTILINE)
-_PY = re.compile(r'^__version__ = "[^"]*"$', re.MULTILINE)
+DATASET_FILE = "exitkg.trig"
 
 
 @dataclass
 class ReleaseResult:
     version: str
-    previous: str
+    folder: Path
     files: list[str]
 
     def describe(self) -> str:
-        return f"version {self.previous} -> {self.version}: " + ", ".join(self.files) + "\n"
+        return f"release {self.version}: {len(self.files)} files written to {self.folder}\n"
 
 
-def checkout_root() -> Path:
-    return Path(__file__).resolve().parent.parent
-
-
-def _replace_once(pattern: re.Pattern, text: str, replacement, what: str, path: Path) -> str:
-    new, count = pattern.subn(replacement, text)
-    if count != 1:
-        raise InputError(f"{path}: expected exactly one {what} line, found {count}")
-    return new
-
-
-def release(version: str, root: str | Path | None = None) -> ReleaseResult:
-    """Stamp *version* on the ontology header and the package version in the checkout at *root*."""
-    from exitkg.fsutil import atomic_write_text
-
-    if not _VERSION.match(version):
-        raise UsageError(f"version {version!r} is not of the form MAJOR.MINOR.PATCH (optionally -suffix)")
-    base = Path(root) if root is not None else checkout_root()
-    ontology = base / "ontology" / "exit-factors.ttl"
-    package = base / "exitkg" / "__init__.py"
-    for path in (ontology, package):
-        if not path.is_file():
-            raise InputError(f"{path}: not found; releases are stamped in a source checkout")
-    onto_text = ontology.read_text(encoding="utf-8")
-    py_text = package.read_text(encoding="utf-8")
-    previous = _PY.search(py_text)
-    previous_version = previous.group(0).split('"')[1] if previous else "?"
-
-    onto_text = _replace_once(_INFO, onto_text, lambda m: f'{m.group(1)}"{version}"{m.group(2)}', "owl:versionInfo", ontology)
-    onto_text = _replace_once(_IRI, onto_text, lambda m: f"{m.group(1)}<{ONTOLOGY_IRI}/{version}>{m.group(2)}",
-                              "owl:versionIRI", ontology)
-    py_text = _replace_once(_PY, py_text, f'__version__ = "{version}"', "__version__", package)
-
+def _ontology_only(graph) -> "object":
+    """The ontology's named graph, as a graph of its own (with the version triples)."""
     import pyoxigraph as ox
 
+    from exitkg.graph import ONTOLOGY_GRAPH
+
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in graph.graph_quads(ONTOLOGY_GRAPH)]
+
+
+def build_release(out: str | os.PathLike[str], *, previous: str | os.PathLike[str] | None = None,
+                  data=None, only=None) -> ReleaseResult:
+    """Build the release files of the graph (default: the packaged one) into the new folder *out*.
+
+    *previous* is the previous release's folder (or a data folder or an export), for the change
+    log. Nothing is written unless everything was built; *out* must not exist or be empty.
+    """
+    import pyoxigraph as ox
+
+    from exitkg import __version__, export
+    from exitkg.diff import diff, render_markdown
+    from exitkg.graph import load
+    from exitkg.mappings import load_mappings, render_tsv
+    from exitkg.nanopubs import export_nanopubs
+    from exitkg.namespaces import PREFIXES
+
+    target = Path(os.fsdecode(out))
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise OutputError(f"{target}: already exists; a release is built into a new folder")
+    if previous is not None and not Path(os.fsdecode(previous)).exists():
+        raise InputError(f"{os.fsdecode(previous)}: no such file or folder (the previous release)")
+    graph = load(data, only, describe=True)
+
+    files: dict[str, bytes] = {}
+    for fmt, (_serializer, ext) in export.RDF_FORMATS.items():
+        files[f"exitkg.{ext}"] = export.export_rdf(fmt, graph)
+    for fmt, ext in export.DATASET_FORMATS.items():
+        files[f"exitkg.{ext}"] = export.export_rdf(fmt, graph)
+    ontology = sorted(_ontology_only(graph), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    files["ontology/exit-factors.ttl"] = ox.serialize(ontology, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    files["ontology/exit-factors.owl"] = ox.serialize(ontology, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES)
+    for name, text in export.export_tables(graph).items():
+        files[f"tables/{name}"] = text.encode("utf-8")
+    mapping_set = load_mappings()
+    files[f"mappings/{Path(mapping_set.path).name}"] = render_tsv(mapping_set).encode("utf-8")
+    files["void.ttl"] = _description_turtle(graph)
+    files["findings.nanopub.trig"] = export_nanopubs(graph)
+    files["CITATION.cff"] = _citation(__version__)
+    staging = Path(tempfile.mkdtemp(prefix=".exitkg-release-", dir=_parent(target)))
     try:
-        list(ox.parse(onto_text.encode("utf-8"), format=ox.RdfFormat.TURTLE))
-    except SyntaxError as exc:  # pragma: no cover - the substitutions keep the syntax
-        raise InputError(f"{ontology}: the stamped ontology does not parse: {exc}") from None
-    atomic_write_text(ontology, onto_text)
-    atomic_write_text(package, py_text)
-    return ReleaseResult(version=version, previous=previous_version, files=[str(ontology), str(package)])
+        for name, data_bytes in files.items():
+            path = staging / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data_bytes)
+        if previous is not None:
+            changed = diff(previous, staging / DATASET_FILE)
+            changed.old, changed.new = Path(os.fsdecode(previous)).name or os.fsdecode(previous), f"release {__version__}"
+            changes = render_markdown(changed)
+        else:
+            changes = f"# Changes in {__version__}\n\nThe first release: no previous release to compare with.\n"
+        (staging / "CHANGES.md").write_text(changes, encoding="utf-8")
+        sums = []
+        for path in sorted(p for p in staging.rglob("*") if p.is_file()):
+            rel = path.relative_to(staging).as_posix()
+            sums.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {rel}")
+        (staging / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
+        written = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
+        try:
+            if target.is_dir():
+                target.rmdir()
+            os.replace(staging, target)
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)
+    return ReleaseResult(__version__, target, written)
+
+
+def _description_turtle(graph) -> bytes:
+    import pyoxigraph as ox
+
+    from exitkg.namespaces import DATASET, PREFIXES
+
+    triples = sorted((ox.Triple(q.subject, q.predicate, q.object) for q in graph.graph_quads(DATASET)),
+                     key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+
+
+def _citation(version: str) -> bytes:
+    """The checkout's CITATION.cff with the version and the release date added (the date is
+    ``SOURCE_DATE_EPOCH`` when set, for reproducible builds, else today)."""
+    import time
+
+    from exitkg.resources import _PACKAGE_DIR
+
+    for candidate in (_PACKAGE_DIR / "_resources" / "CITATION.cff", _PACKAGE_DIR.parent / "CITATION.cff"):
+        if candidate.is_file():
+            text = candidate.read_text(encoding="utf-8")
+            break
+    else:
+        raise InputError("CITATION.cff not found beside the package")
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
+    when = time.gmtime(int(epoch)) if epoch.isdigit() else time.gmtime()
+    lines = [line for line in text.splitlines() if not line.startswith(("version:", "date-released:"))]
+    return ("\n".join(lines).rstrip("\n") + f'\nversion: "{version}"\ndate-released: "{time.strftime("%Y-%m-%d", when)}"\n').encode("utf-8")
+
+
+def _parent(target: Path) -> Path:
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{parent}: cannot create folder: {exc.strerror or exc}") from None
+    return parent

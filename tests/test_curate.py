@@ -231,3 +231,23 @@ def test_a_study_already_in_the_graph_is_refused(added, tmp_path):
     with pytest.raises(TemplateError) as info:
         add_study(TEMPLATE, STUDY_TEXT, tmp_path / "again", data=[added / "fixture-2024"])
     assert any("already in the graph" in p for p in info.value.problems)
+
+
+def test_a_new_factor_found_both_ways_is_classified_controversial_by_the_curators(tmp_path):
+    folder = tmp_path / "template"
+    shutil.copytree(TEMPLATE, folder)
+    rows = _read(folder / FINDINGS_SHEET)
+    header = rows[0]
+    extra = [""] * len(header)
+    extra[header.index("factor")] = "digital-literacy"   # declared on an earlier row
+    extra[header.index("role")] = "facilitating"
+    extra[header.index("about_absence")] = "yes"         # about its absence: hindering in effect
+    extra[header.index("quote")] = "digital literacy helped the women find work"
+    extra[header.index("section")] = "Results"
+    _write(folder / FINDINGS_SHEET, rows + [extra])
+    result = add_study(folder, STUDY_TEXT, tmp_path / "out")
+    assert result.findings == 4 and result.new_factors == ["https://w3id.org/exitkg/id/factor/digital-literacy"]
+    text = (tmp_path / "out" / "study.ttl").read_text(encoding="utf-8")
+    block = text[text.index("cls:digital-literacy a"):].split("\n\n", 1)[0]
+    assert "ekg:role ekg:controversial" in block
+    assert "find:digital-literacy-2 a ekg:Finding" in text

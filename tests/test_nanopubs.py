@@ -84,6 +84,40 @@ def test_a_changed_quote_breaks_the_trusty_uri(trig):
     assert not _verifies(hashstr, tampered)
 
 
+def _nanopub_objects(data: bytes):
+    """Each nanopublication of a TriG document as a ``nanopub.Nanopub`` (offline: from RDF)."""
+    from nanopub import Nanopub
+
+    for hashstr, quads in _by_nanopub(data).items():
+        graph = rdflib.ConjunctiveGraph()
+        for g, s, p, o in quads:
+            graph.get_context(g).add((s, p, o))
+        yield hashstr, Nanopub(rdf=graph)
+
+
+def test_the_nanopub_package_accepts_every_nanopublication(trig):
+    for hashstr, np in _nanopub_objects(trig):
+        assert np.is_valid and np.has_valid_trusty, hashstr
+
+
+def test_signed_nanopublications_verify_offline(graph, tmp_path):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric import rsa
+
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    pem = tmp_path / "key.pem"
+    pem.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                      serialization.NoEncryption()))
+    signed = export_nanopubs(graph, sign_key=pem)
+    checked = 0
+    for hashstr, np in _nanopub_objects(signed):
+        assert np.has_valid_trusty and np.has_valid_signature, hashstr
+        checked += 1
+    assert checked == len(_by_nanopub(export_nanopubs(graph)))
+    result = run_exitkg("export", "--format", "nanopub", "--sign-key", tmp_path / "missing.pem")
+    assert result.code == 2 and "cannot read the key" in result.stderr
+
+
 def test_cli_writes_the_nanopublications(tmp_path):
     out = tmp_path / "findings.trig"
     result = run_exitkg("export", "--format", "nanopub", "--out", out)
