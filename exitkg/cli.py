@@ -267,7 +267,8 @@ def cmd_publish(args: argparse.Namespace) -> int:
 
 
 def _configure_queries(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("text", "json"), default="text", help="catalogue format")
+    p.add_argument("--format", choices=("text", "json", "turtle"), default="text",
+                   help="catalogue format; turtle: each query as a sh:SPARQLExecutable, for other SPARQL tools")
 
 
 @command("queries", "list the canned queries with their titles and parameters", _configure_queries)
@@ -279,6 +280,8 @@ def cmd_queries(args: argparse.Namespace) -> int:
     catalogue = queries.catalogue()
     if args.format == "json":
         emit(json.dumps([q.as_dict() for q in catalogue.values()], indent=2) + "\n")
+    elif args.format == "turtle":
+        emit(queries.render_catalogue_turtle(catalogue))
     else:
         emit(queries.render_catalogue(catalogue))
     return errors.OK
@@ -419,6 +422,22 @@ def cmd_diff(args: argparse.Namespace) -> int:
     from exitkg.diff import RENDERERS, diff
 
     _output(args, RENDERERS[args.format](diff(args.old, args.new)))
+    return errors.OK
+
+
+def _configure_figure(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--review", metavar="REVIEW", help="the review (its slug or IRI; default: the first in the graph)")
+    p.add_argument("--format", choices=("svg",), default="svg", help="picture format (default: svg)")
+    p.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of standard output")
+    _add_graph_options(p)
+
+
+@command("figure", "draw a review's Figure 2 (roles by levels, with the factors of each box) from its classifications",
+         _configure_figure)
+def cmd_figure(args: argparse.Namespace) -> int:
+    from exitkg.figure import render_svg
+
+    _output(args, render_svg(_graph(args), args.review))
     return errors.OK
 
 

@@ -354,3 +354,55 @@ def render_catalogue(queries: Mapping[str, Query]) -> str:
         for p in q.params:
             lines.append(f"    --param {p.describe()}")
     return "\n".join(lines) + "\n"
+
+
+#: Where the catalogue as data names each query.
+QUERY_NS = EKG_ID + "query/"
+_FORM = re.compile(r"^\s*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE | re.MULTILINE)
+_FORM_PROPERTY = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "construct", "DESCRIBE": "describe"}
+
+
+def render_catalogue_turtle(queries: Mapping[str, Query]) -> str:
+    """The catalogue as data, in the style of the SIB SPARQL examples: each query a
+    ``sh:SPARQLExecutable`` (and ``sh:SPARQLSelectExecutable`` ...) with its title as
+    ``rdfs:label``, the sentence of the review it reproduces as ``rdfs:comment``, its kind as
+    ``schema:keywords``, its parameters as ``sh:parameter`` nodes, and its text, so other SPARQL
+    tools can offer the same queries."""
+    import pyoxigraph as ox
+
+    SH = "http://www.w3.org/ns/shacl#"
+    RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+    SCHEMA = "https://schema.org/"
+    DCT = "http://purl.org/dc/terms/"
+    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    triples = []
+    for q in queries.values():
+        node = ox.NamedNode(QUERY_NS + q.id)
+        match = _FORM.search("\n".join(line for line in q.text.splitlines() if not line.lstrip().startswith(("#", "PREFIX", "prefix"))))
+        form = match.group(1).upper() if match else "SELECT"
+        prop = _FORM_PROPERTY[form]
+        triples += [
+            ox.Triple(node, rdf_type, ox.NamedNode(SH + "SPARQLExecutable")),
+            ox.Triple(node, rdf_type, ox.NamedNode(SH + f"SPARQL{form.capitalize()}Executable")),
+            ox.Triple(node, ox.NamedNode(RDFS + "label"), ox.Literal(q.title, language="en")),
+            ox.Triple(node, ox.NamedNode(SCHEMA + "keywords"), ox.Literal(q.kind)),
+            ox.Triple(node, ox.NamedNode(DCT + "identifier"), ox.Literal(q.id)),
+            ox.Triple(node, ox.NamedNode(SH + prop), ox.Literal(q.text)),
+        ]
+        if q.reproduces:
+            triples.append(ox.Triple(node, ox.NamedNode(RDFS + "comment"), ox.Literal(q.reproduces, language="en")))
+        if q.dimension:
+            triples.append(ox.Triple(node, ox.NamedNode(DCT + "subject"), ox.NamedNode(q.dimension)))
+        for p in q.params:
+            param = ox.BlankNode(f"{q.id.replace('-', '_')}_{p.name}")
+            triples += [
+                ox.Triple(node, ox.NamedNode(SH + "parameter"), param),
+                ox.Triple(param, ox.NamedNode(SH + "path"), ox.NamedNode(QUERY_NS + "param#" + p.name)),
+                ox.Triple(param, ox.NamedNode(SH + "name"), ox.Literal(p.name)),
+                ox.Triple(param, ox.NamedNode(SH + "description"), ox.Literal(p.describe())),
+                ox.Triple(param, ox.NamedNode(SH + "optional"), ox.Literal("false" if p.required else "true",
+                                                                           datatype=ox.NamedNode(XSD + "boolean"))),
+            ]
+    triples.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    prefixes = {"sh": SH, "rdfs": RDFS, "schema": SCHEMA, "dcterms": DCT, "ekg": EKG, "query": QUERY_NS}
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode("utf-8")

@@ -14,6 +14,7 @@ writes, into a new folder, atomically (a temporary folder renamed into place):
 ``mappings/*.sssom.tsv``        the SSSOM mapping set
 ``void.ttl``                    the VoID/DCAT description of the graph
 ``findings.nanopub.trig``       every finding as a nanopublication with a trusty URI
+``queries.ttl``                 the query catalogue as SPARQL executables
 ``CITATION.cff``                how to cite the release: the checkout's, with version and date
 ``CHANGES.md``                  ``exitkg diff`` from the previous release (``--previous``)
 ``SHA256SUMS``                  a checksum of every file above
@@ -67,6 +68,7 @@ def build_release(out: str | os.PathLike[str], *, previous: str | os.PathLike[st
     from exitkg.graph import load
     from exitkg.mappings import load_mappings, render_tsv
     from exitkg.nanopubs import export_nanopubs
+    from exitkg.queries import catalogue, render_catalogue_turtle
     from exitkg.namespaces import PREFIXES
 
     target = Path(os.fsdecode(out))
@@ -90,6 +92,7 @@ def build_release(out: str | os.PathLike[str], *, previous: str | os.PathLike[st
     files[f"mappings/{Path(mapping_set.path).name}"] = render_tsv(mapping_set).encode("utf-8")
     files["void.ttl"] = _description_turtle(graph)
     files["findings.nanopub.trig"] = export_nanopubs(graph)
+    files["queries.ttl"] = render_catalogue_turtle(catalogue()).encode("utf-8")
     files["CITATION.cff"] = _citation(__version__)
     staging = Path(tempfile.mkdtemp(prefix=".exitkg-release-", dir=_parent(target)))
     try:

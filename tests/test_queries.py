@@ -254,3 +254,21 @@ def test_every_query_runs_its_examples(engine, qid):
         assert any(example for example in query.examples), f"{qid}: give an example of its parameters"
     for example in query.examples:
         Q.run(query, engine, example)
+
+
+def test_catalogue_as_data_offers_every_query_as_a_sparql_executable(engine):
+    catalogue = CATALOGUE
+    result = run_exitkg("queries", "--format", "turtle")
+    assert result.code == 0, result.stderr
+    store = ox.Store()
+    store.load(result.stdout.encode("utf-8"), format=ox.RdfFormat.TURTLE)
+    rows = list(store.query("""PREFIX sh: <http://www.w3.org/ns/shacl#>
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        SELECT ?id ?text WHERE { ?q a sh:SPARQLExecutable ; dcterms:identifier ?id ; sh:select ?text }"""))
+    assert sorted(r["id"].value for r in rows) == sorted(catalogue)
+    for row in rows:
+        assert row["text"].value == catalogue[row["id"].value].text
+        engine.store.query(row["text"].value)  # each runs as published, parameters unbound
+    params = {r["name"].value for r in store.query("""PREFIX sh: <http://www.w3.org/ns/shacl#>
+        SELECT ?name WHERE { ?q sh:parameter [ sh:name ?name ] }""")}
+    assert params == {p.name for q in catalogue.values() for p in q.params}

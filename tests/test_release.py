@@ -56,7 +56,8 @@ def test_release_files_parse_and_name_one_graph_per_source(release):
     for name, fmt in (("exitkg.ttl", ox.RdfFormat.TURTLE), ("exitkg.nt", ox.RdfFormat.N_TRIPLES),
                       ("exitkg.rdf", ox.RdfFormat.RDF_XML), ("exitkg.jsonld", ox.RdfFormat.JSON_LD),
                       ("ontology/exit-factors.ttl", ox.RdfFormat.TURTLE),
-                      ("ontology/exit-factors.owl", ox.RdfFormat.RDF_XML), ("void.ttl", ox.RdfFormat.TURTLE)):
+                      ("ontology/exit-factors.owl", ox.RdfFormat.RDF_XML), ("void.ttl", ox.RdfFormat.TURTLE),
+                      ("queries.ttl", ox.RdfFormat.TURTLE), ("findings.nanopub.trig", ox.RdfFormat.TRIG)):
         assert list(ox.parse(path=folder / name, format=fmt)), name
     graphs = {q.graph_name.value for q in ox.parse(path=folder / "exitkg.trig", format=ox.RdfFormat.TRIG)
               if isinstance(q.graph_name, ox.NamedNode)}

@@ -1,0 +1,99 @@
+"""``exitkg figure``: Figure 2 of a review, rebuilt from its classifications, as an SVG picture.
+
+The grid is the review's: one row per role (facilitating, hindering, controversial), one column
+per level (individual, relational, structural), each box listing the factors as the review prints
+them. Everything comes from the ``figure-2`` canned query, so the picture and the report never
+disagree. The SVG is self-contained (no fonts or scripts fetched) and byte-identical from run to run.
+"""
+
+from __future__ import annotations
+
+from xml.sax.saxutils import escape, quoteattr
+
+from exitkg import queries as Q
+from exitkg.errors import QueryError
+from exitkg.namespaces import EKG
+
+ROLES = (("facilitating", "Facilitating", "#e3f1e4", "#3d7f45"),
+         ("hindering", "Hindering", "#f8e1df", "#a2392f"),
+         ("controversial", "Controversial", "#fcf0d2", "#9a6a07"))
+LEVELS = (("individualLevel", "Individual level"), ("relationalLevel", "Relational level"),
+          ("structuralLevel", "Structural level"))
+
+_LEFT, _COLUMN, _HEADER, _LINE, _PAD, _TITLE = 150, 270, 44, 19, 14, 46
+
+
+def figure_boxes(graph, review: str | None = None) -> tuple[str, dict[str, dict[str, list[str]]]]:
+    """The review (its IRI) and its boxes: role -> level -> factor labels as printed."""
+    rows = Q.run(Q.catalogue()["figure-2"], graph).rows
+    reviews = sorted({r["review"].value for r in rows})
+    if not reviews:
+        raise QueryError("no review in the graph classifies any factor: nothing to draw")
+    if review is None:
+        chosen = reviews[0]
+    else:
+        matches = [r for r in reviews if r == review or r.rsplit("/", 1)[-1] == review]
+        if not matches:
+            raise QueryError(f"no review {review!r} in the graph; its reviews are: "
+                             + ", ".join(r.rsplit("/", 1)[-1] for r in reviews))
+        chosen = matches[0]
+    boxes = {role: {level: [] for level, _ in LEVELS} for role, *_ in ROLES}
+    for r in rows:
+        if r["review"].value != chosen or r.get("category2") is None or r.get("members") is None:
+            continue
+        role = r["category"].value.removeprefix(EKG)
+        level = r["category2"].value.removeprefix(EKG)
+        if role in boxes and level in boxes[role]:
+            boxes[role][level] = r["members"].value.split(" | ")
+    return chosen, boxes
+
+
+def _label(graph, iri: str) -> str:
+    import pyoxigraph as ox
+
+    rows = graph.run("SELECT ?r ?l WHERE { ?r <http://www.w3.org/2000/01/rdf-schema#label> ?l } LIMIT 1",
+                     {"r": ox.NamedNode(iri)}).rows
+    return rows[0]["l"].value if rows else iri.rsplit("/", 1)[-1]
+
+
+def render_svg(graph, review: str | None = None) -> str:
+    """Figure 2 of *review* (its slug or IRI; default: the first review of the graph) as SVG."""
+    chosen, boxes = figure_boxes(graph, review)
+    title = f"Figure 2 of {_label(graph, chosen)}, rebuilt from the graph"
+    heights = {role: _PAD * 2 + _LINE * max(1, max(len(items) for items in boxes[role].values()))
+               for role, *_ in ROLES}
+    width = _LEFT + _COLUMN * len(LEVELS) + 2
+    height = _TITLE + _HEADER + sum(heights.values()) + 2
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
+        f'viewBox="0 0 {width} {height}" font-family="DejaVu Sans, Arial, Helvetica, sans-serif" font-size="13">',
+        f"<title>{escape(title)}</title>",
+        f'<rect x="0" y="0" width="{width}" height="{height}" fill="#ffffff"/>',
+        f'<text x="{width // 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">{escape(title)}</text>',
+    ]
+    y = _TITLE
+    for index, (_, name) in enumerate(LEVELS):
+        x = _LEFT + index * _COLUMN
+        out.append(f'<rect x="{x}" y="{y}" width="{_COLUMN}" height="{_HEADER}" fill="#eeeeee" stroke="#555555"/>')
+        out.append(f'<text x="{x + _COLUMN // 2}" y="{y + 27}" text-anchor="middle" font-weight="bold">{escape(name)}</text>')
+    y += _HEADER
+    for role, name, fill, stroke in ROLES:
+        h = heights[role]
+        total = sum(len(items) for items in boxes[role].values())
+        out.append(f'<g class="role" data-role={quoteattr(role)}>')
+        out.append(f'<rect x="1" y="{y}" width="{_LEFT - 1}" height="{h}" fill="{fill}" stroke="{stroke}"/>')
+        out.append(f'<text x="{_LEFT // 2}" y="{y + h // 2}" text-anchor="middle" font-weight="bold" '
+                   f'fill="{stroke}">{escape(name)}</text>')
+        out.append(f'<text x="{_LEFT // 2}" y="{y + h // 2 + 18}" text-anchor="middle" fill="{stroke}">'
+                   f'{total} factor{"s" if total != 1 else ""}</text>')
+        for index, (level, _) in enumerate(LEVELS):
+            x = _LEFT + index * _COLUMN
+            out.append(f'<g class="box" data-level={quoteattr(level)}>')
+            out.append(f'<rect x="{x}" y="{y}" width="{_COLUMN}" height="{h}" fill="{fill}" stroke="{stroke}"/>')
+            for line, item in enumerate(boxes[role][level]):
+                out.append(f'<text class="factor" x="{x + _PAD}" y="{y + _PAD + 13 + line * _LINE}">{escape(item)}</text>')
+            out.append("</g>")
+        out.append("</g>")
+        y += h
+    out.append("</svg>")
+    return "\n".join(out) + "\n"
