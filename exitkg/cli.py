@@ -427,7 +427,8 @@ def cmd_diff(args: argparse.Namespace) -> int:
 
 def _configure_figure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--review", metavar="REVIEW", help="the review (its slug or IRI; default: the first in the graph)")
-    p.add_argument("--format", choices=("svg",), default="svg", help="picture format (default: svg)")
+    p.add_argument("--format", choices=("svg", "png"), default="svg",
+                   help="picture format (default: svg; png needs --out)")
     p.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of standard output")
     _add_graph_options(p)
 
@@ -435,9 +436,31 @@ def _configure_figure(p: argparse.ArgumentParser) -> None:
 @command("figure", "draw a review's Figure 2 (roles by levels, with the factors of each box) from its classifications",
          _configure_figure)
 def cmd_figure(args: argparse.Namespace) -> int:
-    from exitkg.figure import render_svg
+    from exitkg.figure import render_png, render_svg
 
-    _output(args, render_svg(_graph(args), args.review))
+    if args.format == "svg":
+        _output(args, render_svg(_graph(args), args.review))
+        return errors.OK
+    if not args.out:
+        raise UsageError("--format png writes a binary file: give it with --out")
+    from exitkg.fsutil import atomic_write_bytes
+
+    atomic_write_bytes(args.out, render_png(_graph(args), args.review))
+    return errors.OK
+
+
+def _configure_map(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--review", metavar="REVIEW", help="the review (its slug or IRI; default: the first in the graph)")
+    p.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of standard output")
+    _add_graph_options(p)
+
+
+@command("map", "write the evidence map: one self-contained HTML page with Figure 2, the factor by study matrix, "
+                "each factor's evidence and filters", _configure_map)
+def cmd_map(args: argparse.Namespace) -> int:
+    from exitkg.evidence_map import render_map
+
+    _output(args, render_map(_graph(args), args.review))
     return errors.OK
 
 

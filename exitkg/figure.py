@@ -4,6 +4,7 @@ The grid is the review's: one row per role (facilitating, hindering, controversi
 per level (individual, relational, structural), each box listing the factors as the review prints
 them. Everything comes from the ``figure-2`` canned query, so the picture and the report never
 disagree. The SVG is self-contained (no fonts or scripts fetched) and byte-identical from run to run.
+The PNG is the SVG drawn at twice its size by CairoSVG (``pip install 'exitkg[png]'``).
 """
 
 from __future__ import annotations
@@ -97,3 +98,16 @@ def render_svg(graph, review: str | None = None) -> str:
         y += h
     out.append("</svg>")
     return "\n".join(out) + "\n"
+
+
+def render_png(graph, review: str | None = None, scale: float = 2.0) -> bytes:
+    """Figure 2 as PNG: the SVG of :func:`render_svg`, drawn by CairoSVG at *scale*."""
+    from exitkg.errors import UsageError
+
+    try:
+        import cairosvg
+    except ImportError:
+        raise UsageError("PNG needs CairoSVG: pip install 'exitkg[png]'") from None
+    except OSError as exc:  # the cairo library itself is missing
+        raise UsageError(f"PNG needs the cairo library (Debian: apt-get install libcairo2): {exc}") from None
+    return cairosvg.svg2png(bytestring=render_svg(graph, review).encode("utf-8"), scale=scale)

@@ -51,6 +51,7 @@ HEADER_PREFIXES = {"ekg": EKG, "dimension": EKG_ID + "dimension/", "unit": EKG_I
 #: Parameter types that take a value from a closed list of the ontology.
 CLOSED_TYPES = {
     "design": ("qualitative", "quantitative", "mixedMethods"),
+    "age_group": ("adults", "youngAdults", "youngAdultsAndAdults"),
     "level": ("individualLevel", "relationalLevel", "structuralLevel"),
     "role": ("facilitating", "hindering", "controversial"),
 }
@@ -58,7 +59,7 @@ PARAM_TYPES = ("boolean", "integer", "string", "iri", *SLUG_TYPES, *CLOSED_TYPES
 
 _HEADER = re.compile(r"^#\s*([a-z_]+)\s*:\s*(.*?)\s*$")
 _PARAM = re.compile(
-    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>[a-z]+)"
+    r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)\s+(?P<type>[a-z_]+)"
     r"(?:\s*=\s*(?P<default>\S+))?\s*(?:--\s*(?P<doc>.*))?$"
 )
 _SLUG = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]*$")
@@ -362,6 +363,15 @@ _FORM = re.compile(r"^\s*(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", re.IGNORECASE | re.
 _FORM_PROPERTY = {"SELECT": "select", "ASK": "ask", "CONSTRUCT": "construct", "DESCRIBE": "describe"}
 
 
+def query_form(text: str) -> str:
+    """SELECT, ASK, CONSTRUCT or DESCRIBE: the form of a query, read past its comments and prologue
+    (a word in a comment, such as "drops", never makes it look like an update)."""
+    body = "\n".join(line for line in text.splitlines()
+                     if not line.lstrip().startswith("#") and not re.match(r"\s*(PREFIX|BASE)\b", line, re.I))
+    match = _FORM.search(body)
+    return match.group(1).upper() if match else "SELECT"
+
+
 def render_catalogue_turtle(queries: Mapping[str, Query]) -> str:
     """The catalogue as data, in the style of the SIB SPARQL examples: each query a
     ``sh:SPARQLExecutable`` (and ``sh:SPARQLSelectExecutable`` ...) with its title as
@@ -378,8 +388,7 @@ def render_catalogue_turtle(queries: Mapping[str, Query]) -> str:
     triples = []
     for q in queries.values():
         node = ox.NamedNode(QUERY_NS + q.id)
-        match = _FORM.search("\n".join(line for line in q.text.splitlines() if not line.lstrip().startswith(("#", "PREFIX", "prefix"))))
-        form = match.group(1).upper() if match else "SELECT"
+        form = query_form(q.text)
         prop = _FORM_PROPERTY[form]
         triples += [
             ox.Triple(node, rdf_type, ox.NamedNode(SH + "SPARQLExecutable")),

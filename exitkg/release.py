@@ -15,6 +15,8 @@ writes, into a new folder, atomically (a temporary folder renamed into place):
 ``void.ttl``                    the VoID/DCAT description of the graph
 ``findings.nanopub.trig``       every finding as a nanopublication with a trusty URI
 ``queries.ttl``                 the query catalogue as SPARQL executables
+``evidence-map.html``           the evidence map (``exitkg map``)
+``figure-2.svg``                Figure 2 of the review (``exitkg figure``)
 ``CITATION.cff``                how to cite the release: the checkout's, with version and date
 ``CHANGES.md``                  ``exitkg diff`` from the previous release (``--previous``)
 ``SHA256SUMS``                  a checksum of every file above
@@ -68,6 +70,8 @@ def build_release(out: str | os.PathLike[str], *, previous: str | os.PathLike[st
     from exitkg.graph import load
     from exitkg.mappings import load_mappings, render_tsv
     from exitkg.nanopubs import export_nanopubs
+    from exitkg.evidence_map import render_map
+    from exitkg.figure import render_svg
     from exitkg.queries import catalogue, render_catalogue_turtle
     from exitkg.namespaces import PREFIXES
 
@@ -93,6 +97,8 @@ def build_release(out: str | os.PathLike[str], *, previous: str | os.PathLike[st
     files["void.ttl"] = _description_turtle(graph)
     files["findings.nanopub.trig"] = export_nanopubs(graph)
     files["queries.ttl"] = render_catalogue_turtle(catalogue()).encode("utf-8")
+    files["evidence-map.html"] = render_map(graph).encode("utf-8")
+    files["figure-2.svg"] = render_svg(graph).encode("utf-8")
     files["CITATION.cff"] = _citation(__version__)
     staging = Path(tempfile.mkdtemp(prefix=".exitkg-release-", dir=_parent(target)))
     try:

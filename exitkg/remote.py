@@ -131,6 +131,11 @@ class RemoteEngine(Queryable):
         if self.graph:
             client.addDefaultGraph(self.graph)
         client.setQuery(with_values(text, bindings or {}))
+        # SPARQLWrapper guesses the form from the text and can take a word in a comment for an
+        # update keyword; this engine only ever sends queries.
+        from exitkg.queries import query_form
+
+        client.queryType = query_form(text)
         try:
             response = client.query()
             headers = response.response.headers  # case-insensitive HTTPMessage

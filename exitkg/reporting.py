@@ -365,7 +365,7 @@ def render_markdown(report: Report) -> str:
     out += ["", "## What the whole graph says now", "",
             f"Sources beyond the reviews: {len(report.graph_sources)}."
             + "".join(f"\n- `{_slug(s['source'])}`: {_md(s['title'])}" for s in report.graph_sources), "",
-            f"Controversial by evidence in the whole graph: "
+            "Controversial by evidence in the whole graph: "
             + (", ".join(_md(e["label"]) for e in report.graph_controversial) or "none") + ".", ""]
     if report.graph_changes:
         out += ["| factor | in the reviews | in the whole graph | evidence in the whole graph |", "|---|---|---|---|"]

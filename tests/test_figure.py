@@ -51,3 +51,26 @@ def test_svg_boxes_are_the_query_boxes_and_bytes_are_stable(tmp_path, graph):
 def test_unknown_review_is_a_query_error():
     result = run_exitkg("figure", "--review", "nope")
     assert result.code == 4 and "no review 'nope'" in result.stderr
+
+
+def test_png_is_the_svg_drawn_at_twice_its_size(tmp_path):
+    import struct
+
+    try:
+        import cairosvg  # noqa: F401
+    except (ImportError, OSError) as exc:
+        pytest.skip(f"PNG needs CairoSVG and the cairo library ({exc}); .ci/run installs them")
+    svg, png = tmp_path / "f.svg", tmp_path / "f.png"
+    assert run_exitkg("figure", "--out", svg).code == 0
+    result = run_exitkg("figure", "--format", "png", "--out", png)
+    assert result.code == 0, result.stderr
+    data = png.read_bytes()
+    assert data[:8] == b"\x89PNG\r\n\x1a\n"
+    width, height = struct.unpack(">II", data[16:24])
+    root = ET.fromstring(svg.read_bytes())
+    assert (width, height) == (2 * int(root.get("width")), 2 * int(root.get("height")))
+
+
+def test_png_needs_a_file():
+    result = run_exitkg("figure", "--format", "png")
+    assert result.code == 3 and "--out" in result.stderr

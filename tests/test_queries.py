@@ -272,3 +272,9 @@ def test_catalogue_as_data_offers_every_query_as_a_sparql_executable(engine):
     params = {r["name"].value for r in store.query("""PREFIX sh: <http://www.w3.org/ns/shacl#>
         SELECT ?name WHERE { ?q sh:parameter [ sh:name ?name ] }""")}
     assert params == {p.name for q in catalogue.values() for p in q.params}
+
+
+def test_query_form_reads_past_comments_and_prologue():
+    text = "# drops curator inferences; INSERT nothing\nPREFIX ex: <http://example.org/#>\n\nASK { ?s ?p ?o }\n"
+    assert Q.query_form(text) == "ASK"
+    assert {Q.query_form(q.text) for q in CATALOGUE.values()} == {"SELECT"}

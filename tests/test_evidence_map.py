@@ -1,0 +1,142 @@
+"""The evidence map in a real browser (headless Chromium, the system's, through Selenium).
+
+The page is opened from the file system with no network. Its list of controversial factors, for
+every filter combination tested, must be the set the ``controversy-on-subset`` query gives (and,
+with cited evidence and no other filter, the set ``controversial-by-evidence`` gives). A click on a
+factor must list its evidence. A screenshot of the map is kept in ``build/test-artifacts/``.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from conftest import REPO_ROOT, run_exitkg
+from exitkg import queries as Q
+from exitkg.evidence_map import map_data
+from exitkg.graph import load
+
+ARTIFACTS = Path(os.environ.get("EXITKG_TEST_ARTIFACTS", REPO_ROOT / "build" / "test-artifacts"))
+
+
+def _browser_paths() -> tuple[str | None, str | None]:
+    browser = os.environ.get("EXITKG_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    driver = os.environ.get("EXITKG_CHROMEDRIVER") or shutil.which("chromedriver")
+    return browser, driver
+
+
+@pytest.fixture(scope="module")
+def graph():
+    return load()
+
+
+@pytest.fixture(scope="module")
+def page(tmp_path_factory) -> Path:
+    out = tmp_path_factory.mktemp("map") / "evidence-map.html"
+    result = run_exitkg("map", "--out", out)
+    assert result.code == 0, result.stderr
+    return out
+
+
+def test_the_page_is_self_contained_and_stable(page, tmp_path):
+    html = page.read_text(encoding="utf-8")
+    assert not re.search(r'<(script|link|img)[^>]+(src|href)=', html), "the page loads nothing"
+    again = tmp_path / "again.html"
+    assert run_exitkg("map", "--out", again).code == 0
+    assert again.read_bytes() == page.read_bytes()
+
+
+def test_the_embedded_data_holds_every_role_assertion(graph, page):
+    html = page.read_text(encoding="utf-8")
+    data = json.loads(re.search(r'id="map-data">(.*?)</script>', html, re.S).group(1).replace("<\\/", "</"))
+    count = graph.run("""PREFIX ekg: <https://w3id.org/exitkg/ontology#>
+        SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a ekg:aboutFactor ?f ; ekg:statedRole ?r }""").rows[0]["n"].value
+    assert len(data["assertions"]) == int(count)
+    assert data == map_data(graph)
+
+
+@pytest.fixture(scope="module")
+def driver():
+    browser, chromedriver = _browser_paths()
+    if not browser or not chromedriver:
+        pytest.skip("no system Chromium and chromedriver (Debian: apt-get install chromium chromium-driver; "
+                    ".ci/run installs them)")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = browser
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1400,2000", "--disable-extensions", "--no-first-run"):
+        options.add_argument(arg)
+    drv = webdriver.Chrome(service=Service(chromedriver), options=options)
+    yield drv
+    drv.quit()
+
+
+def _open(driver, page: Path) -> None:
+    driver.get(page.as_uri())
+    assert driver.find_element("css selector", "body").get_attribute("data-ready") == "true"
+
+
+def _set(driver, design="", country="", age="", cited=False, stated=False) -> set[str]:
+    from selenium.webdriver.support.ui import Select
+
+    for element, value in (("f-design", design), ("f-country", country), ("f-age", age)):
+        Select(driver.find_element("id", element)).select_by_value(value)
+    for element, wanted in (("f-cited", cited), ("f-stated", stated)):
+        box = driver.find_element("id", element)
+        if box.is_selected() != wanted:
+            box.click()
+    return {li.get_attribute("data-factor") for li in driver.find_elements("css selector", "#controversial li")}
+
+
+def _sparql(graph, design="", country="", age="", stated=False) -> set[str]:
+    params = {"include_inferred": "false" if stated else "true"}
+    if design:
+        params["design"] = design
+    if country:
+        params["country"] = country
+    if age:
+        params["age_group"] = age
+    rows = Q.run(Q.catalogue()["controversy-on-subset"], graph, params).rows
+    return {r["factor"].value.rsplit("/", 1)[-1] for r in rows}
+
+
+def test_filters_give_the_controversial_sets_of_the_query(driver, page, graph):
+    _open(driver, page)
+    designs = ("", "qualitative", "quantitative", "mixedMethods")
+    countries = ("", "IN", "US", "NP")
+    ages = ("", "adults", "youngAdults")
+    tested = 0
+    for design, country, age, stated in itertools.product(designs, countries, ages, (False, True)):
+        shown = _set(driver, design, country, age, cited=False, stated=stated)
+        assert shown == _sparql(graph, design, country, age, stated), (design, country, age, stated)
+        tested += 1
+    assert tested == 96
+    # cited evidence, no other filter: the controversial-by-evidence set
+    rows = Q.run(Q.catalogue()["controversial-by-evidence"], graph, {"include_cited": "true"}).rows
+    assert _set(driver, cited=True) == {r["factor"].value.rsplit("/", 1)[-1] for r in rows}
+
+
+def test_a_click_shows_the_factors_evidence_and_a_screenshot_is_kept(driver, page, graph):
+    _open(driver, page)
+    _set(driver)
+    driver.find_element("css selector", '.chip[data-factor="stigma"]').click()
+    rows = driver.find_elements("css selector", "#details-table tr.assertion")
+    expected = graph.run("""PREFIX ekg: <https://w3id.org/exitkg/ontology#>
+        SELECT (COUNT(DISTINCT ?a) AS ?n) WHERE { ?a ekg:aboutFactor <https://w3id.org/exitkg/id/factor/stigma> ;
+        ekg:statedRole ?r }""").rows[0]["n"].value
+    assert len(rows) == int(expected)
+    assert any("Indian sample" in row.text for row in rows)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    shot = ARTIFACTS / "evidence-map.png"
+    assert driver.save_screenshot(str(shot))
+    assert shot.stat().st_size > 10_000
