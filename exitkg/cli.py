@@ -409,7 +409,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def _configure_diff(p: argparse.ArgumentParser) -> None:
-    p.add_argument("old", metavar="OLD", help="the earlier version: a data folder, a source folder or an RDF export")
+    p.add_argument("old", metavar="OLD", help="the earlier version: a release folder, a data folder, a source folder or an RDF export")
     p.add_argument("new", metavar="NEW", help="the later version, in any of the same forms")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                    help="output format (default: text)")

@@ -111,3 +111,9 @@ def test_installed_wheel_uses_packaged_resources(dists, tmp_path):
     exe = bindir / ("exitkg.exe" if sys.platform == "win32" else "exitkg")
     proc = subprocess.run([str(exe), "--version"], capture_output=True, text=True, cwd=tmp_path)
     assert proc.returncode == 0 and proc.stdout.strip() == "exitkg 0.1.0"
+
+    # an installed copy builds a release (its CITATION.cff comes from the packaged resources)
+    proc = subprocess.run([str(exe), "release", "--out", str(tmp_path / "release")], capture_output=True,
+                          text=True, cwd=tmp_path, timeout=600)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert 'version: "0.1.0"' in (tmp_path / "release" / "CITATION.cff").read_text(encoding="utf-8")
