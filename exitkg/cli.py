@@ -464,6 +464,20 @@ def cmd_map(args: argparse.Namespace) -> int:
     return errors.OK
 
 
+def _configure_site(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--out", required=True, metavar="DIR", help="the new folder to write the site to")
+    _add_graph_options(p)
+
+
+@command("site", "write every identifier as an HTML page, Turtle and JSON-LD, with the content-negotiation rules "
+                 "(.htaccess) and the evidence map as the home page", _configure_site)
+def cmd_site(args: argparse.Namespace) -> int:
+    from exitkg.site import build_site
+
+    emit(build_site(args.out, _graph(args)).describe())
+    return errors.OK
+
+
 def _configure_release(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", required=True, metavar="DIR",
                    help="the new folder to build the release files in")
