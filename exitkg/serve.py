@@ -1,4 +1,5 @@
-"""``exitkg serve``: a read-only SPARQL 1.1 Protocol endpoint over the graph, run by Oxigraph.
+"""``exitkg serve``: a read-only SPARQL 1.1 Protocol endpoint over the graph, run by Oxigraph, with
+a query page and the project's identifiers on the same port (see :mod:`exitkg.front`).
 
 The graph (as :func:`exitkg.graph.load` reads it: the ontology and the packaged sources, or the
 inputs given) is loaded into an Oxigraph store with ``oxigraph load`` and served with
@@ -105,6 +106,12 @@ def _stop_on_signals() -> dict:
     return previous
 
 
+def _free_loopback_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
 def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | None = None, *,
           host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, store: PathLike | None = None,
           announce: Callable[[str], None] = print) -> int:
@@ -117,7 +124,7 @@ def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | Non
     url = f"http://{shown}:{port}/query"
     graph = load(data, only, describe=True, endpoint=url)
     folder, temporary = _prepare_store(store)
-    proc = log = None
+    proc = log = front = None
     try:
         location = folder / "db" if temporary else folder
         with tempfile.TemporaryDirectory(prefix="exitkg-load-") as scratch:
@@ -130,12 +137,21 @@ def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | Non
         if loaded.returncode != 0:
             raise OutputError(f"{location}: Oxigraph could not load the graph: {one_line(loaded.stderr)}")
         log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # the server's messages; read on failure
+        inner = _free_loopback_port()
         proc = subprocess.Popen(
-            [binary, "serve-read-only", "--location", str(location), "--bind", f"{host}:{port}"],
+            [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{inner}"],
             stdout=subprocess.DEVNULL, stderr=log, text=True, start_new_session=True,
         )
-        _wait_until_listening(proc, host, port, START_TIMEOUT, log)
+        _wait_until_listening(proc, "127.0.0.1", inner, START_TIMEOUT, log)
+        from exitkg.front import make_server, start
+
+        try:
+            front = make_server(host, port, f"http://127.0.0.1:{inner}/query", graph)
+        except OSError as exc:
+            raise OutputError(f"cannot listen on {shown}:{port}: {exc.strerror or exc}") from None
+        start(front)
         announce(f"SPARQL endpoint (read-only, {len(graph)} triples): {url}")
+        announce(f"Query page: http://{shown}:{port}/ (identifiers answer at http://{shown}:{port}/id/...)")
         announce("Press Ctrl-C to stop.")
         previous = _stop_on_signals()
         try:
@@ -149,6 +165,9 @@ def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | Non
                 signal.signal(signum, handler)
         return 0
     finally:
+        if front is not None:
+            front.shutdown()
+            front.server_close()
         if proc is not None and proc.poll() is None:
             proc.send_signal(signal.SIGTERM)
             try:

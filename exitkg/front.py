@@ -1,0 +1,191 @@
+"""The web front of ``exitkg serve``: the SPARQL endpoint, a query page that knows the project, and
+the project's identifiers, on one port.
+
+Oxigraph answers SPARQL on an internal loopback port; this front passes ``/query`` to it
+unchanged (GET and POST, status, content type and body), serves the query page at ``/`` (the
+project's prefixes, every canned query with its title and text, results as a table), and answers
+the identifiers (``/id/...`` and ``/ontology``) with the same content negotiation as the site's
+``.htaccess``: Turtle or JSON-LD when asked for, HTML otherwise.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import urllib.error
+import urllib.request
+from html import escape
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+from exitkg.namespaces import PREFIXES
+
+_PASSED_HEADERS = ("Accept", "Content-Type")
+
+
+def negotiate(accept: str) -> str:
+    """turtle, jsonld or html, as the site's .htaccess decides."""
+    if "text/turtle" in accept:
+        return "turtle"
+    if "application/ld+json" in accept:
+        return "jsonld"
+    return "html"
+
+
+def query_page() -> str:
+    """The query page: prefixes, the canned queries, a text area and a results table."""
+    from exitkg.errors import QueryError
+    from exitkg.queries import bind, catalogue
+    from exitkg.remote import with_values
+
+    def with_defaults(q) -> str:
+        """The query with its default parameters bound (VALUES), so it answers as `exitkg query` does;
+        a query with a required parameter is offered unbound (for every value)."""
+        try:
+            return with_values(q.text, bind(q, {}))
+        except QueryError:
+            return q.text
+
+    queries = [{"id": q.id, "title": q.title, "kind": q.kind, "text": with_defaults(q)} for q in catalogue().values()]
+    prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(PREFIXES.items()))
+    reproduces = {q.id: q.reproduces for q in catalogue().values()}
+    options = "".join(f'<option value="{escape(q["id"])}" title="{escape(reproduces[q["id"]])}">'
+                      f'{escape(q["id"])}: {escape(q["title"])}</option>' for q in queries)
+    payload = json.dumps(queries, ensure_ascii=True).replace("</", "<\\/")
+    return f"""<!DOCTYPE html>
+<html lang="en"><head><meta charset="utf-8"><title>exitkg SPARQL</title>
+<style>body{{font-family:system-ui,Arial,sans-serif;margin:1.2rem;max-width:80rem}}
+textarea{{width:100%;height:18rem;font-family:monospace;font-size:.85rem}}
+table{{border-collapse:collapse;font-size:.85rem}}td,th{{border:1px solid #ddd;padding:.25rem .4rem;text-align:left}}
+#status{{color:#555;margin:.5rem 0}}</style></head>
+<body><h1>exitkg SPARQL endpoint</h1>
+<p>The endpoint is <code>/query</code> (SPARQL 1.1 Protocol, read-only). Pick a canned query, or write one.</p>
+<p><select id="canned"><option value="">(write your own)</option>{options}</select></p>
+<textarea id="query">{escape(prologue)}
+SELECT * WHERE {{ ?s ?p ?o }} LIMIT 10</textarea>
+<p><button id="run">Run</button></p>
+<div id="status"></div>
+<table id="results"></table>
+<script type="application/json" id="queries">{payload}</script>
+<script>
+(function () {{
+  const queries = JSON.parse(document.getElementById('queries').textContent);
+  const q = document.getElementById('query');
+  document.getElementById('canned').addEventListener('change', (e) => {{
+    const found = queries.find((x) => x.id === e.target.value);
+    if (found) q.value = found.text;
+  }});
+  document.getElementById('run').addEventListener('click', async () => {{
+    const status = document.getElementById('status');
+    const table = document.getElementById('results');
+    table.textContent = '';
+    status.textContent = 'running';
+    const response = await fetch('query', {{method: 'POST',
+      headers: {{'Content-Type': 'application/x-www-form-urlencoded', 'Accept': 'application/sparql-results+json'}},
+      body: new URLSearchParams({{query: q.value}})}});
+    if (!response.ok) {{ status.textContent = 'error ' + response.status + ': ' + await response.text(); return; }}
+    const data = await response.json();
+    const vars = data.head.vars || [];
+    const head = table.insertRow();
+    for (const v of vars) {{ const th = document.createElement('th'); th.textContent = v; head.appendChild(th); }}
+    for (const b of (data.results ? data.results.bindings : [])) {{
+      const tr = table.insertRow();
+      tr.className = 'row';
+      for (const v of vars) tr.insertCell().textContent = b[v] ? b[v].value : '';
+    }}
+    status.textContent = (data.results ? data.results.bindings.length : 0) + ' rows';
+    status.dataset.rows = String(data.results ? data.results.bindings.length : 0);
+  }});
+}})();
+</script></body></html>
+"""
+
+
+def make_server(host: str, port: int, sparql: str, graph) -> ThreadingHTTPServer:
+    """The front server: *sparql* is Oxigraph's query URL; *graph* the loaded graph."""
+    import pyoxigraph as ox
+
+    from exitkg.site import _description, _page, resource_path
+
+    page = query_page().encode("utf-8")
+    subjects = {q.subject.value for q in graph.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+                if isinstance(q.subject, ox.NamedNode)}
+    known = {iri: path for iri in subjects if (path := resource_path(iri))
+             and (path != "ontology" or iri == "https://w3id.org/exitkg/ontology")}
+    by_path = {path: iri for iri, path in known.items()}
+    ontology_terms = sorted(iri for iri in subjects if iri.startswith("https://w3id.org/exitkg/ontology"))
+    prefixes = {p: ns for p, ns in sorted(PREFIXES.items()) if not ns.startswith("https://w3id.org/exitkg/id/")}
+
+    class Handler(BaseHTTPRequestHandler):
+        server_version = "exitkg"
+
+        def log_message(self, format, *args):  # noqa: A002 - quiet
+            return
+
+        def _send(self, status: int, ctype: str, body: bytes, vary: bool = False) -> None:
+            self.send_response(status)
+            self.send_header("Content-Type", ctype)
+            self.send_header("Content-Length", str(len(body)))
+            if vary:
+                self.send_header("Vary", "Accept")
+            self.end_headers()
+            self.wfile.write(body)
+
+        def _proxy(self, body: bytes | None) -> None:
+            target = sparql + (("?" + self.path.split("?", 1)[1]) if "?" in self.path else "")
+            request = urllib.request.Request(target, data=body, method=self.command)
+            for name in _PASSED_HEADERS:
+                if self.headers.get(name):
+                    request.add_header(name, self.headers[name])
+            try:
+                with urllib.request.urlopen(request, timeout=300) as response:
+                    self._send(response.status, response.headers.get("Content-Type", "application/octet-stream"),
+                               response.read())
+            except urllib.error.HTTPError as exc:
+                self._send(exc.code, exc.headers.get("Content-Type", "text/plain"), exc.read())
+            except OSError as exc:
+                self._send(502, "text/plain; charset=utf-8", f"the SPARQL store did not answer: {exc}".encode())
+
+        def do_GET(self):  # noqa: N802
+            path = self.path.split("?", 1)[0]
+            if path == "/query":
+                return self._proxy(None)
+            if path in ("/", "/index.html"):
+                return self._send(200, "text/html; charset=utf-8", page)
+            key, form = path.lstrip("/"), None
+            for ext, name in ((".html", "html"), (".ttl", "turtle"), (".jsonld", "jsonld")):
+                if key.endswith(ext) and key[: -len(ext)] in by_path:
+                    key, form = key[: -len(ext)], name
+            iri = by_path.get(key)
+            if iri is None:
+                return self._send(404, "text/plain; charset=utf-8", b"not found\n")
+            triples = ([t for term in ontology_terms for t in _description(graph, term)]
+                       if key == "ontology" else _description(graph, iri))
+            form = form or negotiate(self.headers.get("Accept", ""))
+            if form == "turtle":
+                body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
+                return self._send(200, "text/turtle; charset=utf-8", body, vary=True)
+            if form == "jsonld":
+                return self._send(200, "application/ld+json", ox.serialize(triples, format=ox.RdfFormat.JSON_LD),
+                                  vary=True)
+            html = _page(graph, iri, known[iri], triples, known).encode("utf-8")
+            return self._send(200, "text/html; charset=utf-8", html, vary=True)
+
+        def do_POST(self):  # noqa: N802
+            if self.path.split("?", 1)[0] != "/query":
+                return self._send(405, "text/plain; charset=utf-8", b"only /query accepts POST\n")
+            length = int(self.headers.get("Content-Length") or 0)
+            return self._proxy(self.rfile.read(length))
+
+    class Server(ThreadingHTTPServer):
+        address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+
+    server = Server((host, port), Handler)
+    server.daemon_threads = True
+    return server
+
+
+def start(server: ThreadingHTTPServer) -> threading.Thread:
+    thread = threading.Thread(target=server.serve_forever, name="exitkg-front", daemon=True)
+    thread.start()
+    return thread
