@@ -27,8 +27,6 @@ import csv
 import io
 import os
 import re
-import shutil
-import tempfile
 import unicodedata
 from dataclasses import dataclass, field
 from datetime import date
@@ -744,42 +742,16 @@ def add_study(template: str | os.PathLike[str], source_text: str | os.PathLike[s
     from exitkg.graph import load
     from exitkg.shacl import validate
 
-    target = Path(os.fsdecode(out))
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise OutputError(f"{target}: already exists; a study is written to a new folder")
+    from exitkg.fsutil import new_folder, require_new_folder
+    from exitkg.graph import _as_list
+
+    target = require_new_folder(out, "a study")
     b, study, count, new_factors = check_template(template, source_text, data)
     assert study is not None
     turtle = _turtle(b.triples, study["id"])
-    staging = Path(tempfile.mkdtemp(prefix=".exitkg-add-", dir=_parent(target)))
-    try:
+    with new_folder(target, "a study") as staging:
         (staging / "study.ttl").write_bytes(turtle)
-        result = validate(load([*_list(data), staging]))
+        result = validate(load([*_as_list(data), staging]))
         if not result.conforms:
             raise TemplateError(_place_shacl(b, result))
-        try:
-            if target.is_dir():
-                target.rmdir()
-            os.replace(staging, target)
-        except OSError as exc:
-            raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return AddResult(study["study"], study["source"], target, count, new_factors)
-
-
-def _parent(target: Path) -> Path:
-    parent = target.parent if str(target.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{parent}: cannot create folder: {exc.strerror or exc}") from None
-    return parent
-
-
-def _list(data) -> list:
-    if data is None:
-        return []
-    if isinstance(data, (str, bytes, os.PathLike)):
-        return [data]
-    return list(data)

@@ -1,4 +1,4 @@
-"""Atomic file writing.
+"""Atomic file and folder writing.
 
 The new content is written to a temporary file in the target's directory,
 flushed and fsynced, then moved over the target with :func:`os.replace`.
@@ -9,7 +9,10 @@ temporary file is removed.
 from __future__ import annotations
 
 import os
+import shutil
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 from exitkg.errors import OutputError
@@ -78,3 +81,35 @@ def _fsync_directory(directory: Path) -> None:
         pass
     finally:
         os.close(fd)
+
+
+def require_new_folder(path: str | os.PathLike[str], what: str) -> Path:
+    """*path* as a Path, if it does not exist or is an empty folder; else :class:`OutputError`."""
+    target = Path(os.fsdecode(path))
+    if target.exists() and (not target.is_dir() or any(target.iterdir())):
+        raise OutputError(f"{target}: already exists; {what} is written to a new folder")
+    return target
+
+
+@contextmanager
+def new_folder(path: str | os.PathLike[str], what: str) -> Iterator[Path]:
+    """Build a new folder atomically: yield a staging folder beside *path*, renamed to *path* when
+    the block ends normally and removed when it raises, so *path* is never half written."""
+    target = require_new_folder(path, what)
+    parent = target.parent if str(target.parent) else Path(".")
+    try:
+        parent.mkdir(parents=True, exist_ok=True)
+        staging = Path(tempfile.mkdtemp(prefix=".exitkg-", dir=parent))
+    except OSError as exc:
+        raise OutputError(f"{parent}: cannot create a folder there: {exc.strerror or exc}") from None
+    try:
+        yield staging
+        try:
+            if target.is_dir():
+                target.rmdir()
+            os.replace(staging, target)
+        except OSError as exc:
+            raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+    finally:
+        if staging.exists():
+            shutil.rmtree(staging, ignore_errors=True)

@@ -27,12 +27,10 @@ from __future__ import annotations
 
 import hashlib
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
-from exitkg.errors import InputError, OutputError
+from exitkg.errors import InputError
 
 DATASET_FILE = "exitkg.trig"
 
@@ -71,13 +69,12 @@ def build_release(out: str | os.PathLike[str], *, previous: str | os.PathLike[st
     from exitkg.mappings import load_mappings, render_tsv
     from exitkg.nanopubs import export_nanopubs
     from exitkg.evidence_map import render_map
+    from exitkg.fsutil import new_folder, require_new_folder
     from exitkg.figure import render_svg
     from exitkg.queries import catalogue, render_catalogue_turtle
     from exitkg.namespaces import PREFIXES
 
-    target = Path(os.fsdecode(out))
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise OutputError(f"{target}: already exists; a release is built into a new folder")
+    target = require_new_folder(out, "a release")
     if previous is not None and not Path(os.fsdecode(previous)).exists():
         raise InputError(f"{os.fsdecode(previous)}: no such file or folder (the previous release)")
     graph = load(data, only, describe=True)
@@ -100,8 +97,7 @@ def build_release(out: str | os.PathLike[str], *, previous: str | os.PathLike[st
     files["evidence-map.html"] = render_map(graph).encode("utf-8")
     files["figure-2.svg"] = render_svg(graph).encode("utf-8")
     files["CITATION.cff"] = _citation(__version__)
-    staging = Path(tempfile.mkdtemp(prefix=".exitkg-release-", dir=_parent(target)))
-    try:
+    with new_folder(target, "a release") as staging:
         for name, data_bytes in files.items():
             path = staging / name
             path.parent.mkdir(parents=True, exist_ok=True)
@@ -119,15 +115,6 @@ def build_release(out: str | os.PathLike[str], *, previous: str | os.PathLike[st
             sums.append(f"{hashlib.sha256(path.read_bytes()).hexdigest()}  {rel}")
         (staging / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
         written = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
-        try:
-            if target.is_dir():
-                target.rmdir()
-            os.replace(staging, target)
-        except OSError as exc:
-            raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return ReleaseResult(__version__, target, written)
 
 
@@ -158,12 +145,3 @@ def _citation(version: str) -> bytes:
     when = time.gmtime(int(epoch)) if epoch.isdigit() else time.gmtime()
     lines = [line for line in text.splitlines() if not line.startswith(("version:", "date-released:"))]
     return ("\n".join(lines).rstrip("\n") + f'\nversion: "{version}"\ndate-released: "{time.strftime("%Y-%m-%d", when)}"\n').encode("utf-8")
-
-
-def _parent(target: Path) -> Path:
-    parent = target.parent if str(target.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise OutputError(f"{parent}: cannot create folder: {exc.strerror or exc}") from None
-    return parent

@@ -13,13 +13,10 @@ root ``index.html`` is the evidence map. Every file is byte-identical from run t
 from __future__ import annotations
 
 import os
-import shutil
-import tempfile
 from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
-from exitkg.errors import OutputError
 from exitkg.namespaces import ONTOLOGY_IRI, PREFIXES
 
 BASE = "https://w3id.org/exitkg/"
@@ -158,11 +155,10 @@ def build_site(out: str | os.PathLike[str], graph=None) -> SiteResult:
     import pyoxigraph as ox
 
     from exitkg.evidence_map import render_map
+    from exitkg.fsutil import new_folder, require_new_folder
     from exitkg.graph import load
 
-    target = Path(os.fsdecode(out))
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise OutputError(f"{target}: already exists; the site is written to a new folder")
+    target = require_new_folder(out, "the site")
     graph = graph if graph is not None else load()
     subjects = sorted({q.subject.value for q in graph.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
                        if isinstance(q.subject, ox.NamedNode)})
@@ -173,11 +169,8 @@ def build_site(out: str | os.PathLike[str], graph=None) -> SiteResult:
             known[iri] = path
     # the ontology: its header and every term, in one description
     ontology_terms = [iri for iri in subjects if iri.startswith(ONTOLOGY_IRI)]
-    parent = target.parent if str(target.parent) else Path(".")
-    parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".exitkg-site-", dir=parent))
     prefixes = {p: ns for p, ns in sorted(PREFIXES.items()) if not ns.startswith(BASE + "id/")}
-    try:
+    with new_folder(target, "the site") as staging:
         for iri, path in sorted(known.items()):
             triples = ([t for term in ontology_terms for t in _description(graph, term)]
                        if iri == ONTOLOGY_IRI else _description(graph, iri))
@@ -188,13 +181,4 @@ def build_site(out: str | os.PathLike[str], graph=None) -> SiteResult:
             Path(f"{base}.html").write_text(_page(graph, iri, path, triples, known), encoding="utf-8")
         (staging / "index.html").write_text(render_map(graph), encoding="utf-8")
         (staging / ".htaccess").write_text(HTACCESS, encoding="utf-8")
-        try:
-            if target.is_dir():
-                target.rmdir()
-            os.replace(staging, target)
-        except OSError as exc:
-            raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
     return SiteResult(target, len(known))

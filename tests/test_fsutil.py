@@ -81,3 +81,22 @@ def test_unwritable_directory(tmp_path):
         assert (locked / "out.ttl").read_text(encoding="utf-8") == "old\n"
     finally:
         os.chmod(locked, 0o700)
+
+
+def test_new_folder_appears_whole_or_not_at_all(tmp_path):
+    from exitkg.fsutil import new_folder
+
+    target = tmp_path / "out" / "built"
+    with pytest.raises(RuntimeError):
+        with new_folder(target, "the test") as staging:
+            (staging / "half.txt").write_text("half")
+            raise RuntimeError("stop")
+    assert not target.exists() and list((tmp_path / "out").iterdir()) == []
+    with new_folder(target, "the test") as staging:
+        (staging / "whole.txt").write_text("whole")
+    assert (target / "whole.txt").read_text() == "whole"
+    assert [p.name for p in (tmp_path / "out").iterdir()] == ["built"]
+    with pytest.raises(OutputError, match="already exists"):
+        with new_folder(target, "the test"):
+            pass
+    assert (target / "whole.txt").read_text() == "whole"
