@@ -11,13 +11,25 @@ The Python API (see :mod:`exitkg.api`)::
 ``load`` reads the ontology and the packaged sources (or the files given) into one graph;
 ``connect`` reaches a graph behind a SPARQL endpoint; ``query``, ``validate``, ``report``,
 ``reason``, ``check_quotes``, ``diff`` and ``release`` do what the commands of the same names
-do, and ``add_study`` what ``exitkg add`` does. Errors are
+do, ``add_study`` what ``exitkg add`` does and ``build_site`` what ``exitkg site`` does. Errors are
 :class:`ExitkgError` subclasses with one-line messages.
 """
 
 __version__ = "0.1.0"
 
-from exitkg.api import add_study, check_quotes, connect, diff, load, query, reason, release, report, validate
+from exitkg.api import (
+    add_study,
+    build_site,
+    check_quotes,
+    connect,
+    diff,
+    load,
+    query,
+    reason,
+    release,
+    report,
+    validate,
+)
 from exitkg.errors import (
     DeadlineError,
     EndpointError,
@@ -32,6 +44,7 @@ from exitkg.errors import (
 __all__ = [
     "__version__",
     "load", "connect", "query", "validate", "report", "reason", "check_quotes", "add_study", "diff", "release",
+    "build_site",
     "ExitkgError", "InputError", "UsageError", "QueryError", "ReasonerError", "EndpointError",
     "DeadlineError", "OutputError",
 ]

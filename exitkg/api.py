@@ -27,10 +27,11 @@ if TYPE_CHECKING:  # pragma: no cover
     from exitkg.reasoner import ReasonResult
     from exitkg.remote import RemoteEngine
     from exitkg.reporting import Report
+    from exitkg.site import SiteResult
     from exitkg.shacl import ValidationResult
     from exitkg.curate import AddResult
-    from exitkg.diff import Diff
-    from exitkg.release import ReleaseResult
+    from exitkg.changes import Diff
+    from exitkg.releases import ReleaseResult
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -105,13 +106,21 @@ def add_study(template: PathLike, text: PathLike, out: PathLike,
 def diff(old: PathLike, new: PathLike) -> "Diff":
     """What changed between two versions of the graph (release folders, data folders, source
     folders or exports): studies, findings, classifications, controversy, stated numbers, identifiers."""
-    from exitkg.diff import diff as _diff
+    from exitkg.changes import diff as _diff
 
     return _diff(old, new)
 
 
 def release(out: PathLike, *, previous: PathLike | None = None, data=None, only=None) -> "ReleaseResult":
     """Build the release files into the new folder *out* (see ``exitkg release``)."""
-    from exitkg.release import build_release
+    from exitkg.releases import build_release
 
     return build_release(out, previous=previous, data=data, only=only)
+
+
+def build_site(out: PathLike, graph=None) -> "SiteResult":
+    """Write the static site (map, ontology documentation, a page per identifier with its Turtle
+    and JSON-LD, report, query catalogue, downloads) into the new folder *out* (see ``exitkg site``)."""
+    from exitkg.site import build_site as _build
+
+    return _build(out, graph)

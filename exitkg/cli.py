@@ -174,7 +174,7 @@ def _output(args: argparse.Namespace, text: str) -> None:
 
 
 def _configure_report(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--format", choices=("text", "markdown", "json"), default="text",
+    p.add_argument("--format", choices=("text", "markdown", "json", "html"), default="text",
                    help="report format (default: text)")
     p.add_argument("--exclude-cited", action="store_true",
                    help="leave the evidence a review only cites in its discussion out of the controversy sections")
@@ -419,7 +419,7 @@ def _configure_diff(p: argparse.ArgumentParser) -> None:
 @command("diff", "what changed between two versions of the graph: studies, findings, classifications, "
                  "controversy, stated numbers, identifiers", _configure_diff)
 def cmd_diff(args: argparse.Namespace) -> int:
-    from exitkg.diff import RENDERERS, diff
+    from exitkg.changes import RENDERERS, diff
 
     _output(args, RENDERERS[args.format](diff(args.old, args.new)))
     return errors.OK
@@ -489,7 +489,7 @@ def _configure_release(p: argparse.ArgumentParser) -> None:
 @command("release", "build the release files (every RDF format, CSV tables, SSSOM, VoID/DCAT, change log) "
                     "into a new folder, from the sources and the one version", _configure_release)
 def cmd_release(args: argparse.Namespace) -> int:
-    from exitkg.release import build_release
+    from exitkg.releases import build_release
 
     emit(build_release(args.out, previous=args.previous, data=args.data, only=args.only).describe())
     return errors.OK

@@ -7,9 +7,10 @@ its findings give, whether that agrees with the review's classification (the sta
 and how many of its findings rest on a curator inference. Clicking a factor lists its findings
 with study, population, quote and locator.
 
-Filters (design, country, age group, cited evidence, stated only) recompute which factors are
-controversial in the page, with the rules of the ``controversy-on-subset`` query: a finding is
-kept when its study has the design and the age group asked for, when its sample (or the named
+Filters (source layer, design, country, age group, cited evidence, stated only) recompute which
+factors are controversial in the page, with the rules of the ``controversy-on-subset`` query: a
+finding is kept when it belongs to the source asked for (the review's results, its discussion, a
+study curated later), when its study has the design and the age group asked for, when its sample (or the named
 population it is about) is from the country asked for, and, with "stated only", when neither its
 link to the factor nor the characteristic it is filtered on is a curator inference. Cited
 evidence (works the review only cites) has no study, so it counts only when no design, country
@@ -95,8 +96,9 @@ def _short(authors: str, year: str, fallback: str) -> str:
     return f"{lead} {year}".strip()
 
 
-def map_data(graph, review: str | None = None) -> dict:
-    """What the page shows, as plain data (the page embeds it as JSON)."""
+def map_data(graph, review: str | None = None, link=None) -> dict:
+    """What the page shows, as plain data (the page embeds it as JSON). With *link* (identifier ->
+    address of its page, or None), factors, studies and assertions carry the address of their page."""
     def rows(text):
         return graph.run(text).rows
 
@@ -121,6 +123,8 @@ def map_data(graph, review: str | None = None) -> dict:
                                             "printed": None})
         if v(r, "review") == review_iri:
             entry.update(level=_slug(v(r, "level")), role=_slug(v(r, "role")), printed=v(r, "printed"))
+        if link is not None:
+            entry["page"] = link(v(r, "factor"))
 
     chars: dict[str, dict[str, list]] = {}
     for r in rows(_CHARACTERISTICS):
@@ -140,6 +144,8 @@ def map_data(graph, review: str | None = None) -> dict:
         factor = _slug(v(r, "factor"))
         if factor not in factors:
             factors[factor] = {"id": factor, "label": factor, "level": None, "role": None, "printed": None}
+            if link is not None:
+                factors[factor]["page"] = link(v(r, "factor"))
         stated = _slug(v(r, "stated"))
         absence = v(r, "absence") == "true"
         direction = ({"facilitating": "hindering", "hindering": "facilitating"}[stated] if absence else stated)
@@ -148,6 +154,8 @@ def map_data(graph, review: str | None = None) -> dict:
         if study:
             studies[_slug(study)] = {"id": _slug(study), "label": documents.get(study, _slug(study)),
                                      "design": own["design"], "age": own["age"], "country": own["country"]}
+            if link is not None:
+                studies[_slug(study)]["page"] = link(study)
         assertions.append({
             "id": v(r, "a"), "kind": v(r, "kind"), "factor": factor, "direction": direction, "stated": stated,
             "absence": absence, "source": _slug(v(r, "src")),
@@ -158,6 +166,8 @@ def map_data(graph, review: str | None = None) -> dict:
             "quote": v(r, "quote") or "", "section": v(r, "section") or "",
             "linkInferred": v(r, "link") == INFERRED,
         })
+        if link is not None:
+            assertions[-1]["page"] = link(v(r, "a"))
     assertions.sort(key=lambda a: (a["factor"], a["study"] or "", a["work"] or "", a["id"]))
 
     def values(key):
@@ -173,12 +183,15 @@ def map_data(graph, review: str | None = None) -> dict:
                                                           f["label"].lower())),
         "studies": sorted(studies.values(), key=lambda s: s["label"].lower()),
         "assertions": assertions,
-        "filters": {"design": values("design"), "country": values("country"), "age": values("age")},
+        "filters": {"design": values("design"), "country": values("country"), "age": values("age"),
+                    "source": [[_slug(iri), title or _slug(iri)] for iri, title in sorted(graph.sources().items())
+                               if any(a["source"] == _slug(iri) for a in assertions)]},
     }
 
 
 _STYLE = """
 body{font-family:system-ui,-apple-system,"Segoe UI",Roboto,Arial,sans-serif;margin:1.2rem;color:#222;max-width:1400px}
+nav{margin-bottom:.6rem} nav a{margin-right:1rem}
 h1{font-size:1.35rem;margin:0 0 .3rem} h2{font-size:1.1rem;margin:1.4rem 0 .5rem}
 .note{color:#555;font-size:.9rem;max-width:60rem}
 #filters{display:flex;flex-wrap:wrap;gap:1rem;align-items:center;background:#f5f5f5;padding:.6rem .8rem;border-radius:6px;margin:.8rem 0}
@@ -215,13 +228,14 @@ _SCRIPT = r"""
 (function () {
   const D = JSON.parse(document.getElementById('map-data').textContent);
   const $ = (id) => document.getElementById(id);
-  const state = {design: '', country: '', age: '', cited: false, stated: false, selected: null};
+  const state = {source: '', design: '', country: '', age: '', cited: false, stated: false, selected: null};
   const label = (key, id) => ((D.filters[key].find((x) => x[0] === id) || [id, id])[1]);
 
   function matches(items, value) {
     return items.some((it) => it[0] === value && (!state.stated || !it[1]));
   }
   function keep(a) {
+    if (state.source && a.source !== state.source) return false;
     if (state.stated && a.linkInferred) return false;
     if (a.kind === 'cited') {
       return state.cited && !state.design && !state.country && !state.age;
@@ -328,7 +342,11 @@ _SCRIPT = r"""
     if (!state.selected) { box.textContent = 'Click a factor to see its evidence.'; return; }
     const f = D.factors.find((x) => x.id === state.selected);
     const h = document.createElement('h3');
-    h.textContent = f.label + (f.role ? ' \u2014 classified by the review as ' + f.role + ', ' + (f.level || '').replace('Level', ' level') : '');
+    if (f.page) {
+      const a = document.createElement('a'); a.href = f.page; a.id = 'details-page'; a.textContent = f.label;
+      h.appendChild(a);
+    }
+    h.appendChild(document.createTextNode((f.page ? '' : f.label) + (f.role ? ' \u2014 classified by the review as ' + f.role + ', ' + (f.level || '').replace('Level', ' level') : '')));
     box.appendChild(h);
     const table = document.createElement('table');
     table.id = 'details-table';
@@ -342,7 +360,14 @@ _SCRIPT = r"""
       const study = a.study ? (D.studies.find((s) => s.id === a.study) || {label: a.study}).label : a.work + ' (cited)';
       const cells = [a.direction + (a.absence ? ' (its absence ' + a.stated + ')' : ''), study, a.population || '',
         '\u201c' + a.quote + '\u201d', a.section, a.source, a.linkInferred ? 'I (curators)' : 'R (stated)'];
-      for (const c of cells) { const td = tr.insertCell(); td.textContent = c; }
+      cells.forEach((c, i) => {
+        const td = tr.insertCell();
+        if (i === 1 && a.page) {
+          const link = document.createElement('a'); link.href = a.page; link.textContent = c; td.appendChild(link);
+        } else {
+          td.textContent = c;
+        }
+      });
     }
     box.appendChild(table);
   }
@@ -358,7 +383,7 @@ _SCRIPT = r"""
     }
     sel.addEventListener('change', () => { state[key] = sel.value; render(); });
   }
-  fill('f-design', 'design'); fill('f-country', 'country'); fill('f-age', 'age');
+  fill('f-source', 'source'); fill('f-design', 'design'); fill('f-country', 'country'); fill('f-age', 'age');
   $('f-cited').addEventListener('change', (e) => { state.cited = e.target.checked; render(); });
   $('f-stated').addEventListener('change', (e) => { state.stated = e.target.checked; render(); });
   render();
@@ -367,11 +392,15 @@ _SCRIPT = r"""
 """
 
 
-def render_map(graph, review: str | None = None) -> str:
-    """The evidence map of *review* (default: the first review of the graph) as one HTML page."""
-    data = map_data(graph, review)
+def render_map(graph, review: str | None = None, *, nav: str = "", link=None) -> str:
+    """The evidence map of *review* (default: the first review of the graph) as one HTML page.
+    *nav* is HTML put at the top; *link* (identifier -> address of its page) links factors,
+    studies and findings to their pages (as in the site)."""
+    data = map_data(graph, review, link)
     name = escape(data["review"]["name"])
-    studies = "".join(f'<th title="{escape(s["id"])}">{escape(s["label"])}</th>' for s in data["studies"])
+    studies = "".join(f'<th title="{escape(s["id"])}">'
+                      + (f'<a href="{escape(s["page"])}">{escape(s["label"])}</a>' if s.get("page") else escape(s["label"]))
+                      + "</th>" for s in data["studies"])
     grid_head = "".join(f"<th>{escape(level.replace('Level', ' level').capitalize())}</th>" for level in LEVELS)
     grid_rows = "".join(
         f'<tr><th class="role-{role}">{role.capitalize()}</th>'
@@ -387,7 +416,7 @@ def render_map(graph, review: str | None = None) -> str:
 <style>{_STYLE}</style>
 </head>
 <body>
-<h1>Evidence map: what helps and what hinders leaving sex trafficking, after {name}</h1>
+{nav}<h1>Evidence map: what helps and what hinders leaving sex trafficking, after {name}</h1>
 <p class="note">Each factor sits where the review classifies it. Its mark gives the direction of its
 findings (+ facilitating, &#8722; hindering, &#177; both; &#183; in the matrix: findings the filters leave
 out); its border whether the findings agree with the
@@ -395,6 +424,7 @@ review's classification (orange: controversial by the evidence but not in the re
 controversial in the review but not by the evidence; dotted: no finding). "I" counts findings linked
 to the factor by the curators, not the review's words. Filters recompute everything.</p>
 <div id="filters">
+<label>Source <select id="f-source"><option value="">any</option></select></label>
 <label>Design <select id="f-design"><option value="">any</option></select></label>
 <label>Country <select id="f-country"><option value="">any</option></select></label>
 <label>Age group <select id="f-age"><option value="">any</option></select></label>

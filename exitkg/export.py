@@ -52,6 +52,17 @@ def canonical(graph):
     return out
 
 
+def canonical_triples(triples) -> list:
+    """*triples* (pyoxigraph) with canonical blank-node labels (RDFC-1.0), sorted: the same triples
+    always come out as the same list, so their serialisations are byte-identical."""
+    import pyoxigraph as ox
+
+    dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
+    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    return sorted((ox.Triple(q.subject, q.predicate, q.object) for q in dataset),
+                  key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+
+
 def export_rdf(fmt: str, graph=None) -> bytes:
     """The whole graph, with its description, serialised in RDF format *fmt*.
 

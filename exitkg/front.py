@@ -103,18 +103,11 @@ SELECT * WHERE {{ ?s ?p ?o }} LIMIT 10</textarea>
 
 def make_server(host: str, port: int, sparql: str, graph) -> ThreadingHTTPServer:
     """The front server: *sparql* is Oxigraph's query URL; *graph* the loaded graph."""
-    import pyoxigraph as ox
-
-    from exitkg.site import _description, _page, resource_path
+    from exitkg.site import Identifiers
 
     page = query_page().encode("utf-8")
-    subjects = {q.subject.value for q in graph.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
-                if isinstance(q.subject, ox.NamedNode)}
-    known = {iri: path for iri in subjects if (path := resource_path(iri))
-             and (path != "ontology" or iri == "https://w3id.org/exitkg/ontology")}
-    by_path = {path: iri for iri, path in known.items()}
-    ontology_terms = sorted(iri for iri in subjects if iri.startswith("https://w3id.org/exitkg/ontology"))
-    prefixes = {p: ns for p, ns in sorted(PREFIXES.items()) if not ns.startswith("https://w3id.org/exitkg/id/")}
+    # the identifiers, answered as the site answers them; pages link back to this query page
+    ids = Identifiers([graph.store], nav=(("index", "Query"), ("ontology", "Ontology")))
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "exitkg"
@@ -154,22 +147,17 @@ def make_server(host: str, port: int, sparql: str, graph) -> ThreadingHTTPServer
                 return self._send(200, "text/html; charset=utf-8", page)
             key, form = path.lstrip("/"), None
             for ext, name in ((".html", "html"), (".ttl", "turtle"), (".jsonld", "jsonld")):
-                if key.endswith(ext) and key[: -len(ext)] in by_path:
+                if key.endswith(ext) and key[: -len(ext)] in ids.by_path:
                     key, form = key[: -len(ext)], name
-            iri = by_path.get(key)
+            iri = ids.by_path.get(key)
             if iri is None:
                 return self._send(404, "text/plain; charset=utf-8", b"not found\n")
-            triples = ([t for term in ontology_terms for t in _description(graph, term)]
-                       if key == "ontology" else _description(graph, iri))
             form = form or negotiate(self.headers.get("Accept", ""))
             if form == "turtle":
-                body = ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes)
-                return self._send(200, "text/turtle; charset=utf-8", body, vary=True)
+                return self._send(200, "text/turtle; charset=utf-8", ids.turtle(iri), vary=True)
             if form == "jsonld":
-                return self._send(200, "application/ld+json", ox.serialize(triples, format=ox.RdfFormat.JSON_LD),
-                                  vary=True)
-            html = _page(graph, iri, known[iri], triples, known).encode("utf-8")
-            return self._send(200, "text/html; charset=utf-8", html, vary=True)
+                return self._send(200, "application/ld+json", ids.jsonld(iri), vary=True)
+            return self._send(200, "text/html; charset=utf-8", ids.html(iri).encode("utf-8"), vary=True)
 
         def do_POST(self):  # noqa: N802
             if self.path.split("?", 1)[0] != "/query":

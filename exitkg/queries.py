@@ -406,7 +406,7 @@ def render_catalogue_turtle(queries: Mapping[str, Query]) -> str:
             param = ox.BlankNode(f"{q.id.replace('-', '_')}_{p.name}")
             triples += [
                 ox.Triple(node, ox.NamedNode(SH + "parameter"), param),
-                ox.Triple(param, ox.NamedNode(SH + "path"), ox.NamedNode(QUERY_NS + "param#" + p.name)),
+                ox.Triple(param, ox.NamedNode(SH + "path"), ox.NamedNode(QUERY_NS + q.id + "#" + p.name)),
                 ox.Triple(param, ox.NamedNode(SH + "name"), ox.Literal(p.name)),
                 ox.Triple(param, ox.NamedNode(SH + "description"), ox.Literal(p.describe())),
                 ox.Triple(param, ox.NamedNode(SH + "optional"), ox.Literal("false" if p.required else "true",

@@ -218,6 +218,7 @@ def build_report(engine, *, include_cited: bool = True) -> Report:
             })
             entry["evidence"].append({
                 "direction": label(row["direction"]), "kind": lexical(row["kind"]), "evidence": _short(row["evidence"]),
+                "evidence_iri": lexical(row["evidence"]),
                 "population": _short(row["population"]) if row.get("population") is not None else None,
                 "quote": lexical(row["quote"]), "source": _short(row["in_source"]),
             })
@@ -381,4 +382,73 @@ def render_json(report: Report) -> str:
     return json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json}
+def render_html(report: Report, link=None, *, nav: str = "") -> str:
+    """The report as one HTML page. *link* maps an identifier to the address of its page (or
+    None); without it nothing is linked. *nav* is HTML put at the top (the site's navigation)."""
+    from html import escape as e
+
+    def a(iri: str | None, text: str) -> str:
+        href = link(iri) if (link and iri) else None
+        return f'<a href="{e(href)}">{e(text)}</a>' if href else e(text)
+
+    def table(head: list[str], rows: list[list[str]]) -> str:
+        return ("<table>\n<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>\n"
+                + "\n".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows) + "\n</table>\n")
+
+    n = len(report.reproductions)
+    bad = sum(1 for r in report.reproductions if not r.agrees)
+    names = ", ".join(report.review_names.values()) or "no review"
+    out = [f"<h1>{e(names)} recomputed from the exitkg graph</h1>", f"<p>{n - bad} of {n} reproductions agree.</p>"]
+    for review, citation in report.reviews.items():
+        out.append(f"<h2>Reproductions of {a(review, citation)}</h2>")
+        rows = []
+        for r in (r for r in report.reproductions if r.review == review):
+            where = e(r.located_in) + (f": &#8220;{e(r.quote)}&#8221;" if r.quote else "")
+            if r.note:
+                where += f" (note: {e(r.note)})"
+            query = f"<code>{a(Q.QUERY_NS + r.query, r.query)}</code>"
+            rows.append([e(r.what), str(r.stated), "-" if r.computed is None else str(r.computed),
+                         "yes" if r.agrees else "<strong>no</strong>", where, query])
+        out.append(table(["what", "stated", "computed", "agrees", "where the review says it", "query"], rows))
+        if review in report.figure_2:
+            figure = report.figure_2[review]
+            levels = list(next(iter(figure.values()), {}))
+            out.append("<h3>Figure 2 rebuilt</h3>")
+            out.append(table(["role"] + [e(lv) for lv in levels],
+                             [[e(role)] + [e("; ".join(items[lv])) for lv in levels] for role, items in
+                              ((role, lvs) for role, lvs in figure.items())]))
+    out.append("<h2>Controversial by evidence</h2>")
+    rows = []
+    for entry in report.controversial:
+        for ev in entry["evidence"] or [{"direction": "", "evidence": "", "kind": "", "population": None, "quote": ""}]:
+            evidence = a(ev.get("evidence_iri"), ev["evidence"]) + (" (cited)" if ev["kind"] == "cited" else "")
+            rows.append([a(entry["factor"], entry["label"]), e(entry["status"]), e(_verdicts(entry, report.review_names)),
+                         e(ev["direction"]), evidence, e(ev["population"] or ""),
+                         f"&#8220;{e(ev['quote'])}&#8221;" if ev["quote"] else ""])
+    out.append(table(["factor", "status", "reviews", "direction", "evidence", "population", "quote"], rows))
+    out.append("<h2>Where a review contradicts itself</h2>\n<ul>")
+    out += [f"<li><strong>{a(c['contradiction'], c['label'])}</strong>: {e(c['description'])}</li>"
+            for c in report.contradictions]
+    out.append("</ul>\n<h2>What the whole graph says now</h2>")
+    out.append(f"<p>Sources beyond the reviews: {len(report.graph_sources)}.</p>")
+    if report.graph_sources:
+        out.append("<ul>" + "".join(f"<li>{a(s['source'], _slug(s['source']))}: {e(s['title'])}</li>"
+                                    for s in report.graph_sources) + "</ul>")
+    out.append("<p>Controversial by evidence in the whole graph: "
+               + (", ".join(a(x["factor"], x["label"]) for x in report.graph_controversial) or "none") + ".</p>")
+    if report.graph_changes:
+        out.append(table(["factor", "in the reviews", "in the whole graph", "evidence in the whole graph"], [
+            [a(ch["factor"], ch["label"]), e(ch["in_reviews"]), e(ch["in_graph"]),
+             "; ".join(f"{e(ev['direction'])} {a(ev.get('evidence_iri'), ev['evidence'])}: &#8220;{e(ev['quote'])}&#8221;"
+                       for ev in ch["evidence"])] for ch in report.graph_changes]))
+    else:
+        out.append("<p>No factor's controversy status differs from the reviews'.</p>")
+    style = ("body{font-family:system-ui,Arial,sans-serif;margin:1.5rem;max-width:80rem;color:#222}"
+             "nav a{margin-right:1rem}table{border-collapse:collapse;margin:.5rem 0}"
+             "th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top;font-size:.9rem}"
+             "th{background:#f3f3f3}")
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Report: {e(names)}</title>\n'
+            f"<style>{style}</style>\n</head>\n<body>\n{nav}" + "\n".join(out) + "\n</body>\n</html>\n")
+
+
+RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json, "html": render_html}

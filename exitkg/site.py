@@ -1,13 +1,18 @@
-"""``exitkg site --out DIR``: resolvable identifiers, as static files, with the rules that serve them.
+"""``exitkg site --out DIR``: a static site of the graph, with resolvable identifiers.
 
-For every resource of the graph named under ``https://w3id.org/exitkg/`` (factors, studies,
-findings, classifications, sources, sections, models ...) and for the ontology itself, the site
-holds three files at the path of its identifier: ``<path>.html`` (a page: its label, every
-statement about it, identifiers linked to their pages), ``<path>.ttl`` (Turtle) and
-``<path>.jsonld`` (JSON-LD). The ``.htaccess`` at the root applies content negotiation as the w3id
-service's rules do (HTML for browsers, Turtle or JSON-LD on request, ``Vary: Accept``), so an
-Apache httpd serving the folder at ``https://w3id.org/exitkg/`` resolves every identifier. The
-root ``index.html`` is the evidence map. Every file is byte-identical from run to run.
+For every resource of the graph named under ``https://w3id.org/exitkg/id/`` (factors, studies,
+findings, classifications, sources, sections, models, the dataset, the canned queries ...) and for
+the ontology (at its IRI and its version IRI), the site holds three files at the path of its
+identifier: ``<path>.html`` (a page: its label and classes, every statement about it, what refers
+to it, identifiers linked to their pages; for the ontology, its documentation from
+:mod:`exitkg.ontodoc`), ``<path>.ttl`` (Turtle) and ``<path>.jsonld`` (JSON-LD). Beside them: the
+evidence map as ``index.html``, the report, a page listing every identifier by class, the query
+catalogue with each query's text, and the downloads (the release files). The ``.htaccess`` at the
+root applies content negotiation as the w3id service's rules do (HTML for browsers, Turtle or
+JSON-LD on request, ``Vary: Accept``), so an Apache httpd serving the folder at
+``https://w3id.org/exitkg/`` resolves every identifier. ``exitkg serve`` answers the same
+identifiers with the same bytes (:class:`Identifiers`). Every file is byte-identical from run to
+run.
 """
 
 from __future__ import annotations
@@ -17,10 +22,12 @@ from dataclasses import dataclass
 from html import escape
 from pathlib import Path
 
+from exitkg.export import canonical_triples
 from exitkg.namespaces import ONTOLOGY_IRI, PREFIXES
 
 BASE = "https://w3id.org/exitkg/"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
+OWL_VERSION_IRI = "http://www.w3.org/2002/07/owl#versionIRI"
 SKOS_PREF = "http://www.w3.org/2004/02/skos/core#prefLabel"
 DCT_TITLE = "http://purl.org/dc/terms/title"
 
@@ -28,6 +35,8 @@ HTACCESS = """# Content negotiation for the identifiers under https://w3id.org/e
 # Turtle or JSON-LD when the client asks for them, HTML otherwise.
 Options -MultiViews
 DirectoryIndex index.html
+# "ontology" is an identifier and also the folder of the ontology's versions: no slash redirect
+DirectorySlash Off
 AddType text/turtle .ttl
 AddType application/ld+json .jsonld
 AddType text/html .html
@@ -51,13 +60,27 @@ RewriteRule ^(.+)$ $1.html [L]
 """
 
 
+#: The site's pages beside the identifiers' own, in the order of its navigation bar.
+SITE_NAV = (("index", "Evidence map"), ("report", "Report"), ("browse", "Browse"), ("ontology", "Ontology"),
+            ("queries", "Queries"), ("downloads", "Downloads"))
+
+_STYLE = ("body{font-family:system-ui,Arial,sans-serif;margin:1.5rem;max-width:72rem;color:#222}"
+          "nav{margin-bottom:1rem}nav a{margin-right:1rem}"
+          "table{border-collapse:collapse}th,td{border-bottom:1px solid #ddd;padding:.3rem .6rem;"
+          "text-align:left;vertical-align:top}th{font-weight:normal;color:#555}.lang{color:#888}"
+          "pre{white-space:pre-wrap;background:#f7f7f7;padding:.5rem;margin:0;font-size:.85rem}"
+          "ul.cols{columns:2}")
+
+
 @dataclass
 class SiteResult:
     folder: Path
     resources: int
+    pages: int = 0
 
     def describe(self) -> str:
-        return f"site written to {self.folder}: {self.resources} identifiers, each as HTML, Turtle and JSON-LD\n"
+        return (f"site written to {self.folder}: {self.resources} identifiers, each as HTML, Turtle and JSON-LD; "
+                f"{self.pages} pages in all\n")
 
 
 def resource_path(iri: str) -> str | None:
@@ -76,13 +99,10 @@ def _relative(from_path: str, to_path: str) -> str:
     return os.path.relpath(to_path, os.path.dirname(from_path) or ".").replace(os.sep, "/")
 
 
-def _label(graph, iri) -> str:
-    import pyoxigraph as ox
-
-    for prop in (SKOS_PREF, RDFS_LABEL, DCT_TITLE):
-        for q in graph.store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(prop), None, ox.DefaultGraph()):
-            return q.object.value
-    return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+def nav_html(path: str, items=SITE_NAV) -> str:
+    """The navigation bar of the page at *path* (a site path without ``.html``)."""
+    return "<nav>" + " ".join(f'<a href="{escape(_relative(path, target + ".html"))}">{escape(text)}</a>'
+                              for target, text in items) + "</nav>\n"
 
 
 def _compact(iri: str) -> str:
@@ -92,93 +112,280 @@ def _compact(iri: str) -> str:
     return iri
 
 
-def _description(graph, iri: str) -> list:
-    """The triples about *iri* (and the blank nodes they lead to), sorted."""
+class Identifiers:
+    """The project's identifiers in a store, and their three descriptions (HTML, Turtle, JSON-LD).
+
+    One class for the static site and for ``exitkg serve``: both answer an identifier with the
+    same bytes. *stores* are pyoxigraph stores (the graph's, the query catalogue's); an identifier
+    is described from the store that has statements about it.
+    """
+
+    def __init__(self, stores, nav=SITE_NAV):
+        import pyoxigraph as ox
+
+        self.stores = list(stores)
+        self.nav = nav
+        self.known: dict[str, str] = {}
+        self.where: dict[str, object] = {}
+        for store in self.stores:
+            for q in store.quads_for_pattern(None, None, None, ox.DefaultGraph()):
+                if not isinstance(q.subject, ox.NamedNode):
+                    continue
+                iri = q.subject.value
+                if iri.startswith(ONTOLOGY_IRI + "#"):
+                    self.where.setdefault(iri, store)
+                    continue
+                path = resource_path(iri)
+                if path and iri not in self.known:
+                    self.known[iri] = path
+                    self.where[iri] = store
+        # the ontology's version IRI resolves to the ontology of that version
+        for store in self.stores:
+            for q in store.quads_for_pattern(ox.NamedNode(ONTOLOGY_IRI), ox.NamedNode(OWL_VERSION_IRI), None,
+                                             ox.DefaultGraph()):
+                version = q.object.value[len(ONTOLOGY_IRI) + 1:] if q.object.value.startswith(ONTOLOGY_IRI + "/") else ""
+                if version and all(c.isalnum() or c in "._-" for c in version) and not version.startswith("."):
+                    self.known[q.object.value] = f"ontology/{version}"
+                    self.where[q.object.value] = store
+        self.by_path = {path: iri for iri, path in self.known.items()}
+        self.prefixes = {p: ns for p, ns in sorted(PREFIXES.items()) if not ns.startswith(BASE + "id/")}
+
+    # --- links -------------------------------------------------------------------------------
+    def href(self, iri: str, from_path: str) -> str | None:
+        """The address of *iri*'s page from the page at *from_path*; None if it has none here."""
+        if iri.startswith(ONTOLOGY_IRI + "#"):
+            return _relative(from_path, "ontology.html") + "#" + iri.split("#", 1)[1]
+        base, hash_, fragment = iri.partition("#")
+        target = self.known.get(base)
+        if not target:
+            return None
+        return _relative(from_path, target + ".html") + (f"#{fragment}" if hash_ else "")
+
+    def label(self, iri: str) -> str:
+        import pyoxigraph as ox
+
+        store = self.where.get(iri)
+        if store is not None:
+            for prop in (SKOS_PREF, RDFS_LABEL, DCT_TITLE):
+                for q in store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(prop), None, ox.DefaultGraph()):
+                    return q.object.value
+        return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+
+    # --- descriptions ------------------------------------------------------------------------
+    def triples(self, iri: str) -> list:
+        """The triples about *iri* (and the blank nodes they lead to), sorted; for the ontology,
+        its header and every term."""
+        import pyoxigraph as ox
+
+        if self.is_ontology(iri) and iri in self.where:
+            # the ontology's own named graph: its header, every term and every axiom
+            quads = self.where[iri].quads_for_pattern(None, None, None, ox.NamedNode(ONTOLOGY_IRI))
+            return canonical_triples(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
+        return canonical_triples(self.triples_of(iri))
+
+    def is_ontology(self, iri: str) -> bool:
+        """The ontology's IRI or its version IRI."""
+        return iri == ONTOLOGY_IRI or self.known.get(iri, "").startswith("ontology/")
+
+    def triples_of(self, iri: str) -> list:
+        import pyoxigraph as ox
+
+        store = self.where.get(iri)
+        if store is None:
+            return []
+        out, todo, seen = [], [ox.NamedNode(iri)], set()
+        while todo:
+            node = todo.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            for q in store.quads_for_pattern(node, None, None, ox.DefaultGraph()):
+                out.append(ox.Triple(q.subject, q.predicate, q.object))
+                if isinstance(q.object, ox.BlankNode):
+                    todo.append(q.object)
+        out.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+        return out
+
+    def turtle(self, iri: str) -> bytes:
+        import pyoxigraph as ox
+
+        return ox.serialize(self.triples(iri), format=ox.RdfFormat.TURTLE, prefixes=self.prefixes)
+
+    def jsonld(self, iri: str) -> bytes:
+        import pyoxigraph as ox
+
+        return ox.serialize(self.triples(iri), format=ox.RdfFormat.JSON_LD)
+
+    def html(self, iri: str) -> str:
+        """The page of *iri*: its label, types and definition, every statement about it, and what
+        refers to it, every identifier linked to its page."""
+        import pyoxigraph as ox
+
+        path = self.known[iri]
+        if self.is_ontology(iri):
+            from exitkg.ontodoc import render_ontology_page
+
+            return render_ontology_page(self.triples(iri), nav=nav_html(path, self.nav), page=path,
+                                        link=lambda other: self.href(other, path))
+
+        def show(term) -> str:
+            if isinstance(term, ox.NamedNode):
+                text = escape(_compact(term.value))
+                target = self.href(term.value, path)
+                if target:
+                    return f'<a href="{escape(target)}">{text}</a>'
+                if term.value.startswith(BASE):
+                    return text
+                return f'<a href="{escape(term.value)}">{text}</a>' if term.value.startswith(("http://", "https://")) else text
+            if isinstance(term, ox.Literal):
+                lang = f' <span class="lang">@{escape(term.language)}</span>' if term.language else ""
+                if "\n" in term.value:
+                    return f"<pre>{escape(term.value)}</pre>{lang}"
+                return escape(term.value) + lang
+            return "[ ]"
+
+        store = self.where[iri]
+        incoming = sorted({(q.subject.value, q.predicate.value)
+                           for q in store.quads_for_pattern(None, None, ox.NamedNode(iri), ox.DefaultGraph())
+                           if isinstance(q.subject, ox.NamedNode)})
+        triples = self.triples(iri)
+        rows = []
+        for t in triples:
+            subject = "" if (isinstance(t.subject, ox.NamedNode) and t.subject.value == iri) else "[ ] "
+            # an identifier of this page with a fragment (a query's parameter) is anchored at its row
+            anchor = (f' id="{escape(t.object.value.split("#", 1)[1])}"' if isinstance(t.object, ox.NamedNode)
+                      and t.object.value.startswith(iri + "#") else "")
+            rows.append(f"<tr{anchor}><th>{subject}{show(t.predicate)}</th><td>{show(t.object)}</td></tr>")
+        types = sorted({t.object.value for t in triples if t.subject == ox.NamedNode(iri)
+                        and t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode)})
+        name = os.path.basename(path)
+        title = escape(self.label(iri))
+        kinds = (" <small>(" + ", ".join(show(ox.NamedNode(t)) for t in types) + ")</small>") if types else ""
+        return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
+                f'<link rel="alternate" type="text/turtle" href="{escape(name)}.ttl">\n'
+                f'<link rel="alternate" type="application/ld+json" href="{escape(name)}.jsonld">\n'
+                f'<style>{_STYLE}</style>\n</head>\n<body>\n{nav_html(path, self.nav)}'
+                f'<h1>{title}{kinds}</h1>\n<p><code>{escape(iri)}</code></p>\n'
+                f'<p>Also as <a href="{escape(name)}.ttl">Turtle</a> and <a href="{escape(name)}.jsonld">JSON-LD</a>.</p>\n'
+                f'<table>\n{chr(10).join(rows)}\n</table>\n'
+                + ('<h2>Referred to by</h2>\n<table>\n' + "\n".join(
+                    f"<tr><td>{show(ox.NamedNode(s))}</td><th>{show(ox.NamedNode(p))}</th></tr>" for s, p in incoming)
+                   + "\n</table>\n" if incoming else "")
+                + '</body>\n</html>\n')
+
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+
+
+def _page_shell(path: str, title: str, body: str) -> str:
+    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{escape(title)}</title>\n'
+            f'<style>{_STYLE}</style>\n</head>\n<body>\n{nav_html(path)}<h1>{escape(title)}</h1>\n{body}</body>\n</html>\n')
+
+
+def _browse_page(ids: Identifiers) -> str:
+    """Every identifier, grouped by its classes (of the ontology), each group sorted by label."""
     import pyoxigraph as ox
 
-    out, todo, seen = [], [ox.NamedNode(iri)], set()
-    while todo:
-        node = todo.pop()
-        if node in seen:
-            continue
-        seen.add(node)
-        for q in graph.store.quads_for_pattern(node, None, None, ox.DefaultGraph()):
-            out.append(ox.Triple(q.subject, q.predicate, q.object))
-            if isinstance(q.object, ox.BlankNode):
-                todo.append(q.object)
-    out.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    return out
+    from exitkg.namespaces import EKG
+
+    groups: dict[str, list[str]] = {}
+    for iri in ids.known:
+        store = ids.where[iri]
+        for q in store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(RDF_TYPE), None, ox.DefaultGraph()):
+            if isinstance(q.object, ox.NamedNode) and q.object.value.startswith((EKG, "http://www.w3.org/ns/shacl#",
+                                                                                  "http://rdfs.org/ns/void#")):
+                groups.setdefault(q.object.value, []).append(iri)
+    sections, toc = [], []
+    for kind in sorted(groups, key=lambda k: ids.label(k).lower()):
+        anchor = kind.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+        members = sorted(set(groups[kind]), key=lambda i: (ids.label(i).lower(), i))
+        toc.append(f'<a href="#{escape(anchor)}">{escape(ids.label(kind))}</a> ({len(members)})')
+        type_link = ids.href(kind, "browse")
+        heading = (f'<a href="{escape(type_link)}">{escape(ids.label(kind))}</a>' if type_link
+                   else escape(ids.label(kind)))
+        sections.append(f'<h2 id="{escape(anchor)}">{heading} ({len(members)})</h2>\n<ul class="cols">\n' + "\n".join(
+            f'<li><a href="{escape(ids.href(i, "browse"))}">{escape(ids.label(i))}</a></li>' for i in members)
+            + "\n</ul>\n")
+    return _page_shell("browse", "Every identifier, by class",
+                       "<p>" + " &#183; ".join(toc) + "</p>\n" + "".join(sections))
 
 
-def _page(graph, iri: str, path: str, triples: list, known: dict[str, str]) -> str:
-    import pyoxigraph as ox
+def _queries_page(queries) -> str:
+    """The query catalogue: each query's title, kind, what it reproduces, parameters and text."""
+    from exitkg.queries import QUERY_NS
 
-    def show(term) -> str:
-        if isinstance(term, ox.NamedNode):
-            target = known.get(term.value)
-            text = escape(_compact(term.value))
-            if target:
-                return f'<a href="{escape(_relative(path, target + ".html"))}">{text}</a>'
-            return f'<a href="{escape(term.value)}">{text}</a>' if term.value.startswith(("http://", "https://")) else text
-        if isinstance(term, ox.Literal):
-            lang = f' <span class="lang">@{escape(term.language)}</span>' if term.language else ""
-            return escape(term.value) + lang
-        return "[ ]"
+    parts = ['<p>Every canned query, as run by <code>exitkg query NAME</code>; also as data '
+             '(<a href="downloads/queries.ttl">queries.ttl</a>, each query a <code>sh:SPARQLExecutable</code>).</p>\n<ul class="cols">\n'
+             + "\n".join(f'<li><a href="#{escape(q.id)}">{escape(q.id)}</a></li>' for q in queries.values()) + "\n</ul>\n"]
+    for q in queries.values():
+        params = "".join(f"<li><code>{escape(p.describe())}</code></li>" for p in q.params)
+        parts.append(
+            f'<section id="{escape(q.id)}">\n<h2>{escape(q.id)}: {escape(q.title)}</h2>\n'
+            f'<p>Kind: {escape(q.kind)}. Identifier: <a href="{escape(_relative("queries", resource_path(QUERY_NS + q.id) + ".html"))}">'
+            f"<code>{escape(QUERY_NS + q.id)}</code></a></p>\n"
+            + (f"<p>Reproduces: {escape(q.reproduces)}</p>\n" if q.reproduces else "")
+            + (f"<p>Parameters:</p>\n<ul>{params}</ul>\n" if params else "")
+            + f"<pre>{escape(q.text)}</pre>\n</section>\n")
+    return _page_shell("queries", "The query catalogue", "".join(parts))
 
-    incoming = sorted({(q.subject.value, q.predicate.value)
-                       for q in graph.store.quads_for_pattern(None, None, ox.NamedNode(iri), ox.DefaultGraph())
-                       if isinstance(q.subject, ox.NamedNode)})
-    rows = []
-    for t in triples:
-        subject = "" if (isinstance(t.subject, ox.NamedNode) and t.subject.value == iri) else "[ ] "
-        rows.append(f"<tr><th>{subject}{show(t.predicate)}</th><td>{show(t.object)}</td></tr>")
-    name = os.path.basename(path)
-    title = escape(_label(graph, iri))
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
-            f'<link rel="alternate" type="text/turtle" href="{escape(name)}.ttl">\n'
-            f'<link rel="alternate" type="application/ld+json" href="{escape(name)}.jsonld">\n'
-            '<style>body{font-family:system-ui,Arial,sans-serif;margin:1.5rem;max-width:70rem}'
-            'table{border-collapse:collapse}th,td{border-bottom:1px solid #ddd;padding:.3rem .6rem;'
-            'text-align:left;vertical-align:top}th{font-weight:normal;color:#555}.lang{color:#888}</style>\n'
-            f'</head>\n<body>\n<p><a href="{escape(_relative(path, "index.html"))}">exitkg</a></p>\n'
-            f'<h1>{title}</h1>\n<p><code>{escape(iri)}</code></p>\n'
-            f'<p>Also as <a href="{escape(name)}.ttl">Turtle</a> and <a href="{escape(name)}.jsonld">JSON-LD</a>.</p>\n'
-            f'<table>\n{chr(10).join(rows)}\n</table>\n'
-            + ('<h2>Referred to by</h2>\n<table>\n' + "\n".join(
-                f"<tr><td>{show(ox.NamedNode(s))}</td><th>{show(ox.NamedNode(p))}</th></tr>" for s, p in incoming)
-               + "\n</table>\n" if incoming else "")
-            + '</body>\n</html>\n')
+
+def _downloads_page(files: dict[str, bytes]) -> str:
+    import hashlib
+
+    from exitkg import __version__
+
+    rows = "\n".join(
+        f'<tr><td><a href="downloads/{escape(name)}">{escape(name)}</a></td><td>{len(data):,} bytes</td>'
+        f"<td><code>{hashlib.sha256(data).hexdigest()}</code></td></tr>" for name, data in sorted(files.items()))
+    return _page_shell("downloads", f"Downloads (version {__version__})",
+                       "<p>The graph and its parts in every format, built from the sources as a release builds "
+                       "them (<code>exitkg release</code>); checksums in "
+                       '<a href="downloads/SHA256SUMS">SHA256SUMS</a>.</p>\n'
+                       f"<table>\n<tr><th>file</th><th>size</th><th>SHA-256</th></tr>\n{rows}\n</table>\n")
 
 
 def build_site(out: str | os.PathLike[str], graph=None) -> SiteResult:
     """Write the site into the new folder *out* (see the module's description)."""
+    import hashlib
+
     import pyoxigraph as ox
 
     from exitkg.evidence_map import render_map
     from exitkg.fsutil import new_folder, require_new_folder
     from exitkg.graph import load
+    from exitkg.queries import catalogue, render_catalogue_turtle
+    from exitkg.releases import release_files
+    from exitkg.reporting import build_report, render_html
 
     target = require_new_folder(out, "the site")
-    graph = graph if graph is not None else load()
-    subjects = sorted({q.subject.value for q in graph.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
-                       if isinstance(q.subject, ox.NamedNode)})
-    known: dict[str, str] = {}
-    for iri in subjects:
-        path = resource_path(iri)
-        if path and (iri == ONTOLOGY_IRI or not iri.startswith(ONTOLOGY_IRI)):
-            known[iri] = path
-    # the ontology: its header and every term, in one description
-    ontology_terms = [iri for iri in subjects if iri.startswith(ONTOLOGY_IRI)]
-    prefixes = {p: ns for p, ns in sorted(PREFIXES.items()) if not ns.startswith(BASE + "id/")}
+    graph = (graph if graph is not None else load()).described()
+    queries = catalogue()
+    query_store = ox.Store()
+    query_store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph())
+                       for t in ox.parse(render_catalogue_turtle(queries).encode("utf-8"), format=ox.RdfFormat.TURTLE))
+    ids = Identifiers([graph.store, query_store])
+    downloads = release_files(graph)
+    sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(downloads.items()))
+    pages = {
+        "index.html": render_map(graph, nav=nav_html("index"), link=lambda iri: ids.href(iri, "index")),
+        "report.html": render_html(build_report(graph), lambda iri: ids.href(iri, "report"), nav=nav_html("report")),
+        "browse.html": _browse_page(ids),
+        "queries.html": _queries_page(queries),
+        "downloads.html": _downloads_page(downloads),
+    }
     with new_folder(target, "the site") as staging:
-        for iri, path in sorted(known.items()):
-            triples = ([t for term in ontology_terms for t in _description(graph, term)]
-                       if iri == ONTOLOGY_IRI else _description(graph, iri))
+        for iri, path in sorted(ids.known.items()):
             base = staging / path
             base.parent.mkdir(parents=True, exist_ok=True)
-            Path(f"{base}.ttl").write_bytes(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=prefixes))
-            Path(f"{base}.jsonld").write_bytes(ox.serialize(triples, format=ox.RdfFormat.JSON_LD))
-            Path(f"{base}.html").write_text(_page(graph, iri, path, triples, known), encoding="utf-8")
-        (staging / "index.html").write_text(render_map(graph), encoding="utf-8")
+            Path(f"{base}.ttl").write_bytes(ids.turtle(iri))
+            Path(f"{base}.jsonld").write_bytes(ids.jsonld(iri))
+            Path(f"{base}.html").write_text(ids.html(iri), encoding="utf-8")
+        for name, text in pages.items():
+            (staging / name).write_text(text, encoding="utf-8")
+        for name, data in downloads.items():
+            path = staging / "downloads" / name
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_bytes(data)
+        (staging / "downloads" / "SHA256SUMS").write_text(sums, encoding="utf-8")
         (staging / ".htaccess").write_text(HTACCESS, encoding="utf-8")
-    return SiteResult(target, len(known))
+    return SiteResult(target, len(ids.known), len(ids.known) + len(pages))

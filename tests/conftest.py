@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -124,3 +125,30 @@ def source_facts(name: str) -> dict:
 
     with open(EXPECTED_SOURCES / f"{name}.yaml", encoding="utf-8") as handle:
         return yaml.safe_load(handle)
+
+
+#: Where tests keep what a person may want to look at afterwards (screenshots).
+ARTIFACTS = Path(os.environ.get("EXITKG_TEST_ARTIFACTS", REPO_ROOT / "build" / "test-artifacts"))
+
+
+@pytest.fixture(scope="session")
+def driver():
+    """Headless Chromium, the system's (Debian's ``chromium`` and ``chromium-driver``), through
+    Selenium; skipped with the reason when the system has no browser (``.ci/run`` installs it)."""
+    browser = os.environ.get("EXITKG_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
+    chromedriver = os.environ.get("EXITKG_CHROMEDRIVER") or shutil.which("chromedriver")
+    if not browser or not chromedriver:
+        pytest.skip("no system Chromium and chromedriver (Debian: apt-get install chromium chromium-driver; "
+                    ".ci/run installs them)")
+    webdriver = pytest.importorskip("selenium.webdriver")
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    options.binary_location = browser
+    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                "--window-size=1400,2000", "--disable-extensions", "--no-first-run"):
+        options.add_argument(arg)
+    drv = webdriver.Chrome(service=Service(chromedriver), options=options)
+    yield drv
+    drv.quit()

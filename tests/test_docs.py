@@ -61,3 +61,20 @@ def test_every_parameter_type_is_documented():
     text = (REPO_ROOT / "queries" / "README.md").read_text(encoding="utf-8")
     for kind in queries.PARAM_TYPES:
         assert f"`{kind}`" in text, kind
+
+
+def test_the_api_names_stay_functions_after_every_module_is_imported():
+    """``exitkg.release`` (say) must not become a module once ``exitkg.<module>`` is imported:
+    no public name of the API is also the name of a module of the package."""
+    import importlib
+    import pkgutil
+
+    import exitkg
+
+    modules = [m.name for m in pkgutil.iter_modules(exitkg.__path__)]
+    for name in modules:
+        importlib.import_module(f"exitkg.{name}")
+    for name in exitkg.__all__:
+        if name[0].islower() and not name.startswith("__"):
+            assert callable(getattr(exitkg, name)) and not isinstance(getattr(exitkg, name), type(exitkg)), name
+    assert not {n for n in exitkg.__all__} & set(modules)

@@ -10,26 +10,15 @@ from __future__ import annotations
 
 import itertools
 import json
-import os
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, run_exitkg
+from conftest import ARTIFACTS, run_exitkg
 from exitkg import queries as Q
 from exitkg.evidence_map import map_data
 from exitkg.graph import load
-
-ARTIFACTS = Path(os.environ.get("EXITKG_TEST_ARTIFACTS", REPO_ROOT / "build" / "test-artifacts"))
-
-
-def _browser_paths() -> tuple[str | None, str | None]:
-    browser = os.environ.get("EXITKG_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
-    driver = os.environ.get("EXITKG_CHROMEDRIVER") or shutil.which("chromedriver")
-    return browser, driver
-
 
 @pytest.fixture(scope="module")
 def graph():
@@ -61,35 +50,15 @@ def test_the_embedded_data_holds_every_role_assertion(graph, page):
     assert data == map_data(graph)
 
 
-@pytest.fixture(scope="module")
-def driver():
-    browser, chromedriver = _browser_paths()
-    if not browser or not chromedriver:
-        pytest.skip("no system Chromium and chromedriver (Debian: apt-get install chromium chromium-driver; "
-                    ".ci/run installs them)")
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    options.binary_location = browser
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--window-size=1400,2000", "--disable-extensions", "--no-first-run"):
-        options.add_argument(arg)
-    drv = webdriver.Chrome(service=Service(chromedriver), options=options)
-    yield drv
-    drv.quit()
-
-
 def _open(driver, page: Path) -> None:
     driver.get(page.as_uri())
     assert driver.find_element("css selector", "body").get_attribute("data-ready") == "true"
 
 
-def _set(driver, design="", country="", age="", cited=False, stated=False) -> set[str]:
+def _set(driver, design="", country="", age="", cited=False, stated=False, source="") -> set[str]:
     from selenium.webdriver.support.ui import Select
 
-    for element, value in (("f-design", design), ("f-country", country), ("f-age", age)):
+    for element, value in (("f-source", source), ("f-design", design), ("f-country", country), ("f-age", age)):
         Select(driver.find_element("id", element)).select_by_value(value)
     for element, wanted in (("f-cited", cited), ("f-stated", stated)):
         box = driver.find_element("id", element)
@@ -98,8 +67,10 @@ def _set(driver, design="", country="", age="", cited=False, stated=False) -> se
     return {li.get_attribute("data-factor") for li in driver.find_elements("css selector", "#controversial li")}
 
 
-def _sparql(graph, design="", country="", age="", stated=False) -> set[str]:
+def _sparql(graph, design="", country="", age="", stated=False, source="") -> set[str]:
     params = {"include_inferred": "false" if stated else "true"}
+    if source:
+        params["source"] = source
     if design:
         params["design"] = design
     if country:
@@ -140,3 +111,26 @@ def test_a_click_shows_the_factors_evidence_and_a_screenshot_is_kept(driver, pag
     shot = ARTIFACTS / "evidence-map.png"
     assert driver.save_screenshot(str(shot))
     assert shot.stat().st_size > 10_000
+
+
+def test_the_source_filter_separates_the_review_from_a_study_added_later(driver, tmp_path):
+    """With the fictional fixture study added (tests/fixtures/curation), the source filter shows
+    which factors are controversial in each layer, as the query says for that source."""
+    from conftest import FIXTURES
+
+    added = tmp_path / "fixture-2024"
+    curation = FIXTURES / "curation"
+    result = run_exitkg("add", curation / "template", "--source", curation / "study-text.txt", "--out", added)
+    assert result.code == 0, result.stderr
+    page = tmp_path / "map.html"
+    assert run_exitkg("map", "--out", page, "--data", added).code == 0
+    graph = load(data=[added])
+    _open(driver, page)
+    sources = [o.get_attribute("value") for o in driver.find_elements("css selector", "#f-source option")]
+    assert {"ferrari-2021", "fixture-2024"} <= set(sources)
+    seen = set()
+    for source, stated in itertools.product(sources, (False, True)):
+        shown = _set(driver, source=source, stated=stated)
+        assert shown == _sparql(graph, stated=stated, source=source), (source, stated)
+        seen.add(frozenset(shown))
+    assert len(seen) > 2, "the layers differ"

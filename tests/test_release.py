@@ -109,3 +109,15 @@ def test_release_refuses_an_existing_folder_and_a_missing_previous(release, tmp_
     assert code == 2
     assert_one_error_line(err, "no such file or folder")
     assert not (tmp_path / "x").exists()
+
+
+def test_two_builds_of_the_same_sources_are_byte_identical(tmp_path, monkeypatch):
+    """Reproducible builds: with SOURCE_DATE_EPOCH fixed, every file of two releases is the same
+    (blank nodes, as in the ontology's class definitions, get canonical labels)."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1767225600")
+    first = exitkg.release(tmp_path / "a")
+    second = exitkg.release(tmp_path / "b")
+    assert first.files == second.files
+    different = [name for name in first.files
+                 if (tmp_path / "a" / name).read_bytes() != (tmp_path / "b" / name).read_bytes()]
+    assert not different

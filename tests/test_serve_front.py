@@ -3,7 +3,6 @@ identifiers answer with content negotiation, beside the SPARQL endpoint, on one 
 
 from __future__ import annotations
 
-import shutil
 import socket
 import subprocess
 import sys
@@ -86,30 +85,15 @@ def test_the_page_offers_every_canned_query(served):
         assert f'value="{query_id}"'.encode() in body
 
 
-def test_the_page_runs_a_canned_query_in_a_browser(served):
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    driver_path = shutil.which("chromedriver")
-    if not browser or not driver_path:
-        pytest.skip("no system Chromium and chromedriver (.ci/run installs them)")
-    webdriver = pytest.importorskip("selenium.webdriver")
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
+def test_the_page_runs_a_canned_query_in_a_browser(served, driver):
     from selenium.webdriver.support.ui import Select, WebDriverWait
 
-    options = Options()
-    options.binary_location = browser
-    for arg in ("--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage"):
-        options.add_argument(arg)
-    driver = webdriver.Chrome(service=Service(driver_path), options=options)
-    try:
-        base, _ = served
-        driver.get(base)
-        Select(driver.find_element("id", "canned")).select_by_value("controversial-by-evidence")
-        driver.find_element("id", "run").click()
-        WebDriverWait(driver, 60).until(lambda d: d.find_element("id", "status").get_attribute("data-rows"))
-        rows = int(driver.find_element("id", "status").get_attribute("data-rows"))
-        expected = len(Q.run(Q.catalogue()["controversial-by-evidence"], load(describe=True)).rows)
-        assert rows == expected > 0
-        assert len(driver.find_elements("css selector", "#results tr.row")) == rows
-    finally:
-        driver.quit()
+    base, _ = served
+    driver.get(base)
+    Select(driver.find_element("id", "canned")).select_by_value("controversial-by-evidence")
+    driver.find_element("id", "run").click()
+    WebDriverWait(driver, 60).until(lambda d: d.find_element("id", "status").get_attribute("data-rows"))
+    rows = int(driver.find_element("id", "status").get_attribute("data-rows"))
+    expected = len(Q.run(Q.catalogue()["controversial-by-evidence"], load(describe=True)).rows)
+    assert rows == expected > 0
+    assert len(driver.find_elements("css selector", "#results tr.row")) == rows

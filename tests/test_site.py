@@ -7,8 +7,12 @@ The test starts Debian's ``apache2`` on loopback with a minimal configuration se
 
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 import shutil
+from html import escape
+from html.parser import HTMLParser
 import socket
 import subprocess
 import time
@@ -18,8 +22,11 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from conftest import run_exitkg
+from conftest import ARTIFACTS, run_exitkg
+from exitkg import queries as Q
 from exitkg.graph import load
+from exitkg.namespaces import EKG, ONTOLOGY_IRI
+from exitkg.ontodoc import Named, Nary, Not, Restriction, Value, expression, _Index
 
 MODULES = Path("/usr/lib/apache2/modules")
 
@@ -45,8 +52,10 @@ def test_every_project_identifier_has_three_descriptions_and_bytes_are_stable(si
     assert any(t.object == ox.Literal("Stigma", language="en") for t in stigma)
     again = tmp_path / "again"
     assert run_exitkg("site", "--out", again).code == 0
-    for path in sorted(p for p in site.rglob("*") if p.is_file())[:400]:
-        assert (again / path.relative_to(site)).read_bytes() == path.read_bytes(), path
+    files = sorted(p.relative_to(site) for p in site.rglob("*") if p.is_file())
+    assert files == sorted(p.relative_to(again) for p in again.rglob("*") if p.is_file())
+    for path in files:
+        assert (again / path).read_bytes() == (site / path).read_bytes(), path
 
 
 def _free_port() -> int:
@@ -124,3 +133,244 @@ def test_the_home_page_is_the_evidence_map(apache):
     assert status == 200 and ctype.startswith("text/html") and b'id="map-data"' in body
     data = json.loads(body.split(b'id="map-data">', 1)[1].split(b"</script>", 1)[0].replace(b"<\\/", b"</"))
     assert data["assertions"]
+
+
+
+# --------------------------------------------------------------------------- #
+# Links: every link in the site resolves, and every identifier shown links to its page
+# --------------------------------------------------------------------------- #
+
+class _Page(HTMLParser):
+    """The links, anchors and loose identifiers (text outside links, code and scripts) of a page."""
+
+    IDENTIFIER = re.compile(r"(ekgid:\S+|https://w3id\.org/exitkg/\S+)")
+
+    def __init__(self):
+        super().__init__(convert_charrefs=True)
+        self.hrefs, self.ids, self.loose, self.open = [], set(), [], []
+
+    def handle_starttag(self, tag, attrs):
+        a = dict(attrs)
+        if a.get("id"):
+            self.ids.add(a["id"])
+        if tag == "a" and a.get("href"):
+            self.hrefs.append(a["href"])
+        if tag not in ("br", "meta", "link", "input", "img"):
+            self.open.append(tag)
+
+    def handle_endtag(self, tag):
+        while self.open and self.open.pop() != tag:
+            pass
+
+    def handle_data(self, data):
+        if set(self.open) & {"a", "code", "pre", "script", "style", "title"}:
+            return
+        for m in self.IDENTIFIER.finditer(data):
+            iri = m.group(0).rstrip(".,;:)")
+            if not iri.endswith(("/", "#")):        # a namespace named in prose is not an identifier
+                self.loose.append(iri)
+
+
+def _parse(path: Path) -> _Page:
+    page = _Page()
+    page.feed(path.read_text(encoding="utf-8"))
+    return page
+
+
+def test_every_link_resolves_and_every_identifier_links_to_its_page(site):
+    pages = {path.resolve(): _parse(path) for path in sorted(site.rglob("*.html"))}
+    problems = []
+    for path, page in pages.items():
+        for href in page.hrefs:
+            if href.startswith(("http://", "https://")):
+                if href.startswith("https://w3id.org/exitkg/"):
+                    problems.append((path, "an identifier linked outside the site", href))
+                continue
+            target, _, anchor = href.partition("#")
+            file = (path.parent / target).resolve() if target else path
+            if not file.is_file() or site.resolve() not in file.parents:
+                problems.append((path, "no such file", href))
+            elif anchor and file.suffix == ".html" and anchor not in pages[file].ids:
+                problems.append((path, "no such anchor", href))
+        problems += [(path, "an identifier not linked", iri) for iri in page.loose]
+    assert not problems, problems[:10]
+    # the map's factors, studies and findings link to their pages
+    html = (site / "index.html").read_text(encoding="utf-8")
+    data = json.loads(html.split('id="map-data">', 1)[1].split("</script>", 1)[0].replace("<\\/", "</"))
+    linked = [x["page"] for key in ("factors", "studies", "assertions") for x in data[key]]
+    assert len(linked) == len(data["factors"]) + len(data["studies"]) + len(data["assertions"])
+    assert all((site / page).is_file() for page in linked), [p for p in linked if not (site / p).is_file()][:5]
+
+
+# --------------------------------------------------------------------------- #
+# Ontology documentation
+# --------------------------------------------------------------------------- #
+
+def _ontology_triples():
+    graph = load()
+    return [ox.Triple(q.subject, q.predicate, q.object) for q in graph.graph_quads(ONTOLOGY_IRI)]
+
+
+def test_the_ontology_page_documents_every_term_with_its_definition(site):
+    page = (site / "ontology.html").read_text(encoding="utf-8")
+    anchors = _parse(site / "ontology.html").ids
+    terms = {}
+    for t in _ontology_triples():
+        if isinstance(t.subject, ox.NamedNode) and t.subject.value.startswith(EKG):
+            terms.setdefault(t.subject.value, []).append(t)
+    assert terms
+    for iri, triples in terms.items():
+        local = iri[len(EKG):]
+        assert local in anchors, local
+        section = page.split(f'<section class="term" id="{local}">', 1)[1].split("</section>", 1)[0]
+        for t in triples:
+            if t.predicate.value in ("http://www.w3.org/2004/02/skos/core#definition",
+                                     "http://www.w3.org/2000/01/rdf-schema#label"):
+                assert escape(t.object.value) in section, (local, t.object.value)
+
+
+def _from_owlready(thing, names):
+    """owlready2's reading of a class expression, as the tree ontodoc writes."""
+    import owlready2
+
+    if isinstance(thing, owlready2.And):
+        return Nary("and", tuple(_from_owlready(c, names) for c in thing.Classes))
+    if isinstance(thing, owlready2.Or):
+        return Nary("or", tuple(_from_owlready(c, names) for c in thing.Classes))
+    if isinstance(thing, owlready2.OneOf):
+        return Nary("oneOf", tuple(Named(names(i)) for i in thing.instances))
+    if isinstance(thing, owlready2.Not):
+        return Not(_from_owlready(thing.Class, names))
+    if isinstance(thing, owlready2.Restriction):
+        prop = Named(names(thing.property))
+        if thing.type in (owlready2.SOME, owlready2.ONLY):
+            op = "some" if thing.type == owlready2.SOME else "only"
+            return Restriction(op, prop, _from_owlready(thing.value, names))
+        if thing.type == owlready2.VALUE:
+            value = thing.value
+            if isinstance(value, bool):
+                return Restriction("value", prop, Value("true" if value else "false",
+                                                        "http://www.w3.org/2001/XMLSchema#boolean"))
+            return Restriction("value", prop, Named(names(value)))
+        op = {owlready2.MAX: "max", owlready2.MIN: "min", owlready2.EXACTLY: "exactly"}[thing.type]
+        filler = None if thing.value is owlready2.Thing else _from_owlready(thing.value, names)
+        return Restriction(op, prop, filler, thing.cardinality)
+    return Named(names(thing))
+
+
+def test_class_definitions_are_read_as_owlready2_reads_them(tmp_path):
+    """Every owl:equivalentClass of the ontology, read by ontodoc, is the expression owlready2
+    reads from the same triples (an independent reader of OWL's RDF mapping)."""
+    import owlready2
+
+    triples = _ontology_triples()
+    path = tmp_path / "ontology.nt"
+    path.write_bytes(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES))
+    world = owlready2.World()
+    onto = world.get_ontology(path.as_uri()).load()
+    base = onto.base_iri
+
+    def names(entity) -> str:
+        return EKG + entity.iri[len(base):] if entity.iri.startswith(base) else entity.iri
+
+    index = _Index(triples)
+    ours = {}
+    for t in triples:
+        if t.predicate.value == "http://www.w3.org/2002/07/owl#equivalentClass":
+            ours[t.subject.value] = expression(index, t.object)
+    theirs = {names(c): _from_owlready(e, names) for c in onto.classes() for e in c.equivalent_to}
+    assert ours and ours == theirs
+
+
+def test_manchester_syntax_of_each_construct():
+    from exitkg.ontodoc import manchester
+
+    def name(iri):
+        return iri.rsplit("#", 1)[-1]
+
+    p, a, b = Named(EKG + "p"), Named(EKG + "A"), Named(EKG + "B")
+    cases = [
+        (Nary("and", (a, Restriction("some", p, Nary("or", (a, b))))), "A and (p some (A or B))"),
+        (Restriction("only", p, Not(a)), "p only not A"),
+        (Restriction("max", p, None, 0), "p max 0"),
+        (Restriction("exactly", ("inverse", p), a, 2), "inverse (p) exactly 2 A"),
+        (Nary("oneOf", (a, b)), "{A, B}"),
+        (Restriction("value", p, Value("false", "http://www.w3.org/2001/XMLSchema#boolean")), "p value false"),
+    ]
+    for tree, text in cases:
+        assert re.sub(r"<[^>]+>", "", manchester(tree, name)) == text
+
+
+def test_the_version_iri_resolves_to_the_ontology_of_that_version(site):
+    from exitkg import __version__
+
+    version = site / "ontology" / f"{__version__}.ttl"
+    parsed = [q.triple for q in ox.parse(path=version, format=ox.RdfFormat.TURTLE)]
+    assert ox.Triple(ox.NamedNode(ONTOLOGY_IRI), ox.NamedNode("http://www.w3.org/2002/07/owl#versionIRI"),
+                     ox.NamedNode(f"{ONTOLOGY_IRI}/{__version__}")) in parsed
+    assert version.read_bytes() == (site / "ontology.ttl").read_bytes()
+
+
+# --------------------------------------------------------------------------- #
+# Report, queries, downloads
+# --------------------------------------------------------------------------- #
+
+def test_the_report_page_links_each_controversial_factor_to_its_page(site):
+    from exitkg.reporting import build_report
+
+    report = build_report(load())
+    hrefs = set(_parse(site / "report.html").hrefs)
+    assert report.controversial
+    for entry in report.controversial:
+        assert entry["factor"][len("https://w3id.org/exitkg/"):] + ".html" in hrefs, entry["label"]
+    assert f"{len(report.reproductions)} reproductions agree" in (site / "report.html").read_text(encoding="utf-8")
+
+
+def test_the_query_catalogue_page_holds_every_query_and_its_text(site):
+    page = (site / "queries.html").read_text(encoding="utf-8")
+    for query in Q.catalogue().values():
+        section = page.split(f'<section id="{query.id}">', 1)[1].split("</section>", 1)[0]
+        assert escape(query.text) in section
+        assert escape(query.title) in section
+        described = list(ox.parse(path=site / "id" / "query" / f"{query.id}.ttl", format=ox.RdfFormat.TURTLE))
+        assert any(t.object == ox.Literal(query.text) for t in described), query.id
+
+
+def test_downloads_are_listed_and_match_their_checksums(site):
+    listed = set(_parse(site / "downloads.html").hrefs)
+    sums = (site / "downloads" / "SHA256SUMS").read_text(encoding="utf-8").splitlines()
+    assert sums
+    for line in sums:
+        digest, name = line.split("  ", 1)
+        assert hashlib.sha256((site / "downloads" / name).read_bytes()).hexdigest() == digest, name
+        assert f"downloads/{name}" in listed
+    names = {line.split("  ", 1)[1] for line in sums}
+    assert {"exitkg.ttl", "exitkg.trig", "exitkg.jsonld", "queries.ttl", "void.ttl"} <= names
+
+
+# --------------------------------------------------------------------------- #
+# In a real browser
+# --------------------------------------------------------------------------- #
+
+def test_the_site_in_a_browser_map_to_factor_page_to_ontology(site, driver):
+    """Open the site's home page from the file system: the map renders; a click on a factor shows
+    its evidence with a link to the factor's page; that page links its class to the ontology's
+    documentation of it."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    driver.get((site / "index.html").as_uri())
+    assert driver.find_element("css selector", "body").get_attribute("data-ready") == "true"
+    assert driver.find_elements("css selector", "nav a")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    driver.find_element("css selector", '.chip[data-factor="stigma"]').click()
+    rows = driver.find_elements("css selector", "#details-table tr.assertion")
+    assert rows
+    driver.save_screenshot(str(ARTIFACTS / "site-index.png"))
+    driver.find_element("id", "details-page").click()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/id/factor/stigma.html"))
+    assert driver.find_element("css selector", "h1").text.startswith("Stigma")
+    driver.find_element("link text", "ekg:Factor").click()
+    WebDriverWait(driver, 10).until(lambda d: d.current_url.endswith("/ontology.html#Factor"))
+    section = driver.find_element("id", "ControversialByEvidence")
+    assert "hasStatement some EffectivelyFacilitatingAssertion" in section.text
+    driver.save_screenshot(str(ARTIFACTS / "site-ontology.png"))

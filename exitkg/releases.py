@@ -61,41 +61,17 @@ def build_release(out: str | os.PathLike[str], *, previous: str | os.PathLike[st
     *previous* is the previous release's folder (or a data folder or an export), for the change
     log. Nothing is written unless everything was built; *out* must not exist or be empty.
     """
-    import pyoxigraph as ox
-
-    from exitkg import __version__, export
-    from exitkg.diff import diff, render_markdown
-    from exitkg.graph import load
-    from exitkg.mappings import load_mappings, render_tsv
-    from exitkg.nanopubs import export_nanopubs
-    from exitkg.evidence_map import render_map
+    from exitkg import __version__
+    from exitkg.changes import diff, render_markdown
     from exitkg.fsutil import new_folder, require_new_folder
-    from exitkg.figure import render_svg
-    from exitkg.queries import catalogue, render_catalogue_turtle
-    from exitkg.namespaces import PREFIXES
+    from exitkg.graph import load
 
     target = require_new_folder(out, "a release")
     if previous is not None and not Path(os.fsdecode(previous)).exists():
         raise InputError(f"{os.fsdecode(previous)}: no such file or folder (the previous release)")
     graph = load(data, only, describe=True)
 
-    files: dict[str, bytes] = {}
-    for fmt, (_serializer, ext) in export.RDF_FORMATS.items():
-        files[f"exitkg.{ext}"] = export.export_rdf(fmt, graph)
-    for fmt, ext in export.DATASET_FORMATS.items():
-        files[f"exitkg.{ext}"] = export.export_rdf(fmt, graph)
-    ontology = sorted(_ontology_only(graph), key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    files["ontology/exit-factors.ttl"] = ox.serialize(ontology, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-    files["ontology/exit-factors.owl"] = ox.serialize(ontology, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES)
-    for name, text in export.export_tables(graph).items():
-        files[f"tables/{name}"] = text.encode("utf-8")
-    mapping_set = load_mappings()
-    files[f"mappings/{Path(mapping_set.path).name}"] = render_tsv(mapping_set).encode("utf-8")
-    files["void.ttl"] = _description_turtle(graph)
-    files["findings.nanopub.trig"] = export_nanopubs(graph)
-    files["queries.ttl"] = render_catalogue_turtle(catalogue()).encode("utf-8")
-    files["evidence-map.html"] = render_map(graph).encode("utf-8")
-    files["figure-2.svg"] = render_svg(graph).encode("utf-8")
+    files = release_files(graph)
     files["CITATION.cff"] = _citation(__version__)
     with new_folder(target, "a release") as staging:
         for name, data_bytes in files.items():
@@ -116,6 +92,40 @@ def build_release(out: str | os.PathLike[str], *, previous: str | os.PathLike[st
         (staging / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")
         written = sorted(p.relative_to(staging).as_posix() for p in staging.rglob("*") if p.is_file())
     return ReleaseResult(__version__, target, written)
+
+
+def release_files(graph) -> dict[str, bytes]:
+    """The files of a release built from *graph* (a loaded graph with its description), by path,
+    without the dated ones (``CITATION.cff``, ``CHANGES.md``, ``SHA256SUMS``): byte-identical for
+    the same graph and version."""
+    import pyoxigraph as ox
+
+    from exitkg import export
+    from exitkg.evidence_map import render_map
+    from exitkg.figure import render_svg
+    from exitkg.mappings import load_mappings, render_tsv
+    from exitkg.namespaces import PREFIXES
+    from exitkg.nanopubs import export_nanopubs
+    from exitkg.queries import catalogue, render_catalogue_turtle
+
+    files: dict[str, bytes] = {}
+    for fmt, (_serializer, ext) in export.RDF_FORMATS.items():
+        files[f"exitkg.{ext}"] = export.export_rdf(fmt, graph)
+    for fmt, ext in export.DATASET_FORMATS.items():
+        files[f"exitkg.{ext}"] = export.export_rdf(fmt, graph)
+    ontology = export.canonical_triples(_ontology_only(graph))
+    files["ontology/exit-factors.ttl"] = ox.serialize(ontology, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    files["ontology/exit-factors.owl"] = ox.serialize(ontology, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES)
+    for name, text in export.export_tables(graph).items():
+        files[f"tables/{name}"] = text.encode("utf-8")
+    mapping_set = load_mappings()
+    files[f"mappings/{Path(mapping_set.path).name}"] = render_tsv(mapping_set).encode("utf-8")
+    files["void.ttl"] = _description_turtle(graph)
+    files["findings.nanopub.trig"] = export_nanopubs(graph)
+    files["queries.ttl"] = render_catalogue_turtle(catalogue()).encode("utf-8")
+    files["evidence-map.html"] = render_map(graph).encode("utf-8")
+    files["figure-2.svg"] = render_svg(graph).encode("utf-8")
+    return files
 
 
 def _description_turtle(graph) -> bytes:
