@@ -1,122 +1,305 @@
-"""Wall-time benchmark of ``exitkg report`` and of every canned query.
+"""The benchmark: CPU seconds and peak memory of exitkg's costly steps, at growing sizes, each
+paired in the same run with the plain library it builds on, and how each cost grows.
 
-    python benchmarks/bench.py                  # packaged graph, 5 repetitions
-    python benchmarks/bench.py --repeat 10
-    python benchmarks/bench.py --scale 18 --rdflib   # ~60,000 triples; also time rdflib's engine
+    python benchmarks/bench.py                 # every part, at the sizes of benchmarks/README.md
+    python benchmarks/bench.py --quick         # small sizes: a check that every part runs
+    python benchmarks/bench.py --parts link,queries --out results.json
 
-Times are medians over the repetitions, in seconds, on whatever machine runs it. ``--scale K``
-makes K renamed copies of the packaged data (the ontology once; the description is recomputed) so
-that the queries run over a larger graph. ``--rdflib`` also runs each query with rdflib's own SPARQL engine, in a child
-process stopped after ``--rdflib-timeout`` seconds, to show why queries run on Oxigraph.
+Every measurement runs in a child process of its own; CPU is user + system seconds and memory the
+peak resident set of that process, as the kernel accounts them when it ends (``os.wait4``). Within
+a child, a step is run once untimed (warm) and then timed ``--repeat`` times (median).
+
+Parts:
+
+* ``link``: ``exitkg link`` on CTDC-shaped rows (``scaled.py cases``), and the cohort query over
+  the linked cases once loaded.
+* ``load``: ``exitkg.load`` of the linked cases against a raw ``pyoxigraph`` bulk load of the same
+  file.
+* ``queries``: every canned query, on Oxigraph through exitkg and on rdflib's own engine, on the
+  scaled evidence graph (``scaled.py evidence``); rdflib's run of a query stops at ``--rdflib-timeout``.
+* ``validate``: ``exitkg.validate`` against ``pyshacl.validate`` on a plain rdflib graph, same data
+  and shapes.
+* ``reason``: ``exitkg reason`` (HermiT) on the packaged graph.
+* ``startup``: ``exitkg --help`` and ``exitkg report`` as whole commands.
+
+The slope of a series is the exponent b of cost = a * size^b, fitted by least squares on the logs
+(1 is linear, 2 quadratic).
 """
 
 from __future__ import annotations
 
 import argparse
-import multiprocessing as mp
+import json
+import math
+import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(REPO))
-
-from exitkg import queries as Q  # noqa: E402
-from exitkg.graph import ONTOLOGY_GRAPH, load  # noqa: E402
-from exitkg.terms import to_rdflib  # noqa: E402
-
-ID = "https://w3id.org/exitkg/id/"
+HERE = Path(__file__).resolve().parent
+PY = sys.executable
 
 
-def median_time(fn, repeat: int) -> float:
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
-
-
-def scaled_graph(k: int):
-    """The packaged graph, with k - 1 renamed copies of its data added, and its description."""
-    import pyoxigraph as ox
-
-    graph = load()
-    if k > 1:
-        ontology = {(q.subject, q.predicate, q.object) for q in graph.graph_quads(ONTOLOGY_GRAPH)}
-        data = [q for q in graph.triples() if (q.subject, q.predicate, q.object) not in ontology]
-        for i in range(1, k):
-            def rename(t, i=i):
-                return ox.NamedNode(f"{t.value}-copy{i}") if isinstance(t, ox.NamedNode) and t.value.startswith(ID) else t
-            graph.store.extend(ox.Quad(rename(q.subject), q.predicate, rename(q.object), ox.DefaultGraph()) for q in data)
-    graph.add_description()
-    return graph
-
-
-def _rdflib_worker(path: str, text: str, bindings: dict, queue) -> None:
-    from rdflib import Graph
-
-    graph = Graph().parse(path, format="nt")
+def child(args: list[str], *, stdout: bool = False) -> dict:
+    """Run a command; its CPU seconds, peak memory (MiB), wall seconds and (if asked) its output."""
     start = time.perf_counter()
-    rows = list(graph.query(text, initBindings=bindings))
-    queue.put((time.perf_counter() - start, len(rows)))
+    with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
+        proc = subprocess.Popen(args, cwd=REPO, stdout=out, stderr=err)
+        _, status, usage = os.wait4(proc.pid, 0)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - start
+        out.seek(0)
+        err.seek(0)
+        text, error = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+    if proc.returncode != 0:
+        raise RuntimeError(f"{' '.join(map(str, args))} exited {proc.returncode}: {error.strip()[-500:]}")
+    result = {"cpu": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024, "wall": wall}
+    if stdout:
+        result["stdout"] = text
+    return result
 
 
-def rdflib_time(graph, query, bindings, timeout: float, tmp: Path):
-    import pyoxigraph as ox
+def in_child(code: str, *args) -> dict:
+    """Run Python *code* in a child (it prints one JSON object last); merge its JSON into the usage."""
+    run = child([PY, "-c", code, *map(str, args)], stdout=True)
+    run.update(json.loads(run.pop("stdout").strip().splitlines()[-1]))
+    return run
 
-    path = tmp / "graph.nt"
-    if not path.exists():
-        ox.serialize([ox.Triple(q.subject, q.predicate, q.object) for q in graph.triples()], str(path),
-                     format=ox.RdfFormat.N_TRIPLES)
-    queue = mp.Queue()
-    proc = mp.Process(target=_rdflib_worker, args=(str(path), query.text, bindings, queue))
-    proc.start()
-    proc.join(timeout + 60)  # parsing the file is not timed
-    if proc.is_alive():
-        proc.kill()
-        proc.join()
+
+def slope(points: list[tuple[float, float]]) -> float | None:
+    """b of cost = a * size^b, least squares on the logs; None with fewer than two usable points."""
+    pts = [(math.log(s), math.log(c)) for s, c in points if s > 0 and c and c > 0]
+    if len(pts) < 2:
         return None
-    return queue.get() if not queue.empty() else None
+    mx, my = statistics.fmean(x for x, _ in pts), statistics.fmean(y for _, y in pts)
+    den = sum((x - mx) ** 2 for x, _ in pts)
+    return sum((x - mx) * (y - my) for x, y in pts) / den if den else None
+
+
+# --------------------------------------------------------------------------- #
+# Parts
+# --------------------------------------------------------------------------- #
+
+COHORT = r"""
+import json, sys, time
+from exitkg import queries as Q
+from exitkg.graph import load
+t = time.process_time(); g = load(data=[sys.argv[1]]); loaded = time.process_time() - t
+q = Q.catalogue()["cohort-exit-factors"]
+Q.run(q, g)
+times = []
+for _ in range(int(sys.argv[2])):
+    t = time.process_time(); rows = Q.run(q, g).rows; times.append(time.process_time() - t)
+print(json.dumps({"load_cpu": loaded, "query_cpu": sorted(times)[len(times) // 2], "rows": len(rows)}))
+"""
+
+
+def part_link(sizes, tmp: Path, repeat: int) -> dict:
+    sys.path.insert(0, str(HERE))
+    from scaled import write_cases
+
+    rows = []
+    for n in sizes:
+        cases = write_cases(tmp / f"cases-{n}.csv", n)
+        runs = [child([PY, "-m", "exitkg", "link", cases, "--format", "nt", "--out", tmp / f"linked-{n}.nt"])
+                for _ in range(repeat)]
+        cohort = in_child(COHORT, tmp / f"linked-{n}.nt", repeat)
+        rows.append({"rows": n, "cpu": statistics.median(r["cpu"] for r in runs),
+                     "peak_mib": max(r["peak_mib"] for r in runs), "cohort_query_cpu": cohort["query_cpu"],
+                     "load_cpu": cohort["load_cpu"], "cohort_peak_mib": cohort["peak_mib"]})
+        print(f"link {n:>8} rows: {rows[-1]['cpu']:.2f} s CPU, {rows[-1]['peak_mib']:.0f} MiB; "
+              f"cohort query {cohort['query_cpu']:.2f} s after a load of {cohort['load_cpu']:.1f} s", flush=True)
+    return {"series": rows, "slope": slope([(r["rows"], r["cpu"]) for r in rows]),
+            "cohort_slope": slope([(r["rows"], r["cohort_query_cpu"]) for r in rows])}
+
+
+LOAD_EXITKG = r"""
+import json, sys
+from exitkg.graph import load
+g = load(only=[sys.argv[1]], ontology=False)
+print(json.dumps({"triples": len(g)}))
+"""
+LOAD_RAW = r"""
+import json, sys
+import pyoxigraph as ox
+store = ox.Store()
+store.bulk_load(path=sys.argv[1], format=ox.RdfFormat.N_TRIPLES)
+print(json.dumps({"triples": len(store)}))
+"""
+
+
+def part_load(sizes, tmp: Path, repeat: int) -> dict:
+    rows = []
+    for n in sizes:
+        path = tmp / f"linked-{n}.nt"
+        if not path.exists():
+            sys.path.insert(0, str(HERE))
+            from scaled import write_cases
+            child([PY, "-m", "exitkg", "link", write_cases(tmp / f"cases-{n}.csv", n), "--format", "nt",
+                   "--out", path])
+        pairs = [(in_child(LOAD_EXITKG, path), in_child(LOAD_RAW, path)) for _ in range(repeat)]
+        ours, raw = [p[0] for p in pairs], [p[1] for p in pairs]
+        rows.append({"rows": n, "triples": raw[0]["triples"],
+                     "cpu": statistics.median(r["cpu"] for r in ours), "raw_cpu": statistics.median(r["cpu"] for r in raw),
+                     "cpu_ratio": statistics.median(a["cpu"] / b["cpu"] for a, b in pairs),
+                     "peak_mib": max(r["peak_mib"] for r in ours), "raw_peak_mib": max(r["peak_mib"] for r in raw),
+                     "memory_ratio": statistics.median(a["peak_mib"] / b["peak_mib"] for a, b in pairs)})
+        r = rows[-1]
+        print(f"load {r['triples']:>9} triples: exitkg {r['cpu']:.2f} s {r['peak_mib']:.0f} MiB, raw bulk load "
+              f"{r['raw_cpu']:.2f} s {r['raw_peak_mib']:.0f} MiB: x{r['cpu_ratio']:.1f} CPU, x{r['memory_ratio']:.1f} memory",
+              flush=True)
+    return {"series": rows, "slope": slope([(r["triples"], r["cpu"]) for r in rows])}
+
+
+QUERIES_OXIGRAPH = r"""
+import json, sys, time
+from exitkg import queries as Q
+from exitkg.graph import load
+g = load(only=[sys.argv[1]])
+out = {"triples": len(g), "queries": {}}
+for q in Q.catalogue().values():
+    values = q.examples[0] if q.examples else {}
+    Q.run(q, g, values)
+    times = []
+    for _ in range(int(sys.argv[2])):
+        t = time.process_time(); rows = Q.run(q, g, values).rows; times.append(time.process_time() - t)
+    out["queries"][q.id] = {"cpu": sorted(times)[len(times) // 2], "rows": len(rows)}
+print(json.dumps(out))
+"""
+QUERIES_RDFLIB = r"""
+import json, signal, sys, time
+import pyoxigraph as ox
+from rdflib import Graph
+from exitkg import queries as Q
+from exitkg.graph import load
+from exitkg.terms import to_rdflib
+g = load(only=[sys.argv[1]])
+graph = Graph()
+for q in g.triples():
+    graph.add((to_rdflib(q.subject), to_rdflib(q.predicate), to_rdflib(q.object)))
+limit = float(sys.argv[2])
+class Late(Exception): pass
+def late(*_): raise Late()
+signal.signal(signal.SIGALRM, late)
+out = {"queries": {}}
+for q in Q.catalogue().values():
+    bindings = {k: to_rdflib(v) for k, v in Q.bind(q, q.examples[0] if q.examples else {}).items()}
+    try:
+        signal.setitimer(signal.ITIMER_REAL, limit)
+        list(graph.query(q.text, initBindings=bindings))          # warm
+        t = time.process_time(); rows = list(graph.query(q.text, initBindings=bindings)); cpu = time.process_time() - t
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        out["queries"][q.id] = {"cpu": cpu, "rows": len(rows)}
+    except Late:
+        out["queries"][q.id] = {"cpu": None, "rows": None}
+    print(q.id, out["queries"][q.id], file=sys.stderr, flush=True)
+print(json.dumps(out))
+"""
+
+
+def part_queries(sizes, tmp: Path, repeat: int, rdflib_sizes, rdflib_timeout: float) -> dict:
+    sys.path.insert(0, str(HERE))
+    from scaled import write_evidence
+
+    by_size = []
+    for k in sizes:
+        path = write_evidence(tmp / f"evidence-{k}.nt", k)
+        ours = in_child(QUERIES_OXIGRAPH, path, repeat)
+        theirs = in_child(QUERIES_RDFLIB, path, rdflib_timeout)["queries"] if k in rdflib_sizes else {}
+        by_size.append({"copies": k, "triples": ours["triples"], "queries": {
+            qid: {**v, "rdflib_cpu": theirs.get(qid, {}).get("cpu"), "rdflib_run": qid in theirs}
+            for qid, v in ours["queries"].items()}})
+        slowest = max(ours["queries"].items(), key=lambda kv: kv[1]["cpu"])
+        print(f"queries on {ours['triples']:>9} triples: slowest {slowest[0]} {slowest[1]['cpu']:.3f} s", flush=True)
+    ids = list(by_size[0]["queries"])
+    slopes = {qid: slope([(s["triples"], s["queries"][qid]["cpu"]) for s in by_size]) for qid in ids}
+    return {"series": by_size, "slopes": slopes}
+
+
+VALIDATE = r"""
+import json, sys, time
+import pyshacl
+from exitkg.graph import load
+from exitkg.shacl import shapes_graph, validate
+g = load()
+data, shapes = g.to_rdflib(), shapes_graph()
+validate(g)
+out = {}
+t = time.process_time(); ours = validate(g); out["exitkg_cpu"] = time.process_time() - t
+t = time.process_time()
+conforms, _, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none", advanced=True, allow_warnings=True)
+out["pyshacl_cpu"] = time.process_time() - t
+out["same_verdict"] = bool(conforms) == ours.conforms
+print(json.dumps(out))
+"""
+
+
+def part_validate(repeat: int) -> dict:
+    runs = [in_child(VALIDATE) for _ in range(repeat)]
+    result = {"exitkg_cpu": statistics.median(r["exitkg_cpu"] for r in runs),
+              "pyshacl_cpu": statistics.median(r["pyshacl_cpu"] for r in runs),
+              "ratio": statistics.median(r["pyshacl_cpu"] / r["exitkg_cpu"] for r in runs),
+              "same_verdict": all(r["same_verdict"] for r in runs)}
+    print(f"validate: exitkg {result['exitkg_cpu']:.2f} s, pySHACL on a plain graph {result['pyshacl_cpu']:.2f} s "
+          f"(x{result['ratio']:.1f})", flush=True)
+    return result
+
+
+def part_reason(repeat: int) -> dict:
+    runs = [child([PY, "-m", "exitkg", "reason", "--timeout", "600"]) for _ in range(repeat)]
+    result = {"cpu": statistics.median(r["cpu"] for r in runs), "wall": statistics.median(r["wall"] for r in runs),
+              "peak_mib": max(r["peak_mib"] for r in runs)}
+    print(f"reason (HermiT, packaged graph): {result['cpu']:.1f} s CPU, {result['wall']:.1f} s wall", flush=True)
+    return result
+
+
+def part_startup(repeat: int) -> dict:
+    result = {}
+    for name, args in (("help", ["--help"]), ("report", ["report"])):
+        runs = [child([PY, "-m", "exitkg", *args]) for _ in range(repeat)]
+        result[name] = {"cpu": statistics.median(r["cpu"] for r in runs), "peak_mib": max(r["peak_mib"] for r in runs)}
+        print(f"exitkg {' '.join(args)}: {result[name]['cpu']:.3f} s CPU", flush=True)
+    return result
+
+
+SIZES = {
+    "full": {"link": [10_000, 100_000, 200_000], "load": [10_000, 100_000], "queries": [30, 100, 300],
+             "rdflib": [30, 100]},
+    "quick": {"link": [1_000, 5_000], "load": [1_000, 5_000], "queries": [3, 10], "rdflib": [3]},
+}
 
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--repeat", type=int, default=5)
-    ap.add_argument("--scale", type=int, default=1)
-    ap.add_argument("--rdflib", action="store_true", help="also time rdflib's SPARQL engine")
-    ap.add_argument("--rdflib-timeout", type=float, default=300.0)
+    ap.add_argument("--quick", action="store_true", help="small sizes, to check that every part runs")
+    ap.add_argument("--parts", default="startup,validate,link,load,queries,reason")
+    ap.add_argument("--repeat", type=int, default=3)
+    ap.add_argument("--rdflib-timeout", type=float, default=120.0)
+    ap.add_argument("--out", help="write every figure as JSON to this file")
     args = ap.parse_args()
-
-    print(f"python {sys.version.split()[0]}, repeat {args.repeat}, scale {args.scale}")
-    if args.scale == 1:
-        cmd = [sys.executable, "-m", "exitkg", "report", "--format", "json"]
-        t = median_time(lambda: subprocess.run(cmd, cwd=REPO, check=True, capture_output=True), args.repeat)
-        print(f"exitkg report (whole command, new process): {t:.3f} s")
-
-    t_load = median_time(load, args.repeat)
-    engine = scaled_graph(args.scale)
-    print(f"graph: {len(engine)} triples; loading the packaged graph into Oxigraph: {t_load:.3f} s")
-    tmp = Path(REPO / "benchmarks" / ".tmp")
-    tmp.mkdir(exist_ok=True)
-    try:
-        print(f"{'query':<42} {'oxigraph s':>11} {'rows':>6}" + (f" {'rdflib s':>10}" if args.rdflib else ""))
-        for query in Q.catalogue().values():
-            values = query.examples[0]
-            bindings = Q.bind(query, values)
-            rows = len(engine.run(query.text, bindings).rows)
-            t = median_time(lambda: engine.run(query.text, bindings), args.repeat)
-            line = f"{query.id:<42} {t:>11.4f} {rows:>6}"
-            if args.rdflib:
-                got = rdflib_time(engine, query, {k: to_rdflib(v) for k, v in bindings.items()}, args.rdflib_timeout, tmp)
-                line += f" {got[0]:>10.3f}" if got else f" {'>' + format(args.rdflib_timeout, 'g'):>10}"
-            print(line, flush=True)
-    finally:
-        for f in tmp.glob("*"):
-            f.unlink()
-        tmp.rmdir()
+    sizes = SIZES["quick" if args.quick else "full"]
+    parts = args.parts.split(",")
+    results: dict = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "repeat": args.repeat}
+    with tempfile.TemporaryDirectory(prefix="exitkg-bench-") as folder:
+        tmp = Path(folder)
+        if "startup" in parts:
+            results["startup"] = part_startup(args.repeat)
+        if "validate" in parts:
+            results["validate"] = part_validate(args.repeat)
+        if "link" in parts:
+            results["link"] = part_link(sizes["link"], tmp, args.repeat)
+        if "load" in parts:
+            results["load"] = part_load(sizes["load"], tmp, args.repeat)
+        if "queries" in parts:
+            results["queries"] = part_queries(sizes["queries"], tmp, args.repeat, sizes["rdflib"], args.rdflib_timeout)
+        if "reason" in parts:
+            results["reason"] = part_reason(1 if args.quick else args.repeat)
+    if args.out:
+        Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0
 
 

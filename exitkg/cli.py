@@ -96,9 +96,14 @@ def _configure_validate(p: argparse.ArgumentParser) -> None:
 
 @command("validate", "check the graph against the SHACL shapes", _configure_validate)
 def cmd_validate(args: argparse.Namespace) -> int:
+    from exitkg.progress import Progress
     from exitkg.shacl import RENDERERS, validate
 
-    result = validate(_graph(args))
+    with Progress("validating") as progress:
+        with progress.stage("loading the graph"):
+            graph = _graph(args)
+        with progress.stage("running SHACL"):
+            result = validate(graph)
     emit(RENDERERS[args.format](result))
     return result.exit_code
 
@@ -259,9 +264,14 @@ def cmd_publish(args: argparse.Namespace) -> int:
     from exitkg.publish import publish
     from exitkg.remote import DEFAULT_TIMEOUT
 
-    result = publish(args.endpoint, graph_iri=args.graph, method=args.method, store_url=args.store_url,
-                     update_url=args.update_url, timeout=args.timeout or DEFAULT_TIMEOUT,
-                     graph=_graph(args, describe=True))
+    from exitkg.progress import Progress
+
+    with Progress("publishing") as progress:
+        with progress.stage("loading the graph"):
+            graph = _graph(args, describe=True)
+        with progress.stage(f"sending it to {args.endpoint}"):
+            result = publish(args.endpoint, graph_iri=args.graph, method=args.method, store_url=args.store_url,
+                             update_url=args.update_url, timeout=args.timeout or DEFAULT_TIMEOUT, graph=graph)
     emit(result.describe())
     return result.exit_code
 
@@ -355,16 +365,16 @@ def _configure_link(p: argparse.ArgumentParser) -> None:
     p.add_argument("cases", metavar="CASES.csv", help="case records with CTDC column names (UTF-8 CSV)")
     p.add_argument("--base", default=DEFAULT_BASE, metavar="IRI",
                    help=f"namespace for the case IRIs (default: {DEFAULT_BASE}; use one of your own)")
-    p.add_argument("--format", choices=("turtle", "ntriples"), default="turtle", help="output format (default: turtle)")
+    p.add_argument("--format", choices=("turtle", "ttl", "ntriples", "nt"), default="turtle",
+                   help="output format: turtle (ttl) or ntriples (nt) (default: turtle)")
     p.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of standard output")
 
 
 @command("link", "turn CTDC-shaped case records into RDF linked to the exit factors and their evidence", _configure_link)
 def cmd_link(args: argparse.Namespace) -> int:
-    from exitkg.link import link
+    from exitkg.link import link_cases
 
-    graph = link(args.cases, args.base)
-    _output(args, graph.serialize(format="nt" if args.format == "ntriples" else "turtle"))
+    link_cases(args.cases, args.out, base=args.base, format=args.format, progress=True)
     return errors.OK
 
 
@@ -521,8 +531,14 @@ def cmd_reason(args: argparse.Namespace) -> int:
     from exitkg.errors import DeadlineError
     from exitkg.reasoner import RENDERERS, reason
 
+    from exitkg.progress import Progress
+
     try:
-        result = reason(_graph(args), timeout=args.timeout)
+        with Progress("reasoning") as progress:
+            with progress.stage("loading the graph"):
+                graph = _graph(args)
+            with progress.stage("classifying with HermiT"):
+                result = reason(graph, timeout=args.timeout)
     except DeadlineError as exc:
         raise DeadlineError(f"{exc.message} (raise --timeout)") from None
     emit(RENDERERS[args.format](result))
@@ -549,7 +565,10 @@ def cmd_mappings(args: argparse.Namespace) -> int:
 # Entry point
 # --------------------------------------------------------------------------- #
 
-def build_parser() -> ArgumentParser:
+def build_parser(only: str | None = None) -> ArgumentParser:
+    """The command line's parser. With *only*, just that command's options are configured (the
+    others keep their one-line help), so a command starts without importing the modules the other
+    commands need; ``only=""`` configures none (for ``--help`` and ``--version``)."""
     parser = ArgumentParser(
         prog=PROG,
         description="Tools for the exitkg knowledge graph on exit from sex trafficking.",
@@ -560,8 +579,18 @@ def build_parser() -> ArgumentParser:
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
     for cmd in COMMANDS.values():
-        cmd.configure(sub.add_parser(cmd.name, help=cmd.help, description=cmd.help))
+        subparser = sub.add_parser(cmd.name, help=cmd.help, description=cmd.help)
+        if only is None or only == cmd.name:
+            cmd.configure(subparser)
     return parser
+
+
+def _command_named(argv: Sequence[str]) -> str:
+    """The command *argv* names (its first word that is not an option), or "" when none."""
+    for word in argv:
+        if not word.startswith("-"):
+            return word if word in COMMANDS else ""
+    return ""
 
 
 def _debug() -> bool:
@@ -586,8 +615,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not root.handlers:
             root.addHandler(logging.NullHandler())
     try:
-        parser = build_parser()
-        args = parser.parse_args(argv)
+        words = list(sys.argv[1:] if argv is None else argv)
+        parser = build_parser(only=_command_named(words))
+        args = parser.parse_args(words)
         return COMMANDS[args.command].run(args)
     except SystemExit as exc:  # --help / --version
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else errors.USAGE)

@@ -24,11 +24,14 @@ def _umask() -> int:
     return mask
 
 
-def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
-    """Atomically replace *path* with *data*; return the path.
+@contextmanager
+def atomic_writer(path: str | os.PathLike[str]) -> Iterator:
+    """A binary file to write *path* through: a temporary file beside it, renamed over *path*
+    when the block ends without an exception (removed otherwise), so readers see the old file or
+    the whole new one, never a part.
 
-    Raises :class:`OutputError` if the directory is missing or not writable,
-    if *path* is a directory, or if writing fails for any other reason.
+    Raises :class:`OutputError` if the directory is missing or not writable, if *path* is a
+    directory, or if writing fails for any other reason.
     """
     target = Path(path)
     shown = os.fsdecode(path)
@@ -44,16 +47,27 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
 
     tmp_name = None
     try:
-        fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.chmod(tmp_name, mode)
-        os.replace(tmp_name, target)
+        try:
+            fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
+            handle = os.fdopen(fd, "wb")
+        except OSError as exc:
+            raise OutputError(f"cannot write {shown}: {exc.strerror or exc}") from None
+        with handle:
+            try:
+                yield handle
+            except OSError as exc:
+                raise OutputError(f"cannot write {shown}: {exc.strerror or exc}") from None
+            try:
+                handle.flush()
+                os.fsync(handle.fileno())
+            except OSError as exc:
+                raise OutputError(f"cannot write {shown}: {exc.strerror or exc}") from None
+        try:
+            os.chmod(tmp_name, mode)
+            os.replace(tmp_name, target)
+        except OSError as exc:
+            raise OutputError(f"cannot write {shown}: {exc.strerror or exc}") from None
         tmp_name = None
-    except OSError as exc:
-        raise OutputError(f"cannot write {shown}: {exc.strerror or exc}") from None
     finally:
         if tmp_name is not None:
             try:
@@ -61,7 +75,13 @@ def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
             except OSError:
                 pass
     _fsync_directory(directory)
-    return target
+
+
+def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:
+    """Atomically replace *path* with *data*; return the path (see :func:`atomic_writer`)."""
+    with atomic_writer(path) as handle:
+        handle.write(data)
+    return Path(path)
 
 
 def atomic_write_text(path: str | os.PathLike[str], text: str, *, encoding: str = "utf-8") -> Path:

@@ -235,7 +235,7 @@ def build_report(engine, *, include_cited: bool = True) -> Report:
     report.controversial = list(entries.values())
     for factor, verdicts in sorted(by_factor.items()):
         if factor not in entries and any(v["status"] == "review-only" for v in verdicts):
-            report.controversial.append({"factor": factor, "label": label(factor), "status": "review-only",
+            report.controversial.append({"factor": factor, "label": label_iri(factor, labels), "status": "review-only",
                                          "reviews": verdicts, "evidence": []})
 
     # what the whole graph says now: every source, the studies curated from their own text too

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
@@ -234,6 +235,38 @@ def shapes_graph(paths: Iterable[PathLike] | None = None) -> Graph:
     return rdflib_graph(list(paths))
 
 
+@contextmanager
+def _parsed_query_cache():
+    """While pySHACL runs, parse and translate each SPARQL text once.
+
+    pySHACL hands rdflib the text of a SPARQL constraint for every focus node, and rdflib parses
+    and translates it every time: most of the time of a validation. Within this block rdflib's
+    processor keeps the translated query of each (text, base, namespaces) and evaluates that, as
+    ``rdflib.plugins.sparql.prepareQuery`` does for a query used many times; the answers are the
+    same. The processor is restored on leaving, and the cache goes with it.
+    """
+    from rdflib.plugins.sparql import processor
+    from rdflib.plugins.sparql.parser import parseQuery
+
+    original = processor.SPARQLProcessor.query
+    cache: dict = {}
+
+    def query(self, strOrQuery, initBindings=None, initNs=None, base=None, DEBUG=False):  # noqa: N803
+        if isinstance(strOrQuery, str):
+            key = (strOrQuery, base, tuple(sorted((initNs or {}).items())))
+            translated = cache.get(key)
+            if translated is None:
+                translated = cache[key] = processor.translateQuery(parseQuery(strOrQuery), base, initNs)
+            strOrQuery = translated
+        return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
+
+    processor.SPARQLProcessor.query = query
+    try:
+        yield
+    finally:
+        processor.SPARQLProcessor.query = original
+
+
 def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> ValidationResult:
     """Validate a loaded graph against the SHACL shapes.
 
@@ -252,16 +285,17 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> Validat
     shapes_g = shapes_graph(shapes)
 
     try:
-        _, report, _ = pyshacl.validate(
-            data,
-            shacl_graph=shapes_g,
-            inference="none",
-            advanced=True,
-            allow_warnings=True,
-            abort_on_first=False,
-            meta_shacl=False,
-            debug=False,
-        )
+        with _parsed_query_cache():
+            _, report, _ = pyshacl.validate(
+                data,
+                shacl_graph=shapes_g,
+                inference="none",
+                advanced=True,
+                allow_warnings=True,
+                abort_on_first=False,
+                meta_shacl=False,
+                debug=False,
+            )
     except Exception as exc:  # pyshacl raises its own error types for unusable shapes
         module = type(exc).__module__ or ""
         if module.startswith("pyshacl") or isinstance(exc, (ValueError, SyntaxError)):

@@ -152,3 +152,27 @@ def driver():
     drv = webdriver.Chrome(service=Service(chromedriver), options=options)
     yield drv
     drv.quit()
+
+
+def run_on_terminal(*args: str, timeout: float = 600) -> tuple[int, str, bytes]:
+    """Run ``python -m exitkg ARGS`` with standard error on a pseudo-terminal: (exit code,
+    standard output, what the terminal received)."""
+    import pty
+
+    primary, secondary = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "exitkg", *map(str, args)], cwd=REPO_ROOT, stderr=secondary,
+                              stdout=subprocess.PIPE, timeout=timeout)
+    finally:
+        os.close(secondary)
+    seen = b""
+    while True:
+        try:
+            chunk = os.read(primary, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        seen += chunk
+    os.close(primary)
+    return proc.returncode, proc.stdout.decode("utf-8"), seen

@@ -237,3 +237,20 @@ def test_exitkg_error_uses_its_exit_code(monkeypatch, capsys):
     _replace_command(monkeypatch, "validate", slow)
     assert cli.main(["validate"]) == 7
     assert capsys.readouterr().err == "exitkg: error: took too long\n"
+
+
+@pytest.mark.parametrize("argv", [["--help"], ["--version"], ["report", "--help"]])
+def test_start_up_imports_only_what_the_command_needs(argv):
+    """``exitkg --help`` builds the parser without importing any command's module, and a command
+    configures only its own options (start-up time is measured in benchmarks/, not here)."""
+    import subprocess
+    import sys
+
+    code = ("import sys\nfrom exitkg.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
+            "print('LOADED:' + ' '.join(sorted(m for m in sys.modules if m.split('.')[0] in ('rdflib', 'pyoxigraph', 'pyshacl', "
+            "'owlready2', 'SPARQLWrapper', 'http') or m in ('exitkg.serve', 'exitkg.remote', 'exitkg.link', "
+            "'exitkg.export', 'exitkg.reasoner'))))" % argv)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
+    loaded = out.rsplit("LOADED:", 1)[1].strip()
+    allowed = {"exitkg.remote", "http", "http.client"} if argv[0] == "report" else set()
+    assert set(loaded.split()) <= allowed, loaded

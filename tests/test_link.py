@@ -94,3 +94,36 @@ def test_link_base_must_be_an_iri(tmp_path):
     code, out, err = run_exitkg("link", COHORT, "--base", "not an iri")
     assert code == 3
     assert_one_error_line(err, "base IRI")
+
+
+@pytest.mark.parametrize("fmt, parser", [("nt", "N_TRIPLES"), ("ntriples", "N_TRIPLES"), ("ttl", "TURTLE")])
+def test_every_format_gives_the_same_triples(linked, tmp_path, fmt, parser):
+    import pyoxigraph as ox
+
+    out = tmp_path / f"cohort.{fmt}"
+    code, _, err = run_exitkg("link", COHORT, "--out", out, "--format", fmt)
+    assert code == 0, err
+    got = {q.triple for q in ox.parse(path=out, format=getattr(ox.RdfFormat, parser))}
+    assert got == {q.triple for q in ox.parse(path=linked, format=ox.RdfFormat.TURTLE)}
+
+
+def test_a_bad_row_after_many_good_ones_writes_nothing(tmp_path):
+    """The whole file is checked before the first triple is written, however long it is."""
+    rows = [GOOD_ROW] * 5000 + [GOOD_ROW.replace("NP,IN,1,0", "NP,IN,yes,0")]
+    path = _write(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
+    code, stdout, err = run_exitkg("link", path)
+    assert code == 2 and stdout == ""
+    assert_one_error_line(err, f"{path}:5002:8:", "takes 1, 0 or a missing code")
+
+
+def test_progress_shows_on_a_terminal_only(tmp_path):
+    """On a terminal, standard error shows how far linking has got; in a pipe, nothing."""
+    from conftest import run_on_terminal
+
+    path = _write(tmp_path, HEADER + "\n" + "\n".join([GOOD_ROW] * 200) + "\n")
+    out = tmp_path / "linked.ttl"
+    code, _, seen = run_on_terminal("link", path, "--out", out)
+    assert code == 0
+    assert b"linking cases: " in seen and b"of 200" in seen
+    code, _, err = run_exitkg("link", path, "--out", out)
+    assert code == 0 and err == ""

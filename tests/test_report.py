@@ -87,3 +87,19 @@ def test_report_formats(fmt, marker):
     assert code == 0, err
     assert marker in out
     assert "Ferrari (2021)" in out
+
+
+def test_a_factor_controversial_in_the_review_only_is_reported_as_review_only():
+    """When the evidence no longer points both ways for a factor the review calls controversial
+    (here: the hindering findings on NGOs removed), the report lists it as review-only."""
+    from exitkg.graph import load
+    from exitkg.reporting import build_report
+
+    graph = load()
+    graph.store.update("""PREFIX ekg: <https://w3id.org/exitkg/ontology#>
+        DELETE { ?a ?p ?o } WHERE {
+          ?a ekg:aboutFactor <https://w3id.org/exitkg/id/factor/ngos> ; ekg:statedRole ekg:hindering ;
+             ekg:aboutAbsence false ; ?p ?o }""")
+    report = build_report(graph)
+    entry = next(e for e in report.controversial if e["factor"].endswith("/factor/ngos"))
+    assert entry["status"] == "review-only" and entry["label"] == "NGOs" and not entry["evidence"]

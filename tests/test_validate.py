@@ -7,7 +7,7 @@ import json
 import pytest
 from rdflib import Graph
 
-from conftest import IO_FIXTURES, VALIDATE_FIXTURES
+from conftest import IO_FIXTURES, VALIDATE_FIXTURES, run_exitkg
 from exitkg.errors import InputError
 from exitkg.graph import load
 from exitkg.shacl import render_json, render_text, render_turtle, validate
@@ -106,3 +106,21 @@ def test_bad_input_raises():
         validate(load(only=[], ontology=False), shapes=SHAPES)
     with pytest.raises(InputError):
         validate(load(), shapes=[IO_FIXTURES / "bad_syntax.ttl"])
+
+
+def test_progress_on_a_terminal_and_the_sparql_cache_is_removed_afterwards():
+    """``exitkg validate`` says what it is doing on a terminal, nothing in a pipe; the parsed-query
+    cache it installs in rdflib while pySHACL runs is gone when validation ends."""
+    from rdflib.plugins.sparql.processor import SPARQLProcessor
+
+    from conftest import run_on_terminal
+    from exitkg.shacl import validate
+
+    code, out, seen = run_on_terminal("validate")
+    assert code == 0 and "conforms" in out
+    assert b"validating: running SHACL" in seen
+    result = run_exitkg("validate")
+    assert result.code == 0 and result.stderr == ""
+    before = SPARQLProcessor.query
+    validate()
+    assert SPARQLProcessor.query is before
