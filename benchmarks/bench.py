@@ -267,8 +267,8 @@ def part_startup(repeat: int) -> dict:
 
 
 SIZES = {
-    "full": {"link": [10_000, 100_000, 200_000], "load": [10_000, 100_000], "queries": [30, 100, 300],
-             "rdflib": [30, 100]},
+    "full": {"link": [10_000, 100_000, 200_000], "load": [10_000, 100_000, 200_000], "queries": [30, 100, 300],
+             "rdflib": [30]},
     "quick": {"link": [1_000, 5_000], "load": [1_000, 5_000], "queries": [3, 10], "rdflib": [3]},
 }
 
@@ -278,7 +278,7 @@ def main() -> int:
     ap.add_argument("--quick", action="store_true", help="small sizes, to check that every part runs")
     ap.add_argument("--parts", default="startup,validate,link,load,queries,reason")
     ap.add_argument("--repeat", type=int, default=3)
-    ap.add_argument("--rdflib-timeout", type=float, default=120.0)
+    ap.add_argument("--rdflib-timeout", type=float, default=60.0)
     ap.add_argument("--out", help="write every figure as JSON to this file")
     args = ap.parse_args()
     sizes = SIZES["quick" if args.quick else "full"]

@@ -27,7 +27,7 @@ from pathlib import Path
 from exitkg.engine import Queryable, Result, run_on_store
 from exitkg.errors import InputError
 from exitkg.namespaces import DATASET, EKG, ONTOLOGY_IRI, RDF
-from exitkg.rdfio import ParsedFile, PathLike, parse_file, rdf_files
+from exitkg.rdfio import ParsedFile, PathLike, _ox_format, parse_file, rdf_files
 
 ONTOLOGY_GRAPH = ONTOLOGY_IRI
 SOURCE_CLASS = EKG + "Source"
@@ -58,24 +58,40 @@ class _Input:
     origin: str
     parsed: list[ParsedFile]
     graph: str | None
+    #: loaded by Oxigraph's bulk loader straight from the files (their quads were not kept)
+    bulk: bool = False
 
 
 def _read_input(path: PathLike, packaged: bool = False) -> _Input:
+    """Check an input (a file or a source folder) and decide where its triples go.
+
+    A packaged folder is parsed whole. A file or folder given by the user is first checked
+    without keeping its quads; if it declares one source it is parsed again into that source's
+    graph; if its triples go to the merge only (no source: case records, other data; or several:
+    an export of the whole graph) and it is in a triple format, Oxigraph's bulk loader reads it
+    straight from the file (:func:`load`), so a large linked set is never held as Python objects.
+    """
     shown = os.fsdecode(path)
     target = Path(shown)
     if target.is_dir():
         files = rdf_files(target)
         if not files:
             raise InputError(f"{shown}: folder holds no RDF files")
-        parsed = [parse_file(f) for f in files]
     else:
-        parsed = [parse_file(target)]
-    sources = _declared_sources(parsed)
-    if packaged and len(sources) != 1:
-        raise InputError(f"{shown}: a packaged data folder declares one ekg:Source, this one {len(sources)}")
+        files = [target]
+    if packaged:
+        parsed = [parse_file(f) for f in files]
+        sources = _declared_sources(parsed)
+        if len(sources) != 1:
+            raise InputError(f"{shown}: a packaged data folder declares one ekg:Source, this one {len(sources)}")
+        return _Input("source", "packaged", parsed, sources[0])
+    scanned = [parse_file(f, keep=False) for f in files]
+    sources = sorted({s for item in scanned for s in item.sources})
     # one source: its named graph; none or several (an export of the whole graph): the merge only
     graph = sources[0] if len(sources) == 1 else None
-    return _Input("source" if graph else "file", "packaged" if packaged else shown, parsed, graph)
+    if graph is None and not any(item.is_dataset for item in scanned):
+        return _Input("file", shown, scanned, None, bulk=True)
+    return _Input("source" if graph else "file", shown, [parse_file(f) for f in files], graph)
 
 
 def packaged_source_folders() -> list[Path]:
@@ -240,6 +256,16 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
     prefixes: dict[str, str] = {}
     default = ox.DefaultGraph()
     for item in inputs:
+        if item.bulk:
+            for parsed in item.parsed:
+                try:
+                    store.bulk_load(path=str(parsed.path), format=_ox_format(parsed.format))
+                except (OSError, SyntaxError, ValueError) as exc:  # checked already; the file changed?
+                    raise InputError(f"{os.fsdecode(parsed.path)}: cannot load: {exc}") from None
+                for prefix, ns in parsed.prefixes.items():
+                    prefixes.setdefault(prefix, ns)
+            parts.append(Part(item.kind, item.origin, None, sum(p.count for p in item.parsed)))
+            continue
         count = 0
         target = ox.NamedNode(item.graph) if item.graph else None
 

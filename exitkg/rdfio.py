@@ -22,7 +22,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Union
 
 from exitkg.errors import InputError, one_line
-from exitkg.namespaces import PREFIXES
+from exitkg.namespaces import EKG, PREFIXES, RDF
+
+RDF_TYPE = RDF + "type"
+SOURCE_CLASS = EKG + "Source"
 
 if TYPE_CHECKING:  # pragma: no cover
     import rdflib
@@ -150,13 +153,18 @@ def _syntax_message(exc: Exception, shown: str, fmt: str, text: str) -> str:
     return f"{shown}: {message}"
 
 
-def parse_file(path: PathLike) -> "ParsedFile":
+def parse_file(path: PathLike, *, keep: bool = True) -> "ParsedFile":
     """Parse one RDF file strictly; return its quads (pyoxigraph terms) and declared prefixes.
 
     Triples of a triple format come back in the default graph; TriG and N-Quads keep their named
     graphs. Blank nodes get fresh labels, so blank nodes of different files never merge.
     Raises :class:`InputError` with one line, ``<path>:<line>:<column>: <message>`` when the
     position is known.
+
+    With ``keep=False`` the file is checked the same way but its quads are not kept: the result
+    holds only what a loader needs to decide where they go (:attr:`ParsedFile.count`, the sources
+    it declares, its prefixes), so a large file can then be bulk-loaded without its quads ever
+    being Python objects at once.
     """
     shown = os.fsdecode(path)
     file = Path(shown)
@@ -174,6 +182,7 @@ def parse_file(path: PathLike) -> "ParsedFile":
     if not data.strip():
         raise InputError(f"{shown}: file is empty")
     text = _decode_utf8(data, shown)
+    del data
     if fmt == "rdfxml" or _looks_like_xml(text):
         match = _XML_DECL.search(text)
         if match:
@@ -186,28 +195,45 @@ def parse_file(path: PathLike) -> "ParsedFile":
     import pyoxigraph as ox
 
     quads = []
+    count = 0
+    sources: set[str] = set()
+    rdf_type, source_class = ox.NamedNode(RDF_TYPE), ox.NamedNode(SOURCE_CLASS)
     try:
         parser = ox.parse(text, format=_ox_format(fmt), base_iri=None, rename_blank_nodes=True)
         for quad in parser:
             if isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple):
                 raise InputError(f"{shown}: RDF 1.2 triple terms are not supported")
-            quads.append(quad)
+            count += 1
+            if keep:
+                quads.append(quad)
+            elif quad.predicate == rdf_type and quad.object == source_class and isinstance(quad.subject, ox.NamedNode):
+                sources.add(quad.subject.value)
         prefixes = dict(getattr(parser, "prefixes", {}) or {})
     except (SyntaxError, ValueError) as exc:
         raise InputError(_syntax_message(exc, shown, fmt, text)) from None
     except OSError as exc:
         raise InputError(f"{shown}: cannot read file: {exc}") from None
-    if not quads:
+    if not count:
         raise InputError(f"{shown}: file contains no triples")
-    return ParsedFile(file, quads, prefixes)
+    return ParsedFile(file, quads, prefixes, count, fmt, frozenset(sources))
 
 
 class ParsedFile(NamedTuple):
-    """One parsed file: its path, its quads (pyoxigraph) and the prefixes it declares."""
+    """One parsed file: its path, its quads (pyoxigraph) and the prefixes it declares; its
+    number of quads, its format, and (when parsed with ``keep=False``, its quads not kept) the
+    sources it declares."""
 
     path: Path
     quads: list
     prefixes: dict[str, str]
+    count: int = 0
+    format: str = ""
+    sources: frozenset = frozenset()
+
+    @property
+    def is_dataset(self) -> bool:
+        """TriG or N-Quads: quads that may name their graphs."""
+        return self.format in ("trig", "nquads")
 
 
 def rdf_files(folder: PathLike) -> list[Path]:

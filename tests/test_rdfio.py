@@ -123,3 +123,26 @@ def test_no_paths_and_empty_folder(tmp_path):
 def test_missing_file():
     with pytest.raises(InputError, match="no such file"):
         exitkg.load(data=["/nonexistent/nope.ttl"])
+
+
+def test_files_for_the_merge_only_are_bulk_loaded_and_keep_their_meaning(tmp_path):
+    """A file that declares no source (case records, other data) goes to the merge through
+    Oxigraph's bulk loader, never as Python objects: same triples, blank nodes still distinct
+    between files, its triple count kept; a file declaring a source still gets its named graph."""
+    from exitkg.graph import _read_input
+
+    first, second = tmp_path / "a.nt", tmp_path / "b.ttl"
+    first.write_text('_:b0 <urn:p> "1" .\n<urn:s> <urn:p> "x" .\n', encoding="utf-8")
+    second.write_text('@prefix ex: <urn:ex:> .\n_:b0 <urn:p> "2" .\n', encoding="utf-8")
+    assert _read_input(first).bulk and _read_input(second).bulk
+    graph = load(only=[first, second], ontology=False)
+    rows = graph.run('SELECT ?s ?o WHERE { ?s <urn:p> ?o FILTER(isBLANK(?s)) }').rows
+    assert len({r["s"] for r in rows}) == 2
+    assert [p.triples for p in graph.parts] == [2, 1]
+    assert graph.prefixes.get("ex") == "urn:ex:"
+    assert not graph.named_graphs()
+    source = tmp_path / "src.ttl"
+    source.write_text("<https://w3id.org/exitkg/id/source/x> a <https://w3id.org/exitkg/ontology#Source> .\n",
+                      encoding="utf-8")
+    assert not _read_input(source).bulk
+    assert "https://w3id.org/exitkg/id/source/x" in load(only=[source], ontology=False).named_graphs()
