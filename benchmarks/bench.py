@@ -19,7 +19,8 @@ Parts:
   scaled evidence graph (``scaled.py evidence``); rdflib's run of a query stops at ``--rdflib-timeout``.
 * ``validate``: ``exitkg.validate`` against ``pyshacl.validate`` on a plain rdflib graph, same data
   and shapes.
-* ``reason``: ``exitkg reason`` (HermiT) on the packaged graph.
+* ``reason``: ``exitkg reason`` (HermiT) on the packaged graph; the OWL 2 RL classification on
+  scaled evidence of about 100, 1,000 and 10,000 factors (K copies over K factor variants).
 * ``startup``: ``exitkg --help`` and ``exitkg report`` as whole commands.
 
 The slope of a series is the exponent b of cost = a * size^b, fitted by least squares on the logs
@@ -249,12 +250,38 @@ def part_validate(repeat: int) -> dict:
     return result
 
 
-def part_reason(repeat: int) -> dict:
+RL = r"""
+import json, sys, time
+from exitkg.graph import load
+from exitkg.reasoner import classify_rl
+g = load(only=[sys.argv[1]])
+factors = len(g.run("PREFIX ekg: <https://w3id.org/exitkg/ontology#> SELECT DISTINCT ?f WHERE { ?a ekg:aboutFactor ?f }").rows)
+t = time.process_time(); result = classify_rl(g); cpu = time.process_time() - t
+print(json.dumps({"factors": factors, "classify_cpu": cpu, "controversial": len(result.controversial),
+                  "module_triples": result.triples}))
+"""
+
+
+def part_reason(sizes, tmp: Path, repeat: int) -> dict:
+    sys.path.insert(0, str(HERE))
+    from scaled import write_evidence
+
     runs = [child([PY, "-m", "exitkg", "reason", "--timeout", "600"]) for _ in range(repeat)]
-    result = {"cpu": statistics.median(r["cpu"] for r in runs), "wall": statistics.median(r["wall"] for r in runs),
+    hermit = {"cpu": statistics.median(r["cpu"] for r in runs), "wall": statistics.median(r["wall"] for r in runs),
               "peak_mib": max(r["peak_mib"] for r in runs)}
-    print(f"reason (HermiT, packaged graph): {result['cpu']:.1f} s CPU, {result['wall']:.1f} s wall", flush=True)
-    return result
+    print(f"reason, HermiT, packaged graph: {hermit['cpu']:.1f} s CPU (whole command, Java included), "
+          f"{hermit['wall']:.1f} s wall", flush=True)
+    rl = []
+    for k in sizes:
+        path = write_evidence(tmp / f"evidence-rl-{k}.nt", k, variants=k)
+        got = [in_child(RL, path) for _ in range(repeat)]
+        rl.append({"copies": k, "factors": got[0]["factors"], "module_triples": got[0]["module_triples"],
+                   "controversial": got[0]["controversial"],
+                   "classify_cpu": statistics.median(r["classify_cpu"] for r in got),
+                   "peak_mib": max(r["peak_mib"] for r in got)})
+        print(f"reason, OWL 2 RL, {rl[-1]['factors']} factors: {rl[-1]['classify_cpu']:.2f} s CPU "
+              f"({rl[-1]['controversial']} controversial)", flush=True)
+    return {"hermit_packaged": hermit, "rl": rl, "rl_slope": slope([(r["factors"], r["classify_cpu"]) for r in rl])}
 
 
 def part_startup(repeat: int) -> dict:
@@ -268,8 +295,8 @@ def part_startup(repeat: int) -> dict:
 
 SIZES = {
     "full": {"link": [10_000, 100_000, 200_000], "load": [10_000, 100_000, 200_000], "queries": [30, 100, 300],
-             "rdflib": [30]},
-    "quick": {"link": [1_000, 5_000], "load": [1_000, 5_000], "queries": [3, 10], "rdflib": [3]},
+             "rdflib": [30], "reason": [3, 30, 300]},
+    "quick": {"link": [1_000, 5_000], "load": [1_000, 5_000], "queries": [3, 10], "rdflib": [3], "reason": [3]},
 }
 
 
@@ -297,7 +324,7 @@ def main() -> int:
         if "queries" in parts:
             results["queries"] = part_queries(sizes["queries"], tmp, args.repeat, sizes["rdflib"], args.rdflib_timeout)
         if "reason" in parts:
-            results["reason"] = part_reason(1 if args.quick else args.repeat)
+            results["reason"] = part_reason(sizes["reason"], tmp, 1 if args.quick else args.repeat)
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0

@@ -77,11 +77,19 @@ def report(graph=None, *, include_cited: bool = True) -> "Report":
     return build_report(graph if graph is not None else load(), include_cited=include_cited)
 
 
-def reason(graph=None, *, timeout: float = 120.0) -> "ReasonResult":
-    """Check consistency with HermiT and classify the controversial and contested factors
-    (needs Java 17+), under a deadline of *timeout* seconds."""
+def reason(graph=None, *, timeout: float = 120.0, engine: str = "hermit") -> "ReasonResult":
+    """Classify the controversial and contested factors. ``engine="hermit"`` also checks
+    consistency (needs Java 17+), under a deadline of *timeout* seconds; ``engine="rl"`` classifies
+    with an OWL 2 RL engine on the module that decides it, fast at any size, and checks no
+    consistency (see ``exitkg reason``)."""
+    from exitkg.errors import UsageError
+    from exitkg.reasoner import classify_rl
     from exitkg.reasoner import reason as _reason
 
+    if engine == "rl":
+        return classify_rl(graph)
+    if engine != "hermit":
+        raise UsageError(f"unknown reasoning engine {engine!r} (expected hermit or rl)")
     return _reason(graph, timeout=timeout)
 
 

@@ -521,6 +521,9 @@ def _configure_reason(p: argparse.ArgumentParser) -> None:
     _add_graph_options(p)
     p.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
                    help=f"deadline for the reasoner (default: {DEFAULT_TIMEOUT:g})")
+    p.add_argument("--engine", choices=("hermit", "rl"), default="hermit",
+                   help="hermit: consistency and classification, the whole graph (default); rl: the "
+                        "classification alone, with an OWL 2 RL engine on the module that decides it (fast at any size)")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="report format (default: text)")
 
@@ -529,16 +532,19 @@ def _configure_reason(p: argparse.ArgumentParser) -> None:
          _configure_reason)
 def cmd_reason(args: argparse.Namespace) -> int:
     from exitkg.errors import DeadlineError
-    from exitkg.reasoner import RENDERERS, reason
-
     from exitkg.progress import Progress
+    from exitkg.reasoner import RENDERERS, classify_rl, reason
 
     try:
         with Progress("reasoning") as progress:
             with progress.stage("loading the graph"):
                 graph = _graph(args)
-            with progress.stage("classifying with HermiT"):
-                result = reason(graph, timeout=args.timeout)
+            if args.engine == "rl":
+                with progress.stage("classifying with OWL 2 RL"):
+                    result = classify_rl(graph)
+            else:
+                with progress.stage("classifying with HermiT"):
+                    result = reason(graph, timeout=args.timeout)
     except DeadlineError as exc:
         raise DeadlineError(f"{exc.message} (raise --timeout)") from None
     emit(RENDERERS[args.format](result))

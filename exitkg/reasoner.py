@@ -1,4 +1,16 @@
-"""OWL reasoning with HermiT through owlready2, under a deadline.
+"""OWL reasoning: HermiT through owlready2 under a deadline, or an OWL 2 RL engine on a module.
+
+Two engines, two checks:
+
+* ``hermit`` (:func:`reason`): the whole graph and ontology in OWL 2 DL. It checks consistency
+  and classifies the controversial and contested factors. Complete, and slow as the graph grows.
+* ``rl`` (:func:`classify_rl`): the classification alone, with ``reasonable`` (a Rust OWL 2 RL
+  engine), on the module that decides it: the definitions of the effectively facilitating and
+  hindering assertions and of the two factor classes, and the role assertions with their factors.
+  The one part of the definitions outside OWL 2 RL, ``ekg:population max 0`` (whole-sample
+  assertions), is closed as the HermiT step closes it, by asserting ``ekg:WholeSampleAssertion``
+  on the assertions without a population. It gives the same classes as HermiT (the tests compare
+  them) and checks no consistency.
 
 :func:`reason` writes the merge of a loaded graph (the ontology and the
 packaged sources, or the inputs given) as N-Triples into a private temporary
@@ -34,15 +46,17 @@ CONTROVERSIAL_CLASS = EKG + "ControversialByEvidence"
 CONTESTED_CLASS = EKG + "ContestedByEvidence"
 DEFAULT_TIMEOUT = 120.0
 JAVA_ENV = "EXITKG_JAVA"
+ENGINES = {"hermit": "HermiT (owlready2)", "rl": "OWL 2 RL (reasonable), on the classification module"}
 
 
 @dataclass
 class ReasonResult:
-    consistent: bool
+    consistent: bool | None          # None: not checked (the OWL 2 RL engine)
     controversial: list[str]
     seconds: float
     triples: int
     contested: list[str] = field(default_factory=list)
+    engine: str = "hermit"
 
     @property
     def population_specific(self) -> list[str]:
@@ -52,12 +66,12 @@ class ReasonResult:
 
     @property
     def exit_code(self) -> int:
-        return errors.OK if self.consistent else errors.FAILED
+        return errors.FAILED if self.consistent is False else errors.OK
 
     def as_dict(self) -> dict:
         return {
             "consistent": self.consistent,
-            "reasoner": "HermiT (owlready2)",
+            "reasoner": ENGINES[self.engine],
             "controversial_by_evidence": self.controversial,
             "contested_by_evidence": self.contested,
             "population_specific": self.population_specific,
@@ -166,6 +180,82 @@ def reason(graph=None, *, timeout: float = DEFAULT_TIMEOUT) -> ReasonResult:
     )
 
 
+_RL_ABOX = """
+PREFIX ekg: <https://w3id.org/exitkg/ontology#>
+CONSTRUCT {
+  ?factor a ekg:Factor ; ekg:hasStatement ?a .
+  ?a a ekg:RoleAssertion, ?sample ; ekg:statedRole ?role ; ekg:aboutAbsence ?absence .
+} WHERE {
+  ?a ekg:aboutFactor ?factor ; ekg:statedRole ?role ; ekg:aboutAbsence ?absence .
+  OPTIONAL { ?a ekg:population ?population }
+  BIND(IF(BOUND(?population), ekg:RoleAssertion, ekg:WholeSampleAssertion) AS ?sample)
+}
+"""
+_RL_CLASSES = ("EffectivelyFacilitatingAssertion", "EffectivelyHinderingAssertion", "ControversialByEvidence",
+               "ContestedByEvidence")
+
+
+def rl_module(graph) -> list:
+    """The module that decides the classification (pyoxigraph triples): the role assertions with
+    their factors (``ekg:hasStatement``, the inverse of ``ekg:aboutFactor``, stated), the
+    whole-sample closure, and the OWL definitions of the derived classes with the class
+    expressions they reach."""
+    import pyoxigraph as ox
+
+    from exitkg.graph import ONTOLOGY_GRAPH
+
+    abox = [t for t in graph.store.query(_RL_ABOX)]
+    by_subject: dict = {}
+    for q in graph.graph_quads(ONTOLOGY_GRAPH):
+        by_subject.setdefault(q.subject, []).append(q.triple)
+    axioms, todo, seen = [], [ox.NamedNode(EKG + name) for name in _RL_CLASSES], set()
+    equivalent = "http://www.w3.org/2002/07/owl#equivalentClass"
+    while todo:
+        node = todo.pop()
+        if node in seen:
+            continue
+        seen.add(node)
+        for t in by_subject.get(node, []):
+            if isinstance(t.subject, ox.BlankNode) or t.predicate.value == equivalent:
+                axioms.append(t)
+                if isinstance(t.object, ox.BlankNode):
+                    todo.append(t.object)
+    return abox + axioms
+
+
+def classify_rl(graph=None) -> ReasonResult:
+    """Classify the controversial and contested factors with an OWL 2 RL engine on the module
+    (:func:`rl_module`); no consistency check (see the module's description)."""
+    import rdflib
+
+    from exitkg.graph import load
+    from exitkg.terms import to_rdflib
+
+    try:
+        import reasonable
+    except ImportError:  # pragma: no cover - a dependency of the package
+        raise ReasonerError("the OWL 2 RL engine needs the package 'reasonable' (pip install reasonable)") from None
+    graph = graph if graph is not None else load()
+    start = time.monotonic()
+    module = rdflib.Graph()
+    for t in rl_module(graph):
+        module.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
+    engine = reasonable.PyReasoner()
+    engine.from_graph(module)
+    try:
+        closure = engine.reason()
+    except Exception as exc:  # the engine's own error types
+        raise ReasonerError(f"the OWL 2 RL engine failed: {one_line(exc)}") from None
+    rdf_type = str(rdflib.RDF.type)
+    members: dict[str, set[str]] = {CONTROVERSIAL_CLASS: set(), CONTESTED_CLASS: set()}
+    for s, p, o in closure:
+        if str(p) == rdf_type and str(o) in members:
+            members[str(o)].add(str(s))
+    return ReasonResult(consistent=None, controversial=sorted(members[CONTROVERSIAL_CLASS]),
+                        contested=sorted(members[CONTESTED_CLASS]), seconds=time.monotonic() - start,
+                        triples=len(module), engine="rl")
+
+
 def _kill_group(proc: subprocess.Popen) -> None:
     """Stop the worker and everything it started (the Java process)."""
     try:
@@ -179,11 +269,13 @@ def _kill_group(proc: subprocess.Popen) -> None:
 
 
 def render_text(result: ReasonResult) -> str:
-    lines = [
-        f"HermiT: the ontology and data are {'consistent' if result.consistent else 'INCONSISTENT'} "
-        f"({result.triples} triples, {result.seconds:.1f} s)",
-    ]
-    if result.consistent:
+    if result.engine == "rl":
+        lines = [f"OWL 2 RL (reasonable): classification only, consistency not checked "
+                 f"({result.triples} triples in the module, {result.seconds:.1f} s)"]
+    else:
+        lines = [f"HermiT: the ontology and data are {'consistent' if result.consistent else 'INCONSISTENT'} "
+                 f"({result.triples} triples, {result.seconds:.1f} s)"]
+    if result.consistent is not False:
         lines.append(f"Controversial by evidence ({len(result.controversial)}):")
         lines.extend(f"  {iri}" for iri in result.controversial)
         lines.append(f"Of those, contested among whole-sample evidence ({len(result.contested)}):")
