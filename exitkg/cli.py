@@ -150,6 +150,9 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
                    help="with --endpoint: give up when the endpoint does not answer in time (default: 30)")
     p.add_argument("--out", metavar="FILE",
                    help="write the output to FILE (atomically) instead of standard output")
+    p.add_argument("--store", metavar="DIR",
+                   help="keep the loaded graph in an Oxigraph store in DIR and reuse it while the inputs are "
+                        "unchanged (a large linked set loads once)")
 
 
 def _engine(args: argparse.Namespace):
@@ -157,9 +160,11 @@ def _engine(args: argparse.Namespace):
     if args.endpoint is None:
         if args.graph is not None or args.timeout is not None:
             raise UsageError("--graph and --timeout go with --endpoint")
+        if args.store is not None:
+            return _graph(args, store=args.store)
         return _graph(args, describe=True)
-    if args.data or args.only:
-        raise UsageError("--data and --only choose the local graph; they cannot be combined with --endpoint")
+    if args.data or args.only or args.store:
+        raise UsageError("--data, --only and --store choose the local graph; they cannot be combined with --endpoint")
     from exitkg.remote import DEFAULT_TIMEOUT, RemoteEngine
 
     if args.graph is not None:

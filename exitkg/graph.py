@@ -21,11 +21,11 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable, Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 from exitkg.engine import Queryable, Result, run_on_store
-from exitkg.errors import InputError
+from exitkg.errors import InputError, one_line
 from exitkg.namespaces import DATASET, EKG, ONTOLOGY_IRI, RDF
 from exitkg.rdfio import ParsedFile, PathLike, _ox_format, parse_file, rdf_files
 
@@ -223,7 +223,8 @@ def _as_list(paths) -> list:
 
 
 def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Iterable[PathLike] | None = None,
-         *, ontology: bool = True, describe: bool = False, endpoint: str | None = None) -> KnowledgeGraph:
+         *, ontology: bool = True, describe: bool = False, endpoint: str | None = None,
+         store: PathLike | None = None) -> KnowledgeGraph:
     """Load the exitkg graph.
 
     * ``load()``: the ontology and the packaged sources.
@@ -231,27 +232,47 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
     * ``load(only=[...])``: the ontology and these files or folders instead of the packaged sources.
     * ``ontology=False`` leaves the ontology out; ``describe=True`` adds the graph's VoID/DCAT
       description (with *endpoint* as its SPARQL endpoint, when given).
+    * ``store=DIR`` keeps the loaded graph (with its description) in an Oxigraph store on disk in
+      the folder *DIR*; a later call with the same inputs, unchanged (same files, sizes and
+      modification times) and the same version of exitkg, opens it instead of loading again, so a
+      large linked set loads once and is queried many times. *DIR* must be new, empty, or such a
+      store.
 
     Raises :class:`~exitkg.errors.InputError` for an unreadable input; then nothing is loaded.
     """
     import pyoxigraph as ox
 
-    from exitkg.resources import ontology_path
-
     only_list, data_list = _as_list(only), _as_list(data)
     if only is not None and not only_list:
         raise InputError("no input files given")
+    if store is not None:
+        return _stored_graph(Path(os.fsdecode(store)), only_list if only is not None else None, data_list,
+                             ontology=ontology, endpoint=endpoint)
+    graph = _fill(ox.Store(), _inputs(only_list if only is not None else None, data_list, ontology), ontology)
+    if describe:
+        graph.add_description(endpoint)
+    return graph
+
+
+def _inputs(only_list: list | None, data_list: list, ontology: bool) -> list[_Input]:
+    from exitkg.resources import ontology_path
+
     inputs: list[_Input] = []
     if ontology:
         inputs.append(_Input("ontology", "packaged", [parse_file(ontology_path())], ONTOLOGY_GRAPH))
-    if only is None:
+    if only_list is None:
         inputs += [_read_input(folder, packaged=True) for folder in packaged_source_folders()]
-    inputs += [_read_input(p) for p in only_list]
+    inputs += [_read_input(p) for p in only_list or []]
     inputs += [_read_input(p) for p in data_list]
     if not inputs:
         raise InputError("no input files given")
+    return inputs
 
-    store = ox.Store()
+
+def _fill(store, inputs: list[_Input], ontology: bool) -> KnowledgeGraph:
+    """Load *inputs* into the (empty) pyoxigraph *store*."""
+    import pyoxigraph as ox
+
     parts: list[Part] = []
     prefixes: dict[str, str] = {}
     default = ox.DefaultGraph()
@@ -286,7 +307,100 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
                 prefixes.setdefault(prefix, ns)
     if ontology:
         store.extend(_version_quads())
-    graph = KnowledgeGraph(store, parts, prefixes)
-    if describe:
+    return KnowledgeGraph(store, parts, prefixes)
+
+
+# --------------------------------------------------------------------------- #
+# A graph kept on disk (load(store=DIR))
+# --------------------------------------------------------------------------- #
+
+_MANIFEST = "exitkg-store.json"
+_DATABASE = "oxigraph"
+
+
+def _manifest(only_list: list | None, data_list: list, ontology: bool, endpoint: str | None) -> dict:
+    """What a stored graph was loaded from: every input file with its size and modification time."""
+    from exitkg import __version__
+    from exitkg.resources import ontology_path
+
+    def files(path) -> list:
+        target = Path(os.fsdecode(path))
+        found = rdf_files(target) if target.is_dir() else [target]
+        out = []
+        for f in found:
+            try:
+                stat = f.stat()
+                out.append([str(f.resolve()), stat.st_size, stat.st_mtime_ns])
+            except OSError:
+                out.append([str(f), None, None])
+        return out
+
+    inputs = []
+    if ontology:
+        inputs.append(["ontology", files(ontology_path())])
+    if only_list is None:
+        inputs += [["packaged", files(folder)] for folder in packaged_source_folders()]
+    inputs += [["only", files(p)] for p in only_list or []]
+    inputs += [["data", files(p)] for p in data_list]
+    return {"exitkg": __version__, "ontology": ontology, "endpoint": endpoint, "inputs": inputs}
+
+
+def _stored_graph(folder: Path, only_list: list | None, data_list: list, *, ontology: bool,
+                  endpoint: str | None) -> KnowledgeGraph:
+    import json
+    import shutil
+
+    import pyoxigraph as ox
+
+    from exitkg.errors import OutputError
+    from exitkg.fsutil import atomic_write_text
+
+    manifest = _manifest(only_list, data_list, ontology, endpoint)
+    record = folder / _MANIFEST
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: not a folder (the store)")
+    if folder.is_dir() and any(folder.iterdir()) and not record.is_file():
+        raise OutputError(f"{folder}: the folder holds other files; give a new or empty folder, or an exitkg store")
+    kept = None
+    if record.is_file():
+        try:
+            kept = json.loads(record.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            kept = None
+    if kept is not None and kept.get("manifest") == manifest and (folder / _DATABASE).is_dir():
+        try:
+            store = ox.Store.read_only(str(folder / _DATABASE))
+        except OSError as exc:
+            raise InputError(f"{folder}: cannot open the store: {one_line(exc)}") from None
+        parts = [Part(**p) for p in kept["parts"]]
+        return KnowledgeGraph(store, parts, kept["prefixes"])
+    # (re)load: into a new database beside the old one, swapped in when complete
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot create the store folder: {exc.strerror or exc}") from None
+    building = folder / f".{_DATABASE}.{os.getpid()}.new"
+    shutil.rmtree(building, ignore_errors=True)
+    try:
+        store = ox.Store(str(building))
+        graph = _fill(store, _inputs(only_list, data_list, ontology), ontology)
         graph.add_description(endpoint)
-    return graph
+        store.flush()
+        parts, prefixes = [asdict(p) for p in graph.parts], graph.prefixes
+        del graph, store
+        old = folder / f".{_DATABASE}.{os.getpid()}.old"
+        if (folder / _DATABASE).exists():
+            os.replace(folder / _DATABASE, old)
+        os.replace(building, folder / _DATABASE)
+        shutil.rmtree(old, ignore_errors=True)
+        atomic_write_text(record, json.dumps({"manifest": manifest, "parts": parts, "prefixes": prefixes},
+                                             indent=1, sort_keys=True) + "\n")
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot write the store: {exc.strerror or exc}") from None
+    finally:
+        shutil.rmtree(building, ignore_errors=True)
+    try:
+        store = ox.Store.read_only(str(folder / _DATABASE))
+    except OSError as exc:
+        raise InputError(f"{folder}: cannot open the store: {one_line(exc)}") from None
+    return KnowledgeGraph(store, [Part(**p) for p in parts], prefixes)

@@ -146,3 +146,46 @@ def test_files_for_the_merge_only_are_bulk_loaded_and_keep_their_meaning(tmp_pat
                       encoding="utf-8")
     assert not _read_input(source).bulk
     assert "https://w3id.org/exitkg/id/source/x" in load(only=[source], ontology=False).named_graphs()
+
+
+def test_a_stored_graph_is_loaded_once_and_reloaded_when_an_input_changes(tmp_path):
+    """load(store=DIR) keeps the graph on disk: the same inputs open it without loading (a changed
+    input file is seen and loads again); a folder holding other files is refused."""
+    import os
+
+    from exitkg.errors import OutputError
+
+    extra = tmp_path / "extra.nt"
+    extra.write_text('<urn:s> <urn:p> "1" .\n', encoding="utf-8")
+    folder = tmp_path / "store"
+    first = load(data=[extra], store=folder)
+    expected = len(load(data=[extra], describe=True))
+    assert len(first) == expected
+    del first
+    stamp = (folder / "oxigraph").stat().st_ino
+    again = load(data=[extra], store=folder)
+    assert len(again) == expected and (folder / "oxigraph").stat().st_ino == stamp   # opened, not rebuilt
+    assert again.run('ASK { <urn:s> <urn:p> "1" }').boolean
+    del again
+    extra.write_text('<urn:s> <urn:p> "2" .\n', encoding="utf-8")
+    os.utime(extra, ns=(1, 1))
+    changed = load(data=[extra], store=folder)
+    assert changed.run('ASK { <urn:s> <urn:p> "2" }').boolean and not changed.run('ASK { <urn:s> <urn:p> "1" }').boolean
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine\n", encoding="utf-8")
+    with pytest.raises(OutputError):
+        load(store=other)
+    assert (other / "notes.txt").read_text(encoding="utf-8") == "mine\n"
+
+
+def test_query_with_a_store_from_the_command_line(tmp_path):
+    from conftest import run_exitkg
+
+    folder = tmp_path / "store"
+    first = run_exitkg("query", "included-studies", "--format", "csv", "--store", folder)
+    assert first.code == 0, first.stderr
+    second = run_exitkg("query", "included-studies", "--format", "csv", "--store", folder)
+    assert second.code == 0 and second.stdout == first.stdout
+    assert first.stdout == run_exitkg("query", "included-studies", "--format", "csv").stdout
+    assert run_exitkg("query", "included-studies", "--store", folder, "--endpoint", "http://127.0.0.1:9/q").code == 3
