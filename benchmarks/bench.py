@@ -4,6 +4,7 @@ paired in the same run with the plain library it builds on, and how each cost gr
     python benchmarks/bench.py                 # every part, at the sizes of benchmarks/README.md
     python benchmarks/bench.py --quick         # small sizes: a check that every part runs
     python benchmarks/bench.py --parts link,queries --out results.json
+    python benchmarks/bench.py --table results.json [more.json ...]   # the figures as Markdown tables
 
 Every measurement runs in a child process of its own; CPU is user + system seconds and memory the
 peak resident set of that process, as the kernel accounts them when it ends (``os.wait4``). Within
@@ -257,8 +258,22 @@ from exitkg.reasoner import classify_rl
 g = load(only=[sys.argv[1]])
 factors = len(g.run("PREFIX ekg: <https://w3id.org/exitkg/ontology#> SELECT DISTINCT ?f WHERE { ?a ekg:aboutFactor ?f }").rows)
 t = time.process_time(); result = classify_rl(g); cpu = time.process_time() - t
-print(json.dumps({"factors": factors, "classify_cpu": cpu, "controversial": len(result.controversial),
-                  "module_triples": result.triples}))
+out = {"factors": factors, "classify_cpu": cpu, "controversial": len(result.controversial),
+       "module_triples": result.triples}
+if len(sys.argv) > 2:  # the same module through owlrl (pure Python OWL 2 RL), for comparison
+    import owlrl, rdflib
+    from exitkg.reasoner import rl_module
+    from exitkg.terms import to_rdflib
+    t = time.process_time()
+    module = rdflib.Graph()
+    for x in rl_module(g):
+        module.add((to_rdflib(x.subject), to_rdflib(x.predicate), to_rdflib(x.object)))
+    owlrl.DeductiveClosure(owlrl.OWLRL_Semantics).expand(module)
+    out["owlrl_cpu"] = time.process_time() - t
+    found = sorted(str(s) for s in module.subjects(rdflib.RDF.type,
+                   rdflib.URIRef("https://w3id.org/exitkg/ontology#ControversialByEvidence")))
+    out["owlrl_same"] = found == result.controversial
+print(json.dumps(out))
 """
 
 
@@ -274,11 +289,15 @@ def part_reason(sizes, tmp: Path, repeat: int) -> dict:
     rl = []
     for k in sizes:
         path = write_evidence(tmp / f"evidence-rl-{k}.nt", k, variants=k)
-        got = [in_child(RL, path) for _ in range(repeat)]
+        compare = ("owlrl",) if k <= 30 else ()
+        got = [in_child(RL, path, *compare) for _ in range(repeat)]
         rl.append({"copies": k, "factors": got[0]["factors"], "module_triples": got[0]["module_triples"],
                    "controversial": got[0]["controversial"],
                    "classify_cpu": statistics.median(r["classify_cpu"] for r in got),
                    "peak_mib": max(r["peak_mib"] for r in got)})
+        if compare:
+            rl[-1]["owlrl_cpu"] = statistics.median(r["owlrl_cpu"] for r in got)
+            rl[-1]["owlrl_same"] = all(r["owlrl_same"] for r in got)
         print(f"reason, OWL 2 RL, {rl[-1]['factors']} factors: {rl[-1]['classify_cpu']:.2f} s CPU "
               f"({rl[-1]['controversial']} controversial)", flush=True)
     return {"hermit_packaged": hermit, "rl": rl, "rl_slope": slope([(r["factors"], r["classify_cpu"]) for r in rl])}
@@ -300,7 +319,80 @@ SIZES = {
 }
 
 
+def markdown(results: dict) -> str:
+    """The figures of a run (or of several runs merged) as the tables of benchmarks/README.md."""
+    out = []
+
+    def fmt(x, digits=2):
+        return "-" if x is None else f"{x:.{digits}f}"
+
+    if "startup" in results:
+        st = results["startup"]
+        out += ["| whole command | CPU s | peak MiB |", "|---|---:|---:|"]
+        out += [f"| `exitkg {'--help' if k == 'help' else k}` | {fmt(v['cpu'], 3)} | {v['peak_mib']:.0f} |"
+                for k, v in st.items()]
+        out.append("")
+    if "validate" in results:
+        v = results["validate"]
+        out += ["| validation of the packaged graph | CPU s |", "|---|---:|",
+                f"| `exitkg.validate` | {fmt(v['exitkg_cpu'])} |",
+                f"| `pyshacl.validate` on a plain rdflib graph (as before) | {fmt(v['pyshacl_cpu'])} |",
+                f"| ratio (paired) | x{v['ratio']:.1f} |", ""]
+    if "link" in results:
+        lk = results["link"]
+        out += ["| CTDC-shaped rows | `exitkg link` CPU s | peak MiB | load of the linked cases, CPU s | "
+                "cohort query CPU s |", "|---:|---:|---:|---:|---:|"]
+        out += [f"| {r['rows']:,} | {fmt(r['cpu'])} | {r['peak_mib']:.0f} | {fmt(r['load_cpu'], 1)} | "
+                f"{fmt(r['cohort_query_cpu'])} |" for r in lk["series"]]
+        out += [f"| slope | {fmt(lk['slope'])} | | | {fmt(lk['cohort_slope'])} |", ""]
+    if "load" in results:
+        ld = results["load"]
+        out += ["| triples (linked cases) | `exitkg.load` CPU s | raw bulk load CPU s | CPU ratio | "
+                "`exitkg.load` MiB | raw MiB | memory ratio |", "|---:|---:|---:|---:|---:|---:|---:|"]
+        out += [f"| {r['triples']:,} | {fmt(r['cpu'])} | {fmt(r['raw_cpu'])} | x{r['cpu_ratio']:.2f} | "
+                f"{r['peak_mib']:.0f} | {r['raw_peak_mib']:.0f} | x{r['memory_ratio']:.2f} |" for r in ld["series"]]
+        out += [f"| slope | {fmt(ld['slope'])} | | | | | |", ""]
+    if "queries" in results:
+        qs = results["queries"]
+        sizes = [s["triples"] for s in qs["series"]]
+        head = " | ".join(f"{n:,} triples" for n in sizes)
+        rd = [s for s in qs["series"] if any(v["rdflib_run"] for v in s["queries"].values())]
+        out += [f"| query | {head} | rdflib at {rd[0]['triples']:,} | rdflib / Oxigraph | slope |" if rd else
+                f"| query | {head} | slope |",
+                "|---|" + "---:|" * (len(sizes) + (3 if rd else 1))]
+        for qid in qs["series"][0]["queries"]:
+            cells = [fmt(s["queries"][qid]["cpu"], 4) for s in qs["series"]]
+            line = f"| `{qid}` | " + " | ".join(cells)
+            if rd:
+                r = rd[0]["queries"][qid]
+                theirs = r["rdflib_cpu"]
+                ratio = f"x{theirs / r['cpu']:.0f}" if theirs and r["cpu"] else (
+                    f"> x{results.get('rdflib_timeout', 60) / r['cpu']:.0f} (timed out)" if r["cpu"] else "-")
+                line += f" | {fmt(theirs, 3) if theirs is not None else 'timed out'} | {ratio}"
+            out.append(line + f" | {fmt(qs['slopes'][qid])} |")
+        out.append("")
+    if "reason" in results:
+        rs = results["reason"]
+        h = rs["hermit_packaged"]
+        out += ["| reasoning | factors | CPU s |", "|---|---:|---:|",
+                f"| HermiT, `exitkg reason` (whole command, Java included), packaged graph | 33 | {fmt(h['cpu'], 1)} |"]
+        for r in rs["rl"]:
+            out.append(f"| OWL 2 RL classification (`--engine rl`), scaled evidence | {r['factors']:,} | "
+                       f"{fmt(r['classify_cpu'])} |")
+            if "owlrl_cpu" in r:
+                out.append(f"| the same module through owlrl ({'same' if r['owlrl_same'] else 'DIFFERENT'} classes) | "
+                           f"{r['factors']:,} | {fmt(r['owlrl_cpu'])} |")
+        out += [f"| slope (RL) | | {fmt(rs['rl_slope'])} |", ""]
+    return "\n".join(out) + "\n"
+
+
 def main() -> int:
+    if len(sys.argv) > 1 and sys.argv[1] == "--table":
+        merged: dict = {}
+        for name in sys.argv[2:]:
+            merged.update(json.loads(Path(name).read_text(encoding="utf-8")))
+        sys.stdout.write(markdown(merged))
+        return 0
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true", help="small sizes, to check that every part runs")
     ap.add_argument("--parts", default="startup,validate,link,load,queries,reason")
@@ -310,7 +402,8 @@ def main() -> int:
     args = ap.parse_args()
     sizes = SIZES["quick" if args.quick else "full"]
     parts = args.parts.split(",")
-    results: dict = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "repeat": args.repeat}
+    results: dict = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "repeat": args.repeat,
+                     "rdflib_timeout": args.rdflib_timeout}
     with tempfile.TemporaryDirectory(prefix="exitkg-bench-") as folder:
         tmp = Path(folder)
         if "startup" in parts:
