@@ -266,10 +266,9 @@ def _configure_publish(p: argparse.ArgumentParser) -> None:
 
 @command("publish", "load the whole graph into a triple store, replacing a named graph, and verify", _configure_publish)
 def cmd_publish(args: argparse.Namespace) -> int:
+    from exitkg.progress import Progress
     from exitkg.publish import publish
     from exitkg.remote import DEFAULT_TIMEOUT
-
-    from exitkg.progress import Progress
 
     with Progress("publishing") as progress:
         with progress.stage("loading the graph"):
@@ -533,8 +532,8 @@ def _configure_reason(p: argparse.ArgumentParser) -> None:
                    help="report format (default: text)")
 
 
-@command("reason", "check consistency with HermiT and list the factors it classifies as controversial",
-         _configure_reason)
+@command("reason", "classify the factors controversial by evidence: with HermiT, which also checks consistency, "
+                   "or with an OWL 2 RL engine on the module that decides it", _configure_reason)
 def cmd_reason(args: argparse.Namespace) -> int:
     from exitkg.errors import DeadlineError
     from exitkg.progress import Progress
