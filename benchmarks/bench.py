@@ -399,8 +399,14 @@ def main() -> int:
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--rdflib-timeout", type=float, default=60.0)
     ap.add_argument("--out", help="write every figure as JSON to this file")
+    ap.add_argument("--copies", help="the evidence sizes of the queries part, in copies (e.g. 300)")
+    ap.add_argument("--rdflib-copies", help="the evidence sizes at which rdflib's engine runs too (e.g. 300)")
     args = ap.parse_args()
-    sizes = SIZES["quick" if args.quick else "full"]
+    sizes = dict(SIZES["quick" if args.quick else "full"])
+    if args.copies:
+        sizes["queries"] = [int(x) for x in args.copies.split(",")]
+    if args.rdflib_copies:
+        sizes["rdflib"] = [int(x) for x in args.rdflib_copies.split(",")]
     parts = args.parts.split(",")
     results: dict = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "repeat": args.repeat,
                      "rdflib_timeout": args.rdflib_timeout}
