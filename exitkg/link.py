@@ -117,15 +117,6 @@ def iter_cases(path: PathLike):
         raise InputError(f"{shown}: no records after the header")
 
 
-def read_cases(path: PathLike) -> tuple[list[str], list[tuple[int, dict[str, str]]]]:
-    """Read and check a CTDC-shaped CSV: (header, [(line number, row), ...]), all in memory."""
-    header: list[str] = []
-    rows = []
-    for header, line, fields in iter_cases(path):
-        rows.append((line, dict(zip(header, fields))))
-    return header, rows
-
-
 @dataclass
 class LinkResult:
     cases: int = 0
@@ -242,16 +233,3 @@ def link_cases(path: PathLike, out: PathLike | None = None, *, base: str = DEFAU
                              **({"prefixes": prefixes} if fmt == ox.RdfFormat.TURTLE else {}))
     return result
 
-
-def link(path: PathLike, base: str = DEFAULT_BASE):
-    """The cases in *path* as an :class:`rdflib.Graph` (small files; :func:`link_cases` streams)."""
-    from rdflib import Graph
-
-    from exitkg.terms import to_rdflib
-
-    graph = Graph()
-    graph.bind("ekg", EKG)
-    graph.bind("ctdc", CTDC_NS)
-    for t in case_triples(path, base):
-        graph.add((to_rdflib(t.subject), to_rdflib(t.predicate), to_rdflib(t.object)))
-    return graph
