@@ -386,22 +386,33 @@ def markdown(results: dict) -> str:
     return "\n".join(out) + "\n"
 
 
+PARTS = ("startup", "validate", "link", "load", "queries", "reason")
+
+
 def main() -> int:
-    if len(sys.argv) > 1 and sys.argv[1] == "--table":
-        merged: dict = {}
-        for name in sys.argv[2:]:
-            merged.update(json.loads(Path(name).read_text(encoding="utf-8")))
-        sys.stdout.write(markdown(merged))
-        return 0
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--table", nargs="+", metavar="RESULTS.json",
+                    help="print the Markdown tables of these results files (a later file's parts win) and stop")
     ap.add_argument("--quick", action="store_true", help="small sizes, to check that every part runs")
-    ap.add_argument("--parts", default="startup,validate,link,load,queries,reason")
+    ap.add_argument("--parts", default=",".join(PARTS), help="comma-separated, of: " + ", ".join(PARTS))
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--rdflib-timeout", type=float, default=60.0)
     ap.add_argument("--out", help="write every figure as JSON to this file")
     ap.add_argument("--copies", help="the evidence sizes of the queries part, in copies (e.g. 300)")
     ap.add_argument("--rdflib-copies", help="the evidence sizes at which rdflib's engine runs too (e.g. 300)")
     args = ap.parse_args()
+    if args.table:
+        merged: dict = {}
+        for name in args.table:
+            try:
+                merged.update(json.loads(Path(name).read_text(encoding="utf-8")))
+            except (OSError, ValueError) as exc:
+                ap.error(f"cannot read {name}: {exc}")
+        sys.stdout.write(markdown(merged))
+        return 0
+    unknown = set(args.parts.split(",")) - set(PARTS)
+    if unknown:
+        ap.error(f"unknown part(s) {', '.join(sorted(unknown))}; the parts are {', '.join(PARTS)}")
     sizes = dict(SIZES["quick" if args.quick else "full"])
     if args.copies:
         sizes["queries"] = [int(x) for x in args.copies.split(",")]

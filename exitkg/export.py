@@ -14,15 +14,15 @@ spreadsheet would read as formulas neutralised.
 from __future__ import annotations
 
 import json
-from exitkg.errors import UsageError
+import re
 
-#: format -> (rdflib serializer, file extension)
-RDF_FORMATS = {
-    "turtle": ("turtle", "ttl"),
-    "ntriples": ("nt", "nt"),
-    "jsonld": ("json-ld", "jsonld"),
-    "rdfxml": ("xml", "rdf"),
-}
+from exitkg.errors import OutputError, UsageError
+
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+
+#: triple formats: format -> file extension
+RDF_FORMATS = {"turtle": "ttl", "ntriples": "nt", "jsonld": "jsonld", "rdfxml": "rdf"}
 #: dataset formats (named graphs kept): format -> file extension
 DATASET_FORMATS = {"trig": "trig", "nquads": "nq"}
 FORMATS = (*RDF_FORMATS, *DATASET_FORMATS, "csv", "nanopub", "annotations")
@@ -35,21 +35,6 @@ def context() -> dict:
 
     with open(resource_dir("ontology") / "context.jsonld", encoding="utf-8") as handle:
         return json.load(handle)["@context"]
-
-
-def canonical(graph):
-    """A copy of *graph* with canonical blank-node labels and triples inserted in sorted order."""
-    from rdflib import Graph
-    from rdflib.compare import to_canonical_graph
-
-    from exitkg.rdfio import bind_prefixes
-
-    relabelled = to_canonical_graph(graph)
-    out = Graph()
-    for triple in sorted(relabelled, key=lambda t: tuple(x.n3() for x in t)):
-        out.add(triple)
-    bind_prefixes(out, {p: str(ns) for p, ns in graph.namespaces()})
-    return out
 
 
 def canonical_triples(triples) -> list:
@@ -69,6 +54,8 @@ def export_rdf(fmt: str, graph=None) -> bytes:
     *graph* is a loaded :class:`exitkg.graph.KnowledgeGraph` (default: the packaged graph); its
     description is added when it has none.
     """
+    import pyoxigraph as ox
+
     from exitkg.graph import load
 
     if fmt not in RDF_FORMATS and fmt not in DATASET_FORMATS:
@@ -76,16 +63,20 @@ def export_rdf(fmt: str, graph=None) -> bytes:
     graph = (graph if graph is not None else load()).described()
     if fmt in DATASET_FORMATS:
         return write_dataset(graph, fmt)
-    rdf = canonical(graph.to_rdflib())
-    serializer = RDF_FORMATS[fmt][0]
+    triples = canonical_triples(graph.triples())
     if fmt == "ntriples":
-        text = rdf.serialize(format=serializer, encoding="utf-8").decode("utf-8")
-        return ("\n".join(sorted(line for line in text.splitlines() if line.strip())) + "\n").encode("utf-8")
+        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+    if fmt == "turtle":
+        return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=_prefixes(graph))
     if fmt == "jsonld":
-        return write_jsonld(rdf, context())
-    if fmt == "rdfxml":
-        return write_rdfxml(rdf)
-    return rdf.serialize(format=serializer, encoding="utf-8")
+        return write_jsonld(triples, context())
+    return write_rdfxml(triples, _prefixes(graph))
+
+
+def _prefixes(graph) -> dict[str, str]:
+    from exitkg.namespaces import PREFIXES
+
+    return dict(sorted({**{p: ns for p, ns in graph.prefixes.items() if p and p not in PREFIXES}, **PREFIXES}.items()))
 
 
 def write_dataset(graph, fmt: str) -> bytes:
@@ -105,26 +96,18 @@ def write_dataset(graph, fmt: str) -> bytes:
                                            str(q.subject), str(q.predicate), str(q.object)))
     if fmt == "nquads":
         return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-    from exitkg.namespaces import PREFIXES
-
-    prefixes = {**{p: ns for p, ns in graph.prefixes.items() if p and p not in PREFIXES}, **PREFIXES}
-    return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=dict(sorted(prefixes.items())))
+    return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=_prefixes(graph))
 
 
-# rdflib's JSON-LD and RDF/XML serialisers walk the graph in hash order, so the bytes would change
-# from run to run; these writers put subjects, properties and values in sorted order.
-
-def _sorted_triples(graph):
-    return sorted(graph, key=lambda t: tuple(x.n3() for x in t))
-
+# JSON-LD and RDF/XML are written here, from the canonical sorted triples, so the bytes are stable.
 
 def _bnode_id(node) -> str:
-    return "b" + "".join(c for c in str(node) if c.isalnum())
+    return "b" + "".join(c for c in node.value if c.isalnum())
 
 
-def write_jsonld(graph, ctx: dict) -> bytes:
+def write_jsonld(triples, ctx: dict) -> bytes:
     """Compacted JSON-LD with *ctx* embedded: ``{"@context": ..., "@graph": [nodes by @id]}``."""
-    from rdflib import RDF, BNode, URIRef
+    import pyoxigraph as ox
 
     prefixes = sorted(((k, v) for k, v in ctx.items() if isinstance(v, str)), key=lambda kv: -len(kv[1]))
 
@@ -135,45 +118,57 @@ def write_jsonld(graph, ctx: dict) -> bytes:
         return iri
 
     def value(o):
-        if isinstance(o, BNode):
+        if isinstance(o, ox.BlankNode):
             return {"@id": "_:" + _bnode_id(o)}
-        if isinstance(o, URIRef):
-            return {"@id": compact(str(o))}
-        out = {"@value": str(o)}
+        if isinstance(o, ox.NamedNode):
+            return {"@id": compact(o.value)}
+        out = {"@value": o.value}
         if o.language:
             out["@language"] = o.language
-        elif o.datatype is not None:
-            out["@type"] = compact(str(o.datatype))
+        elif o.datatype.value != XSD_STRING:
+            out["@type"] = compact(o.datatype.value)
         return out
 
     nodes: dict = {}
-    for s, p, o in _sorted_triples(graph):
-        node = nodes.setdefault(s, {"@id": "_:" + _bnode_id(s) if isinstance(s, BNode) else compact(str(s))})
-        if p == RDF.type and isinstance(o, URIRef):
-            node.setdefault("@type", []).append(compact(str(o)))
+    for t in triples:
+        s, p, o = t.subject, t.predicate, t.object
+        node = nodes.setdefault(s, {"@id": "_:" + _bnode_id(s) if isinstance(s, ox.BlankNode) else compact(s.value)})
+        if p.value == RDF_TYPE and isinstance(o, ox.NamedNode):
+            node.setdefault("@type", []).append(compact(o.value))
         else:
-            node.setdefault(compact(str(p)), []).append(value(o))
+            node.setdefault(compact(p.value), []).append(value(o))
     document = {"@context": ctx, "@graph": list(nodes.values())}
     return (json.dumps(document, indent=1, ensure_ascii=False) + "\n").encode("utf-8")
 
 
-def write_rdfxml(graph) -> bytes:
-    """RDF/XML with one rdf:Description per subject, in sorted order."""
-    import re
+#: characters XML 1.0 cannot hold, not even as character references
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
+def _xml_text(text: str, where: str) -> str:
+    bad = _NOT_XML.search(text)
+    if bad:
+        raise OutputError(f"{where} holds the character U+{ord(bad.group()):04X}, which RDF/XML cannot represent "
+                          "(XML 1.0 has no way to write it); export to another format (turtle, ntriples, jsonld)")
+    return text
+
+
+def write_rdfxml(triples, prefixes: dict[str, str]) -> bytes:
+    """RDF/XML with one rdf:Description per subject, in sorted order. Every character is checked
+    before anything is written: a literal or IRI that XML 1.0 cannot hold is an :class:`OutputError`."""
     from xml.sax.saxutils import escape, quoteattr
 
-    from rdflib import BNode, URIRef
-
-    from exitkg.namespaces import PREFIXES
+    import pyoxigraph as ox
 
     local_name = re.compile(r"[A-Za-z_][A-Za-z0-9._-]*$")
-    known = {ns: p for p, ns in {**PREFIXES, **{p: str(ns) for p, ns in graph.namespaces()}}.items() if p}
+    known = {ns: p for p, ns in prefixes.items() if p}
     used: dict[str, str] = {"http://www.w3.org/1999/02/22-rdf-syntax-ns#": "rdf"}
 
     def qname(iri: str) -> str:
         match = local_name.search(iri)
         if not match or match.start() == 0:
-            raise UsageError(f"predicate {iri} cannot be written in RDF/XML")
+            raise OutputError(f"the predicate <{iri}> cannot be written in RDF/XML (no XML name for it); "
+                              "export to another format (turtle, ntriples, jsonld)")
         ns, local = iri[:match.start()], iri[match.start():]
         if ns not in used:
             prefix = known.get(ns)
@@ -184,22 +179,25 @@ def write_rdfxml(graph) -> bytes:
 
     body = []
     current = None
-    for s, p, o in _sorted_triples(graph):
+    for t in triples:
+        s, p, o = t.subject, t.predicate, t.object
         if s != current:
             if current is not None:
                 body.append("  </rdf:Description>")
-            about = f'rdf:nodeID="{_bnode_id(s)}"' if isinstance(s, BNode) else f"rdf:about={quoteattr(str(s))}"
+            about = (f'rdf:nodeID="{_bnode_id(s)}"' if isinstance(s, ox.BlankNode)
+                     else f"rdf:about={quoteattr(_xml_text(s.value, f'the IRI <{s.value}>'))}")
             body.append(f"  <rdf:Description {about}>")
             current = s
-        name = qname(str(p))
-        if isinstance(o, BNode):
+        name = qname(p.value)
+        if isinstance(o, ox.BlankNode):
             body.append(f'    <{name} rdf:nodeID="{_bnode_id(o)}"/>')
-        elif isinstance(o, URIRef):
-            body.append(f"    <{name} rdf:resource={quoteattr(str(o))}/>")
+        elif isinstance(o, ox.NamedNode):
+            body.append(f"    <{name} rdf:resource={quoteattr(_xml_text(o.value, f'the IRI <{o.value}>'))}/>")
         else:
             attrs = f" xml:lang={quoteattr(o.language)}" if o.language else (
-                f" rdf:datatype={quoteattr(str(o.datatype))}" if o.datatype is not None else "")
-            body.append(f"    <{name}{attrs}>{escape(str(o))}</{name}>")
+                f" rdf:datatype={quoteattr(o.datatype.value)}" if o.datatype.value != XSD_STRING else "")
+            text = escape(_xml_text(o.value, f"a literal of <{s.value}> <{p.value}>"), {"\r": "&#13;"})
+            body.append(f"    <{name}{attrs}>{text}</{name}>")
     if current is not None:
         body.append("  </rdf:Description>")
     head = ['<?xml version="1.0" encoding="utf-8"?>', "<rdf:RDF"]

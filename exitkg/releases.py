@@ -109,7 +109,7 @@ def release_files(graph) -> dict[str, bytes]:
     from exitkg.queries import catalogue, render_catalogue_turtle
 
     files: dict[str, bytes] = {}
-    for fmt, (_serializer, ext) in export.RDF_FORMATS.items():
+    for fmt, ext in export.RDF_FORMATS.items():
         files[f"exitkg.{ext}"] = export.export_rdf(fmt, graph)
     for fmt, ext in export.DATASET_FORMATS.items():
         files[f"exitkg.{ext}"] = export.export_rdf(fmt, graph)

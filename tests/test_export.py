@@ -14,6 +14,7 @@ from rdflib.compare import isomorphic
 import exitkg
 from conftest import assert_one_error_line, run_exitkg
 from exitkg.describe import DATASET
+from exitkg.export import canonical_triples
 from exitkg.graph import ONTOLOGY_GRAPH, load
 
 EXT = {"turtle": "ttl", "ntriples": "nt", "jsonld": "jsonld", "rdfxml": "rdf", "trig": "trig", "nquads": "nq"}
@@ -175,3 +176,76 @@ def test_links_out_are_well_formed():
         SELECT ?c (COUNT(?w) AS ?n) WHERE { ?c a ekg:Country OPTIONAL { ?c owl:sameAs ?w
             FILTER(STRSTARTS(STR(?w), "http://www.wikidata.org/entity/Q")) } } GROUP BY ?c""").dicts()
     assert countries and all(r["n"] == 1 for r in countries)
+
+
+#: literal values that line-based formats and XML are apt to break: a form feed, a line or paragraph
+#: separator, NEL, a vertical tab, a carriage return, NUL and another C0 control character
+AWKWARD = {"ff": "a\fb", "ls": "a\u2028b", "ps": "a\u2029b", "nel": "a\u0085b", "vt": "a\vb", "cr": "a\rb",
+           "nul": "a\x00b", "bell": "a\x07b", "tab": "a\tb", "quote": 'a"b\\c'}
+
+
+def _escaped(text: str) -> str:
+    """*text* as the body of a Turtle string, every character as a \\u escape."""
+    return "".join("\\u%04X" % ord(c) for c in text)
+
+
+def _awkward_file(folder, *, depth: int = 0, items: int = 0):
+    lines = ["@prefix ex: <http://example.org/> ."]
+    lines += [f'ex:s ex:{key} "{_escaped(value)}" .' for key, value in AWKWARD.items()]
+    if depth:
+        lines.append("ex:s ex:deep " + "[ ex:p " * depth + '"end"' + " ]" * depth + " .")
+    if items:
+        lines.append("ex:s ex:list (" + " ".join(f'"{i}"' for i in range(items)) + ") .")
+    path = folder / "awkward.ttl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+@pytest.mark.parametrize("fmt", ["turtle", "ntriples", "jsonld", "trig", "nquads"])
+def test_every_character_survives_an_export(tmp_path, fmt):
+    """A form feed, U+2028, NEL or NUL inside a literal comes back as it went in (no line is
+    split), and a 2,000-item list is written in every format."""
+    data = _awkward_file(tmp_path, items=2000)
+    target = tmp_path / f"out.{EXT[fmt]}"
+    code, out, err = run_exitkg("export", "--only", data, "--format", fmt, "--out", target)
+    assert code == 0, err
+    back = load(only=[target], ontology=False)
+    assert canonical_triples(back.triples()) == canonical_triples(load(only=[data], describe=True).triples())
+    values = {q.predicate.value.rsplit("/", 1)[1]: q.object.value for q in back.triples()
+              if q.subject.value == "http://example.org/s" and q.predicate.value.rsplit("/", 1)[1] in AWKWARD}
+    assert values == AWKWARD
+
+
+def test_rdfxml_refuses_what_xml_cannot_hold_before_writing(tmp_path):
+    data = _awkward_file(tmp_path)
+    target = tmp_path / "out.rdf"
+    target.write_text("old\n")
+    code, out, err = run_exitkg("export", "--only", data, "--format", "rdfxml", "--out", target)
+    assert code == 8
+    assert_one_error_line(err, "U+0007", "RDF/XML cannot represent")
+    assert target.read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["awkward.ttl", "out.rdf"]
+
+
+def test_rdfxml_writes_the_characters_xml_can_hold(tmp_path):
+    import xml.dom.minidom
+
+    kept = {k: v for k, v in AWKWARD.items() if k in ("ls", "ps", "nel", "cr", "tab", "quote")}
+    data = tmp_path / "ok.ttl"
+    data.write_text("@prefix ex: <http://example.org/> .\n" + "".join(
+        f'ex:s ex:{k} "{_escaped(v)}" .\n' for k, v in kept.items()), encoding="utf-8")
+    target = tmp_path / "out.rdf"
+    assert run_exitkg("export", "--only", data, "--format", "rdfxml", "--out", target).code == 0
+    xml.dom.minidom.parse(str(target))  # well-formed XML
+    back = {q.predicate.value.rsplit("/", 1)[1]: q.object.value for q in load(only=[target], ontology=False).triples()
+            if q.subject.value == "http://example.org/s"}
+    assert {k: back[k] for k in kept} == kept
+
+
+def test_deep_nesting_exports_without_recursion(tmp_path):
+    """Blank nodes nested 300 deep (rdflib's Turtle writer recursed per level) export as Turtle."""
+    data = _awkward_file(tmp_path, depth=300)
+    target = tmp_path / "out.ttl"
+    code, out, err = run_exitkg("export", "--only", data, "--format", "turtle", "--out", target)
+    assert code == 0, err
+    assert len(load(only=[target], ontology=False)) == len(load(only=[data], describe=True))
