@@ -9,13 +9,22 @@ from __future__ import annotations
 
 import json
 import os
+import signal
 import sys
 
 from exitkg.reasoner import CONTESTED_CLASS, CONTROVERSIAL_CLASS, JAVA_ENV
 
 
+def _end_group(signum, frame) -> None:
+    """On SIGTERM (sent when the command that started this worker dies, or by its deadline), end
+    the whole process group: Java with it."""
+    os.killpg(0, signal.SIGKILL)
+
+
 def main(path: str) -> int:
     import owlready2
+
+    signal.signal(signal.SIGTERM, _end_group)
 
     owlready2.JAVA_EXE = os.environ.get(JAVA_ENV, "java")
     world = owlready2.World()

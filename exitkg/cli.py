@@ -231,6 +231,7 @@ def _port(text: str) -> int:
 
 
 def _configure_serve(p: argparse.ArgumentParser) -> None:
+    from exitkg.endpoint import Limits
     from exitkg.serve import DEFAULT_HOST, DEFAULT_PORT
 
     _add_graph_options(p)
@@ -238,16 +239,36 @@ def _configure_serve(p: argparse.ArgumentParser) -> None:
     p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"TCP port (default: {DEFAULT_PORT})")
     p.add_argument("--store", metavar="DIR",
                    help="keep the Oxigraph store in this new or empty folder (default: a temporary folder, removed on exit)")
+    defaults = Limits()
+    p.add_argument("--timeout", type=_positive_seconds, default=defaults.timeout, metavar="SECONDS",
+                   help=f"stop a query after this long (default: {defaults.timeout:g})")
+    p.add_argument("--max-query-kib", type=_positive_int, default=defaults.query_bytes // 1024, metavar="N",
+                   help=f"refuse a query text longer than N KiB (default: {defaults.query_bytes // 1024})")
+    p.add_argument("--max-result-mib", type=_positive_int, default=defaults.result_bytes // 2**20, metavar="N",
+                   help=f"refuse an answer larger than N MiB (default: {defaults.result_bytes // 2**20})")
+    p.add_argument("--concurrent", type=_positive_int, default=defaults.concurrent, metavar="N",
+                   help=f"run at most N queries at once; others are told to retry (default: {defaults.concurrent})")
 
 
-@command("serve", "serve the graph as a read-only SPARQL endpoint (Oxigraph's server)", _configure_serve)
+def _positive_int(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"not a positive whole number: {text!r}")
+    return int(text)
+
+
+@command("serve", "serve the graph as a read-only SPARQL endpoint, with a query page and the identifiers", _configure_serve)
 def cmd_serve(args: argparse.Namespace) -> int:
     from exitkg.serve import serve
 
     def announce(line: str) -> None:
         emit(line + "\n")
 
-    return serve(args.data, args.only, host=args.host, port=args.port, store=args.store, announce=announce)
+    from exitkg.endpoint import Limits
+
+    limits = Limits(timeout=args.timeout, query_bytes=args.max_query_kib * 1024,
+                    result_bytes=args.max_result_mib * 2**20, concurrent=args.concurrent)
+    return serve(args.data, args.only, host=args.host, port=args.port, store=args.store, limits=limits,
+                 announce=announce)
 
 
 def _configure_publish(p: argparse.ArgumentParser) -> None:

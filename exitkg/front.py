@@ -1,11 +1,11 @@
 """The web front of ``exitkg serve``: the SPARQL endpoint, a query page that knows the project, and
 the project's identifiers, on one port.
 
-Oxigraph answers SPARQL on an internal loopback port; this front passes ``/query`` to it
-unchanged (GET and POST, status, content type and body), serves the query page at ``/`` (the
-project's prefixes, every canned query with its title and text, results as a table), and answers
-the identifiers (``/id/...`` and ``/ontology``) with the same content negotiation as the site's
-``.htaccess``: Turtle or JSON-LD when asked for, HTML otherwise.
+``/query`` is the SPARQL 1.1 Protocol endpoint (GET, form POST and direct POST): each query is
+checked and then answered by one of the query processes of :mod:`exitkg.endpoint`, under its
+limits. ``/`` is the query page (the project's prefixes, every canned query with its title and
+text, results as a table). The identifiers (``/id/...`` and ``/ontology``) answer with the same
+content negotiation as the site's ``.htaccess``: Turtle or JSON-LD when asked for, HTML otherwise.
 """
 
 from __future__ import annotations
@@ -13,14 +13,10 @@ from __future__ import annotations
 import json
 import socket
 import threading
-import urllib.error
-import urllib.request
 from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from exitkg.namespaces import PREFIXES
-
-_PASSED_HEADERS = ("Accept", "Content-Type")
 
 
 def negotiate(accept: str) -> str:
@@ -101,10 +97,13 @@ SELECT * WHERE {{ ?s ?p ?o }} LIMIT 10</textarea>
 """
 
 
-def make_server(host: str, port: int, sparql: str, graph) -> ThreadingHTTPServer:
-    """The front server: *sparql* is Oxigraph's query URL; *graph* the loaded graph."""
+def make_server(host: str, port: int, pool, graph) -> ThreadingHTTPServer:
+    """The front server: *pool* (:class:`exitkg.endpoint.QueryPool`) answers the queries; *graph*
+    is the loaded graph, for the identifiers."""
+    from exitkg.endpoint import Refused, check_query, query_text
     from exitkg.site import Identifiers
 
+    limits = pool.limits
     page = query_page().encode("utf-8")
     # the identifiers, answered as the site answers them; pages link back to this query page
     ids = Identifiers([graph.store], nav=(("index", "Query"), ("ontology", "Ontology")))
@@ -115,34 +114,43 @@ def make_server(host: str, port: int, sparql: str, graph) -> ThreadingHTTPServer
         def log_message(self, format, *args):  # noqa: A002 - quiet
             return
 
-        def _send(self, status: int, ctype: str, body: bytes, vary: bool = False) -> None:
+        def _send(self, status: int, ctype: str, body: bytes, vary: bool = False, retry: bool = False) -> None:
             self.send_response(status)
             self.send_header("Content-Type", ctype)
             self.send_header("Content-Length", str(len(body)))
             if vary:
                 self.send_header("Vary", "Accept")
+            if retry:
+                self.send_header("Retry-After", "1")
             self.end_headers()
             self.wfile.write(body)
 
-        def _proxy(self, body: bytes | None) -> None:
-            target = sparql + (("?" + self.path.split("?", 1)[1]) if "?" in self.path else "")
-            request = urllib.request.Request(target, data=body, method=self.command)
-            for name in _PASSED_HEADERS:
-                if self.headers.get(name):
-                    request.add_header(name, self.headers[name])
+        def _drain(self, length: int, most: int = 8 * 2**20) -> None:
+            """Read (and drop) a refused body, up to *most* bytes, so the client can read the answer;
+            beyond that the connection is closed after the answer."""
+            if length > most:
+                self.close_connection = True
+                return
+            while length > 0:
+                chunk = self.rfile.read(min(length, 65536))
+                if not chunk:
+                    break
+                length -= len(chunk)
+
+        def _query(self, body: bytes | None) -> None:
             try:
-                with urllib.request.urlopen(request, timeout=300) as response:
-                    self._send(response.status, response.headers.get("Content-Type", "application/octet-stream"),
-                               response.read())
-            except urllib.error.HTTPError as exc:
-                self._send(exc.code, exc.headers.get("Content-Type", "text/plain"), exc.read())
-            except OSError as exc:
-                self._send(502, "text/plain; charset=utf-8", f"the SPARQL store did not answer: {exc}".encode())
+                text = query_text(self.command, self.path, self.headers, body)
+                check_query(text, limits)
+                status, ctype, answer = pool.run(text, self.headers.get("Accept", ""))
+            except Refused as refused:
+                return self._send(refused.status, "text/plain; charset=utf-8", (str(refused) + "\n").encode("utf-8"),
+                                  retry=refused.retry)
+            self._send(status, ctype, answer, vary=True)
 
         def do_GET(self):  # noqa: N802
             path = self.path.split("?", 1)[0]
             if path == "/query":
-                return self._proxy(None)
+                return self._query(None)
             if path in ("/", "/index.html"):
                 return self._send(200, "text/html; charset=utf-8", page)
             key, form = path.lstrip("/"), None
@@ -162,8 +170,15 @@ def make_server(host: str, port: int, sparql: str, graph) -> ThreadingHTTPServer
         def do_POST(self):  # noqa: N802
             if self.path.split("?", 1)[0] != "/query":
                 return self._send(405, "text/plain; charset=utf-8", b"only /query accepts POST\n")
-            length = int(self.headers.get("Content-Length") or 0)
-            return self._proxy(self.rfile.read(length))
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                return self._send(400, "text/plain; charset=utf-8", b"bad Content-Length\n")
+            if length > limits.query_bytes + 1024:
+                self._drain(length)
+                return self._send(413, "text/plain; charset=utf-8", f"the request has {length:,} bytes; this "
+                                  f"endpoint takes at most {limits.query_bytes:,} of query\n".encode("utf-8"))
+            return self._query(self.rfile.read(length))
 
     class Server(ThreadingHTTPServer):
         address_family = socket.AF_INET6 if ":" in host else socket.AF_INET

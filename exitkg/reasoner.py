@@ -39,6 +39,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from exitkg import errors
+from exitkg.children import die_with_parent
 from exitkg.errors import DeadlineError, ReasonerError, one_line
 from exitkg.namespaces import EKG
 
@@ -152,7 +153,7 @@ def reason(graph=None, *, timeout: float = DEFAULT_TIMEOUT) -> ReasonResult:
         cmd = [sys.executable, "-m", "exitkg._reasoner_worker", str(source)]
         proc = subprocess.Popen(
             cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, cwd=tmp, env=env,
-            start_new_session=True, text=True,
+            start_new_session=True, text=True, preexec_fn=die_with_parent(),
         )
         try:
             out, err = proc.communicate(timeout=timeout)

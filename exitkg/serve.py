@@ -1,11 +1,12 @@
-"""``exitkg serve``: a read-only SPARQL 1.1 Protocol endpoint over the graph, run by Oxigraph, with
-a query page and the project's identifiers on the same port (see :mod:`exitkg.front`).
+"""``exitkg serve``: a read-only SPARQL 1.1 Protocol endpoint over the graph, with a query page and
+the project's identifiers on the same port (see :mod:`exitkg.front`).
 
 The graph (as :func:`exitkg.graph.load` reads it: the ontology and the packaged sources, or the
-inputs given) is loaded into an Oxigraph store with ``oxigraph load`` and served with
-``oxigraph serve-read-only``: Oxigraph's own HTTP server, from the ``oxigraph`` package. Each
-source keeps its named graph; the default graph is the merge, as locally. The store lives in a
-temporary folder that is removed when the server stops, unless a store folder is given.
+inputs given) is loaded into an Oxigraph store with ``oxigraph load`` (from the ``oxigraph``
+package), which query processes open read-only (see :mod:`exitkg.endpoint` for the limits each
+query runs under). Each source keeps its named graph; the default graph is the merge, as locally.
+The store lives in a temporary folder that is removed when the server stops, unless a store folder
+is given.
 """
 
 from __future__ import annotations
@@ -18,7 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
-import time
+import threading
 from collections.abc import Callable, Iterable
 from pathlib import Path
 
@@ -27,7 +28,6 @@ from exitkg.rdfio import PathLike
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878
-START_TIMEOUT = 60.0
 
 
 def oxigraph_binary() -> str:
@@ -75,25 +75,6 @@ def _prepare_store(store: PathLike | None) -> tuple[Path, bool]:
     return path, False
 
 
-def _last_line(log) -> str:
-    log.seek(0)
-    lines = [line for line in log.read().splitlines() if line.strip()]
-    return one_line(lines[-1]) if lines else ""
-
-
-def _wait_until_listening(proc: subprocess.Popen, host: str, port: int, timeout: float, log) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise EndpointError(f"the Oxigraph server stopped at start: {_last_line(log) or f'exit status {proc.returncode}'}")
-        try:
-            with socket.create_connection((host, port), timeout=0.5):
-                return
-        except OSError:
-            time.sleep(0.1)
-    raise EndpointError(f"the Oxigraph server did not start listening on {host}:{port} within {timeout:g} s")
-
-
 def _interrupt(signum, frame):
     raise KeyboardInterrupt
 
@@ -106,25 +87,26 @@ def _stop_on_signals() -> dict:
     return previous
 
 
-def _free_loopback_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | None = None, *,
           host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, store: PathLike | None = None,
-          announce: Callable[[str], None] = print) -> int:
-    """Serve the graph until interrupted; return 0 after a clean stop."""
+          limits=None, announce: Callable[[str], None] = print) -> int:
+    """Serve the graph until interrupted; return 0 after a clean stop.
+
+    *limits* (:class:`exitkg.endpoint.Limits`) bound what one query may take: seconds, the size
+    of the query text and of the answer, and the queries running at once (see
+    :mod:`exitkg.endpoint`).
+    """
+    from exitkg.endpoint import Limits, QueryPool
     from exitkg.graph import load
 
+    limits = limits or Limits()
     binary = oxigraph_binary()
     check_port(host, port)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/query"
     graph = load(data, only, describe=True, endpoint=url)
     folder, temporary = _prepare_store(store)
-    proc = log = front = None
+    pool = front = None
     try:
         location = folder / "db" if temporary else folder
         with tempfile.TemporaryDirectory(prefix="exitkg-load-") as scratch:
@@ -136,17 +118,14 @@ def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | Non
                                     capture_output=True, text=True)
         if loaded.returncode != 0:
             raise OutputError(f"{location}: Oxigraph could not load the graph: {one_line(loaded.stderr)}")
-        log = tempfile.TemporaryFile(mode="w+", encoding="utf-8")  # the server's messages; read on failure
-        inner = _free_loopback_port()
-        proc = subprocess.Popen(
-            [binary, "serve-read-only", "--location", str(location), "--bind", f"127.0.0.1:{inner}"],
-            stdout=subprocess.DEVNULL, stderr=log, text=True, start_new_session=True,
-        )
-        _wait_until_listening(proc, "127.0.0.1", inner, START_TIMEOUT, log)
+        try:
+            pool = QueryPool(location, limits)
+        except OSError as exc:
+            raise EndpointError(str(exc)) from None
         from exitkg.front import make_server, start
 
         try:
-            front = make_server(host, port, f"http://127.0.0.1:{inner}/query", graph)
+            front = make_server(host, port, pool, graph)
         except OSError as exc:
             raise OutputError(f"cannot listen on {shown}:{port}: {exc.strerror or exc}") from None
         start(front)
@@ -155,11 +134,9 @@ def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | Non
         announce("Press Ctrl-C to stop.")
         previous = _stop_on_signals()
         try:
-            proc.wait()
+            threading.Event().wait()
         except KeyboardInterrupt:
             pass
-        else:
-            raise EndpointError(f"the Oxigraph server stopped: {_last_line(log) or f'exit status {proc.returncode}'}")
         finally:
             for signum, handler in previous.items():
                 signal.signal(signum, handler)
@@ -168,15 +145,7 @@ def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | Non
         if front is not None:
             front.shutdown()
             front.server_close()
-        if proc is not None and proc.poll() is None:
-            proc.send_signal(signal.SIGTERM)
-            try:
-                proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                proc.kill()
-                proc.wait()
-        if log is not None:
-            log.close()
+        if pool is not None:
+            pool.close()
         if temporary:
             shutil.rmtree(folder, ignore_errors=True)
-

@@ -176,3 +176,21 @@ def run_on_terminal(*args: str, timeout: float = 600) -> tuple[int, str, bytes]:
         seen += chunk
     os.close(primary)
     return proc.returncode, proc.stdout.decode("utf-8"), seen
+
+
+def descendants(pid: int) -> dict[int, str]:
+    """The processes below *pid* (children, their children, ...): pid -> command line."""
+    parents, commands = {}, {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                commands[int(entry.name)] = (entry / "cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
+            except OSError:
+                continue
+            parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+    found, frontier = {}, {pid}
+    while frontier:
+        frontier = {child for child, parent in parents.items() if parent in frontier and child not in found}
+        found.update({child: commands.get(child, "") for child in frontier})
+    return found

@@ -99,6 +99,35 @@ def test_deadline_exits_7_and_leaves_no_temporary_files(tmp_path):
     assert sha256_tree(REPO_ROOT / "ontology", REPO_ROOT / "data") == before
 
 
+def test_killing_reason_ends_the_reasoner_too():
+    """SIGKILL of ``exitkg reason`` (no chance to clean up) leaves no worker and no Java behind."""
+    import signal
+    import subprocess
+    import sys
+    import time
+
+    from conftest import descendants
+
+    proc = subprocess.Popen([sys.executable, "-m", "exitkg", "reason"], cwd=REPO_ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not any("java" in c for c in descendants(proc.pid).values()):
+            time.sleep(0.1)
+        below = descendants(proc.pid)
+        assert any("java" in c for c in below.values()), "HermiT did not start"
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(os.path.exists(f"/proc/{pid}") for pid in below):
+            time.sleep(0.1)
+        left = [below[pid] for pid in below if os.path.exists(f"/proc/{pid}")]
+        assert left == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
 def test_missing_java_exits_5():
     os.environ["EXITKG_JAVA"] = "no-such-java-binary"
     try:

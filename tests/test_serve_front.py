@@ -3,11 +3,15 @@ identifiers answer with content negotiation, beside the SPARQL endpoint, on one 
 
 from __future__ import annotations
 
+import json
 import socket
 import subprocess
 import sys
 import time
+import urllib.error
+import urllib.parse
 import urllib.request
+from pathlib import Path
 
 import pyoxigraph as ox
 import pytest
@@ -23,10 +27,9 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-@pytest.fixture(scope="module")
-def served():
+def _start(*options: str):
     port = _free_port()
-    proc = subprocess.Popen([sys.executable, "-m", "exitkg", "serve", "--port", str(port)], cwd=REPO_ROOT,
+    proc = subprocess.Popen([sys.executable, "-m", "exitkg", "serve", "--port", str(port), *options], cwd=REPO_ROOT,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     lines = []
     deadline = time.monotonic() + 120
@@ -40,12 +43,22 @@ def served():
     if not any(line.startswith("Query page: ") for line in lines):
         proc.kill()
         pytest.fail("exitkg serve did not announce its page: " + "".join(lines) + proc.stderr.read())
-    yield f"http://127.0.0.1:{port}/", lines
+    return proc, f"http://127.0.0.1:{port}/", lines
+
+
+def _stop(proc) -> None:
     proc.terminate()
     try:
         proc.wait(timeout=15)
     except subprocess.TimeoutExpired:
         proc.kill()
+
+
+@pytest.fixture(scope="module")
+def served():
+    proc, base, lines = _start()
+    yield base, lines
+    _stop(proc)
 
 
 def _get(url, accept=None):
@@ -97,3 +110,200 @@ def test_the_page_runs_a_canned_query_in_a_browser(served, driver):
     expected = len(Q.run(Q.catalogue()["controversial-by-evidence"], load(describe=True)).rows)
     assert rows == expected > 0
     assert len(driver.find_elements("css selector", "#results tr.row")) == rows
+
+
+# --------------------------------------------------------------------------------------------- #
+# The endpoint under load and abuse
+# --------------------------------------------------------------------------------------------- #
+
+TIMEOUT = 2  # the guarded server's query timeout, seconds
+CROSS_PRODUCT = "SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i }"
+BENIGN = "ASK { ?s ?p ?o }"
+
+
+@pytest.fixture(scope="module")
+def guarded():
+    proc, base, _ = _start("--timeout", str(TIMEOUT), "--concurrent", "4", "--max-result-mib", "1",
+                           "--max-query-kib", "64")
+    yield proc, base + "query"
+    _stop(proc)
+
+
+def _sparql(url: str, text: str, *, ctype: str = "application/sparql-query", timeout: float = 60):
+    """(status, body, headers) of a POSTed query; errors are answers too."""
+    request = urllib.request.Request(url, data=text.encode("utf-8"), method="POST",
+                                     headers={"Content-Type": ctype, "Accept": "application/sparql-results+json"})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as response:
+            return response.status, response.read(), response.headers
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.read(), exc.headers
+
+
+def test_every_canned_query_passes_the_endpoint_checks():
+    from exitkg.endpoint import check_query
+    from exitkg.queries import bind
+    from exitkg.remote import with_values
+
+    for query in Q.catalogue().values():
+        check_query(query.text)
+        if not any(p.required for p in query.params):
+            check_query(with_values(query.text, bind(query, {})))
+
+
+@pytest.mark.parametrize("text, status, reason", [
+    ("SELECT * WHERE { SERVICE <http://127.0.0.1:9/> { ?s ?p ?o } }", 400, "SERVICE"),
+    ("select*{service<http://127.0.0.1:9/>{?s ?p ?o}}", 400, "SERVICE"),
+    ("SELECT * WHERE { " + "{ " * 5000 + "?s ?p ?o" + " }" * 5000 + " }", 400, "nests"),
+    ("SELECT * WHERE { ?s ?p ?o FILTER(" + "!" * 10000 + "true) }", 400, "nests"),
+    ("SELECT * WHERE { ?s ?p ?o } #" + "x" * (1 << 20), 413, "bytes"),
+])
+def test_abusive_queries_are_refused_before_they_run(text, status, reason):
+    from exitkg.endpoint import Refused, check_query
+
+    with pytest.raises(Refused) as info:
+        check_query(text)
+    assert info.value.status == status and reason in str(info.value)
+
+
+@pytest.mark.parametrize("text", [
+    'SELECT ?service WHERE { ?service <http://example.org/service> "SERVICE" } # SERVICE',
+    "SELECT * WHERE { ?s ?p ?o FILTER(?o < 3 && ?o > -1) }",
+    "SELECT * WHERE { ?s ?p '''SERVICE <http://x/> { }''' }",
+])
+def test_words_inside_names_strings_and_comments_are_not_refused(text):
+    from exitkg.endpoint import check_query
+
+    check_query(text)
+
+
+def test_service_is_refused_and_nothing_is_fetched(guarded):
+    _, url = guarded
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(1.0)
+        target = f"http://127.0.0.1:{listener.getsockname()[1]}/sparql"
+        status, body, _ = _sparql(url, f"SELECT * WHERE {{ SERVICE <{target}> {{ ?s ?p ?o }} }}")
+        assert status == 400 and b"SERVICE" in body
+        with pytest.raises(TimeoutError):
+            listener.accept()
+
+
+def test_updates_are_refused(guarded):
+    _, url = guarded
+    status, body, _ = _sparql(url, "INSERT DATA { <urn:a> <urn:b> <urn:c> }", ctype="application/sparql-update")
+    assert status == 403 and b"read-only" in body
+    request = urllib.request.Request(url + "?" + urllib.parse.urlencode({"update": "CLEAR ALL"}))
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(request, timeout=30)
+    assert info.value.code == 403
+    assert _sparql(url, "ASK { <urn:a> <urn:b> <urn:c> }")[1].count(b"false") == 1
+
+
+def test_oversized_and_deeply_nested_queries_do_not_bring_the_server_down(guarded):
+    _, url = guarded
+    status, _, _ = _sparql(url, "SELECT * WHERE { ?s ?p ?o } #" + "x" * (1 << 20))
+    assert status == 413
+    status, _, _ = _sparql(url, "SELECT * WHERE { " + "{ " * 5000 + "?s ?p ?o" + " }" * 5000 + " }")
+    assert status == 400  # Oxigraph's parser would overflow its stack on this and abort the server
+    assert _sparql(url, BENIGN)[0] == 200
+
+
+@pytest.mark.parametrize("text", [CROSS_PRODUCT, "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?i"])
+def test_a_query_is_stopped_at_the_deadline(guarded, text):
+    """Oxigraph's own server timeout answers the first with status 200 and a cut body, and never
+    stops the second; here both end at the deadline with a 503."""
+    _, url = guarded
+    started = time.monotonic()
+    status, body, _ = _sparql(url, text)
+    assert status == 503 and b"ran longer" in body
+    assert time.monotonic() - started < TIMEOUT + 5
+    assert _sparql(url, BENIGN)[0] == 200
+
+
+def test_a_large_answer_is_refused(guarded):
+    _, url = guarded
+    status, body, _ = _sparql(url, "SELECT * WHERE { ?s ?p ?o }")
+    assert status == 503 and b"limit of 1,048,576 bytes" in body
+    status, body, headers = _sparql(url, "SELECT * WHERE { ?s ?p ?o } LIMIT 10")
+    assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 10
+
+
+def test_a_benign_client_is_answered_while_others_send_expensive_queries(guarded):
+    """Three clients send cross products (each stopped at the timeout) for about eight seconds; a
+    fourth asks a small question every quarter second. Every small question is answered; the
+    latencies are kept in build/test-artifacts/serve-under-load.json."""
+    import threading
+
+    from conftest import ARTIFACTS
+
+    _, url = guarded
+    stop = time.monotonic() + 8
+    abusive: list[int] = []
+
+    def abuse():
+        while time.monotonic() < stop:
+            abusive.append(_sparql(url, CROSS_PRODUCT)[0])
+
+    threads = [threading.Thread(target=abuse) for _ in range(3)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    latencies, statuses = [], []
+    while time.monotonic() < stop:
+        started = time.monotonic()
+        statuses.append(_sparql(url, BENIGN)[0])
+        latencies.append(time.monotonic() - started)
+        time.sleep(0.25)
+    for thread in threads:
+        thread.join()
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    (ARTIFACTS / "serve-under-load.json").write_text(json.dumps(
+        {"benign_latencies_s": [round(x, 4) for x in latencies], "abusive_statuses": abusive}, indent=1) + "\n")
+    assert abusive and all(code == 503 for code in abusive)  # every expensive query was stopped
+    assert statuses and all(code == 200 for code in statuses)
+    assert max(latencies) < TIMEOUT  # answered well before any expensive query ends
+
+
+def test_more_queries_than_allowed_are_told_to_retry(guarded):
+    import threading
+
+    _, url = guarded
+    results: list[int] = []
+    threads = [threading.Thread(target=lambda: results.append(_sparql(url, CROSS_PRODUCT)[0])) for _ in range(4)]
+    for thread in threads:
+        thread.start()
+    time.sleep(0.5)
+    status, _, headers = _sparql(url, BENIGN)
+    for thread in threads:
+        thread.join()
+    assert status == 503 and headers.get("Retry-After")
+
+
+def _children(pid: int, word: str) -> list[int]:
+    from conftest import descendants
+
+    return [child for child, command in descendants(pid).items() if word in command]
+
+
+def test_a_killed_query_process_is_replaced_and_none_outlives_a_killed_serve():
+    import os
+    import signal
+
+    proc, base, _ = _start("--timeout", str(TIMEOUT), "--concurrent", "1")
+    try:
+        (child,) = _children(proc.pid, "exitkg._query_worker")
+        os.kill(child, signal.SIGKILL)
+        assert _sparql(base + "query", BENIGN)[0] == 200  # answered by a fresh process
+        (fresh,) = _children(proc.pid, "exitkg._query_worker")
+        assert fresh != child
+        proc.kill()  # SIGKILL: serve has no chance to clean up
+        proc.wait()
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and Path(f"/proc/{fresh}").exists():
+            time.sleep(0.1)
+        assert not Path(f"/proc/{fresh}").exists()
+    finally:
+        if proc.poll() is None:
+            proc.kill()

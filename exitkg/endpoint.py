@@ -1,0 +1,286 @@
+"""The SPARQL endpoint of ``exitkg serve``: what it refuses, and the processes that answer.
+
+Each query runs in one of a pool of query processes (:mod:`exitkg._query_worker`), each with the
+Oxigraph store open read-only. The pool enforces the limits itself: a query still running at the
+deadline is stopped by ending its process, which a fresh one replaces. (Oxigraph's own server
+timeout was tried first and is not enough: it sends a status 200 and a broken body when it cancels
+a query, and never cancels some, a sort over a cross product for one.) An answer larger than the
+result limit is refused, and when every process is busy the client is told to retry.
+
+Before any of that, :func:`check_query` refuses what must never run: SERVICE (the endpoint never
+queries another endpoint for a client), updates, a text over the size limit, and nesting deeper
+than :data:`MAX_NESTING` (Oxigraph's parser overflows its stack on a few thousand nested groups or
+``!`` operators, which ends the process).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import queue
+import re
+import select
+import signal
+import struct
+import subprocess
+import sys
+import threading
+import time
+import urllib.parse
+from dataclasses import dataclass
+
+#: the deepest nesting of brackets and unary operators a query may have
+MAX_NESTING = 100
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What the endpoint allows one query: seconds of evaluation, bytes of query text, bytes of
+    answer, and queries running at once (each in a process of its own)."""
+
+    timeout: float = 30.0
+    query_bytes: int = 64 * 1024
+    result_bytes: int = 64 * 1024 * 1024
+    concurrent: int = 4
+
+
+class Refused(Exception):
+    """A query the endpoint will not run or finish: HTTP *status* and a one-line reason; *retry*
+    when the client may try again shortly."""
+
+    def __init__(self, status: int, reason: str, retry: bool = False):
+        super().__init__(reason)
+        self.status = status
+        self.retry = retry
+
+
+# the parts of a query that are not syntax: strings (long forms first), IRIs and comments
+_NOT_SYNTAX = re.compile("|".join((
+    r'"""(?:[^"\\]|\\.|"(?!""))*"""',        # long strings
+    r"'''(?:[^'\\]|\\.|'(?!''))*'''",
+    r'"(?:[^"\\\n\r]|\\.)*"',                # strings
+    r"'(?:[^'\\\n\r]|\\.)*'",
+    r'<[^<>"{}|^`\\\x00-\x20]*>',           # IRIs
+    r"#[^\n\r]*",                            # comments
+)), re.S)
+_SERVICE = re.compile(r"(?<![\w?$:])service(?![\w:-])", re.I)
+_OPEN, _CLOSE, _UNARY = set("{(["), set("})]"), set("!^-+")
+
+
+def check_query(text: str, limits: Limits = Limits()) -> None:
+    """Raise :class:`Refused` if the endpoint must not run *text*; nothing is executed here."""
+    size = len(text.encode("utf-8"))
+    if size > limits.query_bytes:
+        raise Refused(413, f"the query has {size:,} bytes; this endpoint takes at most {limits.query_bytes:,}")
+    syntax = _NOT_SYNTAX.sub(" ", text)
+    if _SERVICE.search(syntax):
+        raise Refused(400, "SERVICE is not allowed here: this endpoint never queries other endpoints")
+    depth = deepest = run = 0
+    for char in syntax:
+        if char in _OPEN:
+            depth += 1
+        elif char in _CLOSE:
+            depth -= 1
+        run = run + 1 if char in _UNARY else (run if char.isspace() else 0)
+        deepest = max(deepest, depth + run)
+    if deepest > MAX_NESTING:
+        raise Refused(400, f"the query nests {deepest} levels deep; this endpoint takes at most {MAX_NESTING}")
+
+
+def query_text(method: str, path: str, headers, body: bytes | None) -> str:
+    """The SPARQL text of a SPARQL 1.1 Protocol query request (GET, form POST or direct POST);
+    :class:`Refused` for an update or a request that holds no query."""
+    ctype = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
+    if ctype == "application/sparql-update":
+        raise Refused(403, "this endpoint is read-only: updates are refused")
+    params = urllib.parse.parse_qs(path.split("?", 1)[1]) if "?" in path else {}
+    if method == "POST" and ctype == "application/x-www-form-urlencoded":
+        try:
+            params.update(urllib.parse.parse_qs((body or b"").decode("utf-8")))
+        except UnicodeDecodeError:
+            raise Refused(400, "the form is not UTF-8") from None
+    if "update" in params:
+        raise Refused(403, "this endpoint is read-only: updates are refused")
+    if method == "POST" and ctype == "application/sparql-query":
+        try:
+            return (body or b"").decode("utf-8")
+        except UnicodeDecodeError:
+            raise Refused(400, "the query is not UTF-8") from None
+    if len(params.get("query", [])) != 1:
+        raise Refused(400, "give one query: ?query=... or a POST of application/sparql-query")
+    return params["query"][0]
+
+
+#: what the endpoint writes, by kind of answer: media type -> pyoxigraph format (first: the default)
+def _formats(kind: str) -> dict:
+    import pyoxigraph as ox
+
+    if kind == "graph":
+        return {"text/turtle": ox.RdfFormat.TURTLE, "application/n-triples": ox.RdfFormat.N_TRIPLES,
+                "application/ld+json": ox.RdfFormat.JSON_LD, "application/rdf+xml": ox.RdfFormat.RDF_XML}
+    return {"application/sparql-results+json": ox.QueryResultsFormat.JSON,
+            "application/sparql-results+xml": ox.QueryResultsFormat.XML,
+            "text/csv": ox.QueryResultsFormat.CSV, "text/tab-separated-values": ox.QueryResultsFormat.TSV}
+
+
+def choose_format(accept: str, kind: str):
+    """(media type, pyoxigraph format) for an Accept header and a kind of answer ("results" or
+    "graph"), by the client's preference (q values); the kind's default for ``*/*`` or no header;
+    None when nothing asked for can be written."""
+    formats = _formats(kind)
+    default = next(iter(formats.items()))
+    wanted = []
+    for position, item in enumerate((accept or "*/*").split(",")):
+        parts = [p.strip() for p in item.split(";")]
+        media = parts[0].lower()
+        quality = 1.0
+        for param in parts[1:]:
+            if param.startswith("q="):
+                try:
+                    quality = float(param[2:])
+                except ValueError:
+                    quality = 0.0
+        if media and quality > 0:
+            wanted.append((-quality, position, media))
+    for _, _, media in sorted(wanted):
+        if media in formats:
+            return media, formats[media]
+        if media in ("*/*", "application/*", "text/*") and (media == "*/*" or default[0].startswith(media[:-1])):
+            return default
+    return None
+
+
+class _Worker:
+    """One query process."""
+
+    def __init__(self, location: str):
+        from exitkg.children import die_with_parent
+
+        self.proc = subprocess.Popen([sys.executable, "-m", "exitkg._query_worker", location],
+                                     stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL,
+                                     start_new_session=True, preexec_fn=die_with_parent())
+        self.buffer = b""
+
+    def _read(self, size: int, deadline: float | None) -> bytes:
+        fd = self.proc.stdout.fileno()
+        while len(self.buffer) < size:
+            wait = None if deadline is None else deadline - time.monotonic()
+            if wait is not None and wait <= 0:
+                raise TimeoutError
+            ready, _, _ = select.select([fd], [], [], wait)
+            if not ready:
+                raise TimeoutError
+            chunk = os.read(fd, 1 << 20)
+            if not chunk:
+                raise EOFError
+            self.buffer += chunk
+        data, self.buffer = self.buffer[:size], self.buffer[size:]
+        return data
+
+    def receive(self, deadline: float | None) -> tuple[int, str, bytes]:
+        head_size, body_size = struct.unpack(">IQ", self._read(12, deadline))
+        head = json.loads(self._read(head_size, deadline))
+        return head["status"], head["type"], self._read(body_size, deadline)
+
+    def send(self, request: dict) -> None:
+        self.proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
+        self.proc.stdin.flush()
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGKILL)
+        self.proc.wait()
+        for stream in (self.proc.stdin, self.proc.stdout):
+            try:
+                stream.close()
+            except OSError:
+                pass
+
+
+class QueryPool:
+    """``limits.concurrent`` query processes over the store at *location*, opened read-only."""
+
+    START_TIMEOUT = 60.0
+
+    def __init__(self, location, limits: Limits):
+        self.location, self.limits = str(location), limits
+        self.idle: queue.Queue = queue.Queue()
+        self.closed = False
+        # Every process is started by this one long-lived thread: a child is told to end when the
+        # thread that started it ends (PR_SET_PDEATHSIG), so a request's thread must not start one.
+        self._spawns: queue.Queue = queue.Queue()
+        threading.Thread(target=self._spawner, name="exitkg-query-processes", daemon=True).start()
+        for _ in range(limits.concurrent):
+            self.idle.put(self._spawn())
+
+    def _spawner(self) -> None:
+        while True:
+            reply = self._spawns.get()
+            try:
+                reply.put(self._started())
+            except OSError as exc:
+                if reply is not self.idle:  # a replacement that failed leaves the pool one smaller
+                    reply.put(exc)
+
+    def _spawn(self, into: queue.Queue | None = None) -> _Worker | None:
+        """A fresh process; with *into*, put there when ready instead, without waiting for it."""
+        if into is not None:
+            self._spawns.put(into)
+            return None
+        reply: queue.Queue = queue.Queue()
+        self._spawns.put(reply)
+        worker = reply.get()
+        if isinstance(worker, OSError):
+            raise worker
+        return worker
+
+    def _started(self) -> _Worker:
+        worker = _Worker(self.location)
+        try:
+            status, _, _ = worker.receive(time.monotonic() + self.START_TIMEOUT)
+        except (TimeoutError, EOFError, struct.error):
+            worker.stop()
+            raise OSError(f"a query process could not open the store at {self.location}") from None
+        if status != 0:  # pragma: no cover - the worker's first frame is always the ready frame
+            worker.stop()
+            raise OSError("a query process did not start")
+        return worker
+
+    def _replace(self, worker: _Worker) -> None:
+        """End *worker*; a fresh process takes its place when ready, without keeping the client waiting."""
+        worker.stop()
+        if not self.closed:
+            self._spawn(into=self.idle)
+
+    def run(self, text: str, accept: str) -> tuple[int, str, bytes]:
+        """(status, content type, body) of *text*; :class:`Refused` at the deadline or when busy."""
+        try:
+            worker = self.idle.get(timeout=1.0)
+        except queue.Empty:
+            raise Refused(503, f"{self.limits.concurrent} queries are running; retry shortly", retry=True) from None
+        request = {"query": text, "accept": accept, "limit": self.limits.result_bytes}
+        try:
+            try:
+                worker.send(request)
+            except OSError:  # the process had ended (killed from outside): use a fresh one
+                worker.stop()
+                worker = self._spawn()
+                worker.send(request)
+            answer = worker.receive(time.monotonic() + self.limits.timeout)
+        except TimeoutError:
+            self._replace(worker)
+            raise Refused(503, f"the query ran longer than this endpoint's limit of {self.limits.timeout:g} s "
+                               "and was stopped") from None
+        except (EOFError, OSError, struct.error, ValueError):
+            self._replace(worker)
+            raise Refused(500, "the query ended its query process; a fresh one has taken its place") from None
+        self.idle.put(worker)
+        return answer
+
+    def close(self) -> None:
+        self.closed = True
+        while True:
+            try:
+                self.idle.get_nowait().stop()
+            except queue.Empty:
+                return
