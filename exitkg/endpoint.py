@@ -261,6 +261,8 @@ class QueryPool:
         request = {"query": text, "accept": accept, "limit": self.limits.result_bytes}
         try:
             try:
+                if worker.proc.poll() is not None:
+                    raise BrokenPipeError
                 worker.send(request)
             except OSError:  # the process had ended (killed from outside): use a fresh one
                 worker.stop()

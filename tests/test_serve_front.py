@@ -287,6 +287,14 @@ def _children(pid: int, word: str) -> list[int]:
     return [child for child, command in descendants(pid).items() if word in command]
 
 
+def _alive(pid: int) -> bool:
+    """Whether *pid* runs (a zombie, dead but not yet collected by its parent, does not)."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except OSError:
+        return False
+
+
 def test_a_killed_query_process_is_replaced_and_none_outlives_a_killed_serve():
     import os
     import signal
@@ -295,15 +303,18 @@ def test_a_killed_query_process_is_replaced_and_none_outlives_a_killed_serve():
     try:
         (child,) = _children(proc.pid, "exitkg._query_worker")
         os.kill(child, signal.SIGKILL)
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and _alive(child):
+            time.sleep(0.05)
         assert _sparql(base + "query", BENIGN)[0] == 200  # answered by a fresh process
         (fresh,) = _children(proc.pid, "exitkg._query_worker")
         assert fresh != child
         proc.kill()  # SIGKILL: serve has no chance to clean up
         proc.wait()
         deadline = time.monotonic() + 10
-        while time.monotonic() < deadline and Path(f"/proc/{fresh}").exists():
+        while time.monotonic() < deadline and _alive(fresh):
             time.sleep(0.1)
-        assert not Path(f"/proc/{fresh}").exists()
+        assert not _alive(fresh)
     finally:
         if proc.poll() is None:
             proc.kill()
