@@ -67,13 +67,19 @@ _SERVICE = re.compile(r"(?<![\w?$:])service(?![\w:-])", re.I)
 _OPEN, _CLOSE, _UNARY = set("{(["), set("})]"), set("!^-+")
 
 
+def uses_service(text: str) -> bool:
+    """Whether the SPARQL *text* has a SERVICE clause (the word outside strings, IRIs, comments
+    and names): a query that would make the store fetch from another endpoint."""
+    return bool(_SERVICE.search(_NOT_SYNTAX.sub(" ", text)))
+
+
 def check_query(text: str, limits: Limits = Limits()) -> None:
     """Raise :class:`Refused` if the endpoint must not run *text*; nothing is executed here."""
     size = len(text.encode("utf-8"))
     if size > limits.query_bytes:
         raise Refused(413, f"the query has {size:,} bytes; this endpoint takes at most {limits.query_bytes:,}")
     syntax = _NOT_SYNTAX.sub(" ", text)
-    if _SERVICE.search(syntax):
+    if uses_service(text):
         raise Refused(400, "SERVICE is not allowed here: this endpoint never queries other endpoints")
     depth = deepest = run = 0
     for char in syntax:

@@ -95,6 +95,11 @@ def run_on_store(store, text: str, bindings: Mapping | None = None) -> Result:
 
     from exitkg.terms import to_oxigraph
 
+    from exitkg.endpoint import uses_service
+
+    if uses_service(text):
+        raise QueryError("SERVICE is not run on the local graph: exitkg makes no network request unless "
+                         "you name an endpoint (--endpoint URL)")
     substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
     try:
         answer = store.query(text, substitutions=substitutions or None)

@@ -278,3 +278,20 @@ def test_query_form_reads_past_comments_and_prologue():
     text = "# drops curator inferences; INSERT nothing\nPREFIX ex: <http://example.org/#>\n\nASK { ?s ?p ?o }\n"
     assert Q.query_form(text) == "ASK"
     assert {Q.query_form(q.text) for q in CATALOGUE.values()} == {"SELECT"}
+
+
+def test_a_local_query_with_service_is_refused_and_fetches_nothing(tmp_path):
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(1.0)
+        query = tmp_path / "federated.rq"
+        query.write_text(f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.getsockname()[1]}/sparql> "
+                         "{ ?s ?p ?o } }\n", encoding="utf-8")
+        code, out, err = run_exitkg("query", query)
+        assert code == 4
+        assert_one_error_line(err, "SERVICE", "--endpoint")
+        with pytest.raises(TimeoutError):
+            listener.accept()
