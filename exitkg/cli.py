@@ -342,7 +342,7 @@ def _configure_export(p: argparse.ArgumentParser) -> None:
          _configure_export)
 def cmd_export(args: argparse.Namespace) -> int:
     from exitkg import export
-    from exitkg.fsutil import atomic_write_bytes, atomic_write_text
+    from exitkg.fsutil import atomic_write_bytes
 
     if args.format != "annotations" and args.source:
         raise UsageError("--source goes with --format annotations only")
@@ -378,9 +378,14 @@ def cmd_export(args: argparse.Namespace) -> int:
 
         if not os.path.isdir(args.out):
             raise OutputError(f"{args.out}: not an existing folder")
+        from contextlib import ExitStack
+
+        from exitkg.fsutil import atomic_writer
+
         tables = export.export_tables(_graph(args))  # everything computed before anything is written
-        for name, text in tables.items():
-            atomic_write_text(os.path.join(args.out, name), text)
+        with ExitStack() as files:  # all three replaced, or (on any failure) none
+            for name, text in tables.items():
+                files.enter_context(atomic_writer(os.path.join(args.out, name))).write(text.encode("utf-8"))
     return errors.OK
 
 
@@ -637,6 +642,33 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+#: the options (and positional arguments) that name files or folders a command reads
+_INPUT_OPTIONS = ("data", "only", "source", "annotations", "cases", "name", "sign_key", "previous", "shapes")
+
+
+def _refuse_output_over_input(args: argparse.Namespace) -> None:
+    """``--out`` must not be, or lie inside, anything the command reads: inputs are never changed."""
+    import os
+
+    out = getattr(args, "out", None)
+    if not out:
+        return
+    target = os.path.realpath(out)
+    for option in _INPUT_OPTIONS:
+        value = getattr(args, option, None)
+        for item in value if isinstance(value, list) else [value] if value else []:
+            if not isinstance(item, (str, os.PathLike)) or not os.path.exists(item):
+                continue
+            source = os.path.realpath(item)
+            shown = "--" + option.replace("_", "-") if option not in ("cases", "name") else "the input"
+            if target == source:
+                raise UsageError(f"--out {out} would overwrite {shown} {item}; inputs are never changed, "
+                                 "so write the output elsewhere")
+            if os.path.isdir(source) and target.startswith(source.rstrip(os.sep) + os.sep):
+                raise UsageError(f"--out {out} is inside {shown} {item}, a folder read as input; "
+                                 "write the output elsewhere")
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; return the process exit code."""
     debug = _debug()
@@ -649,6 +681,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         words = list(sys.argv[1:] if argv is None else argv)
         parser = build_parser(only=_command_named(words))
         args = parser.parse_args(words)
+        _refuse_output_over_input(args)
         return COMMANDS[args.command].run(args)
     except SystemExit as exc:  # --help / --version
         return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else errors.USAGE)

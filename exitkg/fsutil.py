@@ -8,6 +8,7 @@ temporary file is removed.
 
 from __future__ import annotations
 
+import errno
 import os
 import shutil
 import tempfile
@@ -45,10 +46,13 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator:
     except OSError:
         mode = 0o666 & ~_umask()
 
+    # On Linux the new content goes first into a file with no name (O_TMPFILE), which the system
+    # removes by itself if the process dies, even by SIGKILL; it gets a name only for the moment
+    # of the rename. Elsewhere (or where the file system has no O_TMPFILE), a named temporary file.
     tmp_name = None
     try:
         try:
-            fd, tmp_name = tempfile.mkstemp(dir=directory, prefix=f".{target.name}.", suffix=".tmp")
+            fd, tmp_name = _unnamed_file(directory, mode)
             handle = os.fdopen(fd, "wb")
         except OSError as exc:
             raise OutputError(f"cannot write {shown}: {exc.strerror or exc}") from None
@@ -60,6 +64,8 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator:
             try:
                 handle.flush()
                 os.fsync(handle.fileno())
+                if tmp_name is None:
+                    tmp_name = _name_unnamed(handle.fileno(), directory, target.name)
             except OSError as exc:
                 raise OutputError(f"cannot write {shown}: {exc.strerror or exc}") from None
         try:
@@ -75,6 +81,45 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator:
             except OSError:
                 pass
     _fsync_directory(directory)
+
+
+def _linkat():
+    """The C library's ``linkat`` (os.link cannot name a /proc/self/fd link), or None."""
+    try:
+        import ctypes
+
+        return ctypes.CDLL(None, use_errno=True).linkat
+    except (OSError, AttributeError):  # pragma: no cover - not Linux
+        return None
+
+
+def _unnamed_file(directory: Path, mode: int) -> tuple[int, str | None]:
+    """(descriptor, None) of a new unnamed file in *directory*, or (descriptor, name) of a named
+    temporary file where unnamed files are not supported."""
+    flag = getattr(os, "O_TMPFILE", 0)
+    if flag and os.path.isdir("/proc/self/fd") and _linkat() is not None:
+        try:
+            return os.open(directory, flag | os.O_WRONLY, mode), None
+        except OSError as exc:
+            if exc.errno not in (errno.EOPNOTSUPP, errno.EISDIR, errno.EINVAL, errno.ENOENT):
+                raise
+    return tempfile.mkstemp(dir=directory, prefix=".exitkg-", suffix=".tmp")
+
+
+def _name_unnamed(fd: int, directory: Path, name: str) -> str:
+    """Give the unnamed file *fd* a temporary name in *directory*, to rename over the target."""
+    import ctypes
+
+    linkat = _linkat()
+    source = f"/proc/self/fd/{fd}".encode()
+    for _ in range(100):
+        candidate = str(directory / f".{name}.{os.urandom(6).hex()}.tmp")
+        if linkat(-100, source, -100, os.fsencode(candidate), 0x400) == 0:  # AT_FDCWD, AT_SYMLINK_FOLLOW
+            return candidate
+        code = ctypes.get_errno()
+        if code != errno.EEXIST:
+            raise OSError(code, os.strerror(code))
+    raise OSError(errno.EEXIST, "no free temporary name")
 
 
 def atomic_write_bytes(path: str | os.PathLike[str], data: bytes) -> Path:

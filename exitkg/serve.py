@@ -59,10 +59,36 @@ def check_port(host: str, port: int) -> None:
             raise EndpointError(f"cannot listen on {host}:{port}: {exc.strerror or exc}") from None
 
 
+_OWNER = "exitkg-serve.owner"
+
+
+def _process_key(pid: int) -> str | None:
+    """pid and start time of a running process (a pid alone may be reused), or None."""
+    try:
+        return f"{pid} {Path(f'/proc/{pid}/stat').read_text().rsplit(')', 1)[1].split()[19]}"
+    except (OSError, IndexError):
+        return None
+
+
+def _remove_abandoned_stores() -> None:
+    """Remove the temporary stores of servers that were killed (SIGKILL leaves no chance to clean
+    up): folders of ours whose owner process no longer runs."""
+    for folder in Path(tempfile.gettempdir()).glob("exitkg-store-*"):
+        try:
+            owner = (folder / _OWNER).read_text().strip()
+        except OSError:
+            continue
+        if owner and _process_key(int(owner.split()[0])) != owner:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def _prepare_store(store: PathLike | None) -> tuple[Path, bool]:
     """Return (store folder, whether it is temporary)."""
     if store is None:
-        return Path(tempfile.mkdtemp(prefix="exitkg-store-")), True
+        _remove_abandoned_stores()
+        folder = Path(tempfile.mkdtemp(prefix="exitkg-store-"))
+        (folder / _OWNER).write_text((_process_key(os.getpid()) or "") + "\n")
+        return folder, True
     path = Path(store)
     try:
         path.mkdir(parents=True, exist_ok=True)

@@ -8,7 +8,7 @@ import json
 import pytest
 
 from conftest import (
-    FIXTURES, IO_FIXTURES, VALIDATE_FIXTURES, assert_one_error_line, sha256_tree,
+    FIXTURES, IO_FIXTURES, VALIDATE_FIXTURES, assert_one_error_line, run_exitkg, sha256_tree,
 )
 
 
@@ -254,3 +254,30 @@ def test_start_up_imports_only_what_the_command_needs(argv):
     loaded = out.rsplit("LOADED:", 1)[1].strip()
     allowed = {"exitkg.remote", "http", "http.client"} if argv[0] == "report" else set()
     assert set(loaded.split()) <= allowed, loaded
+
+
+@pytest.mark.parametrize("command", [
+    ["export", "--format", "turtle", "--only", "{ttl}", "--out", "{ttl}"],
+    ["export", "--format", "turtle", "--only", "{folder}", "--out", "{folder}/new.ttl"],
+    ["query", "{rq}", "--out", "{rq}"],
+    ["query", "included-studies", "--data", "{ttl}", "--out", "{ttl}"],
+    ["link", "{csv}", "--out", "{csv}"],
+])
+def test_an_output_over_an_input_is_refused_and_the_input_kept(tmp_path, command):
+    """``--out`` naming an input file, or a file inside an input folder, exits 3 and changes nothing."""
+    import shutil
+
+    folder = tmp_path / "in"
+    folder.mkdir()
+    ttl = folder / "extra.ttl"
+    ttl.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\n", encoding="utf-8")
+    rq = tmp_path / "q.rq"
+    rq.write_text("SELECT * WHERE { ?s ?p ?o } LIMIT 1\n", encoding="utf-8")
+    csv = tmp_path / "cases.csv"
+    shutil.copy(FIXTURES / "link" / "cohort.csv", csv)
+    before = sha256_tree(tmp_path)
+    args = [a.format(ttl=ttl, folder=folder, rq=rq, csv=csv) for a in command]
+    code, out, err = run_exitkg(*args)
+    assert code == 3, err
+    assert_one_error_line(err, "--out", "elsewhere")
+    assert sha256_tree(tmp_path) == before

@@ -249,3 +249,17 @@ def test_deep_nesting_exports_without_recursion(tmp_path):
     code, out, err = run_exitkg("export", "--only", data, "--format", "turtle", "--out", target)
     assert code == 0, err
     assert len(load(only=[target], ontology=False)) == len(load(only=[data], describe=True))
+
+
+def test_csv_all_replaces_all_three_tables_or_none(tmp_path):
+    for name in ("studies.csv", "findings.csv"):
+        (tmp_path / name).write_text("old\n")
+    (tmp_path / "factors.csv").mkdir()  # a table that cannot be written
+    code, out, err = run_exitkg("export", "--format", "csv", "--table", "all", "--out", tmp_path)
+    assert code == 8
+    assert_one_error_line(err, "factors.csv")
+    assert (tmp_path / "studies.csv").read_text() == "old\n" and (tmp_path / "findings.csv").read_text() == "old\n"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["factors.csv", "findings.csv", "studies.csv"]
+    (tmp_path / "factors.csv").rmdir()
+    assert run_exitkg("export", "--format", "csv", "--table", "all", "--out", tmp_path).code == 0
+    assert all((tmp_path / n).read_text() != "old\n" for n in ("studies.csv", "factors.csv", "findings.csv"))

@@ -100,3 +100,43 @@ def test_new_folder_appears_whole_or_not_at_all(tmp_path):
         with new_folder(target, "the test"):
             pass
     assert (target / "whole.txt").read_text() == "whole"
+
+
+def test_sigkill_during_a_write_leaves_the_old_file_and_no_temporary(tmp_path):
+    """A process killed (SIGKILL, no clean-up possible) in the middle of writing leaves the target's
+    old bytes and nothing else in the folder."""
+    import subprocess
+    import sys
+
+    target = tmp_path / "out.ttl"
+    target.write_bytes(b"old\n")
+    script = (
+        "import os, signal\n"
+        "from exitkg.fsutil import atomic_writer\n"
+        f"with atomic_writer({str(target)!r}) as handle:\n"
+        "    handle.write(b'new' * 100000)\n"
+        "    handle.flush()\n"
+        "    os.kill(os.getpid(), signal.SIGKILL)\n"
+    )
+    proc = subprocess.run([sys.executable, "-c", script], capture_output=True)
+    assert proc.returncode == -9
+    assert target.read_bytes() == b"old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.ttl"]
+
+
+def test_a_full_disk_keeps_the_old_file(tmp_path):
+    """ENOSPC (as /dev/full gives it) while writing: OutputError, the old file, no temporary."""
+    import os
+
+    if not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full")
+    target = tmp_path / "out.ttl"
+    target.write_bytes(b"old\n")
+    with pytest.raises(OutputError, match="No space left"):
+        with fsutil.atomic_writer(target) as handle:
+            handle.write(b"new\n")
+            with open("/dev/full", "wb") as full:
+                full.write(b"x")
+                full.flush()
+    assert target.read_bytes() == b"old\n"
+    assert [p.name for p in tmp_path.iterdir()] == ["out.ttl"]

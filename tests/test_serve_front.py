@@ -309,12 +309,18 @@ def test_a_killed_query_process_is_replaced_and_none_outlives_a_killed_serve():
         assert _sparql(base + "query", BENIGN)[0] == 200  # answered by a fresh process
         (fresh,) = _children(proc.pid, "exitkg._query_worker")
         assert fresh != child
+        store = Path(Path(f"/proc/{fresh}/cmdline").read_bytes().split(b"\0")[-2].decode()).parent
+        assert store.name.startswith("exitkg-store-") and store.is_dir()
         proc.kill()  # SIGKILL: serve has no chance to clean up
         proc.wait()
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and _alive(fresh):
             time.sleep(0.1)
         assert not _alive(fresh)
+        assert store.is_dir()  # left behind by the killed server ...
+        again, _, _ = _start()
+        _stop(again)
+        assert not store.exists()  # ... and removed by the next one
     finally:
         if proc.poll() is None:
             proc.kill()
