@@ -79,13 +79,19 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
                        help="RDF files or source folders to add to the packaged graph")
     group.add_argument("--only", nargs="+", metavar="PATH", default=None,
                        help="RDF files or source folders to read with the ontology, instead of the packaged sources")
+    p.add_argument("--normalize-literals", action="store_true",
+                   help="where the inputs write one value in two forms (\"01\" and \"1\"), keep it in the "
+                        "store's canonical form instead of stopping")
 
 
 def _graph(args: argparse.Namespace, **options):
     """The graph a command reads: the ontology and the packaged sources, plus --data or instead --only."""
     from exitkg.graph import load
 
-    return load(args.data, args.only, **options)
+    graph = load(args.data, args.only, normalize_literals=args.normalize_literals, **options)
+    for note in graph.notes:
+        sys.stderr.write(f"exitkg: note: {note}\n")
+    return graph
 
 
 def _configure_validate(p: argparse.ArgumentParser) -> None:
@@ -268,6 +274,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     limits = Limits(timeout=args.timeout, query_bytes=args.max_query_kib * 1024,
                     result_bytes=args.max_result_mib * 2**20, concurrent=args.concurrent)
     return serve(args.data, args.only, host=args.host, port=args.port, store=args.store, limits=limits,
+                 normalize_literals=args.normalize_literals,
                  announce=announce)
 
 
@@ -531,7 +538,8 @@ def _configure_release(p: argparse.ArgumentParser) -> None:
 def cmd_release(args: argparse.Namespace) -> int:
     from exitkg.releases import build_release
 
-    emit(build_release(args.out, previous=args.previous, data=args.data, only=args.only).describe())
+    emit(build_release(args.out, previous=args.previous, data=args.data, only=args.only,
+                       normalize_literals=args.normalize_literals).describe())
     return errors.OK
 
 

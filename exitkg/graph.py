@@ -113,10 +113,27 @@ class KnowledgeGraph(Queryable):
 
     name = "local"
 
-    def __init__(self, store, parts: list[Part], prefixes: Mapping[str, str]):
+    def __init__(self, store, parts: list[Part], prefixes: Mapping[str, str], restore=None, notes=()):
         self.store = store
         self.parts = list(parts)
         self.prefixes = dict(prefixes)
+        #: (predicate, the store's form of a typed literal) -> the form the input wrote (see :func:`load`)
+        self.restore: dict = dict(restore or {})
+        #: what a reader should know about the inputs (ill-typed or normalized literals)
+        self.notes: list[str] = list(notes)
+
+    def _restored(self, quads):
+        """*quads* with each typed literal in the form its input wrote."""
+        import pyoxigraph as ox
+
+        restore = self.restore
+        stored = {literal for _, literal in restore}
+        for q in quads:
+            if q.object in stored:
+                original = restore.get((q.predicate, q.object))
+                if original is not None:
+                    q = ox.Quad(q.subject, q.predicate, original, q.graph_name)
+            yield q
 
     # --- size and contents -------------------------------------------------------------------
     def __len__(self) -> int:
@@ -126,25 +143,28 @@ class KnowledgeGraph(Queryable):
         return sum(1 for _ in self.store.quads_for_pattern(None, None, None, ox.DefaultGraph()))
 
     def triples(self) -> Iterator:
-        """The distinct triples of the merge, as pyoxigraph quads in the default graph."""
+        """The distinct triples of the merge, as pyoxigraph quads in the default graph; typed
+        literals in the form their input wrote them."""
         import pyoxigraph as ox
 
-        return self.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        quads = self.store.quads_for_pattern(None, None, None, ox.DefaultGraph())
+        return self._restored(quads) if self.restore else quads
 
     def named_graphs(self) -> list[str]:
         """The names of the named graphs, sorted."""
         return sorted(g.value for g in self.store.named_graphs())
 
     def graph_quads(self, name: str) -> Iterator:
-        """The quads of one named graph."""
+        """The quads of one named graph (typed literals as their input wrote them)."""
         import pyoxigraph as ox
 
-        return self.store.quads_for_pattern(None, None, None, ox.NamedNode(name))
+        quads = self.store.quads_for_pattern(None, None, None, ox.NamedNode(name))
+        return self._restored(quads) if self.restore else quads
 
     def unnamed_triples(self) -> list:
         """Triples of the merge that are in no named graph (from files that declare no source)."""
         named = {(q.subject, q.predicate, q.object) for g in self.store.named_graphs()
-                 for q in self.store.quads_for_pattern(None, None, None, g)}
+                 for q in self.graph_quads(g.value)}
         return [q for q in self.triples() if (q.subject, q.predicate, q.object) not in named]
 
     def sources(self) -> dict[str, str]:
@@ -224,7 +244,7 @@ def _as_list(paths) -> list:
 
 def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Iterable[PathLike] | None = None,
          *, ontology: bool = True, describe: bool = False, endpoint: str | None = None,
-         store: PathLike | None = None) -> KnowledgeGraph:
+         store: PathLike | None = None, normalize_literals: bool = False) -> KnowledgeGraph:
     """Load the exitkg graph.
 
     * ``load()``: the ontology and the packaged sources.
@@ -238,6 +258,14 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
       large linked set loads once and is queried many times. *DIR* must be new, empty, or such a
       store.
 
+    Typed literals come out as the inputs wrote them (``"01"^^xsd:integer``, ``"1"^^xsd:int``),
+    though Oxigraph's store keeps numbers, booleans, dates and durations in canonical form (which is
+    what SPARQL answers show): the graph remembers each form the store changed and restores it in
+    :meth:`KnowledgeGraph.triples` and :meth:`KnowledgeGraph.graph_quads`, which every export
+    reads. Where two forms of one value meet (``"01"`` and ``"1"``), the store cannot keep both:
+    an :class:`~exitkg.errors.InputError`, unless ``normalize_literals=True``, which accepts the
+    store's canonical form for those values (and says how many in :attr:`KnowledgeGraph.notes`).
+
     Raises :class:`~exitkg.errors.InputError` for an unreadable input; then nothing is loaded.
     """
     import pyoxigraph as ox
@@ -247,8 +275,9 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
         raise InputError("no input files given")
     if store is not None:
         return _stored_graph(Path(os.fsdecode(store)), only_list if only is not None else None, data_list,
-                             ontology=ontology, endpoint=endpoint)
-    graph = _fill(ox.Store(), _inputs(only_list if only is not None else None, data_list, ontology), ontology)
+                             ontology=ontology, endpoint=endpoint, normalize_literals=normalize_literals)
+    graph = _fill(ox.Store(), _inputs(only_list if only is not None else None, data_list, ontology), ontology,
+                  normalize_literals)
     if describe:
         graph.add_description(endpoint)
     return graph
@@ -269,9 +298,50 @@ def _inputs(only_list: list | None, data_list: list, ontology: bool) -> list[_In
     return inputs
 
 
-def _fill(store, inputs: list[_Input], ontology: bool) -> KnowledgeGraph:
+def _restore_map(inputs: list[_Input], normalize: bool) -> tuple[dict, list[str]]:
+    """(store's form -> input's form, notes) for the typed literals the store keeps differently;
+    :class:`InputError` where two forms of one value meet, unless *normalize*."""
+    import pyoxigraph as ox
+
+    from exitkg.rdfio import short_literal
+
+    restore: dict[tuple, tuple] = {}  # (predicate, store's value, datatype) -> (value, datatype) as written
+    clashes: dict[tuple, set] = {}
+    changed = 0
+    for item in inputs:
+        for parsed in item.parsed:
+            for (predicate, *original), kept in parsed.changed:
+                changed += 1
+                key, original = (predicate, *kept), tuple(original)
+                restore.setdefault(key, original)
+                if restore[key] != original:
+                    clashes.setdefault(key, {restore[key]}).add(original)
+    for item in inputs:  # a store's form that an input also writes as such: two forms of one value
+        for parsed in item.parsed:
+            for key in parsed.typed & restore.keys():
+                clashes.setdefault(key, {restore[key]}).add(key[1:])
+    notes = []
+    if normalize and clashes:
+        for key in clashes:
+            del restore[key]
+        notes.append(f"{len(clashes)} value{'s' if len(clashes) != 1 else ''} written in two forms, kept in the "
+                     "store's canonical form (--normalize-literals)")
+    elif clashes:
+        key, forms = sorted(clashes.items())[0]
+        shown = " and ".join(short_literal(*f) for f in sorted(forms))
+        raise InputError(f"{shown} (values of <{key[0]}>) are one value, which the store keeps once, as "
+                         f"{short_literal(*key[1:])} ({len(clashes)} such value{'s' if len(clashes) != 1 else ''}); "
+                         "write one form, or accept the store's with --normalize-literals")
+    return {(ox.NamedNode(k[0]), ox.Literal(k[1], datatype=ox.NamedNode(k[2]))):
+            ox.Literal(o[0], datatype=ox.NamedNode(o[1])) for k, o in restore.items()}, notes
+
+
+def _fill(store, inputs: list[_Input], ontology: bool, normalize_literals: bool = False) -> KnowledgeGraph:
     """Load *inputs* into the (empty) pyoxigraph *store*."""
     import pyoxigraph as ox
+
+    restore, notes = _restore_map(inputs, normalize_literals)
+    notes = [note for item in inputs for parsed in item.parsed for note in parsed.notes] + notes
 
     parts: list[Part] = []
     prefixes: dict[str, str] = {}
@@ -307,7 +377,7 @@ def _fill(store, inputs: list[_Input], ontology: bool) -> KnowledgeGraph:
                 prefixes.setdefault(prefix, ns)
     if ontology:
         store.extend(_version_quads())
-    return KnowledgeGraph(store, parts, prefixes)
+    return KnowledgeGraph(store, parts, prefixes, restore, notes)
 
 
 # --------------------------------------------------------------------------- #
@@ -318,7 +388,8 @@ _MANIFEST = "exitkg-store.json"
 _DATABASE = "oxigraph"
 
 
-def _manifest(only_list: list | None, data_list: list, ontology: bool, endpoint: str | None) -> dict:
+def _manifest(only_list: list | None, data_list: list, ontology: bool, endpoint: str | None,
+              normalize_literals: bool = False) -> dict:
     """What a stored graph was loaded from: every input file with its size and modification time."""
     from exitkg import __version__
     from exitkg.resources import ontology_path
@@ -342,11 +413,23 @@ def _manifest(only_list: list | None, data_list: list, ontology: bool, endpoint:
         inputs += [["packaged", files(folder)] for folder in packaged_source_folders()]
     inputs += [["only", files(p)] for p in only_list or []]
     inputs += [["data", files(p)] for p in data_list]
-    return {"exitkg": __version__, "ontology": ontology, "endpoint": endpoint, "inputs": inputs}
+    return {"exitkg": __version__, "ontology": ontology, "endpoint": endpoint, "inputs": inputs,
+            "normalize_literals": normalize_literals}
+
+
+def _restore_to_json(restore: dict) -> list:
+    return sorted([p.value, k.value, k.datatype.value, o.value, o.datatype.value] for (p, k), o in restore.items())
+
+
+def _restore_from_json(rows: list) -> dict:
+    import pyoxigraph as ox
+
+    return {(ox.NamedNode(p), ox.Literal(kv, datatype=ox.NamedNode(kd))): ox.Literal(ov, datatype=ox.NamedNode(od))
+            for p, kv, kd, ov, od in rows}
 
 
 def _stored_graph(folder: Path, only_list: list | None, data_list: list, *, ontology: bool,
-                  endpoint: str | None) -> KnowledgeGraph:
+                  endpoint: str | None, normalize_literals: bool = False) -> KnowledgeGraph:
     import json
     import shutil
 
@@ -355,7 +438,7 @@ def _stored_graph(folder: Path, only_list: list | None, data_list: list, *, onto
     from exitkg.errors import OutputError
     from exitkg.fsutil import atomic_write_text
 
-    manifest = _manifest(only_list, data_list, ontology, endpoint)
+    manifest = _manifest(only_list, data_list, ontology, endpoint, normalize_literals)
     record = folder / _MANIFEST
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{folder}: not a folder (the store)")
@@ -373,7 +456,7 @@ def _stored_graph(folder: Path, only_list: list | None, data_list: list, *, onto
         except OSError as exc:
             raise InputError(f"{folder}: cannot open the store: {one_line(exc)}") from None
         parts = [Part(**p) for p in kept["parts"]]
-        return KnowledgeGraph(store, parts, kept["prefixes"])
+        return KnowledgeGraph(store, parts, kept["prefixes"], _restore_from_json(kept.get("restore", [])))
     # (re)load: into a new database beside the old one, swapped in when complete
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -383,17 +466,18 @@ def _stored_graph(folder: Path, only_list: list | None, data_list: list, *, onto
     shutil.rmtree(building, ignore_errors=True)
     try:
         store = ox.Store(str(building))
-        graph = _fill(store, _inputs(only_list, data_list, ontology), ontology)
+        graph = _fill(store, _inputs(only_list, data_list, ontology), ontology, normalize_literals)
         graph.add_description(endpoint)
         store.flush()
-        parts, prefixes = [asdict(p) for p in graph.parts], graph.prefixes
+        parts, prefixes, restore, notes = [asdict(p) for p in graph.parts], graph.prefixes, graph.restore, graph.notes
         del graph, store
         old = folder / f".{_DATABASE}.{os.getpid()}.old"
         if (folder / _DATABASE).exists():
             os.replace(folder / _DATABASE, old)
         os.replace(building, folder / _DATABASE)
         shutil.rmtree(old, ignore_errors=True)
-        atomic_write_text(record, json.dumps({"manifest": manifest, "parts": parts, "prefixes": prefixes},
+        atomic_write_text(record, json.dumps({"manifest": manifest, "parts": parts, "prefixes": prefixes,
+                                              "restore": _restore_to_json(restore)},
                                              indent=1, sort_keys=True) + "\n")
     except OSError as exc:
         raise OutputError(f"{folder}: cannot write the store: {exc.strerror or exc}") from None
@@ -403,4 +487,4 @@ def _stored_graph(folder: Path, only_list: list | None, data_list: list, *, onto
         store = ox.Store.read_only(str(folder / _DATABASE))
     except OSError as exc:
         raise InputError(f"{folder}: cannot open the store: {one_line(exc)}") from None
-    return KnowledgeGraph(store, [Part(**p) for p in parts], prefixes)
+    return KnowledgeGraph(store, [Part(**p) for p in parts], prefixes, restore, notes)

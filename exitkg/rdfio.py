@@ -153,6 +153,55 @@ def _syntax_message(exc: Exception, shown: str, fmt: str, text: str) -> str:
     return f"{shown}: {message}"
 
 
+XSD_NS = "http://www.w3.org/2001/XMLSchema#"
+_XSD_STRING = XSD_NS + "string"
+
+
+def short_literal(value: str, datatype: str) -> str:
+    """A typed literal as a reader would write it, long forms cut."""
+    shown = value if len(value) <= 40 else value[:37] + "..."
+    return f'"{shown}"^^xsd:{datatype[len(XSD_NS):]}' if datatype.startswith(XSD_NS) else f'"{shown}"^^<{datatype}>'
+
+
+def stored_forms(literals) -> dict[tuple[str, str], tuple[str, str]]:
+    """The typed literals (lexical form, datatype IRI) of *literals* that the store would keep in
+    another form, each with the form it would keep.
+
+    Oxigraph's store keeps numbers, booleans, dates, times and durations as values, not as text
+    (oxigraph/oxigraph#526): ``"01"^^xsd:integer`` comes back as ``"1"``, ``"1e400"^^xsd:double`` as
+    ``"INF"``, ``"1"^^xsd:int`` as ``"1"^^xsd:integer``. Each literal is stored once in a scratch
+    store and read back, so the answer is the store's own, whatever its version does.
+    """
+    import pyoxigraph as ox
+
+    literals = sorted(literals)
+    if not literals:
+        return {}
+    scratch = ox.Store()
+    predicate = ox.NamedNode("urn:exitkg:value")
+    scratch.extend(ox.Quad(ox.NamedNode(f"urn:exitkg:{i}"), predicate, ox.Literal(value, datatype=ox.NamedNode(dt)))
+                   for i, (value, dt) in enumerate(literals))
+    changed = {}
+    for quad in scratch.quads_for_pattern(None, predicate, None):
+        original = literals[int(quad.subject.value[len("urn:exitkg:"):])]
+        kept = (quad.object.value, quad.object.datatype.value)
+        if kept != original:
+            changed[original] = kept
+    return changed
+
+
+def ill_typed(literals) -> list[tuple[str, str]]:
+    """The XSD-typed literals whose lexical form is not in their datatype's lexical space
+    (``"abc"^^xsd:integer``): RDF data still, but never the value they claim."""
+    import warnings
+
+    from rdflib import Literal, URIRef
+
+    with warnings.catch_warnings():  # rdflib warns of each one it meets; they are reported here
+        warnings.simplefilter("ignore")
+        return sorted(lit for lit in literals if Literal(lit[0], datatype=URIRef(lit[1])).ill_typed)
+
+
 def parse_file(path: PathLike, *, keep: bool = True) -> "ParsedFile":
     """Parse one RDF file strictly; return its quads (pyoxigraph terms) and declared prefixes.
 
@@ -165,6 +214,10 @@ def parse_file(path: PathLike, *, keep: bool = True) -> "ParsedFile":
     holds only what a loader needs to decide where they go (:attr:`ParsedFile.count`, the sources
     it declares, its prefixes), so a large file can then be bulk-loaded without its quads ever
     being Python objects at once.
+
+    The typed literals the store would keep in another form (:func:`stored_forms`) come back in
+    :attr:`ParsedFile.changed`, for the loader to restore on the way out; ill-typed literals are
+    loaded as written and named in :attr:`ParsedFile.notes`.
     """
     shown = os.fsdecode(path)
     file = Path(shown)
@@ -198,10 +251,17 @@ def parse_file(path: PathLike, *, keep: bool = True) -> "ParsedFile":
     count = 0
     sources: set[str] = set()
     rdf_type, source_class = ox.NamedNode(RDF_TYPE), ox.NamedNode(SOURCE_CLASS)
+    typed: set[tuple[str, str, str]] = set()  # (predicate, lexical form, datatype)
+    literal = ox.Literal
     try:
         parser = ox.parse(text, format=_ox_format(fmt), base_iri=None, rename_blank_nodes=True)
         for quad in parser:
-            if isinstance(quad.subject, ox.Triple) or isinstance(quad.object, ox.Triple):
+            obj = quad.object
+            if type(obj) is literal:
+                datatype = obj.datatype.value
+                if datatype.startswith(XSD_NS) and datatype != _XSD_STRING:
+                    typed.add((quad.predicate.value, obj.value, datatype))
+            elif isinstance(quad.subject, ox.Triple) or isinstance(obj, ox.Triple):
                 raise InputError(f"{shown}: RDF 1.2 triple terms are not supported")
             count += 1
             if keep:
@@ -215,7 +275,16 @@ def parse_file(path: PathLike, *, keep: bool = True) -> "ParsedFile":
         raise InputError(f"{shown}: cannot read file: {exc}") from None
     if not count:
         raise InputError(f"{shown}: file contains no triples")
-    return ParsedFile(file, quads, prefixes, count, fmt, frozenset(sources))
+    literals = {(value, datatype) for _, value, datatype in typed}
+    forms = stored_forms(literals)
+    changed = {(p, v, d): forms[(v, d)] for p, v, d in typed if (v, d) in forms}
+    notes = []
+    wrong = ill_typed(literals)
+    if wrong:
+        notes.append(f"{shown}: {len(wrong)} ill-typed literal{'s' if len(wrong) != 1 else ''}, loaded as written "
+                     f"({', '.join(short_literal(*lit) for lit in wrong[:3])}{', ...' if len(wrong) > 3 else ''})")
+    return ParsedFile(file, quads, prefixes, count, fmt, frozenset(sources), tuple(notes),
+                      tuple(sorted(changed.items())), frozenset(typed))
 
 
 class ParsedFile(NamedTuple):
@@ -229,6 +298,14 @@ class ParsedFile(NamedTuple):
     count: int = 0
     format: str = ""
     sources: frozenset = frozenset()
+    #: what a reader should know about the file (ill-typed literals)
+    notes: tuple = ()
+    #: ((predicate, lexical form, datatype), (the store's lexical form, datatype)) of each typed
+    #: literal the store keeps in another form
+    changed: tuple = ()
+    #: every XSD-typed literal of the file with its predicate, (predicate, lexical form, datatype),
+    #: xsd:string aside
+    typed: frozenset = frozenset()
 
     @property
     def is_dataset(self) -> bool:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pyoxigraph as ox
 import pytest
 
@@ -189,3 +191,96 @@ def test_query_with_a_store_from_the_command_line(tmp_path):
     assert second.code == 0 and second.stdout == first.stdout
     assert first.stdout == run_exitkg("query", "included-studies", "--format", "csv").stdout
     assert run_exitkg("query", "included-studies", "--store", folder, "--endpoint", "http://127.0.0.1:9/q").code == 3
+
+
+# --------------------------------------------------------------------------------------------- #
+# Typed literals come out as they went in
+# --------------------------------------------------------------------------------------------- #
+
+XSD = "http://www.w3.org/2001/XMLSchema#"
+#: lexical forms and datatypes Oxigraph's store keeps in another form (each on a property of its own)
+NON_CANONICAL = [("01", "integer"), ("1e400", "double"), ("1.0E0", "double"), ("+1", "int"), ("7", "long"),
+                 ("1.50", "decimal"), ("1", "boolean"), ("2024-01-01T00:00:00+00:00", "dateTime"),
+                 ("2024-01-01T00:00:00.000Z", "dateTime"), ("P12M", "duration"), ("300", "byte"),
+                 ("0", "nonNegativeInteger")]
+
+
+def _typed_file(folder):
+    lines = ["@prefix ex: <http://example.org/> .", "@prefix xsd: <http://www.w3.org/2001/XMLSchema#> ."]
+    lines += [f'ex:s ex:p{i} "{value}"^^xsd:{datatype} .' for i, (value, datatype) in enumerate(NON_CANONICAL)]
+    path = folder / "typed.ttl"
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _typed_values(triples) -> dict:
+    return {int(t.predicate.value.rsplit("p", 1)[1]): (t.object.value, t.object.datatype.value[len(XSD):])
+            for t in triples if t.subject.value == "http://example.org/s" and t.predicate.value.startswith("http://example.org/p")}
+
+
+@pytest.mark.parametrize("fmt, ext", [("turtle", "ttl"), ("ntriples", "nt"), ("jsonld", "jsonld"), ("rdfxml", "rdf"),
+                                      ("trig", "trig"), ("nquads", "nq")])
+def test_typed_literals_come_out_of_every_export_as_written(tmp_path, fmt, ext):
+    """Oxigraph keeps "01"^^xsd:integer as "1" and "1"^^xsd:int as xsd:integer; every export
+    writes the input's own form back (no "INF" for 1e400, no xsd:integer for xsd:byte)."""
+    from conftest import run_exitkg
+
+    data = _typed_file(tmp_path)
+    out = tmp_path / f"out.{ext}"
+    code, _, err = run_exitkg("export", "--only", data, "--format", fmt, "--out", out)
+    assert code == 0, err
+    expected = dict(enumerate(NON_CANONICAL))
+    assert _typed_values(ox.parse(path=str(out))) == expected
+
+
+def test_queries_see_values_and_the_store_form_is_documented(tmp_path):
+    graph = load(only=[_typed_file(tmp_path)], ontology=False)
+    row = graph.run('SELECT ?o WHERE { <http://example.org/s> <http://example.org/p0> ?o }').rows[0]
+    assert row["o"].value == "1"  # the store's form, which SPARQL answers show
+    assert _typed_values(graph.triples())[0] == ("01", "integer")
+
+
+def test_the_ontology_keeps_its_cardinality_datatype():
+    """owl:maxCardinality must be an xsd:nonNegativeInteger (OWL 2); the store would say xsd:integer."""
+    graph = load()
+    cardinalities = {q.object.datatype.value for q in graph.graph_quads(ONTOLOGY_GRAPH)
+                     if q.predicate.value.endswith("#maxCardinality")}
+    assert cardinalities == {XSD + "nonNegativeInteger"}
+
+
+def test_one_value_in_two_forms_stops_unless_normalized(tmp_path):
+    from conftest import assert_one_error_line, run_exitkg
+
+    data = tmp_path / "two.ttl"
+    data.write_text('@prefix ex: <http://example.org/> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n'
+                    'ex:a ex:n "01"^^xsd:integer .\nex:b ex:n 1 .\n', encoding="utf-8")
+    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    assert code == 2
+    assert_one_error_line(err, '"01"^^xsd:integer and "1"^^xsd:integer', "--normalize-literals")
+    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples", "--normalize-literals")
+    assert code == 0
+    assert err.splitlines() == ["exitkg: note: 1 value written in two forms, kept in the store's canonical form "
+                                "(--normalize-literals)"]
+    assert '<http://example.org/a> <http://example.org/n> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .' in out
+
+
+def test_ill_typed_literals_are_loaded_named_and_reported_by_validate(tmp_path):
+    from conftest import run_exitkg
+
+    data = tmp_path / "ill.ttl"
+    data.write_text('@prefix ekg: <https://w3id.org/exitkg/ontology#> .\n'
+                    '<https://w3id.org/exitkg/id/selection/ferrari-2021/found> ekg:recordCount "many"^^'
+                    '<http://www.w3.org/2001/XMLSchema#integer> .\n', encoding="utf-8")
+    code, out, err = run_exitkg("validate", "--data", data, "--format", "json")
+    assert code == 1
+    assert err.splitlines() == [f'exitkg: note: {data}: 1 ill-typed literal, loaded as written ("many"^^xsd:integer)']
+    results = json.loads(out)["results"]
+    assert any(r["value"] == '"many"^^<http://www.w3.org/2001/XMLSchema#integer>' and r["path"].endswith("recordCount")
+               and r["component"].endswith("#DatatypeConstraintComponent") for r in results)
+
+
+def test_a_stored_graph_keeps_the_forms_to_restore(tmp_path):
+    data = _typed_file(tmp_path)
+    first = load(only=[data], ontology=False, store=tmp_path / "store")
+    again = load(only=[data], ontology=False, store=tmp_path / "store")
+    assert _typed_values(first.triples()) == _typed_values(again.triples()) == dict(enumerate(NON_CANONICAL))
