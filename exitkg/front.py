@@ -32,13 +32,13 @@ def query_page() -> str:
     """The query page: prefixes, the canned queries, a text area and a results table."""
     from exitkg.errors import QueryError
     from exitkg.queries import bind, catalogue
-    from exitkg.remote import with_values
+    from exitkg.remote import with_bindings
 
     def with_defaults(q) -> str:
-        """The query with its default parameters bound (VALUES), so it answers as `exitkg query` does;
+        """The query with its default parameters bound (BIND), so it answers as `exitkg query` does;
         a query with a required parameter is offered unbound (for every value)."""
         try:
-            return with_values(q.text, bind(q, {}))
+            return with_bindings(q.text, bind(q, {}))
         except QueryError:
             return q.text
 

@@ -143,12 +143,12 @@ def _sparql(url: str, text: str, *, ctype: str = "application/sparql-query", tim
 def test_every_canned_query_passes_the_endpoint_checks():
     from exitkg.endpoint import check_query
     from exitkg.queries import bind
-    from exitkg.remote import with_values
+    from exitkg.remote import with_bindings
 
     for query in Q.catalogue().values():
         check_query(query.text)
         if not any(p.required for p in query.params):
-            check_query(with_values(query.text, bind(query, {})))
+            check_query(with_bindings(query.text, bind(query, {})))
 
 
 @pytest.mark.parametrize("text, status, reason", [
