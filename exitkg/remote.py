@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import http.client
 import socket
+import time
 import urllib.error
 from collections.abc import Mapping
 from urllib.parse import urlsplit
@@ -124,17 +125,39 @@ class RemoteEngine(Queryable):
         return EndpointError(f"{self.endpoint}: {problem}")
 
     def run(self, text: str, bindings: Mapping | None = None) -> Result:
+        """Send the query; a busy or overloaded endpoint (429, 502, 503, 504, or a connection
+        reset) is asked again, at most :data:`ATTEMPTS` times, waiting as its ``Retry-After``
+        says (or 1, 2, 4 s); all of it, reading the answer included, within ``timeout`` seconds."""
+        deadline = time.monotonic() + self.timeout
+        query = with_bindings(text, bindings or {})
+        for attempt in range(1, ATTEMPTS + 1):
+            try:
+                return self._attempt(text, query, deadline)
+            except _Retry as retry:
+                wait = retry.after if retry.after is not None else 2.0 ** (attempt - 1)
+                if attempt == ATTEMPTS or time.monotonic() + wait >= deadline:
+                    raise self._fail(f"{retry.problem}, {attempt} time{'s' if attempt != 1 else ''}") from None
+                time.sleep(wait)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def _attempt(self, text: str, query: str, deadline: float) -> Result:
         from SPARQLWrapper import JSON, POST, URLENCODED, SPARQLWrapper
         from SPARQLWrapper import SPARQLExceptions as SE
 
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            raise DeadlineError(f"{self.endpoint}: no answer within {self.timeout:g} s")
         client = SPARQLWrapper(self.endpoint)
         client.setMethod(POST)
         client.setRequestMethod(URLENCODED)
         client.setReturnFormat(JSON)
-        client.setTimeout(int(self.timeout) if float(self.timeout).is_integer() else self.timeout)
+        # only SPARQL JSON results: an endpoint offered application/json too may answer in a JSON
+        # of its own (Comunica does)
+        client.addCustomHttpHeader("Accept", RESULTS_JSON)
+        client.timeout = remaining  # seconds, a float (setTimeout would round 0.9 s down to none)
         if self.graph:
             client.addDefaultGraph(self.graph)
-        client.setQuery(with_bindings(text, bindings or {}))
+        client.setQuery(query)
         # SPARQLWrapper guesses the form from the text and can take a word in a comment for an
         # update keyword; this engine only ever sends queries.
         from exitkg.queries import query_form
@@ -144,7 +167,7 @@ class RemoteEngine(Queryable):
             response = client.query()
             headers = response.response.headers  # case-insensitive HTTPMessage
             status = getattr(response.response, "status", None) or response.response.getcode()
-            body = response.response.read()
+            body = _read_before(response.response, deadline)
         except SE.QueryBadFormed as exc:
             raise QueryError(f"{self.endpoint}: the endpoint rejected the query (HTTP 400): {one_line(_detail(exc))}") from None
         except SE.EndPointNotFound:
@@ -156,6 +179,8 @@ class RemoteEngine(Queryable):
         except SE.EndPointInternalError as exc:
             raise self._fail(f"HTTP 500 internal server error: {one_line(_detail(exc))}") from None
         except urllib.error.HTTPError as exc:
+            if exc.code in RETRIED:
+                raise _Retry(f"HTTP {exc.code} {exc.reason}", _retry_after(exc.headers.get("Retry-After"))) from None
             raise self._fail(f"HTTP {exc.code} {exc.reason}") from None
         except urllib.error.URLError as exc:
             reason = exc.reason
@@ -163,11 +188,15 @@ class RemoteEngine(Queryable):
                 raise DeadlineError(f"{self.endpoint}: no answer within {self.timeout:g} s") from None
             if isinstance(reason, ConnectionRefusedError):
                 raise self._fail("connection refused (nothing is listening there)") from None
+            if isinstance(reason, ConnectionResetError):
+                raise _Retry("the connection was reset", None) from None
             raise self._fail(f"cannot connect: {one_line(reason)}") from None
         except (socket.timeout, TimeoutError):
             raise DeadlineError(f"{self.endpoint}: no answer within {self.timeout:g} s") from None
         except http.client.IncompleteRead:
             raise self._fail("the answer was cut off (truncated body)") from None
+        except ConnectionResetError:
+            raise _Retry("the connection was reset", None) from None
         except (http.client.HTTPException, ConnectionError, OSError) as exc:
             raise self._fail(f"the connection failed: {one_line(exc) or type(exc).__name__}") from None
         if status == 206:
@@ -188,10 +217,49 @@ class RemoteEngine(Queryable):
             result = solutions_to_result(answer)
         except (SyntaxError, ValueError, UnicodeDecodeError) as exc:
             raise self._fail(f"the answer is not valid SPARQL JSON results ({one_line(exc)})") from None
+        state = (headers.get("X-SQL-State") or "").strip()
+        if state:  # Virtuoso's "anytime" answer: what it found before its time limit
+            raise self._fail(f"the server stopped the query early and sent a partial result "
+                             f"({state}: {one_line(headers.get('X-SQL-Message') or '')}), so it is incomplete")
         cap = headers.get("X-SPARQL-MaxRows")
         if cap is not None and cap.strip().isdigit() and len(result.rows) >= int(cap):
             raise self._fail(f"the result was capped at {int(cap)} rows by the server, so it is incomplete")
         return result
+
+
+#: how many times a query is sent to an endpoint that answers it is busy; the HTTP statuses that say so
+ATTEMPTS, RETRIED = 4, (429, 502, 503, 504)
+
+
+class _Retry(Exception):
+    def __init__(self, problem: str, after: float | None):
+        super().__init__(problem)
+        self.problem, self.after = problem, after
+
+
+def _retry_after(value: str | None) -> float | None:
+    """Seconds from a Retry-After header given in seconds (an HTTP date counts as none)."""
+    try:
+        return max(0.0, float(value)) if value is not None else None
+    except ValueError:
+        return None
+
+
+def _read_before(response, deadline: float) -> bytes:
+    """The body, read in pieces, each read allowed only the time left: an endpoint that sends its
+    answer a few bytes at a time still has to finish by the deadline."""
+    raw = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
+    parts = []
+    while True:
+        left = deadline - time.monotonic()
+        if left <= 0:
+            raise TimeoutError
+        if raw is not None:
+            raw.settimeout(left)
+        piece = response.read1(65536) if hasattr(response, "read1") else response.read(65536)
+        if not piece:
+            return b"".join(parts)
+        parts.append(piece)
 
 
 def _detail(exc) -> str:

@@ -193,7 +193,43 @@ class _Handler(http.server.BaseHTTPRequestHandler):
         length = int(self.headers.get("Content-Length", 0))
         self.rfile.read(length)
         mode = self.server.mode
-        if mode == "500":
+        self.server.requests.append(dict(self.headers))
+        ok = {"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", "value": "1"}}]}}
+        if mode == "busy-then-ok" and len(self.server.requests) < 3:
+            mode = "429"
+        elif mode == "busy-then-ok":
+            mode = "ok"
+        if mode in ("429", "503"):
+            body = b"busy"
+            self.send_response(int(mode))
+            self.send_header("Content-Type", "text/plain")
+            if mode == "429":
+                self.send_header("Retry-After", "1")
+        elif mode == "ok":
+            body = json.dumps(ok).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+        elif mode == "anytime":  # Virtuoso's partial answer at its time limit
+            body = json.dumps(ok).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("X-SQL-State", "S1TAT")
+            self.send_header("X-SQL-Message", "RC...: Returning incomplete results, query interrupted by result timeout.")
+        elif mode == "drip":  # headers at once, then one byte a quarter second
+            body = json.dumps(ok).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            try:
+                for byte in body:
+                    self.wfile.write(bytes([byte]))
+                    self.wfile.flush()
+                    time.sleep(0.25)
+            except OSError:
+                pass
+            return
+        elif mode == "500":
             body = b"internal failure"
             self.send_response(500)
             self.send_header("Content-Type", "text/plain")
@@ -231,10 +267,12 @@ def bad_server():
     def start(mode: str) -> str:
         server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         server.mode = mode
+        server.requests = []
         threading.Thread(target=server.serve_forever, daemon=True).start()
         servers.append(server)
         return f"http://127.0.0.1:{server.server_address[1]}/sparql"
 
+    start.servers = servers
     yield start
     for server in servers:
         server.shutdown()
@@ -291,3 +329,39 @@ def test_endpoint_option_errors_are_usage_errors():
     code, out, err = run_exitkg("report", "--graph", "https://example.org/g")
     assert code == 3
     assert_one_error_line(err, "go with --endpoint")
+
+
+def test_a_drip_fed_answer_stops_at_the_deadline(bad_server, tmp_path):
+    """Headers at once, then a byte every quarter second (about 20 s in all): --timeout 2 is a
+    deadline for the whole answer, not for each read."""
+    started = time.monotonic()
+    _check_failure(bad_server("drip"), 7, "no answer within 2 s", tmp_path, "--timeout", "2")
+    assert time.monotonic() - started < 10
+
+
+def test_a_busy_endpoint_is_asked_again_as_it_says(bad_server):
+    from exitkg.remote import RemoteEngine
+
+    url = bad_server("busy-then-ok")
+    started = time.monotonic()
+    result = RemoteEngine(url, timeout=30).run("SELECT ?x WHERE { ?x ?p ?o }")
+    assert [r["x"].value for r in result.rows] == ["1"]
+    requests = bad_server.servers[-1].requests
+    assert len(requests) == 3 and time.monotonic() - started >= 2  # two 429s, each with Retry-After: 1
+
+
+def test_an_endpoint_that_stays_unavailable_is_given_up_on(bad_server, tmp_path):
+    _check_failure(bad_server("503"), 6, "HTTP 503", tmp_path, "--timeout", "30")
+    assert len(bad_server.servers[-1].requests) == 4
+
+
+def test_a_partial_virtuoso_answer_is_refused(bad_server, tmp_path):
+    _check_failure(bad_server("anytime"), 6, "partial result", tmp_path)
+
+
+def test_only_sparql_json_results_are_asked_for(bad_server):
+    from exitkg.remote import RemoteEngine
+
+    url = bad_server("ok")
+    RemoteEngine(url).run("SELECT ?x WHERE { ?x ?p ?o }")
+    assert bad_server.servers[-1].requests[0]["Accept"] == "application/sparql-results+json"
