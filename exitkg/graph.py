@@ -350,7 +350,12 @@ def _fill(store, inputs: list[_Input], ontology: bool, normalize_literals: bool 
         if item.bulk:
             for parsed in item.parsed:
                 try:
-                    store.bulk_load(path=str(parsed.path), format=_ox_format(parsed.format))
+                    with open(parsed.path, "rb") as handle:
+                        bom = handle.read(3) == b"\xef\xbb\xbf"  # accepted by the check, not by the bulk loader
+                    if bom:
+                        store.bulk_load(input=parsed.path.read_bytes()[3:], format=_ox_format(parsed.format))
+                    else:
+                        store.bulk_load(path=str(parsed.path), format=_ox_format(parsed.format))
                 except (OSError, SyntaxError, ValueError) as exc:  # checked already; the file changed?
                     raise InputError(f"{os.fsdecode(parsed.path)}: cannot load: {exc}") from None
                 for prefix, ns in parsed.prefixes.items():

@@ -163,6 +163,38 @@ def short_literal(value: str, datatype: str) -> str:
     return f'"{shown}"^^xsd:{datatype[len(XSD_NS):]}' if datatype.startswith(XSD_NS) else f'"{shown}"^^<{datatype}>'
 
 
+#: the largest literal or IRI the parser reads (pyoxigraph's buffer for one token)
+MAX_TOKEN_BYTES = 16 * 2**20
+#: the deepest nesting of JSON arrays and objects read (pyoxigraph's JSON-LD parser, like most,
+#: recurses per level; a few thousand levels end the process)
+MAX_JSON_DEPTH = 500
+#: a base for JSON-LD only: a relative IRI resolves under it, and is then refused (JSON-LD
+#: processors otherwise drop what they cannot make absolute, without a word)
+_RELATIVE = "http://relative.iri.invalid/"
+
+
+def _json_depth(text: str) -> int:
+    """The deepest nesting of arrays and objects in a JSON text (strings skipped), without recursion."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif char in "]}":
+            depth -= 1
+    return deepest
+
+
 def stored_forms(literals) -> dict[tuple[str, str], tuple[str, str]]:
     """The typed literals (lexical form, datatype IRI) of *literals* that the store would keep in
     another form, each with the form it would keep.
@@ -245,6 +277,11 @@ def parse_file(path: PathLike, *, keep: bool = True) -> "ParsedFile":
                 f"{shown}:{line}:{column}: XML DOCTYPE/ENTITY declarations are refused"
             )
 
+    if fmt == "jsonld":
+        depth = _json_depth(text)
+        if depth > MAX_JSON_DEPTH:
+            raise InputError(f"{shown}: JSON nested {depth} levels deep; exitkg reads at most {MAX_JSON_DEPTH}")
+
     import pyoxigraph as ox
 
     quads = []
@@ -254,9 +291,15 @@ def parse_file(path: PathLike, *, keep: bool = True) -> "ParsedFile":
     typed: set[tuple[str, str, str]] = set()  # (predicate, lexical form, datatype)
     literal = ox.Literal
     try:
-        parser = ox.parse(text, format=_ox_format(fmt), base_iri=None, rename_blank_nodes=True)
+        parser = ox.parse(text, format=_ox_format(fmt), base_iri=_RELATIVE if fmt == "jsonld" else None,
+                          rename_blank_nodes=True)
         for quad in parser:
             obj = quad.object
+            if fmt == "jsonld":
+                for term in (quad.subject, quad.predicate, obj, quad.graph_name):
+                    if isinstance(term, ox.NamedNode) and term.value.startswith(_RELATIVE):
+                        raise InputError(f"{shown}: the relative IRI {term.value[len(_RELATIVE):]!r} has no base "
+                                         "to resolve against; give absolute IRIs (or an @base in the @context)")
             if type(obj) is literal:
                 datatype = obj.datatype.value
                 if datatype.startswith(XSD_NS) and datatype != _XSD_STRING:
@@ -273,6 +316,9 @@ def parse_file(path: PathLike, *, keep: bool = True) -> "ParsedFile":
         raise InputError(_syntax_message(exc, shown, fmt, text)) from None
     except OSError as exc:
         raise InputError(f"{shown}: cannot read file: {exc}") from None
+    except MemoryError as exc:  # pyoxigraph's parser holds one token in a buffer of bounded size
+        raise InputError(f"{shown}: a term is larger than the parser reads ({one_line(exc)}); "
+                         f"exitkg reads literals and IRIs of up to {MAX_TOKEN_BYTES // 2**20} MiB") from None
     if not count:
         raise InputError(f"{shown}: file contains no triples")
     literals = {(value, datatype) for _, value, datatype in typed}

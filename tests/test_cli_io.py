@@ -281,3 +281,44 @@ def test_an_output_over_an_input_is_refused_and_the_input_kept(tmp_path, command
     assert code == 3, err
     assert_one_error_line(err, "--out", "elsewhere")
     assert sha256_tree(tmp_path) == before
+
+
+def test_a_relative_iri_in_json_ld_is_refused_not_dropped(tmp_path):
+    data = tmp_path / "relative.jsonld"
+    data.write_text('{"@context": {"ex": "http://example.org/"}, "@graph": ['
+                    '{"@id": "ex:a", "ex:p": {"@id": "b"}}, {"@id": "ex:c", "ex:q": "x"}]}', encoding="utf-8")
+    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    assert code == 2
+    assert_one_error_line(err, "relative.jsonld", "relative IRI 'b'")
+    based = tmp_path / "based.jsonld"
+    based.write_text('{"@context": {"ex": "http://example.org/", "@base": "http://example.org/"}, '
+                     '"@id": "ex:a", "ex:p": {"@id": "b"}}', encoding="utf-8")
+    code, out, err = run_exitkg("export", "--only", based, "--format", "ntriples")
+    assert code == 0 and "<http://example.org/a> <http://example.org/p> <http://example.org/b> ." in out
+
+
+def test_json_nested_too_deep_is_refused_before_parsing(tmp_path):
+    """pyoxigraph's JSON-LD parser ends the process (a segmentation fault) a few thousand levels down."""
+    data = tmp_path / "deep.jsonld"
+    data.write_text('{"@id": "http://example.org/a", "http://example.org/p": ' + "[" * 5000 + "1" + "]" * 5000 + "}",
+                    encoding="utf-8")
+    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    assert code == 2
+    assert_one_error_line(err, "nested 5001 levels deep", "at most 500")
+
+
+def test_a_literal_beyond_the_parser_limit_is_an_input_error(tmp_path):
+    data = tmp_path / "big.nt"
+    data.write_text('<http://example.org/a> <http://example.org/p> "' + "x" * (17 * 2**20) + '" .\n', encoding="utf-8")
+    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    assert code == 2
+    assert_one_error_line(err, "big.nt", "up to 16 MiB")
+
+
+def test_a_byte_order_mark_is_accepted_on_every_path(tmp_path):
+    """A file for the merge only goes to the bulk loader, which does not skip a UTF-8 BOM itself."""
+    data = tmp_path / "bom.nt"
+    data.write_bytes(b'\xef\xbb\xbf<http://example.org/a> <http://example.org/p> "x" .\n')
+    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    assert code == 0, err
+    assert '<http://example.org/a> <http://example.org/p> "x" .' in out
