@@ -37,15 +37,94 @@ def context() -> dict:
         return json.load(handle)["@context"]
 
 
-def canonical_triples(triples) -> list:
-    """*triples* (pyoxigraph) with canonical blank-node labels (RDFC-1.0), sorted: the same triples
-    always come out as the same list, so their serialisations are byte-identical."""
+def tree_labels(triples) -> dict | None:
+    """Labels for the blank nodes of *triples* (pyoxigraph) that depend only on the graph, when
+    every blank node is the object of at most one triple and none lies on a cycle (lists, nested
+    ``[ ]``, chains of any length): each is named by a hash of what it says (its subtree) and of
+    where it hangs (its parent's name and the predicate), in linear time and without recursion.
+    Blank nodes that nothing tells apart (the same subtree under the same parent and predicate) are
+    interchangeable, so numbering them in any order gives the same output. None otherwise: then
+    RDFC-1.0 decides, whose cost grows much faster on long chains."""
+    import hashlib
+
     import pyoxigraph as ox
 
-    dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
-    return sorted((ox.Triple(q.subject, q.predicate, q.object) for q in dataset),
-                  key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
+    out: dict = {}
+    parent: dict = {}
+    for t in triples:
+        s, o = t.subject, t.object
+        if isinstance(s, ox.BlankNode):
+            out.setdefault(s, []).append(t)
+        if isinstance(o, ox.BlankNode):
+            if o in parent:
+                return None  # the object of two triples: not a tree
+            parent[o] = t
+            out.setdefault(o, [])
+    if not out:
+        return {}
+    # bottom up: a blank node's subtree hash once those of its blank children are known
+    waiting = {b: sum(1 for t in ts if isinstance(t.object, ox.BlankNode)) for b, ts in out.items()}
+    ready = [b for b, n in waiting.items() if n == 0]
+    subtree: dict = {}
+    while ready:
+        b = ready.pop()
+        lines = sorted(f"{t.predicate} {('_:' + subtree[t.object]) if isinstance(t.object, ox.BlankNode) else t.object}"
+                       for t in out[b])
+        subtree[b] = hashlib.sha256("\n".join(lines).encode("utf-8")).hexdigest()
+        up = parent.get(b)
+        if up is not None and isinstance(up.subject, ox.BlankNode):
+            waiting[up.subject] -= 1
+            if waiting[up.subject] == 0:
+                ready.append(up.subject)
+    if len(subtree) != len(out):
+        return None  # a cycle of blank nodes
+    # top down: a name from the parent's name, the predicate and the subtree
+    labels: dict = {}
+    children: dict = {}
+    for b, t in parent.items():
+        children.setdefault(t.subject, []).append(b)
+    queue = [b for b in out if b not in parent]
+    used: dict = {}
+
+    def name(b, context: str) -> str:
+        base = hashlib.sha256(f"{context} {subtree[b]}".encode("utf-8")).hexdigest()[:32]
+        used[base] = used.get(base, 0) + 1
+        return f"c{base}" if used[base] == 1 else f"c{base}n{used[base]}"
+
+    for b in sorted(queue, key=lambda x: subtree[x]):
+        labels[b] = name(b, "")
+    stack = list(queue)
+    pending = [(child, parent[child]) for child in parent if not isinstance(parent[child].subject, ox.BlankNode)]
+    for child, t in sorted(pending, key=lambda ct: (str(ct[1].subject), str(ct[1].predicate), subtree[ct[0]])):
+        labels[child] = name(child, f"{t.subject} {t.predicate}")
+        stack.append(child)
+    while stack:
+        b = stack.pop()
+        for child in sorted(children.get(b, []), key=lambda c: (str(parent[c].predicate), subtree[c])):
+            if child not in labels:
+                labels[child] = name(child, f"_:{labels[b]} {parent[child].predicate}")
+                stack.append(child)
+    return labels if len(labels) == len(out) else None
+
+
+def canonical_triples(triples) -> list:
+    """*triples* (pyoxigraph) with canonical blank-node labels (:func:`tree_labels` where the blank
+    nodes form trees, RDFC-1.0 otherwise), sorted: the same triples always come out as the same
+    list, so their serialisations are byte-identical."""
+    import pyoxigraph as ox
+
+    triples = [ox.Triple(t.subject, t.predicate, t.object) for t in triples]
+    labels = tree_labels(triples)
+    if labels is not None:
+        def relabel(term):
+            return ox.BlankNode(labels[term]) if isinstance(term, ox.BlankNode) else term
+
+        triples = [ox.Triple(relabel(t.subject), t.predicate, relabel(t.object)) for t in triples] if labels else triples
+    else:
+        dataset = ox.Dataset(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph()) for t in triples)
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+        triples = [ox.Triple(q.subject, q.predicate, q.object) for q in dataset]
+    return sorted(triples, key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
 
 
 def export_rdf(fmt: str, graph=None) -> bytes:
@@ -82,16 +161,20 @@ def _prefixes(graph) -> dict[str, str]:
 def write_dataset(graph, fmt: str) -> bytes:
     """TriG or N-Quads: one named graph per source, the ontology and the description in graphs of
     their own, triples from files that declare no source in the default graph. Blank nodes get
-    canonical labels (RDFC-1.0) and quads are written sorted, so the bytes are stable."""
+    canonical labels (:func:`tree_labels`, or RDFC-1.0) and quads are written sorted, so the bytes
+    are stable."""
     import pyoxigraph as ox
 
-    dataset = ox.Dataset()
-    for name in graph.named_graphs():
-        for q in graph.graph_quads(name):
-            dataset.add(q)
-    for q in graph.unnamed_triples():
-        dataset.add(q)
-    dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
+    quads = [q for name in graph.named_graphs() for q in graph.graph_quads(name)] + list(graph.unnamed_triples())
+    labels = tree_labels({ox.Triple(q.subject, q.predicate, q.object) for q in quads})
+    if labels is not None:
+        def relabel(term):
+            return ox.BlankNode(labels[term]) if isinstance(term, ox.BlankNode) else term
+
+        dataset = ox.Dataset(ox.Quad(relabel(q.subject), q.predicate, relabel(q.object), q.graph_name) for q in quads)
+    else:
+        dataset = ox.Dataset(quads)
+        dataset.canonicalize(ox.CanonicalizationAlgorithm.RDFC_1_0)
     quads = sorted(dataset, key=lambda q: (str(q.graph_name) if not isinstance(q.graph_name, ox.DefaultGraph) else "",
                                            str(q.subject), str(q.predicate), str(q.object)))
     if fmt == "nquads":
