@@ -302,6 +302,10 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> Validat
             raise InputError(f"SHACL validation could not run: {type(exc).__name__}: {exc}") from None
         raise
 
+    from pyshacl.errors import ValidationFailure
+
+    if isinstance(report, ValidationFailure):  # pySHACL returns (not raises) a failure to validate
+        raise InputError(f"SHACL validation could not run: {one_line(report.message)}")
     prefixes = dict(PREFIXES)
     for g in (data, shapes_g):
         for prefix, ns in g.namespaces():

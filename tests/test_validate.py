@@ -124,3 +124,17 @@ def test_progress_on_a_terminal_and_the_sparql_cache_is_removed_afterwards():
     before = SPARQLProcessor.query
     validate()
     assert SPARQLProcessor.query is before
+
+
+def test_shapes_with_a_federated_query_are_refused(tmp_path):
+    """pySHACL returns a ValidationFailure (it does not raise) for a SPARQL constraint with SERVICE."""
+    import exitkg
+    from exitkg import shacl
+
+    shapes = tmp_path / "service.ttl"
+    shapes.write_text(
+        "@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://example.org/> .\n"
+        "ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:sparql [ a sh:SPARQLConstraint ;\n"
+        '  sh:select "SELECT $this WHERE { SERVICE <http://127.0.0.1:9/> { $this ?p ?o } }" ] .\n', encoding="utf-8")
+    with pytest.raises(exitkg.errors.InputError, match="federated query"):
+        shacl.validate(shapes=[shapes])
