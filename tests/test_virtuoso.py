@@ -107,7 +107,8 @@ def _count(out: str) -> int:
 @pytest.fixture(scope="module")
 def published(virtuoso):
     query, store = virtuoso
-    code, out, err = run_exitkg("publish", "--endpoint", query, "--store-url", store, "--graph", GRAPH)
+    code, out, err = run_exitkg("publish", "--endpoint", query, "--store-url", store, "--update-url", query,
+                                "--graph", GRAPH)
     assert code == 0, err
     assert _count(out) == len(load(describe=True))
     return query
@@ -171,7 +172,8 @@ def test_a_large_linked_case_set_is_published_in_chunks(virtuoso, tmp_path, meth
     linked = tmp_path / "cases.nt"
     code, _, err = run_exitkg("link", big, "--format", "nt", "--out", linked)
     assert code == 0, err
-    options = ["--store-url", store] if method == "gsp" else ["--update-url", query, "--method", "update"]
+    options = ["--store-url", store, "--update-url", query] if method == "gsp" else \
+        ["--update-url", query, "--method", "update"]
     code, out, err = run_exitkg("publish", "--endpoint", query, "--graph", CASES, "--data", linked, *options)
     assert code == 0, err
     assert _count(out) == len(load(data=[linked], describe=True))
