@@ -433,8 +433,47 @@ def _restore_from_json(rows: list) -> dict:
             for p, kv, kd, ov, od in rows}
 
 
+_LOCK = ".exitkg-store.lock"
+#: how long a run waits for another that is building the same store
+LOCK_WAIT = 600.0
+
+
 def _stored_graph(folder: Path, only_list: list | None, data_list: list, *, ontology: bool,
                   endpoint: str | None, normalize_literals: bool = False) -> KnowledgeGraph:
+    """Open the store kept in *folder*, or (re)build it; one run at a time per folder: a second
+    run waits (at most :data:`LOCK_WAIT` seconds) and then opens what the first one built."""
+    import fcntl
+    import time
+
+    from exitkg.errors import OutputError
+
+    if folder.exists() and not folder.is_dir():
+        raise OutputError(f"{folder}: not a folder (the store)")
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        handle = open(folder / _LOCK, "a+")
+    except OSError as exc:
+        raise OutputError(f"{folder}: cannot use the store folder: {exc.strerror or exc}") from None
+    with handle:
+        deadline = time.monotonic() + LOCK_WAIT
+        while True:
+            try:
+                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise OutputError(f"{folder}: another run has been building this store for more than "
+                                      f"{LOCK_WAIT:g} s") from None
+                time.sleep(0.2)
+        try:
+            return _open_or_build(folder, only_list, data_list, ontology=ontology, endpoint=endpoint,
+                                  normalize_literals=normalize_literals)
+        finally:
+            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+
+
+def _open_or_build(folder: Path, only_list: list | None, data_list: list, *, ontology: bool,
+                   endpoint: str | None, normalize_literals: bool = False) -> KnowledgeGraph:
     import json
     import shutil
 
@@ -447,7 +486,7 @@ def _stored_graph(folder: Path, only_list: list | None, data_list: list, *, onto
     record = folder / _MANIFEST
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{folder}: not a folder (the store)")
-    if folder.is_dir() and any(folder.iterdir()) and not record.is_file():
+    if folder.is_dir() and any(p.name != _LOCK for p in folder.iterdir()) and not record.is_file():
         raise OutputError(f"{folder}: the folder holds other files; give a new or empty folder, or an exitkg store")
     kept = None
     if record.is_file():

@@ -45,7 +45,9 @@ FLAG_PREFIXES = ("meansOfControl", "is", "recruiterRelation")
 TRUE = {"1", "true", "True", "TRUE"}
 MISSING = {"", "-99", "NA", "N/A", "na", "null", "NULL"}
 FALSE = {"0", "false", "False", "FALSE"}
-_FORMULA = re.compile(r"^(?:[=+@\t\r]|-(?![0-9.]))")
+#: a cell a spreadsheet would run: one that starts with = + @ or a control character, or with -
+#: and is not a plain number ("-2+3" is a formula, "-99" a missing code)
+_FORMULA = re.compile(r"^(?:[=+@\t\r]|-(?![0-9]+(?:\.[0-9]+)?$))")
 
 
 def is_flag(column: str) -> bool:
@@ -101,7 +103,9 @@ def iter_cases(path: PathLike):
                 if not fields:
                     continue
                 if len(fields) != len(header):
-                    raise InputError(f"{shown}:{line}: the row has {len(fields)} fields, the header {len(header)}")
+                    column = min(len(fields), len(header)) + 1
+                    raise InputError(f"{shown}:{line}:{column}: the row has {len(fields)} fields, the header "
+                                     f"{len(header)}")
                 for j, value in enumerate(fields):
                     if value and _FORMULA.match(value):
                         raise InputError(f"{shown}:{line}:{j + 1}: the cell {value[:30]!r} would run as a spreadsheet "

@@ -78,6 +78,8 @@ def _check_exists(path: Path, shown: str) -> None:
         raise InputError(f"{shown}: is a directory, not a file")
     if not path.exists():
         raise InputError(f"{shown}: no such file")
+    if not path.is_file():  # a FIFO or a device would block the read, or never end
+        raise InputError(f"{shown}: not a regular file (a pipe or a device); give a file")
 
 
 def _read_bytes(path: Path, shown: str) -> bytes:
@@ -147,7 +149,13 @@ def _syntax_message(exc: Exception, shown: str, fmt: str, text: str) -> str:
             line, column, xml_message = located
             message = f"{message} ({xml_message})"
     if "LoadDocumentCallback" in message:
-        message = "remote JSON-LD contexts are not loaded; embed the @context in the file"
+        urls = sorted({u for block in re.findall(r'"@(?:context|import)"\s*:\s*(\[[^\]]*\]|"[^"]*")', text)
+                       for u in re.findall(r'"([^"]+)"', block) if ":" in u})
+        message = ("remote JSON-LD contexts are not loaded" + (f" ({', '.join(urls)})" if urls else "")
+                   + "; embed the @context in the file")
+    declared = re.match(r"The prefix (\S*): has not been declared", message)
+    if declared:
+        message += f"; add '@prefix {declared.group(1)}: <...> .' at the top of the file"
     if line is not None:
         return f"{shown}:{line}:{column if column is not None else 1}: {message}"
     return f"{shown}: {message}"

@@ -322,3 +322,39 @@ def test_a_byte_order_mark_is_accepted_on_every_path(tmp_path):
     code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
     assert code == 0, err
     assert '<http://example.org/a> <http://example.org/p> "x" .' in out
+
+
+def test_an_unknown_prefix_gets_a_hint(tmp_path):
+    data = tmp_path / "prefix.ttl"
+    data.write_text("@prefix ex: <http://example.org/> .\nex:a foo:b ex:c .\n", encoding="utf-8")
+    code, out, err = run_exitkg("validate", "--only", data)
+    assert code == 2
+    assert_one_error_line(err, "prefix.ttl:2:", "foo:", "add '@prefix foo: <...> .'")
+
+
+def test_a_remote_context_is_named(tmp_path):
+    data = tmp_path / "remote.jsonld"
+    data.write_text('{"@context": "https://example.org/ctx.jsonld", "@id": "http://example.org/a", "p": 1}',
+                    encoding="utf-8")
+    code, out, err = run_exitkg("validate", "--only", data)
+    assert code == 2
+    assert_one_error_line(err, "https://example.org/ctx.jsonld", "not loaded")
+
+
+def test_a_pipe_is_refused_instead_of_read_forever(tmp_path):
+    import os
+
+    fifo = tmp_path / "pipe.ttl"
+    os.mkfifo(fifo)
+    code, out, err = run_exitkg("validate", "--only", fifo, timeout=60)
+    assert code == 2
+    assert_one_error_line(err, "not a regular file")
+
+
+@pytest.mark.parametrize("row, fragment", [("2016,-2+3", ":2:2: the cell '-2+3'"), ("2016", ":2:2: the row has 1 fields")])
+def test_csv_formula_and_ragged_rows_are_placed(tmp_path, row, fragment):
+    cases = tmp_path / "cases.csv"
+    cases.write_text(f"yearOfRegistration,gender\n{row}\n", encoding="utf-8")
+    code, out, err = run_exitkg("link", cases)
+    assert code == 2
+    assert_one_error_line(err, fragment)

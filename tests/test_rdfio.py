@@ -284,3 +284,20 @@ def test_a_stored_graph_keeps_the_forms_to_restore(tmp_path):
     first = load(only=[data], ontology=False, store=tmp_path / "store")
     again = load(only=[data], ontology=False, store=tmp_path / "store")
     assert _typed_values(first.triples()) == _typed_values(again.triples()) == dict(enumerate(NON_CANONICAL))
+
+
+def test_runs_at_once_on_one_new_store_all_answer(tmp_path):
+    """Before, of three first runs on one store folder two failed at once ('the folder holds other
+    files'); now the others wait for the first and open what it built."""
+    import subprocess
+    import sys
+
+    from conftest import REPO_ROOT
+
+    store = tmp_path / "store"
+    runs = [subprocess.Popen([sys.executable, "-m", "exitkg", "query", "included-studies", "--format", "csv",
+                              "--store", str(store)], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(3)]
+    results = [(run.wait(timeout=300), run.stdout.read(), run.stderr.read()) for run in runs]
+    assert [code for code, _, _ in results] == [0, 0, 0], [err for _, _, err in results]
+    assert len({out for _, out, _ in results}) == 1
