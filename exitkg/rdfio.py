@@ -296,7 +296,7 @@ def parse_file(path: PathLike, *, keep: bool = True) -> "ParsedFile":
     count = 0
     sources: set[str] = set()
     rdf_type, source_class = ox.NamedNode(RDF_TYPE), ox.NamedNode(SOURCE_CLASS)
-    typed: set[tuple[str, str, str]] = set()  # (predicate, lexical form, datatype)
+    pairs: set = set()  # (predicate, literal) as pyoxigraph terms: cheaper than their text, per quad
     literal = ox.Literal
     try:
         parser = ox.parse(text, format=_ox_format(fmt), base_iri=_RELATIVE if fmt == "jsonld" else None,
@@ -309,17 +309,21 @@ def parse_file(path: PathLike, *, keep: bool = True) -> "ParsedFile":
                         raise InputError(f"{shown}: the relative IRI {term.value[len(_RELATIVE):]!r} has no base "
                                          "to resolve against; give absolute IRIs (or an @base in the @context)")
             if type(obj) is literal:
-                datatype = obj.datatype.value
-                if datatype.startswith(XSD_NS) and datatype != _XSD_STRING:
-                    typed.add((quad.predicate.value, obj.value, datatype))
+                pairs.add((quad.predicate, obj))
             elif isinstance(quad.subject, ox.Triple) or isinstance(obj, ox.Triple):
                 raise InputError(f"{shown}: RDF 1.2 triple terms are not supported")
             count += 1
             if keep:
                 quads.append(quad)
-            elif quad.predicate == rdf_type and quad.object == source_class and isinstance(quad.subject, ox.NamedNode):
+            elif obj == source_class and quad.predicate == rdf_type and isinstance(quad.subject, ox.NamedNode):
                 sources.add(quad.subject.value)
         prefixes = dict(getattr(parser, "prefixes", {}) or {})
+        typed = set()  # (predicate, lexical form, datatype) of the XSD-typed literals, xsd:string aside
+        for predicate, obj in pairs:
+            datatype = obj.datatype.value
+            if datatype.startswith(XSD_NS) and datatype != _XSD_STRING:
+                typed.add((predicate.value, obj.value, datatype))
+        del pairs
     except (SyntaxError, ValueError) as exc:
         raise InputError(_syntax_message(exc, shown, fmt, text)) from None
     except OSError as exc:
