@@ -230,16 +230,37 @@ def stored_forms(literals) -> dict[tuple[str, str], tuple[str, str]]:
     return changed
 
 
+#: lexical spaces simple enough for a pattern (XSD 1.1), checked without rdflib
+_LEXICAL = {XSD_NS + name: re.compile(pattern) for name, pattern in (
+    ("integer", r"[+-]?[0-9]+"), ("boolean", r"true|false|1|0"),
+    ("decimal", r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"),
+    ("double", r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|INF)|-INF|NaN"),
+    ("float", r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|INF)|-INF|NaN"),
+    ("gYear", r"-?(?:[1-9][0-9]{3,}|0[0-9]{3})(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))?"),
+)}
+
+
 def ill_typed(literals) -> list[tuple[str, str]]:
     """The XSD-typed literals whose lexical form is not in their datatype's lexical space
-    (``"abc"^^xsd:integer``): RDF data still, but never the value they claim."""
+    (``"abc"^^xsd:integer``): RDF data still, but never the value they claim. Common datatypes
+    are checked with a pattern; the others by rdflib."""
     import warnings
 
-    from rdflib import Literal, URIRef
+    rest = []
+    wrong = []
+    for value, datatype in literals:
+        pattern = _LEXICAL.get(datatype)
+        if pattern is None:
+            rest.append((value, datatype))
+        elif not pattern.fullmatch(value):
+            wrong.append((value, datatype))
+    if rest:
+        from rdflib import Literal, URIRef
 
-    with warnings.catch_warnings():  # rdflib warns of each one it meets; they are reported here
-        warnings.simplefilter("ignore")
-        return sorted(lit for lit in literals if Literal(lit[0], datatype=URIRef(lit[1])).ill_typed)
+        with warnings.catch_warnings():  # rdflib warns of each one it meets; they are reported here
+            warnings.simplefilter("ignore")
+            wrong += [lit for lit in rest if Literal(lit[0], datatype=URIRef(lit[1])).ill_typed]
+    return sorted(wrong)
 
 
 def parse_file(path: PathLike, *, keep: bool = True) -> "ParsedFile":
