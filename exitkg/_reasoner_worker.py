@@ -12,7 +12,7 @@ import os
 import signal
 import sys
 
-from exitkg.reasoner import CONTESTED_CLASS, CONTROVERSIAL_CLASS, JAVA_ENV
+from exitkg.reasoner import CONTESTED_CLASS, CONTROVERSIAL_CLASS, JAVA_ENV, MEMORY_ENV
 
 
 def _end_group(signum, frame) -> None:
@@ -27,6 +27,8 @@ def main(path: str) -> int:
     signal.signal(signal.SIGTERM, _end_group)
 
     owlready2.JAVA_EXE = os.environ.get(JAVA_ENV, "java")
+    if os.environ.get(MEMORY_ENV, "").isdigit():
+        owlready2.reasoning.JAVA_MEMORY = int(os.environ[MEMORY_ENV])
     world = owlready2.World()
     onto = world.get_ontology("file://" + os.path.abspath(path)).load(format="ntriples")
     try:

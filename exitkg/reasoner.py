@@ -93,6 +93,26 @@ def find_java() -> str:
     return found
 
 
+#: the Java heap HermiT gets, in MiB (owlready2's default: 2000)
+MEMORY_ENV = "EXITKG_JAVA_MEMORY"
+
+
+def java_failure(err: str, java: str, status: int) -> str:
+    """One actionable line for a failed HermiT run, from what the worker and Java wrote."""
+    import re
+
+    if "UnsupportedClassVersionError" in err:  # class file version N is Java N - 44
+        wanted, known = re.search(r"class file version (\d+)", err), re.search(r"versions up to (\d+)", err)
+        need = f"Java {int(wanted.group(1)) - 44} or later" if wanted else "a newer Java"
+        have = f" (it runs up to Java {int(known.group(1)) - 44})" if known else ""
+        return f"HermiT needs {need}; {java} is older{have}: install one, or set {JAVA_ENV} to its path"
+    if "OutOfMemoryError" in err:
+        return (f"HermiT ran out of Java heap memory: give it more with {MEMORY_ENV}=MiB "
+                "(2000 by default), or reason on less data (--engine rl needs no Java)")
+    lines = [line for line in err.splitlines() if line.strip()]
+    return f"HermiT failed: {one_line(lines[-1] if lines else f'exit status {status}')}"
+
+
 _CLOSURE = """
 PREFIX ekg: <https://w3id.org/exitkg/ontology#>
 SELECT DISTINCT ?a WHERE {
@@ -165,9 +185,7 @@ def reason(graph=None, *, timeout: float = DEFAULT_TIMEOUT) -> ReasonResult:
             raise
     seconds = time.monotonic() - start
     if proc.returncode != 0:
-        lines = [line for line in (err or "").splitlines() if line.strip()]
-        detail = lines[-1] if lines else f"exit status {proc.returncode}"
-        raise ReasonerError(f"HermiT failed: {one_line(detail)}")
+        raise ReasonerError(java_failure(err or "", java, proc.returncode))
     try:
         answer = json.loads(out)
     except ValueError:
