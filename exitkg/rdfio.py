@@ -153,6 +153,16 @@ def _syntax_message(exc: Exception, shown: str, fmt: str, text: str) -> str:
                        for u in re.findall(r'"([^"]+)"', block) if ":" in u})
         message = ("remote JSON-LD contexts are not loaded" + (f" ({', '.join(urls)})" if urls else "")
                    + "; embed the @context in the file")
+    if line is not None and "IRI" in message:  # name the IRI, control characters escaped
+        lines = text.splitlines()
+        if 0 < line <= len(lines):
+            row = lines[line - 1]
+            start = row.rfind("<", 0, max(column or 1, 1))
+            if start >= 0:
+                end = row.find(">", start)
+                iri = row[start:end + 1 if end >= 0 else start + 120][:120]
+                message += f" in {ascii(iri)}"
+    message = re.sub(r"[\x00-\x1f\x7f]", lambda m: f"\\x{ord(m.group()):02x}", message)  # never raw to a terminal
     declared = re.match(r"The prefix (\S*): has not been declared", message)
     if declared:
         message += f"; add '@prefix {declared.group(1)}: <...> .' at the top of the file"

@@ -358,3 +358,14 @@ def test_csv_formula_and_ragged_rows_are_placed(tmp_path, row, fragment):
     code, out, err = run_exitkg("link", cases)
     assert code == 2
     assert_one_error_line(err, fragment)
+
+
+@pytest.mark.parametrize("iri, shown", [("http://example.org/a b", "'<http://example.org/a b>'"),
+                                        ("http://example.org/a\x01b", "'<http://example.org/a\\x01b>'")])
+def test_a_bad_iri_is_shown_with_control_characters_escaped(tmp_path, iri, shown):
+    data = tmp_path / "bad.nt"
+    data.write_text(f'<{iri}> <http://example.org/p> "x" .\n', encoding="utf-8")
+    code, out, err = run_exitkg("validate", "--only", data)
+    assert code == 2
+    line = assert_one_error_line(err, "bad.nt:1:1: Invalid IRI code point", shown)
+    assert not any(ord(c) < 32 for c in line)
