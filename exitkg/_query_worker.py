@@ -2,7 +2,8 @@
 
 Usage: ``python -m exitkg._query_worker STORE_FOLDER``. Opens the Oxigraph store read-only, then
 answers requests read from stdin, one JSON object per line (``{"query": ..., "accept": ...,
-"limit": bytes}``), each with one frame on stdout: a 12-byte header (head length, big-endian 32
+"limit": bytes, "default_graphs": [IRI, ...], "named_graphs": [IRI, ...]}``), each with one frame
+on stdout: a 12-byte header (head length, big-endian 32
 bits; body length, 64 bits), a JSON head (``{"status": ..., "type": ...}``) and the body. It
 writes one empty frame (status 0) once the store is open. The parent kills it when a query runs
 past the deadline.
@@ -42,14 +43,19 @@ def _frame(status: int, ctype: str, body: bytes) -> bytes:
     return struct.pack(">IQ", len(head), len(body)) + head + body
 
 
-def answer(store, text: str, accept: str, limit: int) -> tuple[int, str, bytes]:
-    """(HTTP status, content type, body) of one query."""
+def answer(store, text: str, accept: str, limit: int, default_graphs=(), named_graphs=()) -> tuple[int, str, bytes]:
+    """(HTTP status, content type, body) of one query, over the graphs given if any."""
     import pyoxigraph as ox
 
     from exitkg.endpoint import choose_format
 
+    dataset = {}
+    if default_graphs:
+        dataset["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
+    if named_graphs:
+        dataset["named_graphs"] = [ox.NamedNode(g) for g in named_graphs]
     try:
-        result = store.query(text)
+        result = store.query(text, **dataset)
     except SyntaxError as exc:
         return 400, "text/plain; charset=utf-8", f"malformed query: {exc}\n".encode("utf-8")
     except (OSError, ValueError, RuntimeError) as exc:
@@ -79,7 +85,8 @@ def main(location: str) -> int:
     out.flush()
     for line in sys.stdin.buffer:
         request = json.loads(line)
-        out.write(_frame(*answer(store, request["query"], request["accept"], request["limit"])))
+        out.write(_frame(*answer(store, request["query"], request["accept"], request["limit"],
+                                 request.get("default_graphs", ()), request.get("named_graphs", ()))))
         out.flush()
     return 0
 

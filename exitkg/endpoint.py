@@ -28,6 +28,7 @@ import threading
 import time
 import urllib.parse
 from dataclasses import dataclass
+from typing import NamedTuple
 
 #: the deepest nesting of brackets and unary operators a query may have
 MAX_NESTING = 100
@@ -93,9 +94,18 @@ def check_query(text: str, limits: Limits = Limits()) -> None:
         raise Refused(400, f"the query nests {deepest} levels deep; this endpoint takes at most {MAX_NESTING}")
 
 
-def query_text(method: str, path: str, headers, body: bytes | None) -> str:
-    """The SPARQL text of a SPARQL 1.1 Protocol query request (GET, form POST or direct POST);
-    :class:`Refused` for an update or a request that holds no query."""
+class QueryRequest(NamedTuple):
+    """A query as the protocol gives it: its text, and the dataset asked for (graph IRIs)."""
+
+    text: str
+    default_graphs: list[str]
+    named_graphs: list[str]
+
+
+def query_request(method: str, path: str, headers, body: bytes | None) -> QueryRequest:
+    """The query of a SPARQL 1.1 Protocol request (GET, form POST or direct POST), with its
+    ``default-graph-uri`` and ``named-graph-uri``; :class:`Refused` for an update or a request
+    that holds no query."""
     ctype = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
     if ctype == "application/sparql-update":
         raise Refused(403, "this endpoint is read-only: updates are refused")
@@ -107,14 +117,18 @@ def query_text(method: str, path: str, headers, body: bytes | None) -> str:
             raise Refused(400, "the form is not UTF-8") from None
     if "update" in params:
         raise Refused(403, "this endpoint is read-only: updates are refused")
+    graphs = [*params.get("default-graph-uri", []), *params.get("named-graph-uri", [])]
+    if any(not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:[^\s<>\"{}|^`\\]*$", g) for g in graphs):
+        raise Refused(400, "a default-graph-uri or named-graph-uri is not an absolute IRI")
+    dataset = (params.get("default-graph-uri", []), params.get("named-graph-uri", []))
     if method == "POST" and ctype == "application/sparql-query":
         try:
-            return (body or b"").decode("utf-8")
+            return QueryRequest((body or b"").decode("utf-8"), *dataset)
         except UnicodeDecodeError:
             raise Refused(400, "the query is not UTF-8") from None
     if len(params.get("query", [])) != 1:
         raise Refused(400, "give one query: ?query=... or a POST of application/sparql-query")
-    return params["query"][0]
+    return QueryRequest(params["query"][0], *dataset)
 
 
 #: what the endpoint writes, by kind of answer: media type -> pyoxigraph format (first: the default)
@@ -258,13 +272,16 @@ class QueryPool:
         if not self.closed:
             self._spawn(into=self.idle)
 
-    def run(self, text: str, accept: str) -> tuple[int, str, bytes]:
-        """(status, content type, body) of *text*; :class:`Refused` at the deadline or when busy."""
+    def run(self, text: str, accept: str, default_graphs: list[str] = (), named_graphs: list[str] = ()
+            ) -> tuple[int, str, bytes]:
+        """(status, content type, body) of *text* over the dataset given (graph IRIs; none: the
+        store's default graph, the merge); :class:`Refused` at the deadline or when busy."""
         try:
             worker = self.idle.get(timeout=1.0)
         except queue.Empty:
             raise Refused(503, f"{self.limits.concurrent} queries are running; retry shortly", retry=True) from None
-        request = {"query": text, "accept": accept, "limit": self.limits.result_bytes}
+        request = {"query": text, "accept": accept, "limit": self.limits.result_bytes,
+                   "default_graphs": list(default_graphs), "named_graphs": list(named_graphs)}
         try:
             try:
                 if worker.proc.poll() is not None:

@@ -100,7 +100,7 @@ SELECT * WHERE {{ ?s ?p ?o }} LIMIT 10</textarea>
 def make_server(host: str, port: int, pool, graph) -> ThreadingHTTPServer:
     """The front server: *pool* (:class:`exitkg.endpoint.QueryPool`) answers the queries; *graph*
     is the loaded graph, for the identifiers."""
-    from exitkg.endpoint import Refused, check_query, query_text
+    from exitkg.endpoint import Refused, check_query, query_request
     from exitkg.site import Identifiers
 
     limits = pool.limits
@@ -139,9 +139,10 @@ def make_server(host: str, port: int, pool, graph) -> ThreadingHTTPServer:
 
         def _query(self, body: bytes | None) -> None:
             try:
-                text = query_text(self.command, self.path, self.headers, body)
-                check_query(text, limits)
-                status, ctype, answer = pool.run(text, self.headers.get("Accept", ""))
+                request = query_request(self.command, self.path, self.headers, body)
+                check_query(request.text, limits)
+                status, ctype, answer = pool.run(request.text, self.headers.get("Accept", ""),
+                                                 request.default_graphs, request.named_graphs)
             except Refused as refused:
                 return self._send(refused.status, "text/plain; charset=utf-8", (str(refused) + "\n").encode("utf-8"),
                                   retry=refused.retry)

@@ -284,7 +284,7 @@ def test_more_queries_than_allowed_are_told_to_retry(guarded):
 def _children(pid: int, word: str) -> list[int]:
     from conftest import descendants
 
-    return [child for child, command in descendants(pid).items() if word in command]
+    return [child for child, command in descendants(pid).items() if word in command and _alive(child)]
 
 
 def _alive(pid: int) -> bool:
@@ -324,3 +324,21 @@ def test_a_killed_query_process_is_replaced_and_none_outlives_a_killed_serve():
     finally:
         if proc.poll() is None:
             proc.kill()
+
+
+def test_the_protocol_dataset_parameters_choose_the_graphs(served):
+    """``default-graph-uri`` (what ``--graph`` sends) makes a named graph the default graph."""
+    base, _ = served
+    source = "https://w3id.org/exitkg/id/source/ferrari-2021"
+    query = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }"
+    form = urllib.parse.urlencode({"query": query, "default-graph-uri": source}).encode()
+    request = urllib.request.Request(base + "query", data=form, method="POST", headers={
+        "Content-Type": "application/x-www-form-urlencoded", "Accept": "application/sparql-results+json"})
+    with urllib.request.urlopen(request, timeout=60) as response:
+        count = int(json.loads(response.read())["results"]["bindings"][0]["n"]["value"])
+    assert count == sum(1 for _ in load(describe=True).graph_quads(source))
+    bad = urllib.parse.urlencode({"query": query, "default-graph-uri": "not an iri"}).encode()
+    with pytest.raises(urllib.error.HTTPError) as info:
+        urllib.request.urlopen(urllib.request.Request(base + "query", data=bad, method="POST", headers={
+            "Content-Type": "application/x-www-form-urlencoded"}), timeout=60)
+    assert info.value.code == 400
