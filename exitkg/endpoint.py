@@ -282,25 +282,34 @@ class QueryPool:
             raise Refused(503, f"{self.limits.concurrent} queries are running; retry shortly", retry=True) from None
         request = {"query": text, "accept": accept, "limit": self.limits.result_bytes,
                    "default_graphs": list(default_graphs), "named_graphs": list(named_graphs)}
-        try:
+        deadline = time.monotonic() + self.limits.timeout
+        for attempt in (1, 2):
             try:
-                if worker.proc.poll() is not None:
+                if worker.proc.poll() is not None:  # ended while idle (killed from outside)
                     raise BrokenPipeError
                 worker.send(request)
-            except OSError:  # the process had ended (killed from outside): use a fresh one
+                answer = worker.receive(deadline)
+            except TimeoutError:
+                self._replace(worker)
+                raise Refused(503, f"the query ran longer than this endpoint's limit of {self.limits.timeout:g} s "
+                                   "and was stopped") from None
+            except (EOFError, OSError, struct.error, ValueError) as exc:
+                # the process was gone, or went while answering: a read-only query can run again, once,
+                # in a fresh process; a query that ends that one too is refused
                 worker.stop()
-                worker = self._spawn()
-                worker.send(request)
-            answer = worker.receive(time.monotonic() + self.limits.timeout)
-        except TimeoutError:
-            self._replace(worker)
-            raise Refused(503, f"the query ran longer than this endpoint's limit of {self.limits.timeout:g} s "
-                               "and was stopped") from None
-        except (EOFError, OSError, struct.error, ValueError):
-            self._replace(worker)
-            raise Refused(500, "the query ended its query process; a fresh one has taken its place") from None
-        self.idle.put(worker)
-        return answer
+                if attempt == 2:
+                    self._spawn(into=self.idle)
+                    raise Refused(500, "the query ended its query process "
+                                       f"({type(exc).__name__}); a fresh one has taken its place") from None
+                try:
+                    worker = self._spawn()
+                except OSError:
+                    self._spawn(into=self.idle)
+                    raise Refused(500, "no query process could be started") from None
+                continue
+            self.idle.put(worker)
+            return answer
+        raise AssertionError("unreachable")  # pragma: no cover
 
     def close(self) -> None:
         self.closed = True

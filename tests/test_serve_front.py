@@ -306,7 +306,8 @@ def test_a_killed_query_process_is_replaced_and_none_outlives_a_killed_serve():
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and _alive(child):
             time.sleep(0.05)
-        assert _sparql(base + "query", BENIGN)[0] == 200  # answered by a fresh process
+        status, body, _ = _sparql(base + "query", BENIGN)
+        assert status == 200, body  # answered by a fresh process
         (fresh,) = _children(proc.pid, "exitkg._query_worker")
         assert fresh != child
         store = Path(Path(f"/proc/{fresh}/cmdline").read_bytes().split(b"\0")[-2].decode()).parent
