@@ -170,26 +170,20 @@ def test_the_rl_engine_agrees_with_sparql_on_hundreds_of_factors(tmp_path):
     assert set(rl.controversial) == controversial and set(rl.contested) == contested
 
 
-def test_a_java_too_old_for_hermit_is_named(tmp_path):
+def test_a_java_too_old_for_hermit_is_named(tmp_path, monkeypatch):
     java = tmp_path / "java"
     java.write_text("#!/bin/sh\necho 'java.lang.UnsupportedClassVersionError: org/semanticweb/HermiT/cli/CommandLine has "
                     "been compiled by a more recent version of the Java Runtime (class file version 69.0), this version "
                     "of the Java Runtime only recognizes class file versions up to 61.0' >&2\nexit 1\n")
     java.chmod(0o755)
-    os.environ["EXITKG_JAVA"] = str(java)
-    try:
-        code, out, err = run_exitkg("reason")
-    finally:
-        os.environ.pop("EXITKG_JAVA")
+    monkeypatch.setenv("EXITKG_JAVA", str(java))
+    code, out, err = run_exitkg("reason")
     assert code == 5
     assert_one_error_line(err, "HermiT needs Java 25 or later", "up to Java 17", "EXITKG_JAVA")
 
 
-def test_a_heap_too_small_is_named():
-    os.environ["EXITKG_JAVA_MEMORY"] = "8"
-    try:
-        code, out, err = run_exitkg("reason")
-    finally:
-        os.environ.pop("EXITKG_JAVA_MEMORY")
+def test_a_heap_too_small_is_named(monkeypatch):
+    monkeypatch.setenv("EXITKG_JAVA_MEMORY", "8")
+    code, out, err = run_exitkg("reason")
     assert code == 5
     assert_one_error_line(err, "out of Java heap memory", "EXITKG_JAVA_MEMORY")

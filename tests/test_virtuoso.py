@@ -19,7 +19,7 @@ from conftest import FIXTURES, run_exitkg
 from exitkg import queries as Q
 from exitkg.graph import load
 from exitkg.remote import RemoteEngine
-from test_remote import free_port
+from test_remote import _cases, free_port
 
 GRAPH = "https://example.org/exitkg-virtuoso-test"
 CASES = "https://example.org/exitkg-virtuoso-cases"
@@ -120,12 +120,6 @@ def test_publish_through_update_gives_the_same_graph(virtuoso, published):
                                 "--graph", GRAPH)
     assert code == 0, err
     assert _count(out) == len(load(describe=True))
-
-
-def _cases():
-    for query in Q.catalogue().values():
-        for values in query.examples:
-            yield pytest.param(query.id, values, id=f"{query.id}{values or ''}")
 
 
 def _value(cell):
