@@ -274,21 +274,29 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> Validat
     and the packaged sources); its merge is validated. *shapes* are shapes files to use instead of
     the packaged ``shapes/*.ttl``.
 
-    SHACL runs without inference and with SHACL Advanced Features (SPARQL constraints) enabled.
+    SHACL runs without inference and with SHACL Advanced Features enabled. SPARQL-based constraints
+    of node shapes run on the graph's Oxigraph store when their meaning allows
+    (:mod:`exitkg.shacl_sparql`), the rest through pySHACL; the report is the same.
     Raises :class:`InputError` on unreadable input or unusable shapes.
     """
     import pyshacl
 
     from exitkg.graph import load
 
-    data = (graph if graph is not None else load()).to_rdflib()
+    from exitkg import shacl_sparql
+
+    loaded = graph if graph is not None else load()
+    data = loaded.to_rdflib()
     shapes_g = shapes_graph(shapes)
+    # SPARQL-based constraints with a plain meaning run on the store (exitkg.shacl_sparql);
+    # pySHACL runs the rest.
+    pyshacl_shapes, taken = shacl_sparql.take_over(shapes_g)
 
     try:
         with _parsed_query_cache():
             _, report, _ = pyshacl.validate(
                 data,
-                shacl_graph=shapes_g,
+                shacl_graph=pyshacl_shapes,
                 inference="none",
                 advanced=True,
                 allow_warnings=True,
@@ -306,6 +314,7 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> Validat
 
     if isinstance(report, ValidationFailure):  # pySHACL returns (not raises) a failure to validate
         raise InputError(f"SHACL validation could not run: {one_line(report.message)}")
+    shacl_sparql.add_results(report, shacl_sparql.evaluate(loaded, taken, shapes_g, list(data.namespaces())))
     prefixes = dict(PREFIXES)
     for g in (data, shapes_g):
         for prefix, ns in g.namespaces():

@@ -160,6 +160,24 @@ def test_every_shape_has_a_stable_iri_and_a_message():
     assert not problems, "\n".join(problems)
 
 
+def test_every_sparql_constraint_declares_its_prefixes():
+    """A SPARQL-based constraint may use only the prefixes its ``sh:prefixes`` declare (SHACL 5.2.1);
+    pySHACL also accepts rdflib's own bindings, other engines do not. Each query is parsed by
+    Oxigraph, which knows no prefix it is not told."""
+    import pyoxigraph as ox
+
+    from exitkg.shacl_sparql import _prefixes
+
+    problems = []
+    for constraint, text in sorted(SHAPES.subject_objects(SH.select)):
+        prefixes = _prefixes(SHAPES, constraint) or ""
+        try:
+            ox.Store().query(prefixes + str(text))
+        except SyntaxError as exc:
+            problems.append(f"{constraint}: {exc}")
+    assert not problems, "\n".join(problems)
+
+
 # --------------------------------------------------------------------------- #
 # Case coverage
 # --------------------------------------------------------------------------- #
@@ -206,3 +224,109 @@ def test_full_report_of_key_shapes(name, tmp_path, expected):
     document = json.loads(render_json(result))
     assert any(r["shape"] == EKGSH + name for r in document["results"]), document
     expected(EXPECTED / f"{name}.json", render_json(result))
+
+
+# --------------------------------------------------------------------------- #
+# SPARQL-based constraints run on the store give pySHACL's report
+# --------------------------------------------------------------------------- #
+
+def _pyshacl_results(graph, shapes: Graph) -> list:
+    """The results pySHACL alone gives for *graph* (an exitkg graph), as exitkg renders them."""
+    from exitkg.namespaces import PREFIXES
+    from exitkg.shacl import _results_from_report
+
+    _, report, _ = pyshacl.validate(graph.to_rdflib(), shacl_graph=shapes, inference="none",
+                                    advanced=True, allow_warnings=True)
+    return _comparable(_results_from_report(report, shapes, dict(PREFIXES)))
+
+
+def _comparable(results) -> list:
+    import re
+
+    def unlabel(text):
+        return re.sub(r"_:\w+", "_:b", text) if isinstance(text, str) else text
+
+    return sorted(tuple((k, unlabel(v)) for k, v in sorted(r.as_dict().items())) for r in results)
+
+
+@pytest.mark.parametrize("name", SHAPE_NAMES)
+def test_product_report_equals_pyshacl_alone(name, tmp_path):
+    """exitkg runs plain SPARQL-based constraints on Oxigraph and the rest through pySHACL; on
+    every shape's invalid case its results are those of pySHACL alone, field for field."""
+    import exitkg
+
+    case = tmp_path / "case.ttl"
+    case.write_text(shape_cases.build(name, "invalid"), encoding="utf-8")
+    graph = exitkg.load(only=[case])
+    result = exitkg.validate(graph)
+    assert _comparable(result.results) == _pyshacl_results(graph, SHAPES)
+    assert result.results, "the invalid case gives no result at all"
+
+
+EDGE_SHAPES = """
+@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .
+@prefix owl: <http://www.w3.org/2002/07/owl#> .
+ex: a owl:Ontology ; sh:declare [ sh:prefix "ex" ; sh:namespace "http://example.org/"^^xsd:anyURI ] .
+ex:Subjects a sh:NodeShape ; sh:targetSubjectsOf ex:knows ; sh:severity sh:Warning ;
+    sh:message "subject {$this} knows {?other}" ;
+    sh:sparql ex:KnowsSelf , ex:Failure , ex:Unprojected , [ a sh:SPARQLConstraint ; sh:prefixes ex: ;
+        sh:message "anonymous constraint on {$this}" ;
+        sh:select "SELECT $this WHERE { $this ex:knows $this }" ] .
+ex:KnowsSelf a sh:SPARQLConstraint ; sh:prefixes ex: ; sh:message "{$this} knows itself, value {?value}" ;
+    sh:select "SELECT $this ?value ?other WHERE { $this ex:knows ?value . OPTIONAL { ?value ex:knows ?other } FILTER(?value = $this) }" .
+ex:Failure a sh:SPARQLConstraint ; sh:prefixes ex: ; sh:message "failure for {$this} age {?age}" ;
+    sh:select "SELECT $this ?failure ?age WHERE { $this ex:age ?age . BIND(?age < 0 AS ?failure) FILTER(?failure) }" .
+ex:Unprojected a sh:SPARQLConstraint ; sh:prefixes ex: ; sh:message "no name" ;
+    sh:select "SELECT ?x WHERE { $this ex:knows ?x FILTER NOT EXISTS { ?x ex:name ?n } }" .
+ex:Objects a sh:NodeShape ; sh:targetObjectsOf ex:knows ; sh:targetNode ex:nobody ;
+    sh:sparql ex:HasName .
+ex:HasName a sh:SPARQLConstraint ; sh:prefixes ex: ; sh:message "{$this} has no name" ;
+    sh:select "SELECT $this WHERE { FILTER NOT EXISTS { $this ex:name ?n } }" .
+ex:Typed a sh:NodeShape ; sh:targetClass ex:Person ; sh:sparql ex:OldEnough .
+ex:OldEnough a sh:SPARQLConstraint ; sh:prefixes ex: ; sh:message "{$this} is {?value}" ;
+    sh:select "SELECT $this ?value WHERE { $this ex:age ?value FILTER(?value < 18) }" .
+ex:Paths a sh:PropertyShape ; sh:targetClass ex:Person ; sh:path ex:knows ; sh:sparql ex:PathKnows .
+ex:PathKnows a sh:SPARQLConstraint ; sh:prefixes ex: ; sh:message "path value {?value}" ;
+    sh:select "SELECT $this ?value WHERE { $this $PATH ?value FILTER(isBlank(?value)) }" .
+"""
+
+EDGE_DATA = """
+@prefix ex: <http://example.org/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+ex:Child rdfs:subClassOf ex:Person .
+ex:a a ex:Person ; ex:knows ex:a , ex:b , [ ex:name "anon" ] ; ex:age -3 ; ex:name "a" .
+ex:b a ex:Child ; ex:age 12 ; ex:knows ex:c .
+ex:c a ex:Person ; ex:age "01"^^<http://www.w3.org/2001/XMLSchema#integer> .
+"""
+
+
+def test_edge_cases_of_sparql_constraints_equal_pyshacl(tmp_path):
+    """Targets of every kind (a subclass instance included), ``?failure`` rows, messages filled in
+    from the solution, a node shape's own message and severity, and the constraints left to
+    pySHACL (anonymous, ``$this`` not projected, ``$PATH``): the same results as pySHACL alone."""
+    import exitkg
+    from exitkg.shacl import shapes_graph
+    from exitkg.shacl_sparql import take_over
+
+    shapes_file = tmp_path / "shapes.ttl"
+    shapes_file.write_text(EDGE_SHAPES, encoding="utf-8")
+    data = tmp_path / "data.ttl"
+    data.write_text(EDGE_DATA, encoding="utf-8")
+    from exitkg.graph import load
+
+    graph = load(only=[data], ontology=False)
+    shapes = shapes_graph([shapes_file])
+    _, taken = take_over(shapes)
+    assert sorted(str(c.node).rsplit("/", 1)[-1] for c in taken) == ["Failure", "HasName", "KnowsSelf", "OldEnough"]
+    result = exitkg.validate(graph, shapes=[shapes_file])
+    assert _comparable(result.results) == _pyshacl_results(graph, shapes)
+    by_message = {r.message: r for r in result.results}
+    assert by_message["failure for http://example.org/a age -3; subject http://example.org/a knows {?other}"].severity == "Warning"
+    assert by_message["http://example.org/b is 12"].severity == "Violation"  # a subclass instance
+    assert by_message["http://example.org/c is 01"].value == '"01"^^<http://www.w3.org/2001/XMLSchema#integer>'
+    assert "http://example.org/nobody has no name" in by_message
+    assert any(m.startswith("path value ") for m in by_message)  # left to pySHACL
+    assert any(m.startswith("anonymous constraint on ") for m in by_message)  # left to pySHACL
+    assert not result.conforms
