@@ -31,11 +31,15 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator:
     when the block ends without an exception (removed otherwise), so readers see the old file or
     the whole new one, never a part.
 
+    A symbolic link is followed: the file it names is replaced, and the link is kept.
+
     Raises :class:`OutputError` if the directory is missing or not writable, if *path* is a
     directory, or if writing fails for any other reason.
     """
     target = Path(path)
     shown = os.fsdecode(path)
+    if target.is_symlink():  # write the file the link names; the link stays a link
+        target = Path(os.path.realpath(target))
     directory = target.parent
     if not directory.is_dir():
         raise OutputError(f"cannot write {shown}: directory {os.fsdecode(directory)} does not exist")

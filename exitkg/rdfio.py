@@ -189,6 +189,37 @@ MAX_JSON_DEPTH = 500
 #: a base for JSON-LD only: a relative IRI resolves under it, and is then refused (JSON-LD
 #: processors otherwise drop what they cannot make absolute, without a word)
 _RELATIVE = "http://relative.iri.invalid/"
+#: an @vocab for JSON-LD only, in a second reading: a key the document's context does not map
+#: comes out under it, and is then refused (JSON-LD processors drop such keys)
+_UNMAPPED = "http://unmapped.key.invalid/"
+
+
+def _unmapped_key(text: str) -> str | None:
+    """The first key (or type) of a JSON-LD document that its context leaves unmapped, or None.
+
+    The document is read a second time with an ``@vocab`` of :data:`_UNMAPPED` put before its own
+    context: what the first reading dropped comes out under that vocabulary."""
+    import json
+
+    import pyoxigraph as ox
+
+    document = json.loads(text)
+    vocab = {"@vocab": _UNMAPPED}
+    if isinstance(document, dict) and "@context" in document:
+        own = document["@context"]
+        document["@context"] = [vocab] + (own if isinstance(own, list) else [own])
+    elif isinstance(document, dict):
+        document["@context"] = vocab
+    else:
+        document = {"@context": vocab, "@graph": document}
+    try:
+        for quad in ox.parse(json.dumps(document), format=ox.RdfFormat.JSON_LD, base_iri=_RELATIVE):
+            for term in (quad.predicate, quad.object):
+                if isinstance(term, ox.NamedNode) and term.value.startswith(_UNMAPPED):
+                    return term.value[len(_UNMAPPED):]
+    except (SyntaxError, ValueError):  # the first reading accepted it; this one proves nothing
+        return None
+    return None
 
 
 def _json_depth(text: str) -> int:
@@ -362,6 +393,11 @@ def parse_file(path: PathLike, *, keep: bool = True) -> "ParsedFile":
     except MemoryError as exc:  # pyoxigraph's parser holds one token in a buffer of bounded size
         raise InputError(f"{shown}: a term is larger than the parser reads ({one_line(exc)}); "
                          f"exitkg reads literals and IRIs of up to {MAX_TOKEN_BYTES // 2**20} MiB") from None
+    if fmt == "jsonld":
+        key = _unmapped_key(text)
+        if key is not None:
+            raise InputError(f"{shown}: the key or type {key!r} is not defined by the @context, and JSON-LD "
+                             "would drop it; define it in the @context (or give an @vocab)")
     if not count:
         raise InputError(f"{shown}: file contains no triples")
     literals = {(value, datatype) for _, value, datatype in typed}

@@ -297,6 +297,33 @@ def test_a_relative_iri_in_json_ld_is_refused_not_dropped(tmp_path):
     assert code == 0 and "<http://example.org/a> <http://example.org/p> <http://example.org/b> ." in out
 
 
+@pytest.mark.parametrize("document, key", [
+    ('{"@context": {"name": "http://schema.org/name"}, "@id": "http://example.org/a", "name": "A", '
+     '"nmae": "typo"}', "nmae"),
+    ('[{"@id": "http://example.org/a", "http://schema.org/name": "A", "knows": {"@id": "http://example.org/b"}}]',
+     "knows"),
+    ('{"@context": [{"ex": "http://example.org/"}], "@graph": [{"@id": "ex:a", "ex:p": "x", '
+     '"child": {"@id": "ex:b", "ex:q": "y"}}]}', "child"),
+])
+def test_a_json_ld_key_without_a_mapping_is_refused_not_dropped(tmp_path, document, key):
+    """JSON-LD drops a key its context does not map (a typo, a missing term); exitkg names it."""
+    data = tmp_path / "unmapped.jsonld"
+    data.write_text(document, encoding="utf-8")
+    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    assert code == 2 and out == ""
+    assert_one_error_line(err, "unmapped.jsonld", f"{key!r} is not defined by the @context")
+
+
+def test_json_ld_with_every_key_mapped_loads(tmp_path):
+    data = tmp_path / "mapped.jsonld"
+    data.write_text('{"@context": {"@vocab": "http://example.org/v/"}, "@id": "http://example.org/a", '
+                    '"x": "A", "@type": "T"}', encoding="utf-8")
+    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    assert code == 0, err
+    assert '<http://example.org/a> <http://example.org/v/x> "A" .' in out
+    assert "<http://example.org/a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://example.org/v/T> ." in out
+
+
 def test_json_nested_too_deep_is_refused_before_parsing(tmp_path):
     """pyoxigraph's JSON-LD parser ends the process (a segmentation fault) a few thousand levels down."""
     data = tmp_path / "deep.jsonld"

@@ -140,3 +140,26 @@ def test_a_full_disk_keeps_the_old_file(tmp_path):
                 full.flush()
     assert target.read_bytes() == b"old\n"
     assert [p.name for p in tmp_path.iterdir()] == ["out.ttl"]
+
+
+def test_a_symlink_target_is_written_through_and_stays_a_link(tmp_path, run_cli):
+    """``--out LINK`` replaces the file the link names, atomically, and keeps the link; a link
+    whose file does not exist yet gets it."""
+    real = tmp_path / "real" / "graph.nt"
+    real.parent.mkdir()
+    real.write_text("old\n", encoding="utf-8")
+    link = tmp_path / "graph.nt"
+    link.symlink_to(real)
+    fsutil.atomic_write_text(link, "new\n")
+    assert link.is_symlink() and os.readlink(link) == str(real)
+    assert real.read_text(encoding="utf-8") == "new\n"
+    assert sorted(p.name for p in real.parent.iterdir()) == ["graph.nt"]
+
+    code, _, err = run_cli("export", "--format", "ntriples", "--out", link)
+    assert code == 0, err
+    assert link.is_symlink() and real.read_text(encoding="utf-8").startswith("<")
+
+    dangling = tmp_path / "later.nt"
+    dangling.symlink_to(tmp_path / "real" / "later.nt")
+    fsutil.atomic_write_text(dangling, "made\n")
+    assert dangling.is_symlink() and (tmp_path / "real" / "later.nt").read_text(encoding="utf-8") == "made\n"
