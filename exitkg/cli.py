@@ -98,6 +98,8 @@ def _configure_validate(p: argparse.ArgumentParser) -> None:
     _add_graph_options(p)
     p.add_argument("--format", choices=("text", "turtle", "json"), default="text",
                    help="report format (default: text)")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 1 also for a warning or an info, and when a shape's targets select no node")
 
 
 @command("validate", "check the graph against the SHACL shapes", _configure_validate)
@@ -111,7 +113,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         with progress.stage("running SHACL"):
             result = validate(graph)
     emit(RENDERERS[args.format](result))
-    return result.exit_code
+    return result.strict_exit_code if args.strict else result.exit_code
 
 
 def _configure_check_quotes(p: argparse.ArgumentParser) -> None:

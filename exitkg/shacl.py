@@ -73,6 +73,10 @@ class ValidationResult:
     conforms: bool
     results: list[ShaclResult]
     report_graph: Graph
+    #: how many distinct nodes the shapes' explicit targets select in the data
+    focus_nodes: int = 0
+    #: the named shapes whose explicit targets select no node of the data, sorted
+    idle_shapes: list[str] = field(default_factory=list)
 
     def count(self, severity: str) -> int:
         return sum(1 for r in self.results if r.severity == severity)
@@ -92,6 +96,12 @@ class ValidationResult:
     @property
     def exit_code(self) -> int:
         return errors.OK if self.conforms else errors.FAILED
+
+    @property
+    def strict_exit_code(self) -> int:
+        """As :attr:`exit_code`, and also 1 (failed) for a warning, an info, or a shape whose
+        targets select no node (``exitkg validate --strict``)."""
+        return errors.FAILED if self.results or self.idle_shapes else errors.OK
 
 
 # --------------------------------------------------------------------------- #
@@ -323,7 +333,12 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> Validat
     bind_prefixes(report, {p: ns for p, ns in prefixes.items() if p not in PREFIXES})
     results = _results_from_report(report, shapes_g, prefixes)
     conforms = not any(r.severity == "Violation" for r in results)
-    return ValidationResult(conforms=conforms, results=results, report_graph=report)
+    focus = shacl_sparql.targeted(loaded, shapes_g)
+    return ValidationResult(
+        conforms=conforms, results=results, report_graph=report,
+        focus_nodes=len(set().union(*focus.values())) if focus else 0,
+        idle_shapes=sorted(str(shape) for shape, nodes in focus.items() if not nodes and isinstance(shape, URIRef)),
+    )
 
 
 # --------------------------------------------------------------------------- #
@@ -340,7 +355,7 @@ def render_text(result: ValidationResult) -> str:
     lines = [
         f"SHACL validation: {status} "
         f"({_plural(result.violations, 'violation')}, {_plural(result.warnings, 'warning')}, "
-        f"{_plural(result.infos, 'info')})"
+        f"{_plural(result.infos, 'info')}; {_plural(result.focus_nodes, 'focus node')})"
     ]
     for r in result.results:
         d = r.display
@@ -348,16 +363,22 @@ def render_text(result: ValidationResult) -> str:
             f"{r.severity}  {d['focus']}  path={d['path']}  value={d['value']}  "
             f"shape={d['shape']}: {r.message}"
         )
+    if result.idle_shapes:
+        shown = ", ".join(compact(s, dict(PREFIXES)) for s in result.idle_shapes)
+        lines.append(f"Note  {_plural(len(result.idle_shapes), 'shape')} select no node of this graph: {shown}")
     return "\n".join(lines) + "\n"
 
 
 def render_json(result: ValidationResult) -> str:
-    """Stable JSON: ``{"conforms", "violations", "warnings", "infos", "results": [...]}``."""
+    """Stable JSON: ``{"conforms", "violations", "warnings", "infos", "focus_nodes", "idle_shapes",
+    "results": [...]}``."""
     document = {
         "conforms": result.conforms,
         "violations": result.violations,
         "warnings": result.warnings,
         "infos": result.infos,
+        "focus_nodes": result.focus_nodes,
+        "idle_shapes": result.idle_shapes,
         "results": [r.as_dict() for r in result.results],
     }
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

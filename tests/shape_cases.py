@@ -923,6 +923,22 @@ SPECS: dict[str, tuple[str, list[Op], str, list[Op]]] = {
         "the grouping factor states the provenance of its grouping", [],
         "the grouping factor does not state the provenance of its grouping",
         [drop("fx:factor-inner-resources", "ekg:groupingProvenance")]),
+    # Hierarchies (lint warnings)
+    "Hierarchy": (
+        "classes and factors form trees", [],
+        "two classes are subclasses of each other",
+        [new("fx:ClassA", [("rdfs:subClassOf", "fx:ClassB")]), new("fx:ClassB", [("rdfs:subClassOf", "fx:ClassA")])]),
+    "Hierarchy-subClassCycle": (
+        "a chain of subclasses without a cycle",
+        [new("fx:ClassA", [("rdfs:subClassOf", "fx:ClassB")]), new("fx:ClassB", [("rdfs:subClassOf", "fx:ClassC")])],
+        "three classes in a cycle of subclasses",
+        [new("fx:ClassA", [("rdfs:subClassOf", "fx:ClassB")]), new("fx:ClassB", [("rdfs:subClassOf", "fx:ClassC")]),
+         new("fx:ClassC", [("rdfs:subClassOf", "fx:ClassA")])]),
+    "Hierarchy-groupingCycle": (
+        "a factor grouped under the factor that groups it, said both ways",
+        [set_("fx:factor-self-esteem", "skos:broader", "fx:factor-inner-resources")],
+        "the grouping factor is also grouped under the factor it groups",
+        [set_("fx:factor-inner-resources", "skos:broader", "fx:factor-self-esteem")]),
     # Classifications
     "FactorClassification": (
         "two complete classifications", [],

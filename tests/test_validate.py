@@ -73,7 +73,7 @@ def test_result_records(bad_result):
 
 def test_render_text(bad_result):
     lines = render_text(bad_result).splitlines()
-    assert lines[0] == "SHACL validation: does not conform (4 violations, 1 warning, 0 infos)"
+    assert lines[0] == "SHACL validation: does not conform (4 violations, 1 warning, 0 infos; 4 focus nodes)"
     assert len(lines) == 6
     assert ("Violation  ekgid:excerpt-3  path=ekg:quote  value=\"42\"^^xsd:integer  "
             "shape=ekgsh:ExcerptShape: an excerpt needs exactly one quote string") in lines
@@ -138,3 +138,52 @@ def test_shapes_with_a_federated_query_are_refused(tmp_path):
         '  sh:select "SELECT $this WHERE { SERVICE <http://127.0.0.1:9/> { $this ?p ?o } }" ] .\n', encoding="utf-8")
     with pytest.raises(exitkg.errors.InputError, match="federated query"):
         shacl.validate(shapes=[shapes])
+
+
+CYCLE = """@prefix ex: <http://example.org/> .
+@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .
+ex:A rdfs:subClassOf ex:B . ex:B rdfs:subClassOf ex:C . ex:C rdfs:subClassOf ex:A .
+"""
+
+
+def test_a_cycle_of_subclasses_is_a_warning_and_fails_only_under_strict(run_cli, tmp_path):
+    """Scenario 25: validation ends, warns about the cycle (each class of it, the same every run),
+    exits 0; ``--strict`` makes a warning exit 1. The OWL 2 RL classification ends on it too."""
+    data = tmp_path / "cycle.ttl"
+    data.write_text(CYCLE, encoding="utf-8")
+    code, out, err = run_cli("validate", "--data", data, "--format", "json")
+    assert code == 0, err
+    document = json.loads(out)
+    cycle = [r for r in document["results"] if r["shape"] == "https://w3id.org/exitkg/shapes#Hierarchy-subClassCycle"]
+    assert sorted(r["focus"] for r in cycle) == [f"http://example.org/{c}" for c in "ABC"]
+    assert {r["severity"] for r in cycle} == {"Warning"} and document["conforms"] is True
+    assert run_cli("validate", "--data", data, "--format", "json")[1] == out
+    code, _, err = run_cli("validate", "--data", data, "--strict")
+    assert code == 1, err
+    code, out, err = run_cli("reason", "--engine", "rl", "--data", data)
+    assert code == 0, err
+
+
+def test_shapes_that_select_nothing_are_named_and_fail_under_strict(run_cli, tmp_path):
+    """Scenarios 8 and 24: validating a graph the shapes do not reach says so (focus nodes, the
+    shapes that select no node); plain validation conforms, ``--strict`` exits 1."""
+    data = tmp_path / "other.ttl"
+    data.write_text("<http://example.org/a> <http://example.org/p> 1 .\n", encoding="utf-8")
+    code, out, err = run_cli("validate", "--only", data, "--format", "json")
+    assert code == 0, err
+    document = json.loads(out)
+    from rdflib.namespace import SH
+
+    from exitkg.shacl import shapes_graph
+
+    shapes = shapes_graph()
+    targeted = {str(s) for t in (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
+                for s in shapes.subjects(t, None)}
+    # only the ontology's subclasses are selected (by the hierarchy lint)
+    assert document["idle_shapes"] == sorted(targeted - {"https://w3id.org/exitkg/shapes#Hierarchy"})
+    code, out, err = run_cli("validate", "--only", data, "--strict")
+    assert code == 1, err
+    assert f"; {document['focus_nodes']} focus nodes)" in out.splitlines()[0]
+    assert out.splitlines()[-1].startswith("Note  ") and "ekgsh:Study" in out.splitlines()[-1]
+    code, out, err = run_cli("validate", "--strict")
+    assert code == 0, out + err  # the packaged graph: every shape selects something, no warning
