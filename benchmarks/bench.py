@@ -20,6 +20,9 @@ Parts:
   scaled evidence graph (``scaled.py evidence``); rdflib's run of a query stops at ``--rdflib-timeout``.
 * ``validate``: ``exitkg.validate`` against ``pyshacl.validate`` on a plain rdflib graph, same data
   and shapes.
+* ``rudof``: rudof (``pip install pyrudof``, not a dependency of exitkg; skipped without it) against
+  ``exitkg.validate``, load and validation, on the packaged graph and on scaled evidence merged with
+  the ontology; and whether both give the same results on every shape's invalid case.
 * ``reason``: ``exitkg reason`` (HermiT) on the packaged graph; the OWL 2 RL classification on
   scaled evidence of about 100, 1,000 and 10,000 factors (K copies over K factor variants).
 * ``startup``: ``exitkg --help`` and ``exitkg report`` as whole commands.
@@ -38,6 +41,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -46,17 +50,27 @@ HERE = Path(__file__).resolve().parent
 PY = sys.executable
 
 
-def child(args: list[str], *, stdout: bool = False) -> dict:
-    """Run a command; its CPU seconds, peak memory (MiB), wall seconds and (if asked) its output."""
+def child(args: list[str], *, stdout: bool = False, timeout: float | None = None) -> dict:
+    """Run a command; its CPU seconds, peak memory (MiB), wall seconds and (if asked) its output.
+    With *timeout*, a command still running after that many seconds is killed, and the result
+    says ``timed_out``."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         proc = subprocess.Popen(args, cwd=REPO, stdout=out, stderr=err)
+        timer = threading.Timer(timeout, proc.kill) if timeout else None
+        if timer:
+            timer.start()
         _, status, usage = os.wait4(proc.pid, 0)
+        if timer:
+            timer.cancel()
         proc.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - start
         out.seek(0)
         err.seek(0)
         text, error = out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace")
+    if timeout and proc.returncode == -9 and wall >= timeout:
+        return {"timed_out": True, "cpu": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024,
+                "wall": wall}
     if proc.returncode != 0:
         raise RuntimeError(f"{' '.join(map(str, args))} exited {proc.returncode}: {error.strip()[-500:]}")
     result = {"cpu": usage.ru_utime + usage.ru_stime, "peak_mib": usage.ru_maxrss / 1024, "wall": wall}
@@ -65,9 +79,11 @@ def child(args: list[str], *, stdout: bool = False) -> dict:
     return result
 
 
-def in_child(code: str, *args) -> dict:
+def in_child(code: str, *args, timeout: float | None = None) -> dict:
     """Run Python *code* in a child (it prints one JSON object last); merge its JSON into the usage."""
-    run = child([PY, "-c", code, *map(str, args)], stdout=True)
+    run = child([PY, "-c", code, *map(str, args)], stdout=True, timeout=timeout)
+    if run.get("timed_out"):
+        return run
     run.update(json.loads(run.pop("stdout").strip().splitlines()[-1]))
     return run
 
@@ -312,10 +328,120 @@ def part_startup(repeat: int) -> dict:
     return result
 
 
+MERGED = r"""
+import json, sys
+import pyoxigraph as ox
+from exitkg.graph import load
+g = load(only=[sys.argv[1]] if sys.argv[1] != "-" else None)
+with open(sys.argv[2], "wb") as out:
+    ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in g.triples()), out, ox.RdfFormat.N_TRIPLES)
+print(json.dumps({"triples": len(g)}))
+"""
+
+RUDOF = r"""
+import json, sys, time
+import pyrudof
+r = pyrudof.Rudof(pyrudof.RudofConfig())
+t = time.process_time()
+r.read_data(sys.argv[1], format=pyrudof.RDFFormat.NTriples)
+r.read_shacl(sys.argv[2])
+loaded = time.process_time()
+report = r.validate_shacl()
+done = time.process_time()
+print(json.dumps({"load_cpu": loaded - t, "validate_cpu": done - loaded, "conforms": report.conforms,
+                  "results": len(report)}))
+"""
+
+EXITKG_VALIDATE = r"""
+import json, sys, time
+from exitkg.graph import load
+from exitkg.shacl import validate
+t = time.process_time()
+g = load(only=[sys.argv[1]], ontology=False)
+loaded = time.process_time()
+result = validate(g)
+done = time.process_time()
+print(json.dumps({"load_cpu": loaded - t, "validate_cpu": done - loaded, "conforms": result.conforms,
+                  "results": len(result.results)}))
+"""
+
+RUDOF_CASES = r"""
+import json, sys, tempfile
+from pathlib import Path
+import pyoxigraph as ox, pyrudof, rdflib
+sys.path.insert(0, sys.argv[1])
+import shape_cases
+from exitkg.graph import load
+from exitkg.shacl import validate
+SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
+shapes = sys.argv[2]
+agree, differ = 0, []
+with tempfile.TemporaryDirectory() as folder:
+    for name in sorted(shape_cases.SPECS):
+        case = Path(folder) / "case.ttl"
+        case.write_text(shape_cases.build(name, "invalid"), encoding="utf-8")
+        g = load(only=[case])
+        ours = {(r.focus, r.component) for r in validate(g).results}
+        nt = Path(folder) / "case.nt"
+        with open(nt, "wb") as out:
+            ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in g.triples()), out, ox.RdfFormat.N_TRIPLES)
+        r = pyrudof.Rudof(pyrudof.RudofConfig())
+        r.read_data(str(nt), format=pyrudof.RDFFormat.NTriples)
+        r.read_shacl(shapes)
+        r.validate_shacl()
+        report = rdflib.Graph().parse(data=r.serialize_shacl_validation_results(
+            format=pyrudof.ResultShaclValidationFormat.Turtle), format="turtle")
+        theirs = {(str(report.value(n, SH.focusNode)), str(report.value(n, SH.sourceConstraintComponent)))
+                  for n in report.subjects(rdflib.RDF.type, SH.ValidationResult)}
+        if ours == theirs:
+            agree += 1
+        else:
+            differ.append(name)
+print(json.dumps({"cases": len(shape_cases.SPECS), "agree": agree, "differ": differ}))
+"""
+
+
+def part_rudof(sizes, tmp: Path, repeat: int, timeout: float) -> dict:
+    """rudof (pyrudof), measured beside exitkg.validate; skipped when pyrudof is not installed."""
+    try:
+        import pyrudof  # noqa: F401
+    except ImportError:
+        print("rudof: skipped, pyrudof is not installed (pip install pyrudof)", flush=True)
+        return {"skipped": "pyrudof is not installed"}
+    sys.path.insert(0, str(HERE))
+    from scaled import write_evidence
+
+    shapes = REPO / "shapes" / "exit-factors-shapes.ttl"
+    cases = in_child(RUDOF_CASES, REPO / "tests", shapes)
+    print(f"rudof: the same (focus node, constraint component) results as exitkg on {cases['agree']} of "
+          f"{cases['cases']} shapes' invalid cases", flush=True)
+    series = []
+    for k in [0] + list(sizes):
+        source = "-" if k == 0 else write_evidence(tmp / f"evidence-rudof-{k}.nt", k)
+        merged = tmp / f"merged-{k}.nt"
+        triples = in_child(MERGED, source, merged)["triples"]
+        row = {"copies": k, "triples": triples}
+        for name, code in (("rudof", RUDOF), ("exitkg", EXITKG_VALIDATE)):
+            runs = [in_child(code, merged, shapes, timeout=timeout) for _ in range(1 if k else repeat)]
+            if any(r.get("timed_out") for r in runs):
+                row[name] = {"timed_out": True, "peak_mib": max(r["peak_mib"] for r in runs)}
+                print(f"rudof part, {name}, {triples:,} triples: stopped after {timeout:.0f} s", flush=True)
+                continue
+            row[name] = {"cpu": statistics.median(r["load_cpu"] + r["validate_cpu"] for r in runs),
+                         "validate_cpu": statistics.median(r["validate_cpu"] for r in runs),
+                         "peak_mib": max(r["peak_mib"] for r in runs),
+                         "conforms": runs[0]["conforms"], "results": runs[0]["results"]}
+            print(f"rudof part, {name}, {triples:,} triples: {row[name]['cpu']:.2f} s CPU (load and validate), "
+                  f"{row[name]['peak_mib']:.0f} MiB, {row[name]['results']} results", flush=True)
+        series.append(row)
+    return {"cases": cases, "series": series}
+
+
 SIZES = {
     "full": {"link": [10_000, 100_000, 200_000], "load": [10_000, 100_000, 200_000], "queries": [30, 100, 300],
-             "rdflib": [30], "reason": [3, 30, 300]},
-    "quick": {"link": [1_000, 5_000], "load": [1_000, 5_000], "queries": [3, 10], "rdflib": [3], "reason": [3]},
+             "rdflib": [30], "reason": [3, 30, 300], "rudof": [3, 10, 30]},
+    "quick": {"link": [1_000, 5_000], "load": [1_000, 5_000], "queries": [3, 10], "rdflib": [3], "reason": [3],
+              "rudof": [1]},
 }
 
 
@@ -338,6 +464,23 @@ def markdown(results: dict) -> str:
                 f"| `exitkg.validate` | {fmt(v['exitkg_cpu'])} |",
                 f"| `pyshacl.validate` on a plain rdflib graph (as before) | {fmt(v['pyshacl_cpu'])} |",
                 f"| ratio (paired) | x{v['ratio']:.1f} |", ""]
+    if "rudof" in results and "series" in results["rudof"]:
+        ru = results["rudof"]
+        c = ru["cases"]
+
+        def cell(run):
+            if run.get("timed_out"):
+                return "stopped", f"{run['peak_mib']:.0f}", "-"
+            return fmt(run["cpu"]), f"{run['peak_mib']:.0f}", str(run["results"])
+
+        out += [f"rudof agrees with exitkg (focus node, constraint component) on {c['agree']} of {c['cases']} "
+                "shapes' invalid cases" + (f"; not on {', '.join(c['differ'])}" if c["differ"] else "") + ".", "",
+                "| triples (with the ontology) | rudof CPU s | rudof MiB | rudof results | exitkg CPU s | exitkg MiB | "
+                "exitkg results |", "|---:|---:|---:|---:|---:|---:|---:|"]
+        for r in ru["series"]:
+            label = f"{r['triples']:,}" + (" (packaged)" if r["copies"] == 0 else "")
+            out.append(f"| {label} | " + " | ".join(cell(r["rudof"]) + cell(r["exitkg"])) + " |")
+        out.append("")
     if "link" in results:
         lk = results["link"]
         out += ["| CTDC-shaped rows | `exitkg link` CPU s | peak MiB | load of the linked cases, CPU s | "
@@ -386,7 +529,7 @@ def markdown(results: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-PARTS = ("startup", "validate", "link", "load", "queries", "reason")
+PARTS = ("startup", "validate", "rudof", "link", "load", "queries", "reason")
 
 
 def main() -> int:
@@ -397,6 +540,8 @@ def main() -> int:
     ap.add_argument("--parts", default=",".join(PARTS), help="comma-separated, of: " + ", ".join(PARTS))
     ap.add_argument("--repeat", type=int, default=3)
     ap.add_argument("--rdflib-timeout", type=float, default=60.0)
+    ap.add_argument("--rudof-timeout", type=float, default=900.0,
+                    help="stop a validation of the rudof part after this many seconds (default 900)")
     ap.add_argument("--out", help="write every figure as JSON to this file")
     ap.add_argument("--copies", help="the evidence sizes of the queries part, in copies (e.g. 300)")
     ap.add_argument("--rdflib-copies", help="the evidence sizes at which rdflib's engine runs too (e.g. 300)")
@@ -427,6 +572,8 @@ def main() -> int:
             results["startup"] = part_startup(args.repeat)
         if "validate" in parts:
             results["validate"] = part_validate(args.repeat)
+        if "rudof" in parts:
+            results["rudof"] = part_rudof(sizes["rudof"], tmp, args.repeat, args.rudof_timeout)
         if "link" in parts:
             results["link"] = part_link(sizes["link"], tmp, args.repeat)
         if "load" in parts:

@@ -40,7 +40,10 @@ class Part:
     kind: str            # "ontology", "source" or "file"
     origin: str          # "packaged", or the path given
     graph: str | None    # the named graph, or None when its triples are only in the merge
-    triples: int
+    triples: int         # the statements read
+    #: statements read that were already there (written twice in a file, or, for an input loaded
+    #: into the merge only, by an earlier input), loaded once: RDF graphs are sets
+    duplicates: int = 0
 
 
 def _declared_sources(parsed: list[ParsedFile]) -> list[str]:
@@ -346,8 +349,14 @@ def _fill(store, inputs: list[_Input], ontology: bool, normalize_literals: bool 
     parts: list[Part] = []
     prefixes: dict[str, str] = {}
     default = ox.DefaultGraph()
+    def repeated(n: int, read: int, where: str, origin: str) -> None:
+        if n:
+            notes.append(f"{origin}: {n:,} of {read:,} statements repeat {where}, loaded once (an RDF graph "
+                         "is a set)")
+
     for item in inputs:
         if item.bulk:
+            before = len(store)
             for parsed in item.parsed:
                 try:
                     with open(parsed.path, "rb") as handle:
@@ -360,7 +369,10 @@ def _fill(store, inputs: list[_Input], ontology: bool, normalize_literals: bool 
                     raise InputError(f"{os.fsdecode(parsed.path)}: cannot load: {exc}") from None
                 for prefix, ns in parsed.prefixes.items():
                     prefixes.setdefault(prefix, ns)
-            parts.append(Part(item.kind, item.origin, None, sum(p.count for p in item.parsed)))
+            read = sum(p.count for p in item.parsed)
+            duplicates = read - (len(store) - before)
+            repeated(duplicates, read, "others of the file or of earlier inputs", item.origin)
+            parts.append(Part(item.kind, item.origin, None, read, duplicates))
             continue
         count = 0
         target = ox.NamedNode(item.graph) if item.graph else None
@@ -376,7 +388,12 @@ def _fill(store, inputs: list[_Input], ontology: bool, normalize_literals: bool 
                     yield ox.Quad(q.subject, q.predicate, q.object, default)
 
         store.extend(quads())
-        parts.append(Part(item.kind, item.origin, item.graph, count))
+        duplicates = 0
+        for parsed in item.parsed:
+            n = len(parsed.quads) - len(set(parsed.quads))
+            repeated(n, len(parsed.quads), "others of the file", os.fsdecode(parsed.path))
+            duplicates += n
+        parts.append(Part(item.kind, item.origin, item.graph, count, duplicates))
         for parsed in item.parsed:
             for prefix, ns in parsed.prefixes.items():
                 prefixes.setdefault(prefix, ns)

@@ -360,6 +360,9 @@ def parse_file(path: PathLike, *, keep: bool = True) -> "ParsedFile":
     rdf_type, source_class = ox.NamedNode(RDF_TYPE), ox.NamedNode(SOURCE_CLASS)
     pairs: set = set()  # (predicate, literal) as pyoxigraph terms: cheaper than their text, per quad
     literal = ox.Literal
+    # IRIs not in Unicode NFC (only a file with non-ASCII text can have one): kept as written, named
+    check_nfc = not text.isascii()
+    iris: set[str] = set()
     try:
         parser = ox.parse(text, format=_ox_format(fmt), base_iri=_RELATIVE if fmt == "jsonld" else None,
                           rename_blank_nodes=True)
@@ -370,6 +373,10 @@ def parse_file(path: PathLike, *, keep: bool = True) -> "ParsedFile":
                     if isinstance(term, ox.NamedNode) and term.value.startswith(_RELATIVE):
                         raise InputError(f"{shown}: the relative IRI {term.value[len(_RELATIVE):]!r} has no base "
                                          "to resolve against; give absolute IRIs (or an @base in the @context)")
+            if check_nfc:
+                for term in (quad.subject, quad.predicate, obj):
+                    if isinstance(term, ox.NamedNode) and not term.value.isascii():
+                        iris.add(term.value)
             if type(obj) is literal:
                 pairs.add((quad.predicate, obj))
             elif isinstance(quad.subject, ox.Triple) or isinstance(obj, ox.Triple):
@@ -404,6 +411,17 @@ def parse_file(path: PathLike, *, keep: bool = True) -> "ParsedFile":
     forms = stored_forms(literals)
     changed = {(p, v, d): forms[(v, d)] for p, v, d in typed if (v, d) in forms}
     notes = []
+    if iris:
+        import unicodedata
+
+        odd = sorted(i for i in iris if not unicodedata.is_normalized("NFC", i))
+        if odd:
+            twins = [i for i in odd if unicodedata.normalize("NFC", i) in iris]
+            notes.append(f"{shown}: {len(odd)} IRI{'s are' if len(odd) != 1 else ' is'} not in Unicode NFC, kept as "
+                         f"written ({', '.join('<' + i.encode('unicode_escape').decode('ascii') + '>' for i in odd[:3])}"
+                         f"{', ...' if len(odd) > 3 else ''})"
+                         + (f"; {len(twins)} also appear{'s' if len(twins) == 1 else ''} in NFC, as a different IRI"
+                            if twins else ""))
     wrong = ill_typed(literals)
     if wrong:
         notes.append(f"{shown}: {len(wrong)} ill-typed literal{'s' if len(wrong) != 1 else ''}, loaded as written "

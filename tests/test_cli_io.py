@@ -396,3 +396,47 @@ def test_a_bad_iri_is_shown_with_control_characters_escaped(tmp_path, iri, shown
     assert code == 2
     line = assert_one_error_line(err, "bad.nt:1:1: Invalid IRI code point", shown)
     assert not any(ord(c) < 32 for c in line)
+
+
+def test_duplicate_statements_are_loaded_once_and_counted(tmp_path):
+    """Scenario 22: a statement written twice in a file, or again in a later file, is loaded once,
+    exit 0, and the load says how many of each file's statements repeat others."""
+    import exitkg
+
+    line = '<http://example.org/a> <http://example.org/p> "1" .\n'
+    first = tmp_path / "first.nt"
+    first.write_text(line * 2 + '<http://example.org/b> <http://example.org/p> "2" .\n', encoding="utf-8")
+    second = tmp_path / "second.nt"
+    second.write_text(line, encoding="utf-8")
+    code, out, err = run_exitkg("export", "--only", first, second, "--format", "ntriples")
+    assert code == 0, err
+    assert out.count(line) == 1
+    assert f"exitkg: note: {first}: 1 of 3 statements repeat" in err
+    assert f"exitkg: note: {second}: 1 of 1 statements repeat" in err
+    graph = exitkg.load(only=[first, second])
+    assert [(p.triples, p.duplicates) for p in graph.parts if p.kind == "file"] == [(3, 1), (1, 1)]
+    source = tmp_path / "source.ttl"  # a file that declares a source is kept in its own graph
+    source.write_text("@prefix ekg: <https://w3id.org/exitkg/ontology#> .\n<http://example.org/s> a ekg:Source .\n"
+                      "<http://example.org/s> a ekg:Source .\n", encoding="utf-8")
+    code, out, err = run_exitkg("export", "--only", source, "--format", "ntriples")
+    assert code == 0 and f"{source}: 1 of 2 statements repeat others of the file" in err
+
+
+def test_iris_not_in_nfc_are_kept_as_written_and_named(tmp_path):
+    """Scenario 7: an IRI in NFD is kept byte for byte, and named, with the note that its NFC
+    twin is another IRI; a file in NFC gets no note."""
+    import unicodedata
+
+    nfd, nfc = unicodedata.normalize("NFD", "café"), unicodedata.normalize("NFC", "café")
+    data = tmp_path / "unicode.ttl"
+    data.write_text(f"<http://example.org/{nfd}> <http://example.org/p> <http://example.org/{nfc}> .\n",
+                    encoding="utf-8")
+    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    assert code == 0, err
+    assert f"<http://example.org/{nfd}> <http://example.org/p> <http://example.org/{nfc}> ." in out
+    assert "1 IRI is not in Unicode NFC, kept as written (<http://example.org/cafe\\u0301>); " \
+           "1 also appears in NFC, as a different IRI" in err
+    clean = tmp_path / "clean.ttl"
+    clean.write_text(f"<http://example.org/{nfc}> <http://example.org/p> \"é\" .\n", encoding="utf-8")
+    code, out, err = run_exitkg("export", "--only", clean, "--format", "ntriples")
+    assert code == 0 and "NFC" not in err
