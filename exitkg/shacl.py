@@ -47,6 +47,9 @@ class ShaclResult:
     component: str | None
     message: str
     display: dict[str, str] = field(default_factory=dict, compare=False, repr=False)
+    #: for a result that counts values (sh:maxCount, sh:qualifiedMaxCount), which SHACL reports
+    #: without sh:value: the values the focus node has on the path, in N-Triples syntax, sorted
+    values: tuple[str, ...] = ()
 
     def as_dict(self) -> dict[str, str | None]:
         return {
@@ -54,6 +57,7 @@ class ShaclResult:
             "focus": self.focus,
             "path": self.path,
             "value": self.value,
+            "values": list(self.values),
             "shape": self.shape,
             "component": self.component,
             "message": self.message,
@@ -192,7 +196,39 @@ def _local_name(iri: Node) -> str:
     return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
-def _results_from_report(report: Graph, shapes: Graph, prefixes: dict[str, str]) -> list[ShaclResult]:
+def _rdflib_path(graph: Graph, node: Node):
+    """A SHACL property path as an rdflib path (to read the values along it), or None."""
+    from rdflib import paths
+
+    if isinstance(node, URIRef):
+        return node
+    if (node, RDF.first, None) in graph:
+        parts = [_rdflib_path(graph, i) for i in Collection(graph, node)]
+        return None if None in parts else paths.SequencePath(*parts)
+    for predicate, modifier in ((SH.zeroOrMorePath, paths.ZeroOrMore), (SH.oneOrMorePath, paths.OneOrMore),
+                                (SH.zeroOrOnePath, paths.ZeroOrOne)):
+        inner = graph.value(node, predicate)
+        if inner is not None:
+            path = _rdflib_path(graph, inner)
+            return None if path is None else paths.MulPath(path, modifier)
+    inner = graph.value(node, SH.inversePath)
+    if inner is not None:
+        path = _rdflib_path(graph, inner)
+        return None if path is None else paths.InvPath(path)
+    alternatives = graph.value(node, SH.alternativePath)
+    if alternatives is not None:
+        parts = [_rdflib_path(graph, i) for i in Collection(graph, alternatives)]
+        return None if None in parts else paths.AlternativePath(*parts)
+    return None
+
+
+_COUNTING = (SH.MaxCountConstraintComponent, SH.QualifiedMaxCountConstraintComponent)
+
+
+def _results_from_report(report: Graph, shapes: Graph, prefixes: dict[str, str],
+                         data: Graph | None = None) -> list[ShaclResult]:
+    """The results of pySHACL's *report*; with the *data* graph, each result that counts values
+    also lists them (:attr:`ShaclResult.values`)."""
     lookup = report + shapes  # result paths may refer to structures in either graph
     results = []
     for node in report.subjects(RDF.type, SH.ValidationResult):
@@ -205,6 +241,11 @@ def _results_from_report(report: Graph, shapes: Graph, prefixes: dict[str, str])
         messages = sorted({one_line(str(m)) for m in report.objects(node, SH.resultMessage)})
         # A SPARQL-based constraint is identified by its own IRI (sh:sourceConstraint);
         # its sh:sourceShape is the node shape that carries it.
+        values: tuple = ()
+        if data is not None and component in _COUNTING and focus is not None and path is not None:
+            along = _rdflib_path(lookup, path)
+            if along is not None:
+                values = tuple(sorted(_full(v) for v in data.objects(focus, along)))
         source_constraint = report.value(node, SH.sourceConstraint)
         if isinstance(source_constraint, URIRef):
             shape = source_constraint
@@ -218,10 +259,13 @@ def _results_from_report(report: Graph, shapes: Graph, prefixes: dict[str, str])
             shape=_full(shape) if shape is not None else None,
             component=_full(component) if component is not None else None,
             message="; ".join(messages),
+            values=values,
             display={
                 "focus": _iri(focus, prefixes) if focus is not None else "-",
                 "path": render_path(lookup, path, prefixes) if path is not None else "-",
-                "value": _display_value(value, prefixes) if value is not None else "-",
+                "value": (_display_value(value, prefixes) if value is not None else
+                          ", ".join(_display_value(v, prefixes) for v in sorted(data.objects(focus, along), key=_full))
+                          if values else "-"),
                 "shape": _iri(shape, prefixes) if shape is not None else "-",
             },
         ))
@@ -331,7 +375,7 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> Validat
             if prefix and prefix not in prefixes and str(ns) not in prefixes.values():
                 prefixes[prefix] = str(ns)
     bind_prefixes(report, {p: ns for p, ns in prefixes.items() if p not in PREFIXES})
-    results = _results_from_report(report, shapes_g, prefixes)
+    results = _results_from_report(report, shapes_g, prefixes, data)
     conforms = not any(r.severity == "Violation" for r in results)
     focus = shacl_sparql.targeted(loaded, shapes_g)
     return ValidationResult(

@@ -248,9 +248,10 @@ def _pyshacl_results(graph, shapes: Graph) -> list:
     from exitkg.namespaces import PREFIXES
     from exitkg.shacl import _results_from_report
 
-    _, report, _ = pyshacl.validate(graph.to_rdflib(), shacl_graph=shapes, inference="none",
+    data = graph.to_rdflib()
+    _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
                                     advanced=True, allow_warnings=True)
-    return _comparable(_results_from_report(report, shapes, dict(PREFIXES)))
+    return _comparable(_results_from_report(report, shapes, dict(PREFIXES), data))
 
 
 def _comparable(results) -> list:
@@ -259,7 +260,8 @@ def _comparable(results) -> list:
     def unlabel(text):
         return re.sub(r"_:\w+", "_:b", text) if isinstance(text, str) else text
 
-    return sorted(tuple((k, unlabel(v)) for k, v in sorted(r.as_dict().items())) for r in results)
+    return sorted(tuple((k, unlabel(v) if not isinstance(v, list) else tuple(map(unlabel, v)))
+                        for k, v in sorted(r.as_dict().items())) for r in results)
 
 
 @pytest.mark.parametrize("name", SHAPE_NAMES)

@@ -69,6 +69,9 @@ def test_result_records(bad_result):
     assert warning.severity == "Warning"
     assert warning.shape == "https://w3id.org/exitkg/shapes#PageShape"
     assert warning.path == "<https://w3id.org/exitkg/ontology#source>/^<https://w3id.org/exitkg/ontology#cites>"
+    # sh:maxCount is reported without sh:value; the values it counted are listed (scenario 23)
+    assert warning.value is None
+    assert warning.values == ("https://w3id.org/exitkg/id/c1", "https://w3id.org/exitkg/id/c2")
 
 
 def test_render_text(bad_result):
@@ -77,7 +80,7 @@ def test_render_text(bad_result):
     assert len(lines) == 6
     assert ("Violation  ekgid:excerpt-3  path=ekg:quote  value=\"42\"^^xsd:integer  "
             "shape=ekgsh:ExcerptShape: an excerpt needs exactly one quote string") in lines
-    assert ("Warning  ekgid:excerpt-5  path=ekg:source/^ekg:cites  value=-  "
+    assert ("Warning  ekgid:excerpt-5  path=ekg:source/^ekg:cites  value=ekgid:c1, ekgid:c2  "
             "shape=ekgsh:PageShape: more than one source") in lines
     focus_order = [line.split()[1] for line in lines[1:]]
     assert focus_order == sorted(focus_order)
