@@ -82,13 +82,16 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--normalize-literals", action="store_true",
                    help="where the inputs write one value in two forms (\"01\" and \"1\"), keep it in the "
                         "store's canonical form instead of stopping")
+    p.add_argument("--input-format", choices=("turtle", "ntriples", "nquads", "trig", "rdfxml", "jsonld"),
+                   help="the format of every --data and --only file, whatever its extension")
 
 
 def _graph(args: argparse.Namespace, **options):
     """The graph a command reads: the ontology and the packaged sources, plus --data or instead --only."""
     from exitkg.graph import load
 
-    graph = load(args.data, args.only, normalize_literals=args.normalize_literals, **options)
+    graph = load(args.data, args.only, normalize_literals=args.normalize_literals,
+                 input_format=args.input_format, **options)
     for note in graph.notes:
         sys.stderr.write(f"exitkg: note: {note}\n")
     return graph
@@ -276,7 +279,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     limits = Limits(timeout=args.timeout, query_bytes=args.max_query_kib * 1024,
                     result_bytes=args.max_result_mib * 2**20, concurrent=args.concurrent)
     return serve(args.data, args.only, host=args.host, port=args.port, store=args.store, limits=limits,
-                 normalize_literals=args.normalize_literals,
+                 normalize_literals=args.normalize_literals, input_format=args.input_format,
                  announce=announce)
 
 
@@ -541,7 +544,7 @@ def cmd_release(args: argparse.Namespace) -> int:
     from exitkg.releases import build_release
 
     emit(build_release(args.out, previous=args.previous, data=args.data, only=args.only,
-                       normalize_literals=args.normalize_literals).describe())
+                       normalize_literals=args.normalize_literals, input_format=args.input_format).describe())
     return errors.OK
 
 

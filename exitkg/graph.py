@@ -65,7 +65,7 @@ class _Input:
     bulk: bool = False
 
 
-def _read_input(path: PathLike, packaged: bool = False) -> _Input:
+def _read_input(path: PathLike, packaged: bool = False, input_format: str | None = None) -> _Input:
     """Check an input (a file or a source folder) and decide where its triples go.
 
     A packaged folder is parsed whole. A file or folder given by the user is first checked
@@ -88,13 +88,14 @@ def _read_input(path: PathLike, packaged: bool = False) -> _Input:
         if len(sources) != 1:
             raise InputError(f"{shown}: a packaged data folder declares one ekg:Source, this one {len(sources)}")
         return _Input("source", "packaged", parsed, sources[0])
-    scanned = [parse_file(f, keep=False) for f in files]
+    scanned = [parse_file(f, keep=False, input_format=input_format) for f in files]
     sources = sorted({s for item in scanned for s in item.sources})
     # one source: its named graph; none or several (an export of the whole graph): the merge only
     graph = sources[0] if len(sources) == 1 else None
     if graph is None and not any(item.is_dataset for item in scanned):
         return _Input("file", shown, scanned, None, bulk=True)
-    return _Input("source" if graph else "file", shown, [parse_file(f) for f in files], graph)
+    return _Input("source" if graph else "file", shown, [parse_file(f, input_format=input_format) for f in files],
+                  graph)
 
 
 def packaged_source_folders() -> list[Path]:
@@ -247,7 +248,8 @@ def _as_list(paths) -> list:
 
 def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Iterable[PathLike] | None = None,
          *, ontology: bool = True, describe: bool = False, endpoint: str | None = None,
-         store: PathLike | None = None, normalize_literals: bool = False) -> KnowledgeGraph:
+         store: PathLike | None = None, normalize_literals: bool = False,
+         input_format: str | None = None) -> KnowledgeGraph:
     """Load the exitkg graph.
 
     * ``load()``: the ontology and the packaged sources.
@@ -269,6 +271,10 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
     an :class:`~exitkg.errors.InputError`, unless ``normalize_literals=True``, which accepts the
     store's canonical form for those values (and says how many in :attr:`KnowledgeGraph.notes`).
 
+    *input_format* (``"turtle"``, ``"ntriples"``, ``"nquads"``, ``"trig"``, ``"rdfxml"`` or
+    ``"jsonld"``) is the format of every file of *data* and *only*, whatever its extension;
+    without it, each file's extension says its format.
+
     Raises :class:`~exitkg.errors.InputError` for an unreadable input; then nothing is loaded.
     """
     import pyoxigraph as ox
@@ -278,15 +284,16 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
         raise InputError("no input files given")
     if store is not None:
         return _stored_graph(Path(os.fsdecode(store)), only_list if only is not None else None, data_list,
-                             ontology=ontology, endpoint=endpoint, normalize_literals=normalize_literals)
-    graph = _fill(ox.Store(), _inputs(only_list if only is not None else None, data_list, ontology), ontology,
-                  normalize_literals)
+                             ontology=ontology, endpoint=endpoint, normalize_literals=normalize_literals,
+                             input_format=input_format)
+    graph = _fill(ox.Store(), _inputs(only_list if only is not None else None, data_list, ontology, input_format),
+                  ontology, normalize_literals)
     if describe:
         graph.add_description(endpoint)
     return graph
 
 
-def _inputs(only_list: list | None, data_list: list, ontology: bool) -> list[_Input]:
+def _inputs(only_list: list | None, data_list: list, ontology: bool, input_format: str | None = None) -> list[_Input]:
     from exitkg.resources import ontology_path
 
     inputs: list[_Input] = []
@@ -294,8 +301,8 @@ def _inputs(only_list: list | None, data_list: list, ontology: bool) -> list[_In
         inputs.append(_Input("ontology", "packaged", [parse_file(ontology_path())], ONTOLOGY_GRAPH))
     if only_list is None:
         inputs += [_read_input(folder, packaged=True) for folder in packaged_source_folders()]
-    inputs += [_read_input(p) for p in only_list or []]
-    inputs += [_read_input(p) for p in data_list]
+    inputs += [_read_input(p, input_format=input_format) for p in only_list or []]
+    inputs += [_read_input(p, input_format=input_format) for p in data_list]
     if not inputs:
         raise InputError("no input files given")
     return inputs
@@ -411,7 +418,7 @@ _DATABASE = "oxigraph"
 
 
 def _manifest(only_list: list | None, data_list: list, ontology: bool, endpoint: str | None,
-              normalize_literals: bool = False) -> dict:
+              normalize_literals: bool = False, input_format: str | None = None) -> dict:
     """What a stored graph was loaded from: every input file with its size and modification time."""
     from exitkg import __version__
     from exitkg.resources import ontology_path
@@ -436,7 +443,7 @@ def _manifest(only_list: list | None, data_list: list, ontology: bool, endpoint:
     inputs += [["only", files(p)] for p in only_list or []]
     inputs += [["data", files(p)] for p in data_list]
     return {"exitkg": __version__, "ontology": ontology, "endpoint": endpoint, "inputs": inputs,
-            "normalize_literals": normalize_literals}
+            "normalize_literals": normalize_literals, "input_format": input_format}
 
 
 def _restore_to_json(restore: dict) -> list:
@@ -456,7 +463,8 @@ LOCK_WAIT = 600.0
 
 
 def _stored_graph(folder: Path, only_list: list | None, data_list: list, *, ontology: bool,
-                  endpoint: str | None, normalize_literals: bool = False) -> KnowledgeGraph:
+                  endpoint: str | None, normalize_literals: bool = False,
+                  input_format: str | None = None) -> KnowledgeGraph:
     """Open the store kept in *folder*, or (re)build it; one run at a time per folder: a second
     run waits (at most :data:`LOCK_WAIT` seconds) and then opens what the first one built."""
     import fcntl
@@ -484,13 +492,14 @@ def _stored_graph(folder: Path, only_list: list | None, data_list: list, *, onto
                 time.sleep(0.2)
         try:
             return _open_or_build(folder, only_list, data_list, ontology=ontology, endpoint=endpoint,
-                                  normalize_literals=normalize_literals)
+                                  normalize_literals=normalize_literals, input_format=input_format)
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _open_or_build(folder: Path, only_list: list | None, data_list: list, *, ontology: bool,
-                   endpoint: str | None, normalize_literals: bool = False) -> KnowledgeGraph:
+                   endpoint: str | None, normalize_literals: bool = False,
+                   input_format: str | None = None) -> KnowledgeGraph:
     import json
     import shutil
 
@@ -499,7 +508,7 @@ def _open_or_build(folder: Path, only_list: list | None, data_list: list, *, ont
     from exitkg.errors import OutputError
     from exitkg.fsutil import atomic_write_text
 
-    manifest = _manifest(only_list, data_list, ontology, endpoint, normalize_literals)
+    manifest = _manifest(only_list, data_list, ontology, endpoint, normalize_literals, input_format)
     record = folder / _MANIFEST
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{folder}: not a folder (the store)")
@@ -527,7 +536,7 @@ def _open_or_build(folder: Path, only_list: list | None, data_list: list, *, ont
     shutil.rmtree(building, ignore_errors=True)
     try:
         store = ox.Store(str(building))
-        graph = _fill(store, _inputs(only_list, data_list, ontology), ontology, normalize_literals)
+        graph = _fill(store, _inputs(only_list, data_list, ontology, input_format), ontology, normalize_literals)
         graph.add_description(endpoint)
         store.flush()
         parts, prefixes, restore, notes = [asdict(p) for p in graph.parts], graph.prefixes, graph.restore, graph.notes

@@ -55,6 +55,33 @@ _OX_PREFIX = re.compile(r"^Parser error [^:]*:\s*")
 _OX_SUFFIX = re.compile(r"\s*\(line \d+\)\s*$")
 
 
+#: the input formats, as ``--input-format`` names them, with their names for people
+INPUT_FORMATS: dict[str, str] = {
+    "turtle": "Turtle", "ntriples": "N-Triples", "nquads": "N-Quads", "trig": "TriG",
+    "rdfxml": "RDF/XML", "jsonld": "JSON-LD",
+}
+
+
+def _reads_as(text: str, fmt: str) -> str | None:
+    """The format *text* parses in, when the one expected (*fmt*) failed: tried by its first
+    character (JSON-LD, RDF/XML, else the Turtle family), or None."""
+    import pyoxigraph as ox
+
+    start = text.lstrip("\ufeff \t\r\n")[:1]
+    candidates = ["jsonld"] if start in "{[" else ["rdfxml"] if start == "<" and _looks_like_xml(text) else []
+    candidates += ["turtle", "trig", "nquads"]
+    for other in candidates:
+        if other == fmt or (other == "jsonld" and _json_depth(text) > MAX_JSON_DEPTH):
+            continue
+        try:
+            for _ in ox.parse(text, format=_ox_format(other), base_iri=_RELATIVE if other == "jsonld" else None):
+                pass
+        except (SyntaxError, ValueError, MemoryError):
+            continue
+        return other
+    return None
+
+
 def supported_extensions() -> list[str]:
     """Return the supported file extensions, sorted."""
     return sorted(FORMATS)
@@ -304,7 +331,7 @@ def ill_typed(literals) -> list[tuple[str, str]]:
     return sorted(wrong)
 
 
-def parse_file(path: PathLike, *, keep: bool = True) -> "ParsedFile":
+def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = None) -> "ParsedFile":
     """Parse one RDF file strictly; return its quads (pyoxigraph terms) and declared prefixes.
 
     Triples of a triple format come back in the default graph; TriG and N-Quads keep their named
@@ -320,18 +347,24 @@ def parse_file(path: PathLike, *, keep: bool = True) -> "ParsedFile":
     The typed literals the store would keep in another form (:func:`stored_forms`) come back in
     :attr:`ParsedFile.changed`, for the loader to restore on the way out; ill-typed literals are
     loaded as written and named in :attr:`ParsedFile.notes`.
+
+    The format is the extension's (:data:`FORMATS`), or *input_format* (a key of
+    :data:`INPUT_FORMATS`) whatever the extension. A file that does not parse in its extension's
+    format but does in another is an error that names the other.
     """
     shown = os.fsdecode(path)
     file = Path(shown)
     suffix = file.suffix.lower()
     _check_exists(file, shown)
-    if suffix in UNSUPPORTED:
+    if input_format is not None and input_format not in INPUT_FORMATS:
+        raise InputError(f"unknown input format {input_format!r}; the formats are {', '.join(INPUT_FORMATS)}")
+    if suffix in UNSUPPORTED and input_format is None:
         raise InputError(f"{shown}: {UNSUPPORTED[suffix]}")
-    fmt = FORMATS.get(suffix)
+    fmt = input_format or FORMATS.get(suffix)
     if fmt is None:
         raise InputError(
             f"{shown}: unsupported format {suffix or '(no extension)'!r}; "
-            f"supported extensions: {', '.join(supported_extensions())}"
+            f"supported extensions: {', '.join(supported_extensions())} (or name the format with --input-format)"
         )
     data = _read_bytes(file, shown)
     if not data.strip():
@@ -394,6 +427,10 @@ def parse_file(path: PathLike, *, keep: bool = True) -> "ParsedFile":
                 typed.add((predicate.value, obj.value, datatype))
         del pairs
     except (SyntaxError, ValueError) as exc:
+        other = None if input_format else _reads_as(text, fmt)
+        if other is not None:
+            raise InputError(f"{shown}: not {INPUT_FORMATS[fmt]}, as its extension {suffix} says, but "
+                             f"{INPUT_FORMATS[other]}: rename it, or give --input-format {other}") from None
         raise InputError(_syntax_message(exc, shown, fmt, text)) from None
     except OSError as exc:
         raise InputError(f"{shown}: cannot read file: {exc}") from None

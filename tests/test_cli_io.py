@@ -440,3 +440,34 @@ def test_iris_not_in_nfc_are_kept_as_written_and_named(tmp_path):
     clean.write_text(f"<http://example.org/{nfc}> <http://example.org/p> \"é\" .\n", encoding="utf-8")
     code, out, err = run_exitkg("export", "--only", clean, "--format", "ntriples")
     assert code == 0 and "NFC" not in err
+
+
+@pytest.mark.parametrize("name, content, told, says", [
+    ("graph.ttl", '{"@id": "http://example.org/a", "http://example.org/p": "x"}', "jsonld", "but JSON-LD"),
+    ("graph.owl", '@prefix e: <http://example.org/> .\ne:a e:p "x" .\n', "turtle", "but Turtle"),
+    ("graph.nt", '@prefix e: <http://example.org/> .\ne:a e:p "x" .\n', "turtle", "but Turtle"),
+    ("graph.jsonld", '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+     'xmlns:e="http://example.org/"><rdf:Description rdf:about="http://example.org/a"><e:p>x</e:p>'
+     '</rdf:Description></rdf:RDF>\n', "rdfxml", "but RDF/XML"),
+    ("graph", '<http://example.org/a> <http://example.org/p> "x" .\n', "ntriples", "--input-format"),
+])
+def test_content_that_does_not_match_its_extension_is_named_and_input_format_reads_it(
+        tmp_path, name, content, told, says):
+    """Scenario 10: a file whose content is in another format than its extension says (or that
+    has no extension) is an error naming what it reads as; ``--input-format`` reads it."""
+    data = tmp_path / name
+    data.write_text(content, encoding="utf-8")
+    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    assert code == 2 and out == ""
+    assert_one_error_line(err, name, says)
+    code, out, err = run_exitkg("export", "--only", data, "--input-format", told, "--format", "ntriples")
+    assert code == 0, err
+    assert '<http://example.org/a> <http://example.org/p> "x" .' in out
+
+
+def test_a_broken_file_keeps_its_syntax_error(tmp_path):
+    data = tmp_path / "broken.ttl"
+    data.write_text('@prefix e: <http://example.org/> .\ne:a e:p "x" ', encoding="utf-8")
+    code, _, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    assert code == 2
+    assert_one_error_line(err, "broken.ttl:2:")
