@@ -293,9 +293,80 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
     return graph
 
 
+#: environment variable: the memory (bytes, or with K, M, G) a load may plan to use
+MEMORY_ENV = "EXITKG_MEMORY"
+#: memory a load takes per byte of input, by format, measured with a margin: an N-Triples file
+#: of 168 MB peaked at 4.2 times its size, the same graph in Turtle (55 MB) at 9.2 times
+_MEMORY_PER_BYTE = {"ntriples": 6, "nquads": 6}
+_MEMORY_PER_BYTE_OTHER = 12
+_MEMORY_BASE = 200 * 2**20
+
+
+def _memory_available() -> tuple[int, str]:
+    """(bytes a load may use, where that figure comes from)."""
+    import re as _re
+    import resource
+
+    setting = os.environ.get(MEMORY_ENV, "").strip()
+    if setting:
+        match = _re.fullmatch(r"(\d+(?:\.\d+)?)\s*([KMG]?)i?B?", setting, _re.I)
+        if not match:
+            raise InputError(f"{MEMORY_ENV}={setting!r} is not a size (such as 8G or 512M)")
+        scale = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[match.group(2).upper()]
+        return int(float(match.group(1)) * scale), MEMORY_ENV
+    found = []
+    try:
+        with open("/proc/meminfo", encoding="ascii") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    found.append((int(line.split()[1]) * 1024, "the system's available memory"))
+    except (OSError, ValueError):
+        pass
+    try:
+        limit = open("/sys/fs/cgroup/memory.max", encoding="ascii").read().strip()
+        used = int(open("/sys/fs/cgroup/memory.current", encoding="ascii").read().strip())
+        if limit != "max":
+            found.append((int(limit) - used, "the control group's memory limit"))
+    except (OSError, ValueError):
+        pass
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    if soft != resource.RLIM_INFINITY:
+        found.append((soft, "the process's address-space limit"))
+    return min(found) if found else (-1, "")
+
+
+def _preflight(paths: list, input_format: str | None) -> None:
+    """Refuse inputs that would need more memory than there is, before reading them."""
+    from exitkg.rdfio import FORMATS
+
+    total = need = 0
+    for path in paths:
+        target = Path(os.fsdecode(path))
+        files = rdf_files(target) if target.is_dir() else [target]
+        for file in files:
+            try:
+                size = file.stat().st_size
+            except OSError:
+                continue  # the reader says what is wrong with it
+            fmt = input_format or FORMATS.get(file.suffix.lower(), "")
+            total += size
+            need += size * _MEMORY_PER_BYTE.get(fmt, _MEMORY_PER_BYTE_OTHER)
+    if not total:
+        return
+    available, source = _memory_available()
+    if available >= 0 and need + _MEMORY_BASE > available:
+        def gib(n):
+            return f"{n / 2**30:.1f} GiB"
+
+        raise InputError(f"the inputs ({total / 2**20:,.0f} MiB) would need about {gib(need + _MEMORY_BASE)} of "
+                         f"memory to load, and {source} is {gib(max(available, 0))}; load less at once, or set "
+                         f"{MEMORY_ENV} to the memory exitkg may use")
+
+
 def _inputs(only_list: list | None, data_list: list, ontology: bool, input_format: str | None = None) -> list[_Input]:
     from exitkg.resources import ontology_path
 
+    _preflight(list(only_list or []) + list(data_list), input_format)
     inputs: list[_Input] = []
     if ontology:
         inputs.append(_Input("ontology", "packaged", [parse_file(ontology_path())], ONTOLOGY_GRAPH))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import os
 import json
 
 import pytest
@@ -471,3 +472,44 @@ def test_a_broken_file_keeps_its_syntax_error(tmp_path):
     code, _, err = run_exitkg("export", "--only", data, "--format", "ntriples")
     assert code == 2
     assert_one_error_line(err, "broken.ttl:2:")
+
+
+def test_inputs_too_large_for_the_memory_are_refused_before_loading(tmp_path, monkeypatch):
+    """Scenario 18: inputs that would need more memory than the process may use are refused with
+    exit 2 and one line, before anything is read; below the limit they load. The limit is the
+    system's (here an address-space limit of 600 MiB, set on the child) or ``EXITKG_MEMORY``."""
+    import resource
+    import subprocess
+    import sys
+
+    big = tmp_path / "big.nt"
+    line = '<http://example.org/s{}> <http://example.org/p> "a literal of some length, {}" .\n'
+    with open(big, "w", encoding="utf-8") as handle:
+        for i in range(900_000):
+            handle.write(line.format(i, i))
+    assert big.stat().st_size > 70 * 2**20
+
+    def limited():
+        resource.setrlimit(resource.RLIMIT_AS, (600 * 2**20, 600 * 2**20))
+
+    env = {k: v for k, v in os.environ.items() if k not in ("EXITKG_MEMORY", "EXITKG_DEBUG")}
+    proc = subprocess.run([sys.executable, "-m", "exitkg", "export", "--only", str(big), "--format", "ntriples",
+                           "--out", str(tmp_path / "out.nt")], capture_output=True, text=True, env=env,
+                          preexec_fn=limited, timeout=300)
+    assert proc.returncode == 2, proc.stderr
+    assert_one_error_line(proc.stderr, "would need about", "address-space limit")
+    assert not (tmp_path / "out.nt").exists()
+
+    small = tmp_path / "small.nt"
+    small.write_text(line.format(1, 1), encoding="utf-8")
+    monkeypatch.setenv("EXITKG_MEMORY", "150M")  # less than the base a load plans for
+    code, _, err = run_exitkg("export", "--only", small, "--format", "ntriples")
+    assert code == 2
+    assert_one_error_line(err, "EXITKG_MEMORY is 0.1 GiB")
+    monkeypatch.setenv("EXITKG_MEMORY", "a lot")
+    code, _, err = run_exitkg("export", "--only", small, "--format", "ntriples")
+    assert code == 2
+    assert_one_error_line(err, "EXITKG_MEMORY='a lot' is not a size")
+    monkeypatch.setenv("EXITKG_MEMORY", "2G")
+    code, out, err = run_exitkg("export", "--only", small, "--format", "ntriples")
+    assert code == 0 and line.format(1, 1) in out
