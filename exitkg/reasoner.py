@@ -58,6 +58,9 @@ class ReasonResult:
     triples: int
     contested: list[str] = field(default_factory=list)
     engine: str = "hermit"
+    #: when inconsistent: the statements that make it so, as far as SPARQL finds them
+    #: (:func:`explain_inconsistency`); HermiT itself gives no explanation
+    explanation: list[str] = field(default_factory=list)
 
     @property
     def population_specific(self) -> list[str]:
@@ -78,6 +81,7 @@ class ReasonResult:
             "population_specific": self.population_specific,
             "seconds": round(self.seconds, 3),
             "triples": self.triples,
+            "explanation": self.explanation,
         }
 
 
@@ -150,6 +154,39 @@ def reasoner_input(graph) -> bytes:
     return ox.serialize(triples + closure, format=ox.RdfFormat.N_TRIPLES)
 
 
+_CAUSES = (
+    ("""PREFIX owl: <http://www.w3.org/2002/07/owl#>
+SELECT DISTINCT ?x ?p ?values WHERE {
+  ?p a owl:FunctionalProperty . ?x ?p ?values , ?w . FILTER(?values != ?w)
+} ORDER BY STR(?x) STR(?p) STR(?values) LIMIT 200""",
+     "{x} has more than one value of the functional property {p}: {values}"),
+    ("""PREFIX owl: <http://www.w3.org/2002/07/owl#>
+PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
+PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+SELECT DISTINCT ?x ?c1 ?c2 WHERE {
+  { ?c1 owl:disjointWith ?c2 } UNION { ?c2 owl:disjointWith ?c1 } UNION
+  { ?d a owl:AllDisjointClasses ; owl:members ?l . ?l rdf:rest*/rdf:first ?c1 . ?l rdf:rest*/rdf:first ?c2 }
+  FILTER(isIRI(?c1) && isIRI(?c2) && STR(?c1) < STR(?c2))
+  ?x a/rdfs:subClassOf* ?c1 . ?x a/rdfs:subClassOf* ?c2 .
+} ORDER BY STR(?x) STR(?c1) STR(?c2) LIMIT 20""",
+     "{x} is an instance of both {c1} and {c2}, which are disjoint"),
+)
+
+
+def explain_inconsistency(graph) -> list[str]:
+    """The statements that most often make a graph inconsistent, found by SPARQL on *graph*: an
+    individual with two values of a functional property, or in two disjoint classes (through
+    subclasses too). Empty when the cause is elsewhere (HermiT does not say where)."""
+    lines: dict[tuple, list] = {}  # (template, the other variables) -> values, in the answer's order
+    for query, template in _CAUSES:
+        for row in graph.run(query).rows:
+            text = {k: (v.value if v is not None else "") for k, v in row.items()}
+            values = text.pop("values", None)
+            lines.setdefault((template, tuple(sorted(text.items()))), []).append(values)
+    return [template.format(**dict(key), values=", ".join(v for v in values if v is not None))
+            for (template, key), values in lines.items()][:20]
+
+
 def reason(graph=None, *, timeout: float = DEFAULT_TIMEOUT) -> ReasonResult:
     """Check consistency and classify the controversial (and the contested) factors with HermiT.
 
@@ -190,12 +227,14 @@ def reason(graph=None, *, timeout: float = DEFAULT_TIMEOUT) -> ReasonResult:
         answer = json.loads(out)
     except ValueError:
         raise ReasonerError("HermiT failed: the reasoner worker gave no readable answer") from None
+    consistent = bool(answer["consistent"])
     return ReasonResult(
-        consistent=bool(answer["consistent"]),
+        consistent=consistent,
         controversial=sorted(answer.get("controversial", [])),
         contested=sorted(answer.get("contested", [])),
         seconds=seconds,
         triples=len(graph),
+        explanation=[] if consistent else explain_inconsistency(graph),
     )
 
 
@@ -294,6 +333,13 @@ def render_text(result: ReasonResult) -> str:
     else:
         lines = [f"HermiT: the ontology and data are {'consistent' if result.consistent else 'INCONSISTENT'} "
                  f"({result.triples} triples, {result.seconds:.1f} s)"]
+    if result.consistent is False:
+        if result.explanation:
+            lines.append("Likely causes (found by SPARQL; HermiT does not say):")
+            lines.extend(f"  {line}" for line in result.explanation)
+        else:
+            lines.append("No individual has two values of a functional property or two disjoint classes; "
+                         "the cause is elsewhere (HermiT does not say)")
     if result.consistent is not False:
         lines.append(f"Controversial by evidence ({len(result.controversial)}):")
         lines.extend(f"  {iri}" for iri in result.controversial)

@@ -78,6 +78,23 @@ def test_inconsistent_data_exits_1(tmp_path):
     code, out, err = run_exitkg("reason", "--data", bad)
     assert code == 1, err
     assert "INCONSISTENT" in out
+    # scenario 23: the cause is named
+    assert ("  https://example.org/c has more than one value of the functional property "
+            "https://w3id.org/exitkg/ontology#role: https://w3id.org/exitkg/ontology#facilitating, "
+            "https://w3id.org/exitkg/ontology#hindering") in out.splitlines()
+
+
+def test_an_individual_in_two_disjoint_classes_is_named(tmp_path):
+    bad = tmp_path / "disjoint.ttl"
+    # ekg:Finding and ekg:Remark are disjoint (owl:AllDisjointClasses)
+    bad.write_text("@prefix ekg: <https://w3id.org/exitkg/ontology#> .\n"
+                   "<https://example.org/x> a ekg:Finding, ekg:Remark .\n", encoding="utf-8")
+    code, out, err = run_exitkg("reason", "--data", bad, "--format", "json")
+    assert code == 1, err
+    answer = json.loads(out)
+    assert answer["consistent"] is False
+    assert answer["explanation"] == ["https://example.org/x is an instance of both https://w3id.org/exitkg/ontology#Finding "
+                                     "and https://w3id.org/exitkg/ontology#Remark, which are disjoint"]
 
 
 def test_deadline_exits_7_and_leaves_no_temporary_files(tmp_path):
