@@ -130,10 +130,28 @@ def _decode_utf8(data: bytes, shown: str) -> str:
         line_start = data.rfind(b"\n", 0, exc.start) + 1
         column = len(data[line_start:exc.start].decode("utf-8", errors="replace")) + 1
         bad = data[exc.start:exc.start + 1].hex().upper()
+        name, code = _likely_encoding(data)
         raise InputError(
-            f"{shown}:{line}:{column}: invalid UTF-8 byte 0x{bad} (files must be UTF-8 encoded)"
+            f"{shown}:{line}:{column}: invalid UTF-8 byte 0x{bad} at byte {exc.start:,} (files must be UTF-8 "
+            f"encoded); it looks like {name}: convert it, e.g. iconv -f {code} -t UTF-8"
         ) from None
     return text[1:] if text.startswith("\ufeff") else text
+
+
+def _likely_encoding(data: bytes) -> tuple[str, str]:
+    """(a name, an iconv name) of the encoding *data*, which is not UTF-8, most likely has."""
+    if data[:4] in (b"\xff\xfe\x00\x00", b"\x00\x00\xfe\xff"):
+        return "UTF-32 (it starts with a byte-order mark)", "UTF-32"
+    if data[:2] in (b"\xff\xfe", b"\xfe\xff"):
+        return "UTF-16 (it starts with a byte-order mark)", "UTF-16"
+    sample = data[:4096]
+    if sample.count(0) * 4 > len(sample):
+        return "UTF-16 (every other byte is zero)", "UTF-16LE" if sample[1:2] == b"\x00" else "UTF-16BE"
+    try:
+        data.decode("cp1252")
+    except UnicodeDecodeError:
+        return "Latin-1 (ISO-8859-1)", "ISO-8859-1"
+    return "Windows-1252 or Latin-1", "WINDOWS-1252"
 
 
 def read_text(path: PathLike) -> str:

@@ -106,7 +106,22 @@ def test_non_utf8_position(tmp_path):
     path.write_bytes(b'<https://e/a> <https://e/b> "\xc3\xa9t\xe9" .\n')
     with pytest.raises(InputError) as info:
         parse_file(path)
-    assert info.value.message.startswith(f"{path}:1:32: invalid UTF-8 byte 0xE9")
+    assert info.value.message.startswith(f"{path}:1:32: invalid UTF-8 byte 0xE9 at byte 32 ")
+
+
+@pytest.mark.parametrize("data, guess", [
+    ('<https://e/a> <https://e/b> "été" .\n'.encode("latin-1"), "Windows-1252 or Latin-1"),
+    ('<https://e/a> <https://e/b> "été" .\n'.encode("utf-16"), "UTF-16 (it starts with a byte-order mark)"),
+    ('<https://e/a> <https://e/b> "été" .\n'.encode("utf-16-le"), "UTF-16 (every other byte is zero)"),
+    ('<https://e/a> <https://e/b> "\u0081" .\n'.encode("latin-1"), "Latin-1 (ISO-8859-1)"),
+])
+def test_a_file_not_in_utf8_names_its_likely_encoding(tmp_path, data, guess):
+    """Scenario 9: the error gives the position, the byte offset and the likely encoding."""
+    path = tmp_path / "x.ttl"
+    path.write_bytes(data)
+    with pytest.raises(InputError) as info:
+        parse_file(path)
+    assert f"it looks like {guess}: convert it, e.g. iconv -f " in info.value.message
 
 
 def test_byte_order_mark_is_accepted(tmp_path):
