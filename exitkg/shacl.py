@@ -81,6 +81,8 @@ class ValidationResult:
     focus_nodes: int = 0
     #: the named shapes whose explicit targets select no node of the data, sorted
     idle_shapes: list[str] = field(default_factory=list)
+    #: what pySHACL warned of while validating (a recursive shape it stopped), one line each
+    notes: list[str] = field(default_factory=list)
 
     def count(self, severity: str) -> int:
         return sum(1 for r in self.results if r.severity == severity)
@@ -103,9 +105,9 @@ class ValidationResult:
 
     @property
     def strict_exit_code(self) -> int:
-        """As :attr:`exit_code`, and also 1 (failed) for a warning, an info, or a shape whose
-        targets select no node (``exitkg validate --strict``)."""
-        return errors.FAILED if self.results or self.idle_shapes else errors.OK
+        """As :attr:`exit_code`, and also 1 (failed) for a warning, an info, a shape whose
+        targets select no node, or a note (``exitkg validate --strict``)."""
+        return errors.FAILED if self.results or self.idle_shapes or self.notes else errors.OK
 
 
 # --------------------------------------------------------------------------- #
@@ -346,8 +348,11 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> Validat
     # pySHACL runs the rest.
     pyshacl_shapes, taken = shacl_sparql.take_over(shapes_g)
 
+    import warnings
+
     try:
-        with _parsed_query_cache():
+        with _parsed_query_cache(), warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
             _, report, _ = pyshacl.validate(
                 data,
                 shacl_graph=pyshacl_shapes,
@@ -378,10 +383,20 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> Validat
     results = _results_from_report(report, shapes_g, prefixes, data)
     conforms = not any(r.severity == "Violation" for r in results)
     focus = shacl_sparql.targeted(loaded, shapes_g)
+    notes = []
+    for warning in warned:
+        if type(warning.message).__name__ == "ShapeRecursionWarning":
+            import re
+
+            shapes_in = sorted(set(re.findall(r"<NodeShape ([^<>\s]+)>", str(warning.message))))
+            notes.append(f"recursive shape{'s' if len(shapes_in) != 1 else ''} {', '.join(shapes_in)}: the data "
+                         "runs in a cycle through sh:node, and pySHACL stopped the recursion there (SHACL leaves "
+                         "recursive shapes undefined)")
     return ValidationResult(
         conforms=conforms, results=results, report_graph=report,
         focus_nodes=len(set().union(*focus.values())) if focus else 0,
         idle_shapes=sorted(str(shape) for shape, nodes in focus.items() if not nodes and isinstance(shape, URIRef)),
+        notes=sorted(set(notes)),
     )
 
 
@@ -407,6 +422,7 @@ def render_text(result: ValidationResult) -> str:
             f"{r.severity}  {d['focus']}  path={d['path']}  value={d['value']}  "
             f"shape={d['shape']}: {r.message}"
         )
+    lines.extend(f"Note  {note}" for note in result.notes)
     if result.idle_shapes:
         shown = ", ".join(compact(s, dict(PREFIXES)) for s in result.idle_shapes)
         lines.append(f"Note  {_plural(len(result.idle_shapes), 'shape')} select no node of this graph: {shown}")
@@ -415,7 +431,7 @@ def render_text(result: ValidationResult) -> str:
 
 def render_json(result: ValidationResult) -> str:
     """Stable JSON: ``{"conforms", "violations", "warnings", "infos", "focus_nodes", "idle_shapes",
-    "results": [...]}``."""
+    "notes", "results": [...]}``."""
     document = {
         "conforms": result.conforms,
         "violations": result.violations,
@@ -423,6 +439,7 @@ def render_json(result: ValidationResult) -> str:
         "infos": result.infos,
         "focus_nodes": result.focus_nodes,
         "idle_shapes": result.idle_shapes,
+        "notes": result.notes,
         "results": [r.as_dict() for r in result.results],
     }
     return json.dumps(document, indent=2, sort_keys=True, ensure_ascii=False) + "\n"

@@ -190,3 +190,24 @@ def test_shapes_that_select_nothing_are_named_and_fail_under_strict(run_cli, tmp
     assert out.splitlines()[-1].startswith("Note  ") and "ekgsh:Study" in out.splitlines()[-1]
     code, out, err = run_cli("validate", "--strict")
     assert code == 0, out + err  # the packaged graph: every shape selects something, no warning
+
+
+def test_a_recursive_shape_over_cyclic_data_is_a_note_and_deterministic(tmp_path):
+    """Scenario 26: a shape that refers to itself through sh:node, on data that runs in a cycle:
+    the same result every time, and a note naming the shape (which --strict counts)."""
+    from exitkg.graph import load
+    from exitkg.shacl import render_json
+
+    shapes = tmp_path / "shapes.ttl"
+    shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://example.org/> .\n"
+                      "ex:PersonShape a sh:NodeShape ; sh:targetClass ex:Person ;\n"
+                      "  sh:property [ sh:path ex:knows ; sh:node ex:PersonShape ; sh:minCount 1 ] .\n",
+                      encoding="utf-8")
+    data = tmp_path / "data.ttl"
+    data.write_text("@prefix ex: <http://example.org/> .\n"
+                    "ex:a a ex:Person ; ex:knows ex:b . ex:b a ex:Person ; ex:knows ex:a .\n", encoding="utf-8")
+    graph = load(only=[data], ontology=False)
+    first = validate(graph, shapes=[shapes])
+    assert first.conforms and first.exit_code == 0 and first.strict_exit_code == 1
+    assert len(first.notes) == 1 and first.notes[0].startswith("recursive shape http://example.org/PersonShape:")
+    assert render_json(validate(graph, shapes=[shapes])) == render_json(first)
