@@ -323,8 +323,9 @@ def _memory_available() -> tuple[int, str]:
     except (OSError, ValueError):
         pass
     try:
-        limit = open("/sys/fs/cgroup/memory.max", encoding="ascii").read().strip()
-        used = int(open("/sys/fs/cgroup/memory.current", encoding="ascii").read().strip())
+        cgroup = Path("/sys/fs/cgroup")
+        limit = (cgroup / "memory.max").read_text(encoding="ascii").strip()
+        used = int((cgroup / "memory.current").read_text(encoding="ascii").strip())
         if limit != "max":
             found.append((int(limit) - used, "the control group's memory limit"))
     except (OSError, ValueError):
