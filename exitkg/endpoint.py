@@ -56,15 +56,19 @@ class Refused(Exception):
 
 
 # the parts of a query that are not syntax: strings (long forms first), IRIs and comments
-_NOT_SYNTAX = re.compile("|".join((
+_STRINGS = (
     r'"""(?:[^"\\]|\\.|"(?!""))*"""',        # long strings
     r"'''(?:[^'\\]|\\.|'(?!''))*'''",
     r'"(?:[^"\\\n\r]|\\.)*"',                # strings
     r"'(?:[^'\\\n\r]|\\.)*'",
-    r'<[^<>"{}|^`\\\x00-\x20]*>',           # IRIs
-    r"#[^\n\r]*",                            # comments
-)), re.S)
+)
+_IRI, _COMMENT = r'<[^<>"{}|^`\\\x00-\x20]*>', r"#[^\n\r]*"
+_NOT_SYNTAX = re.compile("|".join((*_STRINGS, _IRI, _COMMENT)), re.S)
+_STRINGS_AND_COMMENTS = re.compile("|".join((*_STRINGS, _COMMENT)), re.S)
 _SERVICE = re.compile(r"(?<![\w?$:])service(?![\w:-])", re.I)
+#: the words of SPARQL Update that no query has
+_UPDATE = re.compile(r"(?<![\w?$:])(load|clear|drop|create|add|move|copy|insert|delete|with)(?![\w:-])", re.I)
+_FROM_FILE = re.compile(r"(?<![\w?$:])from\s+(?:named\s+)?<\s*file:", re.I)
 _OPEN, _CLOSE, _UNARY = set("{(["), set("})]"), set("!^-+")
 
 
@@ -82,6 +86,12 @@ def check_query(text: str, limits: Limits = Limits()) -> None:
     syntax = _NOT_SYNTAX.sub(" ", text)
     if uses_service(text):
         raise Refused(400, "SERVICE is not allowed here: this endpoint never queries other endpoints")
+    update = _UPDATE.search(syntax)
+    if update:
+        raise Refused(403, f"{update.group(1).upper()} is an update, and this endpoint is read-only: updates are refused")
+    if _FROM_FILE.search(_STRINGS_AND_COMMENTS.sub(" ", text)):
+        raise Refused(400, "FROM <file:...> is not allowed here: this endpoint reads no files (FROM names a graph "
+                           "of its store)")
     depth = deepest = run = 0
     for char in syntax:
         if char in _OPEN:

@@ -157,6 +157,11 @@ def test_every_canned_query_passes_the_endpoint_checks():
     ("SELECT * WHERE { " + "{ " * 5000 + "?s ?p ?o" + " }" * 5000 + " }", 400, "nests"),
     ("SELECT * WHERE { ?s ?p ?o FILTER(" + "!" * 10000 + "true) }", 400, "nests"),
     ("SELECT * WHERE { ?s ?p ?o } #" + "x" * (1 << 20), 413, "bytes"),
+    ("LOAD <file:///etc/passwd>", 403, "read-only"),
+    ("DROP ALL", 403, "read-only"),
+    ("PREFIX e: <http://example.org/> INSERT DATA { e:a e:b e:c }", 403, "read-only"),
+    ("SELECT * FROM <file:///etc/passwd> WHERE { ?s ?p ?o }", 400, "reads no files"),
+    ("SELECT * FROM NAMED < file:/etc/hosts> WHERE { GRAPH ?g { ?s ?p ?o } }", 400, "reads no files"),
 ])
 def test_abusive_queries_are_refused_before_they_run(text, status, reason):
     from exitkg.endpoint import Refused, check_query
@@ -170,6 +175,8 @@ def test_abusive_queries_are_refused_before_they_run(text, status, reason):
     'SELECT ?service WHERE { ?service <http://example.org/service> "SERVICE" } # SERVICE',
     "SELECT * WHERE { ?s ?p ?o FILTER(?o < 3 && ?o > -1) }",
     "SELECT * WHERE { ?s ?p '''SERVICE <http://x/> { }''' }",
+    "PREFIX load: <http://example.org/> SELECT ?insert WHERE { ?insert load:drop 'DELETE' ; load:with ?add }",
+    "SELECT * FROM <http://example.org/g> WHERE { ?s ?p 'FROM <file:x>' }",
 ])
 def test_words_inside_names_strings_and_comments_are_not_refused(text):
     from exitkg.endpoint import check_query
