@@ -316,3 +316,27 @@ def test_runs_at_once_on_one_new_store_all_answer(tmp_path):
     results = [(run.wait(timeout=300), run.stdout.read(), run.stderr.read()) for run in runs]
     assert [code for code, _, _ in results] == [0, 0, 0], [err for _, _, err in results]
     assert len({out for _, out, _ in results}) == 1
+
+
+@pytest.mark.parametrize("name, content, fragment", [
+    # scenario 2: unterminated strings point at the opening quote's line
+    ("unterminated.ttl", '@prefix e: <http://example.org/> .\ne:a e:p "never closed .\ne:b e:p "x" .\n', "unterminated.ttl:2:"),
+    ("unterminated_long.ttl", '@prefix e: <http://example.org/> .\ne:a e:p """never\nclosed .\n', "unterminated_long.ttl:2:"),
+    # scenario 4: W3C negative syntax
+    ("literal_subject.ttl", '"s" <http://example.org/p> "o" .\n', "literal_subject.ttl:1:"),
+    ("literal_predicate.nt", '<http://example.org/s> "p" "o" .\n', "literal_predicate.nt:1:"),
+    ("blank_predicate.ttl", '<http://example.org/s> _:p "o" .\n', "blank_predicate.ttl:1:"),
+    ("bad_escape.ttl", '<http://example.org/s> <http://example.org/p> "a\\qb" .\n', "bad_escape.ttl:1:"),
+    ("n3_path.ttl", '@prefix e: <http://example.org/> .\ne:a!e:p e:q "o" .\n', "n3_path.ttl:2:"),
+    # scenario 11: invalid JSON, and JSON-LD that is a scalar or an array of scalars
+    ("truncated.jsonld", '{"@id": "http://example.org/a", "http://example.org/p": "x"', "truncated.jsonld:1:"),
+    ("scalar.jsonld", "42", "scalar.jsonld"),
+    ("scalars.jsonld", "[1, 2, 3]", "scalars.jsonld"),
+])
+def test_bad_syntax_is_refused_with_its_position(tmp_path, name, content, fragment):
+    path = tmp_path / name
+    path.write_text(content, encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        parse_file(path)
+    assert fragment in info.value.message
+    assert "\n" not in info.value.message
