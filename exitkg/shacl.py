@@ -288,7 +288,13 @@ def shapes_graph(paths: Iterable[PathLike] | None = None) -> Graph:
         if not files:
             raise InputError(f"no shapes files (*.ttl) found in {resource_dir('shapes')}")
         return rdflib_graph(files)
-    return rdflib_graph(list(paths))
+    graph = rdflib_graph(list(paths))
+    # SHACL-AF rules and SHACL-JS would change the data or run code: shapes that hold them are refused
+    for predicate in (SH.rule, SH.jsFunctionName, SH.jsLibrary, SH.jsLibraryURL):
+        for subject in graph.subjects(predicate, None):
+            raise InputError(f"the shapes hold {compact(str(predicate), dict(PREFIXES))} (on "
+                             f"{_full(subject)}); exitkg only validates: it runs no SHACL rules and no SHACL-JS")
+    return graph
 
 
 @contextmanager

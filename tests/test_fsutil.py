@@ -163,3 +163,26 @@ def test_a_symlink_target_is_written_through_and_stays_a_link(tmp_path, run_cli)
     dangling.symlink_to(tmp_path / "real" / "later.nt")
     fsutil.atomic_write_text(dangling, "made\n")
     assert dangling.is_symlink() and (tmp_path / "real" / "later.nt").read_text(encoding="utf-8") == "made\n"
+
+
+def test_a_target_that_cannot_be_written_keeps_its_old_bytes(tmp_path, monkeypatch, capsys):
+    """Scenario 37, EACCES: the permission error the system gives a non-root user on a folder it
+    may not write (injected, since these tests may run as root) is exit 8 with one line, and the
+    old file stays as it was."""
+    import errno
+
+    from exitkg.cli import main
+
+    target = tmp_path / "graph.nt"
+    target.write_text("old\n", encoding="utf-8")
+
+    def refused(directory, mode):
+        raise PermissionError(errno.EACCES, "Permission denied")
+
+    monkeypatch.setattr(fsutil, "_unnamed_file", refused)
+    code = main(["export", "--format", "ntriples", "--out", str(target)])
+    err = capsys.readouterr().err
+    assert code == 8
+    assert err.count("exitkg: error:") == 1 and "Permission denied" in err and "Traceback" not in err
+    assert target.read_text(encoding="utf-8") == "old\n"
+    assert _leftovers(tmp_path) == []

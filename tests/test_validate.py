@@ -211,3 +211,19 @@ def test_a_recursive_shape_over_cyclic_data_is_a_note_and_deterministic(tmp_path
     assert first.conforms and first.exit_code == 0 and first.strict_exit_code == 1
     assert len(first.notes) == 1 and first.notes[0].startswith("recursive shape http://example.org/PersonShape:")
     assert render_json(validate(graph, shapes=[shapes])) == render_json(first)
+
+
+@pytest.mark.parametrize("extra", [
+    'ex:S sh:rule [ a sh:SPARQLRule ; sh:construct "CONSTRUCT { $this ex:p [] } WHERE { }" ] .',
+    'ex:S sh:js [ a sh:JSConstraint ; sh:jsFunctionName "check" ; sh:jsLibrary ex:lib ] .',
+])
+def test_shapes_with_rules_or_javascript_are_refused(tmp_path, extra):
+    """Scenario 27: a rule (which would add statements, blank nodes among them) or SHACL-JS (code)
+    in the shapes is refused before validation, with one line."""
+    from exitkg import shacl
+
+    shapes = tmp_path / "rules.ttl"
+    shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://example.org/> .\n"
+                      "ex:S a sh:NodeShape ; sh:targetNode ex:a .\n" + extra + "\n", encoding="utf-8")
+    with pytest.raises(InputError, match="runs no SHACL rules and no SHACL-JS"):
+        shacl.validate(shapes=[shapes])
