@@ -360,13 +360,40 @@ def test_an_unknown_prefix_gets_a_hint(tmp_path):
     assert_one_error_line(err, "prefix.ttl:2:", "foo:", "add '@prefix foo: <...> .'")
 
 
-def test_a_remote_context_is_named(tmp_path):
+@pytest.mark.parametrize("context, url", [
+    ('"https://example.org/ctx.jsonld"', "https://example.org/ctx.jsonld"),
+    ('["http://example.org/ctx.jsonld"]', "http://example.org/ctx.jsonld"),
+    ('"file://CTX"', "file://CTX"),
+    ('{"@import": "https://example.org/ctx.jsonld", "p": "http://example.org/p"}', "https://example.org/ctx.jsonld"),
+])
+def test_a_remote_context_is_named(tmp_path, context, url):
+    """Scenario 12: a context by URL (http, https, file, or through @import) is refused and named."""
+    ctx = tmp_path / "ctx.jsonld"
+    ctx.write_text('{"@context": {"p": "http://example.org/p"}}', encoding="utf-8")
+    context, url = context.replace("CTX", str(ctx)), url.replace("CTX", str(ctx))
     data = tmp_path / "remote.jsonld"
-    data.write_text('{"@context": "https://example.org/ctx.jsonld", "@id": "http://example.org/a", "p": 1}',
-                    encoding="utf-8")
+    data.write_text('{"@context": ' + context + ', "@id": "http://example.org/a", "p": 1}', encoding="utf-8")
     code, out, err = run_exitkg("validate", "--only", data)
     assert code == 2
-    assert_one_error_line(err, "https://example.org/ctx.jsonld", "not loaded")
+    assert_one_error_line(err, url, "not loaded")
+
+
+def test_a_remote_context_is_never_fetched(tmp_path):
+    """A context at a listening loopback address: refused, and no connection reaches it."""
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(1.0)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/ctx.jsonld"
+        data = tmp_path / "remote.jsonld"
+        data.write_text('{"@context": "' + url + '", "@id": "http://example.org/a", "p": 1}', encoding="utf-8")
+        code, _, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+        assert code == 2
+        assert_one_error_line(err, url, "not loaded")
+        with pytest.raises(TimeoutError):
+            listener.accept()
 
 
 def test_a_pipe_is_refused_instead_of_read_forever(tmp_path):
