@@ -406,7 +406,9 @@ def test_a_pipe_is_refused_instead_of_read_forever(tmp_path):
     assert_one_error_line(err, "not a regular file")
 
 
-@pytest.mark.parametrize("row, fragment", [("2016,-2+3", ":2:2: the cell '-2+3'"), ("2016", ":2:2: the row has 1 fields")])
+@pytest.mark.parametrize("row, fragment", [("2016,-2+3", ":2:2: the cell '-2+3'"), ("2016", ":2:2: the row has 1 fields"),
+                                          ("2016,@SUM(1)", ":2:2: the cell '@SUM(1)'"),
+                                          ("2016,=1+1", ":2:2: the cell '=1+1'")])
 def test_csv_formula_and_ragged_rows_are_placed(tmp_path, row, fragment):
     cases = tmp_path / "cases.csv"
     cases.write_text(f"yearOfRegistration,gender\n{row}\n", encoding="utf-8")
@@ -540,3 +542,23 @@ def test_inputs_too_large_for_the_memory_are_refused_before_loading(tmp_path, mo
     monkeypatch.setenv("EXITKG_MEMORY", "2G")
     code, out, err = run_exitkg("export", "--only", small, "--format", "ntriples")
     assert code == 0 and line.format(1, 1) in out
+
+
+def test_csv_with_a_byte_order_mark_or_quoted_newlines_links_and_another_delimiter_is_named(tmp_path):
+    """Scenario 28: a UTF-8 BOM and a newline inside a quoted cell are read; a file separated by
+    semicolons is refused at its header with the column it could not place."""
+    bom = tmp_path / "bom.csv"
+    bom.write_bytes(b"\xef\xbb\xbfyearOfRegistration,gender\n2019,Female\n")
+    code, out, err = run_exitkg("link", bom)
+    assert code == 0, err
+    assert "ekg:sourceRow 2" in out
+    quoted = tmp_path / "quoted.csv"
+    quoted.write_text('yearOfRegistration,gender\n2019,"Fe\nmale"\n2020,Male\n', encoding="utf-8")
+    code, out, err = run_exitkg("link", quoted)
+    assert code == 0, err
+    assert "ekg:sourceRow 3" in out  # the row after the quoted newline keeps its own number
+    semicolons = tmp_path / "semicolons.csv"
+    semicolons.write_text("yearOfRegistration;gender\n2019;Female\n", encoding="utf-8")
+    code, out, err = run_exitkg("link", semicolons)
+    assert code == 2 and out == ""
+    assert_one_error_line(err, "semicolons.csv:1:1: unknown column 'yearOfRegistration;gender'")
