@@ -204,3 +204,23 @@ def test_a_heap_too_small_is_named(monkeypatch):
     code, out, err = run_exitkg("reason")
     assert code == 5
     assert_one_error_line(err, "out of Java heap memory", "EXITKG_JAVA_MEMORY")
+
+
+def test_cycles_of_subclasses_and_groupings_end_in_hermit(tmp_path):
+    """Scenario 25: HermiT ends on cycles (of subclasses, of factor groupings, of owl:sameAs) with
+    the same answer each run: the cycle makes the classes equivalent, nothing inconsistent."""
+    data = tmp_path / "cycles.ttl"
+    data.write_text(
+        "@prefix ex: <http://example.org/> .\n@prefix rdfs: <http://www.w3.org/2000/01/rdf-schema#> .\n"
+        "@prefix owl: <http://www.w3.org/2002/07/owl#> .\n@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        "ex:A rdfs:subClassOf ex:B . ex:B rdfs:subClassOf ex:A .\n"
+        "ex:x owl:sameAs ex:y . ex:y owl:sameAs ex:z . ex:z owl:sameAs ex:x .\n"
+        "<https://w3id.org/exitkg/id/factor/stigma> skos:broader <https://w3id.org/exitkg/id/factor/shame> .\n"
+        "<https://w3id.org/exitkg/id/factor/shame> skos:broader <https://w3id.org/exitkg/id/factor/stigma> .\n",
+        encoding="utf-8")
+    first = run_exitkg("reason", "--data", data, "--format", "json")
+    assert first.code == 0, first.stderr
+    answer = json.loads(first.stdout)
+    assert answer["consistent"] is True
+    second = json.loads(run_exitkg("reason", "--data", data, "--format", "json").stdout)
+    assert {k: v for k, v in second.items() if k != "seconds"} == {k: v for k, v in answer.items() if k != "seconds"}
