@@ -318,6 +318,33 @@ def test_runs_at_once_on_one_new_store_all_answer(tmp_path):
     assert len({out for _, out, _ in results}) == 1
 
 
+def test_a_reader_keeps_its_graph_while_another_run_rebuilds_the_store(tmp_path):
+    """Scenario 36: a graph opened from a store keeps answering, with what it opened, while
+    another process rebuilds that store for other inputs; the next open sees the new graph."""
+    import subprocess
+    import sys
+
+    first = tmp_path / "first.nt"
+    first.write_text("".join(f'<http://example.org/s{i}> <http://example.org/p> "{i}" .\n' for i in range(5000)),
+                     encoding="utf-8")
+    second = tmp_path / "second.nt"
+    second.write_text('<http://example.org/other> <http://example.org/p> "x" .\n', encoding="utf-8")
+    store = tmp_path / "store"
+    count = "SELECT (COUNT(*) AS ?n) WHERE { ?s <http://example.org/p> ?o }"
+    reader = load(only=[first], ontology=False, store=store)
+    assert reader.run(count).rows[0]["n"].value == "5000"
+    code = ("import sys\nfrom exitkg.graph import load\n"
+            "g = load(only=[sys.argv[1]], ontology=False, store=sys.argv[2])\n"
+            "print(g.run('" + count + "').rows[0]['n'].value)\n")
+    rebuilt = subprocess.run([sys.executable, "-c", code, str(second), str(store)], capture_output=True, text=True,
+                             timeout=120)
+    assert rebuilt.returncode == 0 and rebuilt.stdout.strip() == "1", rebuilt.stderr
+    assert reader.run(count).rows[0]["n"].value == "5000"  # still the graph it opened
+    assert sum(1 for _ in reader.triples()) == len(reader)
+    del reader
+    assert load(only=[second], ontology=False, store=store).run(count).rows[0]["n"].value == "1"
+
+
 @pytest.mark.parametrize("name, content, fragment", [
     # scenario 2: unterminated strings point at the opening quote's line
     ("unterminated.ttl", '@prefix e: <http://example.org/> .\ne:a e:p "never closed .\ne:b e:p "x" .\n', "unterminated.ttl:2:"),
