@@ -500,9 +500,11 @@ def markdown(results: dict) -> str:
         sizes = [s["triples"] for s in qs["series"]]
         head = " | ".join(f"{n:,} triples" for n in sizes)
         rd = [s for s in qs["series"] if any(v["rdflib_run"] for v in s["queries"].values())]
-        out += [f"| query | {head} | rdflib at {rd[0]['triples']:,} | rdflib / Oxigraph | slope |" if rd else
-                f"| query | {head} | slope |",
-                "|---|" + "---:|" * (len(sizes) + (3 if rd else 1))]
+        multi = len(sizes) > 1
+        tail = " | rows at the largest | slope | slope against rows |" if multi else " |"
+        out += [f"| query | {head} | rdflib at {rd[0]['triples']:,} | rdflib / Oxigraph{tail}" if rd else
+                f"| query | {head}{tail}",
+                "|---|" + "---:|" * (len(sizes) + (2 if rd else 0) + (3 if multi else 0))]
         for qid in qs["series"][0]["queries"]:
             cells = [fmt(s["queries"][qid]["cpu"], 4) for s in qs["series"]]
             line = f"| `{qid}` | " + " | ".join(cells)
@@ -512,7 +514,12 @@ def markdown(results: dict) -> str:
                 ratio = f"x{theirs / r['cpu']:.0f}" if theirs and r["cpu"] else (
                     f"> x{results.get('rdflib_timeout', 60) / r['cpu']:.0f} (timed out)" if r["cpu"] else "-")
                 line += f" | {fmt(theirs, 3) if theirs is not None else 'timed out'} | {ratio}"
-            out.append(line + f" | {fmt(qs['slopes'][qid])} |")
+            if multi:
+                rows = [s["queries"][qid].get("rows") for s in qs["series"]]
+                by_rows = (slope([(r, s["queries"][qid]["cpu"]) for r, s in zip(rows, qs["series"])])
+                           if all(rows) and len(set(rows)) > 1 else None)
+                line += f" | {rows[-1] if rows[-1] is not None else '-'} | {fmt(qs['slopes'][qid])} | {fmt(by_rows)}"
+            out.append(line + " |")
         out.append("")
     if "reason" in results:
         rs = results["reason"]
