@@ -102,7 +102,7 @@ def _configure_validate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("text", "turtle", "json"), default="text",
                    help="report format (default: text)")
     p.add_argument("--strict", action="store_true",
-                   help="exit 1 also for a warning or an info, and when a shape's targets select no node")
+                   help="exit 1 also for a warning, an info or a note, and when a shape's targets select no node")
 
 
 @command("validate", "check the graph against the SHACL shapes", _configure_validate)

@@ -157,7 +157,7 @@ def reasoner_input(graph) -> bytes:
 _CAUSES = (
     ("""PREFIX owl: <http://www.w3.org/2002/07/owl#>
 SELECT DISTINCT ?x ?p ?values WHERE {
-  ?p a owl:FunctionalProperty . ?x ?p ?values , ?w . FILTER(?values != ?w)
+  ?p a owl:FunctionalProperty . ?x ?p ?values , ?w . FILTER(!sameTerm(?values, ?w))
 } ORDER BY STR(?x) STR(?p) STR(?values) LIMIT 200""",
      "{x} has more than one value of the functional property {p}: {values}"),
     ("""PREFIX owl: <http://www.w3.org/2002/07/owl#>
