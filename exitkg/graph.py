@@ -295,8 +295,8 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
 
 #: environment variable: the memory (bytes, or with K, M, G) a load may plan to use
 MEMORY_ENV = "EXITKG_MEMORY"
-#: memory a load takes per byte of input, by format, measured with a margin: an N-Triples file
-#: of 168 MB peaked at 4.2 times its size, the same graph in Turtle (55 MB) at 9.2 times
+#: memory a load takes per byte of input, by format, with a margin: loading N-Triples peaks at
+#: about 4 times the file's size, Turtle (denser) at about 9 times
 _MEMORY_PER_BYTE = {"ntriples": 6, "nquads": 6}
 _MEMORY_PER_BYTE_OTHER = 12
 _MEMORY_BASE = 200 * 2**20
