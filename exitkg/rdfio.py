@@ -211,6 +211,10 @@ def _syntax_message(exc: Exception, shown: str, fmt: str, text: str) -> str:
     declared = re.match(r"The prefix (\S*): has not been declared", message)
     if declared:
         message += f"; add '@prefix {declared.group(1)}: <...> .' at the top of the file"
+    elif "No scheme found in an absolute IRI" in message and fmt in ("turtle", "trig"):
+        message += "; a relative IRI needs a base: add '@base <...> .' at the top of the file, or write it whole"
+    elif "No scheme found in an absolute IRI" in message and fmt == "rdfxml":
+        message += "; a relative IRI needs a base: add xml:base to the rdf:RDF element, or write it whole"
     if line is not None:
         return f"{shown}:{line}:{column if column is not None else 1}: {message}"
     return f"{shown}: {message}"

@@ -89,7 +89,8 @@ def test_a_source_folder_is_its_named_graph(tmp_path):
     ("billion_laughs.rdf", "billion_laughs.rdf:2:1: XML DOCTYPE/ENTITY declarations are refused"),
     ("entity_only.owl", "entity_only.owl:3:3: XML DOCTYPE/ENTITY"),
     ("unsupported.n3", "N3 is not supported"),
-    ("relative_iri.ttl", "relative_iri.ttl:2:"),
+    ("relative_iri.ttl", "relative_iri.ttl:2:1: No scheme found in an absolute IRI in '<a>'; a relative IRI needs a "
+                         "base: add '@base <...> .' at the top of the file"),
     ("remote_context.jsonld", "remote JSON-LD contexts are not loaded"),
     ("bad_xml.rdf", "bad_xml.rdf:5:"),
 ])
@@ -367,3 +368,14 @@ def test_bad_syntax_is_refused_with_its_position(tmp_path, name, content, fragme
         parse_file(path)
     assert fragment in info.value.message
     assert "\n" not in info.value.message
+
+
+def test_a_relative_iri_in_rdfxml_gets_the_same_hint(tmp_path):
+    path = tmp_path / "relative.rdf"
+    path.write_text('<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+                    'xmlns:e="http://example.org/"><rdf:Description rdf:about="a"><e:p>x</e:p></rdf:Description>'
+                    '</rdf:RDF>\n', encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        parse_file(path)
+    assert "No scheme found in an absolute IRI" in info.value.message
+    assert "a relative IRI needs a base: add xml:base to the rdf:RDF element" in info.value.message
