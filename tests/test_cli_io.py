@@ -562,3 +562,13 @@ def test_csv_with_a_byte_order_mark_or_quoted_newlines_links_and_another_delimit
     code, out, err = run_exitkg("link", semicolons)
     assert code == 2 and out == ""
     assert_one_error_line(err, "semicolons.csv:1:1: unknown column 'yearOfRegistration;gender'")
+
+
+@pytest.mark.parametrize("char", [" ", "{", "}", '"', "|", "^", "`", "<"])
+def test_an_iri_with_a_character_iris_cannot_hold_is_refused_in_turtle(tmp_path, char):
+    """Scenario 5, in Turtle: the IRI and its position are named, nothing is loaded."""
+    data = tmp_path / "bad.ttl"
+    data.write_text(f'<http://example.org/a{char}b> <http://example.org/p> "x" .\n', encoding="utf-8")
+    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    assert code == 2 and out == ""
+    assert_one_error_line(err, "bad.ttl:1:")

@@ -295,6 +295,23 @@ def test_ill_typed_literals_are_loaded_named_and_reported_by_validate(tmp_path):
                and r["component"].endswith("#DatatypeConstraintComponent") for r in results)
 
 
+@pytest.mark.parametrize("literal, shown", [
+    ('"abc"^^<http://www.w3.org/2001/XMLSchema#integer>', '"abc"^^xsd:integer'),
+    ('"2024-13-45"^^<http://www.w3.org/2001/XMLSchema#date>', '"2024-13-45"^^xsd:date'),
+    ('"300"^^<http://www.w3.org/2001/XMLSchema#byte>', '"300"^^xsd:byte'),
+    ('"maybe"^^<http://www.w3.org/2001/XMLSchema#boolean>', '"maybe"^^xsd:boolean'),
+])
+def test_each_kind_of_ill_typed_literal_is_loaded_as_written_and_named(tmp_path, literal, shown):
+    """Scenario 20: out of its lexical space, out of range, or not a value at all: loaded as
+    written (RDF 1.1 allows it), named in a note, exported unchanged."""
+    data = tmp_path / "ill.nt"
+    data.write_text(f"<http://example.org/s> <http://example.org/p> {literal} .\n", encoding="utf-8")
+    parsed = parse_file(data)
+    assert parsed.notes == (f"{data}: 1 ill-typed literal, loaded as written ({shown})",)
+    graph = load(only=[data], ontology=False)
+    assert [str(q.object) for q in graph.triples()] == [literal]
+
+
 def test_a_stored_graph_keeps_the_forms_to_restore(tmp_path):
     data = _typed_file(tmp_path)
     first = load(only=[data], ontology=False, store=tmp_path / "store")
