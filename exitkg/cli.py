@@ -84,6 +84,8 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
                         "store's canonical form instead of stopping")
     p.add_argument("--input-format", choices=("turtle", "ntriples", "nquads", "trig", "rdfxml", "jsonld"),
                    help="the format of every --data and --only file, whatever its extension")
+    p.add_argument("--base", metavar="IRI",
+                   help="the absolute IRI that relative IRIs in the --data and --only files resolve against")
 
 
 def _graph(args: argparse.Namespace, **options):
@@ -91,7 +93,7 @@ def _graph(args: argparse.Namespace, **options):
     from exitkg.graph import load
 
     graph = load(args.data, args.only, normalize_literals=args.normalize_literals,
-                 input_format=args.input_format, **options)
+                 input_format=args.input_format, base=args.base, **options)
     for note in graph.notes:
         sys.stderr.write(f"exitkg: note: {note}\n")
     return graph
@@ -279,7 +281,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     limits = Limits(timeout=args.timeout, query_bytes=args.max_query_kib * 1024,
                     result_bytes=args.max_result_mib * 2**20, concurrent=args.concurrent)
     return serve(args.data, args.only, host=args.host, port=args.port, store=args.store, limits=limits,
-                 normalize_literals=args.normalize_literals, input_format=args.input_format,
+                 normalize_literals=args.normalize_literals, input_format=args.input_format, base=args.base,
                  announce=announce)
 
 
@@ -544,7 +546,8 @@ def cmd_release(args: argparse.Namespace) -> int:
     from exitkg.releases import build_release
 
     emit(build_release(args.out, previous=args.previous, data=args.data, only=args.only,
-                       normalize_literals=args.normalize_literals, input_format=args.input_format).describe())
+                       normalize_literals=args.normalize_literals, input_format=args.input_format,
+                       base=args.base).describe())
     return errors.OK
 
 

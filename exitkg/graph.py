@@ -22,6 +22,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
+from typing import NamedTuple
 from pathlib import Path
 
 from exitkg.engine import Queryable, Result, run_on_store
@@ -55,6 +56,14 @@ def _declared_sources(parsed: list[ParsedFile]) -> list[str]:
     return sorted(found)
 
 
+class Reading(NamedTuple):
+    """How the files a user names are read: their format (whatever their extension) and the base
+    IRI their relative IRIs resolve against; None for each: by extension, and no base."""
+
+    format: str | None = None
+    base: str | None = None
+
+
 @dataclass
 class _Input:
     kind: str
@@ -63,9 +72,11 @@ class _Input:
     graph: str | None
     #: loaded by Oxigraph's bulk loader straight from the files (their quads were not kept)
     bulk: bool = False
+    #: the base IRI of the files' relative IRIs (given by the user)
+    base: str | None = None
 
 
-def _read_input(path: PathLike, packaged: bool = False, input_format: str | None = None) -> _Input:
+def _read_input(path: PathLike, packaged: bool = False, reading: Reading = Reading()) -> _Input:
     """Check an input (a file or a source folder) and decide where its triples go.
 
     A packaged folder is parsed whole. A file or folder given by the user is first checked
@@ -88,14 +99,14 @@ def _read_input(path: PathLike, packaged: bool = False, input_format: str | None
         if len(sources) != 1:
             raise InputError(f"{shown}: a packaged data folder declares one ekg:Source, this one {len(sources)}")
         return _Input("source", "packaged", parsed, sources[0])
-    scanned = [parse_file(f, keep=False, input_format=input_format) for f in files]
+    scanned = [parse_file(f, keep=False, input_format=reading.format, base=reading.base) for f in files]
     sources = sorted({s for item in scanned for s in item.sources})
     # one source: its named graph; none or several (an export of the whole graph): the merge only
     graph = sources[0] if len(sources) == 1 else None
     if graph is None and not any(item.is_dataset for item in scanned):
-        return _Input("file", shown, scanned, None, bulk=True)
-    return _Input("source" if graph else "file", shown, [parse_file(f, input_format=input_format) for f in files],
-                  graph)
+        return _Input("file", shown, scanned, None, bulk=True, base=reading.base)
+    return _Input("source" if graph else "file", shown,
+                  [parse_file(f, input_format=reading.format, base=reading.base) for f in files], graph)
 
 
 def packaged_source_folders() -> list[Path]:
@@ -249,7 +260,7 @@ def _as_list(paths) -> list:
 def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Iterable[PathLike] | None = None,
          *, ontology: bool = True, describe: bool = False, endpoint: str | None = None,
          store: PathLike | None = None, normalize_literals: bool = False,
-         input_format: str | None = None) -> KnowledgeGraph:
+         input_format: str | None = None, base: str | None = None) -> KnowledgeGraph:
     """Load the exitkg graph.
 
     * ``load()``: the ontology and the packaged sources.
@@ -273,20 +284,22 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
 
     *input_format* (``"turtle"``, ``"ntriples"``, ``"nquads"``, ``"trig"``, ``"rdfxml"`` or
     ``"jsonld"``) is the format of every file of *data* and *only*, whatever its extension;
-    without it, each file's extension says its format.
+    without it, each file's extension says its format. *base* is the absolute IRI that relative
+    IRIs in those files resolve against (without it, a relative IRI is an error).
 
     Raises :class:`~exitkg.errors.InputError` for an unreadable input; then nothing is loaded.
     """
     import pyoxigraph as ox
 
     only_list, data_list = _as_list(only), _as_list(data)
+    reading = Reading(input_format, base)
     if only is not None and not only_list:
         raise InputError("no input files given")
     if store is not None:
         return _stored_graph(Path(os.fsdecode(store)), only_list if only is not None else None, data_list,
                              ontology=ontology, endpoint=endpoint, normalize_literals=normalize_literals,
-                             input_format=input_format)
-    graph = _fill(ox.Store(), _inputs(only_list if only is not None else None, data_list, ontology, input_format),
+                             reading=reading)
+    graph = _fill(ox.Store(), _inputs(only_list if only is not None else None, data_list, ontology, reading),
                   ontology, normalize_literals)
     if describe:
         graph.add_description(endpoint)
@@ -364,17 +377,17 @@ def _preflight(paths: list, input_format: str | None) -> None:
                          f"{MEMORY_ENV} to the memory exitkg may use")
 
 
-def _inputs(only_list: list | None, data_list: list, ontology: bool, input_format: str | None = None) -> list[_Input]:
+def _inputs(only_list: list | None, data_list: list, ontology: bool, reading: Reading = Reading()) -> list[_Input]:
     from exitkg.resources import ontology_path
 
-    _preflight(list(only_list or []) + list(data_list), input_format)
+    _preflight(list(only_list or []) + list(data_list), reading.format)
     inputs: list[_Input] = []
     if ontology:
         inputs.append(_Input("ontology", "packaged", [parse_file(ontology_path())], ONTOLOGY_GRAPH))
     if only_list is None:
         inputs += [_read_input(folder, packaged=True) for folder in packaged_source_folders()]
-    inputs += [_read_input(p, input_format=input_format) for p in only_list or []]
-    inputs += [_read_input(p, input_format=input_format) for p in data_list]
+    inputs += [_read_input(p, reading=reading) for p in only_list or []]
+    inputs += [_read_input(p, reading=reading) for p in data_list]
     if not inputs:
         raise InputError("no input files given")
     return inputs
@@ -441,9 +454,10 @@ def _fill(store, inputs: list[_Input], ontology: bool, normalize_literals: bool 
                     with open(parsed.path, "rb") as handle:
                         bom = handle.read(3) == b"\xef\xbb\xbf"  # accepted by the check, not by the bulk loader
                     if bom:
-                        store.bulk_load(input=parsed.path.read_bytes()[3:], format=_ox_format(parsed.format))
+                        store.bulk_load(input=parsed.path.read_bytes()[3:], format=_ox_format(parsed.format),
+                                        base_iri=item.base)
                     else:
-                        store.bulk_load(path=str(parsed.path), format=_ox_format(parsed.format))
+                        store.bulk_load(path=str(parsed.path), format=_ox_format(parsed.format), base_iri=item.base)
                 except (OSError, SyntaxError, ValueError) as exc:  # checked already; the file changed?
                     raise InputError(f"{os.fsdecode(parsed.path)}: cannot load: {exc}") from None
                 for prefix, ns in parsed.prefixes.items():
@@ -490,7 +504,7 @@ _DATABASE = "oxigraph"
 
 
 def _manifest(only_list: list | None, data_list: list, ontology: bool, endpoint: str | None,
-              normalize_literals: bool = False, input_format: str | None = None) -> dict:
+              normalize_literals: bool = False, reading: Reading = Reading()) -> dict:
     """What a stored graph was loaded from: every input file with its size and modification time."""
     from exitkg import __version__
     from exitkg.resources import ontology_path
@@ -515,7 +529,7 @@ def _manifest(only_list: list | None, data_list: list, ontology: bool, endpoint:
     inputs += [["only", files(p)] for p in only_list or []]
     inputs += [["data", files(p)] for p in data_list]
     return {"exitkg": __version__, "ontology": ontology, "endpoint": endpoint, "inputs": inputs,
-            "normalize_literals": normalize_literals, "input_format": input_format}
+            "normalize_literals": normalize_literals, "input_format": reading.format, "base": reading.base}
 
 
 def _restore_to_json(restore: dict) -> list:
@@ -536,7 +550,7 @@ LOCK_WAIT = 600.0
 
 def _stored_graph(folder: Path, only_list: list | None, data_list: list, *, ontology: bool,
                   endpoint: str | None, normalize_literals: bool = False,
-                  input_format: str | None = None) -> KnowledgeGraph:
+                  reading: Reading = Reading()) -> KnowledgeGraph:
     """Open the store kept in *folder*, or (re)build it; one run at a time per folder: a second
     run waits (at most :data:`LOCK_WAIT` seconds) and then opens what the first one built."""
     import fcntl
@@ -564,14 +578,14 @@ def _stored_graph(folder: Path, only_list: list | None, data_list: list, *, onto
                 time.sleep(0.2)
         try:
             return _open_or_build(folder, only_list, data_list, ontology=ontology, endpoint=endpoint,
-                                  normalize_literals=normalize_literals, input_format=input_format)
+                                  normalize_literals=normalize_literals, reading=reading)
         finally:
             fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
 
 
 def _open_or_build(folder: Path, only_list: list | None, data_list: list, *, ontology: bool,
                    endpoint: str | None, normalize_literals: bool = False,
-                   input_format: str | None = None) -> KnowledgeGraph:
+                   reading: Reading = Reading()) -> KnowledgeGraph:
     import json
     import shutil
 
@@ -580,7 +594,7 @@ def _open_or_build(folder: Path, only_list: list | None, data_list: list, *, ont
     from exitkg.errors import OutputError
     from exitkg.fsutil import atomic_write_text
 
-    manifest = _manifest(only_list, data_list, ontology, endpoint, normalize_literals, input_format)
+    manifest = _manifest(only_list, data_list, ontology, endpoint, normalize_literals, reading)
     record = folder / _MANIFEST
     if folder.exists() and not folder.is_dir():
         raise OutputError(f"{folder}: not a folder (the store)")
@@ -608,7 +622,7 @@ def _open_or_build(folder: Path, only_list: list | None, data_list: list, *, ont
     shutil.rmtree(building, ignore_errors=True)
     try:
         store = ox.Store(str(building))
-        graph = _fill(store, _inputs(only_list, data_list, ontology, input_format), ontology, normalize_literals)
+        graph = _fill(store, _inputs(only_list, data_list, ontology, reading), ontology, normalize_literals)
         graph.add_description(endpoint)
         store.flush()
         parts, prefixes, restore, notes = [asdict(p) for p in graph.parts], graph.prefixes, graph.restore, graph.notes

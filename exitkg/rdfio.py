@@ -82,6 +82,19 @@ def _reads_as(text: str, fmt: str) -> str | None:
     return None
 
 
+def check_base(base: str) -> str:
+    """*base* if it is an absolute IRI (a base for relative IRIs), else :class:`InputError`."""
+    import pyoxigraph as ox
+
+    try:
+        ox.NamedNode(base)
+    except ValueError as exc:
+        raise InputError(f"--base {base!r} is not an IRI: {one_line(exc)}") from None
+    if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", base):
+        raise InputError(f"--base {base!r} is not an absolute IRI (it needs a scheme, such as https:)")
+    return base
+
+
 def supported_extensions() -> list[str]:
     """Return the supported file extensions, sorted."""
     return sorted(FORMATS)
@@ -353,7 +366,8 @@ def ill_typed(literals) -> list[tuple[str, str]]:
     return sorted(wrong)
 
 
-def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = None) -> "ParsedFile":
+def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = None,
+               base: str | None = None) -> "ParsedFile":
     """Parse one RDF file strictly; return its quads (pyoxigraph terms) and declared prefixes.
 
     Triples of a triple format come back in the default graph; TriG and N-Quads keep their named
@@ -372,12 +386,15 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
 
     The format is the extension's (:data:`FORMATS`), or *input_format* (a key of
     :data:`INPUT_FORMATS`) whatever the extension. A file that does not parse in its extension's
-    format but does in another is an error that names the other.
+    format but does in another is an error that names the other. Relative IRIs resolve against
+    *base* (an absolute IRI); without it, a relative IRI is an error.
     """
     shown = os.fsdecode(path)
     file = Path(shown)
     suffix = file.suffix.lower()
     _check_exists(file, shown)
+    if base is not None:
+        check_base(base)
     if input_format is not None and input_format not in INPUT_FORMATS:
         raise InputError(f"unknown input format {input_format!r}; the formats are {', '.join(INPUT_FORMATS)}")
     if suffix in UNSUPPORTED and input_format is None:
@@ -419,11 +436,11 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
     check_nfc = not text.isascii()
     iris: set[str] = set()
     try:
-        parser = ox.parse(text, format=_ox_format(fmt), base_iri=_RELATIVE if fmt == "jsonld" else None,
+        parser = ox.parse(text, format=_ox_format(fmt), base_iri=base or (_RELATIVE if fmt == "jsonld" else None),
                           rename_blank_nodes=True)
         for quad in parser:
             obj = quad.object
-            if fmt == "jsonld":
+            if fmt == "jsonld" and base is None:
                 for term in (quad.subject, quad.predicate, obj, quad.graph_name):
                     if isinstance(term, ox.NamedNode) and term.value.startswith(_RELATIVE):
                         raise InputError(f"{shown}: the relative IRI {term.value[len(_RELATIVE):]!r} has no base "
@@ -449,7 +466,7 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
                 typed.add((predicate.value, obj.value, datatype))
         del pairs
     except (SyntaxError, ValueError) as exc:
-        other = None if input_format else _reads_as(text, fmt)
+        other = None if input_format or base else _reads_as(text, fmt)
         if other is not None:
             raise InputError(f"{shown}: not {INPUT_FORMATS[fmt]}, as its extension {suffix} says, but "
                              f"{INPUT_FORMATS[other]}: rename it, or give --input-format {other}") from None

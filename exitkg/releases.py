@@ -56,7 +56,7 @@ def _ontology_only(graph) -> "object":
 
 def build_release(out: str | os.PathLike[str], *, previous: str | os.PathLike[str] | None = None,
                   data=None, only=None, normalize_literals: bool = False,
-                  input_format: str | None = None) -> ReleaseResult:
+                  input_format: str | None = None, base: str | None = None) -> ReleaseResult:
     """Build the release files of the graph (default: the packaged one) into the new folder *out*.
 
     *previous* is the previous release's folder (or a data folder or an export), for the change
@@ -70,7 +70,8 @@ def build_release(out: str | os.PathLike[str], *, previous: str | os.PathLike[st
     target = require_new_folder(out, "a release")
     if previous is not None and not Path(os.fsdecode(previous)).exists():
         raise InputError(f"{os.fsdecode(previous)}: no such file or folder (the previous release)")
-    graph = load(data, only, describe=True, normalize_literals=normalize_literals, input_format=input_format)
+    graph = load(data, only, describe=True, normalize_literals=normalize_literals, input_format=input_format,
+                 base=base)
 
     files = release_files(graph)
     files["CITATION.cff"] = _citation(__version__)

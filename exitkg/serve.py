@@ -115,7 +115,7 @@ def _stop_on_signals() -> dict:
 
 def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | None = None, *,
           host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, store: PathLike | None = None,
-          limits=None, normalize_literals: bool = False, input_format: str | None = None,
+          limits=None, normalize_literals: bool = False, input_format: str | None = None, base: str | None = None,
           announce: Callable[[str], None] = print) -> int:
     """Serve the graph until interrupted; return 0 after a clean stop.
 
@@ -132,7 +132,7 @@ def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | Non
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/query"
     graph = load(data, only, describe=True, endpoint=url, normalize_literals=normalize_literals,
-                 input_format=input_format)
+                 input_format=input_format, base=base)
     folder, temporary = _prepare_store(store)
     pool = front = None
     try:

@@ -572,3 +572,26 @@ def test_an_iri_with_a_character_iris_cannot_hold_is_refused_in_turtle(tmp_path,
     code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
     assert code == 2 and out == ""
     assert_one_error_line(err, "bad.ttl:1:")
+
+
+@pytest.mark.parametrize("name, content, expected", [
+    ("relative.ttl", '<a> <http://example.org/p> "x" .\n', '<https://example.org/d/a> <http://example.org/p> "x" .'),
+    ("relative.rdf", '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+     'xmlns:e="http://example.org/"><rdf:Description rdf:about="a"><e:p>x</e:p></rdf:Description></rdf:RDF>\n',
+     '<https://example.org/d/a> <http://example.org/p> "x" .'),
+    ("relative.jsonld", '{"@id": "a", "http://example.org/p": "x"}', '<https://example.org/d/a> <http://example.org/p> "x" .'),
+])
+def test_base_resolves_relative_iris_and_without_it_they_are_refused(tmp_path, name, content, expected):
+    """Scenario 6: a relative IRI is an error (nothing is resolved against a file: path) unless
+    --base names the base; then it resolves against it, in every format that has relative IRIs."""
+    data = tmp_path / name
+    data.write_text(content, encoding="utf-8")
+    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    assert code == 2 and out == ""
+    assert "file:" not in err
+    code, out, err = run_exitkg("export", "--only", data, "--base", "https://example.org/d/", "--format", "ntriples")
+    assert code == 0, err
+    assert expected in out and "file:" not in out
+    code, out, err = run_exitkg("export", "--only", data, "--base", "no-scheme", "--format", "ntriples")
+    assert code == 2
+    assert_one_error_line(err, "--base 'no-scheme'")
