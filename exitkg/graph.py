@@ -317,12 +317,12 @@ _MEMORY_BASE = 200 * 2**20
 
 def _memory_available() -> tuple[int, str]:
     """(bytes a load may use, where that figure comes from)."""
-    import re as _re
+    import re
     import resource
 
     setting = os.environ.get(MEMORY_ENV, "").strip()
     if setting:
-        match = _re.fullmatch(r"(\d+(?:\.\d+)?)\s*([KMG]?)i?B?", setting, _re.I)
+        match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([KMG]?)i?B?", setting, re.I)
         if not match:
             raise InputError(f"{MEMORY_ENV}={setting!r} is not a size (such as 8G or 512M)")
         scale = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[match.group(2).upper()]

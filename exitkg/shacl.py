@@ -7,6 +7,7 @@ functions turn it into text, JSON or the Turtle SHACL report graph.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -379,7 +380,8 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> Validat
 
     if isinstance(report, ValidationFailure):  # pySHACL returns (not raises) a failure to validate
         raise InputError(f"SHACL validation could not run: {one_line(report.message)}")
-    shacl_sparql.add_results(report, shacl_sparql.evaluate(loaded, taken, shapes_g, list(data.namespaces())))
+    focus = shacl_sparql.targeted(loaded, shapes_g)
+    shacl_sparql.add_results(report, shacl_sparql.evaluate(loaded, taken, focus, list(data.namespaces())))
     prefixes = dict(PREFIXES)
     for g in (data, shapes_g):
         for prefix, ns in g.namespaces():
@@ -388,12 +390,9 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> Validat
     bind_prefixes(report, {p: ns for p, ns in prefixes.items() if p not in PREFIXES})
     results = _results_from_report(report, shapes_g, prefixes, data)
     conforms = not any(r.severity == "Violation" for r in results)
-    focus = shacl_sparql.targeted(loaded, shapes_g)
     notes = []
     for warning in warned:
         if type(warning.message).__name__ == "ShapeRecursionWarning":
-            import re
-
             shapes_in = sorted(set(re.findall(r"<NodeShape ([^<>\s]+)>", str(warning.message))))
             notes.append(f"recursive shape{'s' if len(shapes_in) != 1 else ''} {', '.join(shapes_in)}: the data "
                          "runs in a cycle through sh:node, and pySHACL stopped the recursion there (SHACL leaves "

@@ -180,13 +180,13 @@ def _message(text: str, bound: dict) -> str:
     return text
 
 
-def evaluate(graph, constraints: list[Constraint], shapes: Graph, namespaces=()) -> list[tuple]:
+def evaluate(graph, constraints: list[Constraint], focus: dict, namespaces=()) -> list[tuple]:
     """Run *constraints* on *graph* (a :class:`~exitkg.graph.KnowledgeGraph`); the validation
     results as ``(severity, triples)``, each triple list describing one ``sh:ValidationResult``.
 
     *namespaces* are the (prefix, namespace) pairs of the data graph given to pySHACL: rdflib
     lets a constraint use them undeclared, so they are declared here too, after the constraint's
-    own ``sh:prefixes``."""
+    own ``sh:prefixes``. *focus* maps each shape to its focus nodes (:func:`targeted`)."""
     import pyoxigraph as ox
 
     from exitkg.terms import to_rdflib
@@ -203,16 +203,13 @@ def evaluate(graph, constraints: list[Constraint], shapes: Graph, namespaces=())
         return to_rdflib(value)
 
     results = []
-    focus_cache: dict = {}
     for c in constraints:
         declared = set(re.findall(r"^PREFIX (\S*):", c.query, re.M))
         query = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(namespaces)
                         if p and p not in declared and re.fullmatch(r"[A-Za-z][\w.-]*", p)) + c.query
-        if c.shape not in focus_cache:
-            focus_cache[c.shape] = _focus_nodes(store, shapes, c.shape)
-        for focus in focus_cache[c.shape]:
+        for target in sorted(focus.get(c.shape, ()), key=str):
             try:
-                answer = store.query(query, substitutions={this: focus} if c.binds_this else None)
+                answer = store.query(query, substitutions={this: target} if c.binds_this else None)
             except SyntaxError as exc:
                 raise InputError(f"SHACL validation could not run: the SPARQL of {c.node}: {one_line(exc)}") from None
             names = [v.value for v in answer.variables]
@@ -226,12 +223,10 @@ def evaluate(graph, constraints: list[Constraint], shapes: Graph, namespaces=())
                     failed = True
                     seen.append((True, None, None, None, bound))
                     continue
-                else:
-                    key = (False, bound.pop("this", None), bound.pop("path", None), bound.pop("value", None), bound)
-                    if key[1:4] == (None, None, None) or key in seen:
-                        continue
-                seen.append(key)
-            focus_term = to_rdflib(focus)
+                key = (False, bound.pop("this", None), bound.pop("path", None), bound.pop("value", None), bound)
+                if key[1:4] != (None, None, None) and key not in seen:
+                    seen.append(key)
+            focus_term = to_rdflib(target)
             for failure, t, path, value, extra in seen:
                 focus_node = t if t is not None else focus_term
                 value = value if value is not None else focus_term
