@@ -86,14 +86,19 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
                    help="the format of every --data and --only file, whatever its extension")
     p.add_argument("--base", metavar="IRI",
                    help="the absolute IRI that relative IRIs in the --data and --only files resolve against")
+    p.add_argument("--repair-iris", action="store_true",
+                   help="read an IRI holding a character no IRI may hold (a space, braces, |, ...) percent-encoded, "
+                        "naming each change, instead of stopping (Turtle, TriG, N-Triples, N-Quads)")
+    p.add_argument("--allow-empty", action="store_true",
+                   help="read an empty --data or --only file, or one without triples, as no statements instead of stopping")
 
 
 def _graph(args: argparse.Namespace, **options):
     """The graph a command reads: the ontology and the packaged sources, plus --data or instead --only."""
     from exitkg.graph import load
 
-    graph = load(args.data, args.only, normalize_literals=args.normalize_literals,
-                 input_format=args.input_format, base=args.base, **options)
+    graph = load(args.data, args.only, normalize_literals=args.normalize_literals, input_format=args.input_format,
+                 base=args.base, repair_iris=args.repair_iris, allow_empty=args.allow_empty, **options)
     for note in graph.notes:
         sys.stderr.write(f"exitkg: note: {note}\n")
     return graph
@@ -163,6 +168,7 @@ def _add_engine_options(p: argparse.ArgumentParser) -> None:
                    help="with --endpoint: give up when the endpoint does not answer in time (default: 30)")
     p.add_argument("--out", metavar="FILE",
                    help="write the output to FILE (atomically) instead of standard output")
+    _add_in_place(p)
     p.add_argument("--store", metavar="DIR",
                    help="keep the loaded graph in an Oxigraph store in DIR and reuse it while the inputs are "
                         "unchanged (a large linked set loads once)")
@@ -220,6 +226,9 @@ def _configure_query(p: argparse.ArgumentParser) -> None:
                    help="a parameter value, bound as an RDF term (repeatable)")
     p.add_argument("--format", choices=("table", "csv", "json"), default="table",
                    help="result format (default: table; json is SPARQL 1.1 Query Results JSON)")
+    p.add_argument("--strict", action="store_true",
+                   help="exit 6 and write nothing when an endpoint's answer may be incomplete (exactly as many "
+                        "rows as a limit servers often set), instead of a warning")
     _add_engine_options(p)
 
 
@@ -231,6 +240,10 @@ def cmd_query(args: argparse.Namespace) -> int:
     values = queries.parse_param_args(args.param)
     queries.bind(query, values)  # report parameter errors before loading the graph
     result = queries.run(query, _engine(args), values)
+    if args.strict and result.notes:
+        raise errors.EndpointError(result.notes[0] + " (--strict)")
+    for note in result.notes:
+        sys.stderr.write(f"exitkg: warning: {note}\n")
     _output(args, queries.RENDERERS[args.format](result))
     if query.kind == "violation" and result.rows:
         return errors.FAILED
@@ -282,7 +295,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                     result_bytes=args.max_result_mib * 2**20, concurrent=args.concurrent)
     return serve(args.data, args.only, host=args.host, port=args.port, store=args.store, limits=limits,
                  normalize_literals=args.normalize_literals, input_format=args.input_format, base=args.base,
-                 announce=announce)
+                 repair_iris=args.repair_iris, allow_empty=args.allow_empty, announce=announce)
 
 
 def _configure_publish(p: argparse.ArgumentParser) -> None:
@@ -342,6 +355,7 @@ def _configure_export(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=FORMATS, required=True, help="output format")
     p.add_argument("--out", metavar="PATH",
                    help="output file (written atomically); with --format csv --table all, a folder for the three tables")
+    _add_in_place(p)
     p.add_argument("--table", choices=(*TABLES, "all"), default="findings",
                    help="with --format csv: the table to export (default: findings)")
     p.add_argument("--source", metavar="FILE",
@@ -412,13 +426,20 @@ def _configure_link(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("turtle", "ttl", "ntriples", "nt"), default="turtle",
                    help="output format: turtle (ttl) or ntriples (nt) (default: turtle)")
     p.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of standard output")
+    _add_in_place(p)
+    p.add_argument("--skip-bad-rows", action="store_true",
+                   help="leave out a row with a wrong number of fields, a formula or a bad flag, naming each, "
+                        "instead of stopping")
 
 
 @command("link", "turn CTDC-shaped case records into RDF linked to the exit factors and their evidence", _configure_link)
 def cmd_link(args: argparse.Namespace) -> int:
     from exitkg.link import link_cases
 
-    link_cases(args.cases, args.out, base=args.base, format=args.format, progress=True)
+    result = link_cases(args.cases, args.out, base=args.base, format=args.format, progress=True,
+                        skip_bad_rows=args.skip_bad_rows)
+    for problem in result.skipped:
+        sys.stderr.write(f"exitkg: note: {problem} (row skipped)\n")
     return errors.OK
 
 
@@ -468,6 +489,7 @@ def _configure_diff(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                    help="output format (default: text)")
     p.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of standard output")
+    _add_in_place(p)
 
 
 @command("diff", "what changed between two versions of the graph: studies, findings, classifications, "
@@ -484,6 +506,7 @@ def _configure_figure(p: argparse.ArgumentParser) -> None:
     p.add_argument("--format", choices=("svg", "png"), default="svg",
                    help="picture format (default: svg; png needs --out)")
     p.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of standard output")
+    _add_in_place(p)
     _add_graph_options(p)
 
 
@@ -506,6 +529,7 @@ def cmd_figure(args: argparse.Namespace) -> int:
 def _configure_map(p: argparse.ArgumentParser) -> None:
     p.add_argument("--review", metavar="REVIEW", help="the review (its slug or IRI; default: the first in the graph)")
     p.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of standard output")
+    _add_in_place(p)
     _add_graph_options(p)
 
 
@@ -547,7 +571,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 
     emit(build_release(args.out, previous=args.previous, data=args.data, only=args.only,
                        normalize_literals=args.normalize_literals, input_format=args.input_format,
-                       base=args.base).describe())
+                       base=args.base, repair_iris=args.repair_iris, allow_empty=args.allow_empty).describe())
     return errors.OK
 
 
@@ -658,6 +682,11 @@ def _fail(message: str, code: int) -> int:
     return code
 
 
+def _add_in_place(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--in-place", action="store_true",
+                   help="let --out name a file the command reads, and replace it (atomically, once all is read)")
+
+
 #: the options (and positional arguments) that name files or folders a command reads
 _INPUT_OPTIONS = ("data", "only", "source", "annotations", "cases", "name", "sign_key", "previous", "shapes")
 
@@ -677,9 +706,9 @@ def _refuse_output_over_input(args: argparse.Namespace) -> None:
                 continue
             source = os.path.realpath(item)
             shown = "--" + option.replace("_", "-") if option not in ("cases", "name") else "the input"
-            if target == source:
+            if target == source and not getattr(args, "in_place", False):
                 raise UsageError(f"--out {out} would overwrite {shown} {item}; inputs are never changed, "
-                                 "so write the output elsewhere")
+                                 "so write the output elsewhere (or give --in-place to replace it)")
             if os.path.isdir(source) and target.startswith(source.rstrip(os.sep) + os.sep):
                 raise UsageError(f"--out {out} is inside {shown} {item}, a folder read as input; "
                                  "write the output elsewhere")

@@ -62,6 +62,10 @@ class Reading(NamedTuple):
 
     format: str | None = None
     base: str | None = None
+    #: percent-encode the characters an IRI may not hold (Turtle, TriG, N-Triples, N-Quads)
+    repair_iris: bool = False
+    #: read an empty file, or one without triples, as no statements instead of stopping
+    allow_empty: bool = False
 
 
 @dataclass
@@ -99,14 +103,16 @@ def _read_input(path: PathLike, packaged: bool = False, reading: Reading = Readi
         if len(sources) != 1:
             raise InputError(f"{shown}: a packaged data folder declares one ekg:Source, this one {len(sources)}")
         return _Input("source", "packaged", parsed, sources[0])
-    scanned = [parse_file(f, keep=False, input_format=reading.format, base=reading.base) for f in files]
+    options = dict(input_format=reading.format, base=reading.base, repair=reading.repair_iris,
+                   allow_empty=reading.allow_empty)
+    scanned = [parse_file(f, keep=False, **options) for f in files]
     sources = sorted({s for item in scanned for s in item.sources})
     # one source: its named graph; none or several (an export of the whole graph): the merge only
     graph = sources[0] if len(sources) == 1 else None
     if graph is None and not any(item.is_dataset for item in scanned):
         return _Input("file", shown, scanned, None, bulk=True, base=reading.base)
     return _Input("source" if graph else "file", shown,
-                  [parse_file(f, input_format=reading.format, base=reading.base) for f in files], graph)
+                  [parse_file(f, **options) for f in files], graph)
 
 
 def packaged_source_folders() -> list[Path]:
@@ -260,7 +266,8 @@ def _as_list(paths) -> list:
 def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Iterable[PathLike] | None = None,
          *, ontology: bool = True, describe: bool = False, endpoint: str | None = None,
          store: PathLike | None = None, normalize_literals: bool = False,
-         input_format: str | None = None, base: str | None = None) -> KnowledgeGraph:
+         input_format: str | None = None, base: str | None = None, repair_iris: bool = False,
+         allow_empty: bool = False) -> KnowledgeGraph:
     """Load the exitkg graph.
 
     * ``load()``: the ontology and the packaged sources.
@@ -285,14 +292,18 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
     *input_format* (``"turtle"``, ``"ntriples"``, ``"nquads"``, ``"trig"``, ``"rdfxml"`` or
     ``"jsonld"``) is the format of every file of *data* and *only*, whatever its extension;
     without it, each file's extension says its format. *base* is the absolute IRI that relative
-    IRIs in those files resolve against (without it, a relative IRI is an error).
+    IRIs in those files resolve against (without it, a relative IRI is an error). With
+    *repair_iris*, an IRI holding a character no IRI may hold (a space, braces, ``|`` ...) in a
+    Turtle, TriG, N-Triples or N-Quads file is read percent-encoded, and each change is named in
+    :attr:`KnowledgeGraph.notes` (without it, such an IRI is an error). With *allow_empty*, an
+    empty file, or one without triples, is read as no statements instead of being an error.
 
     Raises :class:`~exitkg.errors.InputError` for an unreadable input; then nothing is loaded.
     """
     import pyoxigraph as ox
 
     only_list, data_list = _as_list(only), _as_list(data)
-    reading = Reading(input_format, base)
+    reading = Reading(input_format, base, repair_iris, allow_empty)
     if only is not None and not only_list:
         raise InputError("no input files given")
     if store is not None:
@@ -450,10 +461,14 @@ def _fill(store, inputs: list[_Input], ontology: bool, normalize_literals: bool 
         if item.bulk:
             before = len(store)
             for parsed in item.parsed:
+                if not parsed.count:  # an empty file, read with allow_empty
+                    continue
                 try:
                     with open(parsed.path, "rb") as handle:
                         bom = handle.read(3) == b"\xef\xbb\xbf"  # accepted by the check, not by the bulk loader
-                    if bom:
+                    if parsed.repaired is not None:  # --repair-iris changed it: the text as repaired
+                        store.bulk_load(input=parsed.repaired, format=_ox_format(parsed.format), base_iri=item.base)
+                    elif bom:
                         store.bulk_load(input=parsed.path.read_bytes()[3:], format=_ox_format(parsed.format),
                                         base_iri=item.base)
                     else:
@@ -529,7 +544,8 @@ def _manifest(only_list: list | None, data_list: list, ontology: bool, endpoint:
     inputs += [["only", files(p)] for p in only_list or []]
     inputs += [["data", files(p)] for p in data_list]
     return {"exitkg": __version__, "ontology": ontology, "endpoint": endpoint, "inputs": inputs,
-            "normalize_literals": normalize_literals, "input_format": reading.format, "base": reading.base}
+            "normalize_literals": normalize_literals, "input_format": reading.format, "base": reading.base,
+            "repair_iris": reading.repair_iris, "allow_empty": reading.allow_empty}
 
 
 def _restore_to_json(restore: dict) -> list:

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import os
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from exitkg.errors import InputError
@@ -69,10 +69,13 @@ def _decoded_lines(handle, shown: str):
             raise InputError(f"{shown}:{number}:{column}: invalid UTF-8 byte 0x{bad} (files must be UTF-8 encoded)") from None
 
 
-def iter_cases(path: PathLike):
+def iter_cases(path: PathLike, skipped: list | None = None):
     """Read and check a CTDC-shaped CSV as a stream: yields ``(header, line number, fields)`` for
     each record, one at a time (memory does not grow with the file). The first problem raises
-    :class:`InputError` as ``file:line:column: message``."""
+    :class:`InputError` as ``file:line:column: message``; with a list as *skipped*, a bad row (a
+    wrong number of fields, a formula, a flag that is not 1, 0 or missing) is left out instead, and
+    its ``file:line:column: message`` appended to the list. A bad header, a quote left open or
+    a byte that is not UTF-8 still stops the reading."""
     from exitkg.rdfio import _check_exists
 
     shown = os.fsdecode(path)
@@ -102,23 +105,33 @@ def iter_cases(path: PathLike):
                 line = reader.line_num
                 if not fields:
                     continue
-                if len(fields) != len(header):
-                    column = min(len(fields), len(header)) + 1
-                    raise InputError(f"{shown}:{line}:{column}: the row has {len(fields)} fields, the header "
-                                     f"{len(header)}")
-                for j, value in enumerate(fields):
-                    if value and _FORMULA.match(value):
-                        raise InputError(f"{shown}:{line}:{j + 1}: the cell {value[:30]!r} would run as a spreadsheet "
-                                         "formula; refused")
-                    if flags[j] and value.strip() not in allowed:
-                        raise InputError(f"{shown}:{line}:{j + 1}: column {header[j]} takes 1, 0 or a missing code "
-                                         f"(-99, NA, empty), not {value[:30]!r}")
+                problem = _row_problem(shown, line, header, flags, allowed, fields)
+                if problem is not None:
+                    if skipped is None:
+                        raise InputError(problem)
+                    skipped.append(problem)
+                    continue
                 records += 1
                 yield header, line, fields
         except csv.Error as exc:
             raise InputError(f"{shown}:{reader.line_num}: {exc}") from None
     if not records:
-        raise InputError(f"{shown}: no records after the header")
+        left_out = f" ({len(skipped)} bad row{'s' if len(skipped) != 1 else ''} skipped)" if skipped else ""
+        raise InputError(f"{shown}: no records after the header{left_out}")
+
+
+def _row_problem(shown: str, line: int, header: list, flags: list, allowed: set, fields: list) -> str | None:
+    """What is wrong with one record, as ``file:line:column: message``, or None."""
+    if len(fields) != len(header):
+        column = min(len(fields), len(header)) + 1
+        return f"{shown}:{line}:{column}: the row has {len(fields)} fields, the header {len(header)}"
+    for j, value in enumerate(fields):
+        if value and _FORMULA.match(value):
+            return f"{shown}:{line}:{j + 1}: the cell {value[:30]!r} would run as a spreadsheet formula; refused"
+        if flags[j] and value.strip() not in allowed:
+            return (f"{shown}:{line}:{j + 1}: column {header[j]} takes 1, 0 or a missing code "
+                    f"(-99, NA, empty), not {value[:30]!r}")
+    return None
 
 
 @dataclass
@@ -127,19 +140,24 @@ class LinkResult:
     attributes: int = 0
     triples: int = 0
     out: str | None = None
+    #: the rows left out with skip_bad_rows, as ``file:line:column: message``
+    skipped: list = field(default_factory=list)
 
     def describe(self) -> str:
         return (f"{self.cases} case(s), {self.attributes} attribute(s) linked to exit factors, "
-                f"{self.triples} triples written to {self.out}\n")
+                f"{self.triples} triples written to {self.out}"
+                + (f"; {len(self.skipped)} bad row(s) skipped" if self.skipped else "") + "\n")
 
 
 FORMATS = {"turtle": "turtle", "ttl": "turtle", "ntriples": "ntriples", "nt": "ntriples"}
 
 
-def case_triples(path: PathLike, base: str = DEFAULT_BASE, result: LinkResult | None = None, progress=None):
+def case_triples(path: PathLike, base: str = DEFAULT_BASE, result: LinkResult | None = None, progress=None,
+                 skip_bad_rows: bool = False):
     """The triples (pyoxigraph) of the cases in *path*, linked to the exit factors through the
     mapping set, one case at a time; the mappings that made the links come last. The file is read
-    as a stream: call :func:`check_cases` first to report a bad file before anything is written."""
+    as a stream: call :func:`check_cases` first to report a bad file before anything is written.
+    With *skip_bad_rows*, the rows :func:`iter_cases` would stop at are left out."""
     import pyoxigraph as ox
 
     from exitkg.mappings import load_mappings, mappings_for, to_rdf
@@ -158,7 +176,7 @@ def case_triples(path: PathLike, base: str = DEFAULT_BASE, result: LinkResult | 
     related: dict[str, tuple] | None = None
     columns: dict[str, ox.NamedNode] = {}
     used_columns: set[str] = set()
-    for header, line, fields in iter_cases(path):
+    for header, line, fields in iter_cases(path, [] if skip_bad_rows else None):
         if related is None:
             related = {c: tuple(ox.NamedNode(m.factor_iri) for m in mappings_for({c}, mapping_set)) for c in header}
             columns = {c: ox.NamedNode(CTDC_NS + c) for c in header}
@@ -196,17 +214,19 @@ def case_triples(path: PathLike, base: str = DEFAULT_BASE, result: LinkResult | 
             yield ox.Triple(to_oxigraph(s), to_oxigraph(p), to_oxigraph(o))
 
 
-def check_cases(path: PathLike) -> int:
-    """Check the whole file (see :func:`iter_cases`) without keeping it; return its record count."""
-    return sum(1 for _ in iter_cases(path))
+def check_cases(path: PathLike, skipped: list | None = None) -> int:
+    """Check the whole file (see :func:`iter_cases`) without keeping it; return its record count.
+    With a list as *skipped*, bad rows are appended to it instead of stopping the check."""
+    return sum(1 for _ in iter_cases(path, skipped))
 
 
 def link_cases(path: PathLike, out: PathLike | None = None, *, base: str = DEFAULT_BASE, format: str = "turtle",
-               progress: bool = False) -> LinkResult:
+               progress: bool = False, skip_bad_rows: bool = False) -> LinkResult:
     """Link the case records in *path* to the exit factors and write them, as Turtle or N-Triples,
     to *out* (atomically) or to standard output. The file is checked completely before anything is
     written; then it is read again and written one case at a time, so time grows linearly with the
-    rows and memory stays flat."""
+    rows and memory stays flat. With *skip_bad_rows*, a bad row is left out instead of stopping the
+    link, and named in :attr:`LinkResult.skipped`."""
     import sys
 
     import pyoxigraph as ox
@@ -221,12 +241,13 @@ def link_cases(path: PathLike, out: PathLike | None = None, *, base: str = DEFAU
     if format not in FORMATS:
         raise UsageError(f"unknown format {format!r} (expected one of {', '.join(FORMATS)})")
     fmt = ox.RdfFormat.TURTLE if FORMATS[format] == "turtle" else ox.RdfFormat.N_TRIPLES
-    total = check_cases(path)
-    result = LinkResult(out=os.fsdecode(out) if out is not None else "standard output")
+    skipped: list | None = [] if skip_bad_rows else None
+    total = check_cases(path, skipped)
+    result = LinkResult(out=os.fsdecode(out) if out is not None else "standard output", skipped=skipped or [])
     prefixes = {"ekg": EKG, "ctdc": CTDC_NS, "dcterms": PREFIXES["dcterms"], "xsd": PREFIXES["xsd"],
                 "skos": PREFIXES["skos"]}
     with Progress("linking cases", total, enabled=progress) as bar:
-        triples = case_triples(path, base, result, bar)
+        triples = case_triples(path, base, result, bar, skip_bad_rows)
         if out is None:
             ox.serialize(triples, sys.stdout.buffer, format=fmt,
                          **({"prefixes": prefixes} if fmt == ox.RdfFormat.TURTLE else {}))

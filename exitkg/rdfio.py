@@ -179,6 +179,76 @@ def read_text(path: PathLike) -> str:
     return _decode_utf8(_read_bytes(file, shown), shown)
 
 
+#: the formats whose IRIs --repair-iris repairs: IRIs written between < and >
+REPAIRABLE = ("turtle", "trig", "ntriples", "nquads")
+#: what an IRI written between < and > may not hold (Turtle's and N-Triples' IRIREF): controls,
+#: space, < " { } | ^ ` and a backslash that does not start \uXXXX or \UXXXXXXXX
+_IRI_BAD = frozenset(chr(c) for c in range(0x21)) | frozenset('<"{}|^`\\\x7f')
+_UCHAR = re.compile(r"\\(u[0-9A-Fa-f]{4}|U[0-9A-Fa-f]{8})")
+_LONG_QUOTES = ('"' * 3, "'" * 3)
+
+
+def _percent_encode(iri: str) -> str:
+    out, i = [], 0
+    while i < len(iri):
+        m = _UCHAR.match(iri, i) if iri[i] == "\\" else None
+        if m:
+            out.append(m.group(0))
+            i = m.end()
+            continue
+        c = iri[i]
+        out.append("".join(f"%{b:02X}" for b in c.encode("utf-8")) if c in _IRI_BAD else c)
+        i += 1
+    return "".join(out)
+
+
+def repair_iris(text: str) -> tuple[str, list[tuple[int, int, str, str]]]:
+    """*text* (Turtle, TriG, N-Triples or N-Quads) with the characters an IRI may not hold
+    percent-encoded in each IRI written between ``<`` and ``>``, and the changes made, as
+    (line, column, IRI as written, IRI as repaired). Strings and comments are left alone; an
+    IRI with no ``>`` on its line is left for the parser to report."""
+    out, changes = [], []
+    i, n, last, line, line_start = 0, len(text), 0, 1, 0
+    while i < n:
+        c = text[i]
+        if c == "\n":
+            line, line_start = line + 1, i + 1
+            i += 1
+        elif c == "#":
+            j = text.find("\n", i)
+            i = n if j < 0 else j
+        elif c in "\"'":
+            quote = text[i:i + 3] if text[i:i + 3] in _LONG_QUOTES else c
+            j = i + len(quote)
+            while j < n and not text.startswith(quote, j):
+                if text[j] == "\n":
+                    if len(quote) == 1:
+                        break
+                    line, line_start = line + 1, j + 1
+                j += 2 if text[j] == "\\" else 1
+            i = j + len(quote)
+        elif c == "<":
+            j = text.find(">", i + 1)
+            eol = text.find("\n", i + 1)
+            if j < 0 or 0 <= eol < j:
+                i += 1
+                continue
+            iri = text[i + 1:j]
+            fixed = _percent_encode(iri)
+            if fixed != iri:
+                changes.append((line, i - line_start + 1, iri, fixed))
+                out.append(text[last:i + 1])
+                out.append(fixed)
+                last = j
+            i = j + 1
+        else:
+            i += 1
+    if not changes:
+        return text, []
+    out.append(text[last:])
+    return "".join(out), changes
+
+
 def _looks_like_xml(text: str) -> bool:
     head = text.lstrip()
     return head.startswith("<?xml") or head.startswith("<!")
@@ -228,6 +298,8 @@ def _syntax_message(exc: Exception, shown: str, fmt: str, text: str) -> str:
         message += "; a relative IRI needs a base: add '@base <...> .' at the top of the file, or write it whole"
     elif "No scheme found in an absolute IRI" in message and fmt == "rdfxml":
         message += "; a relative IRI needs a base: add xml:base to the rdf:RDF element, or write it whole"
+    elif "Invalid IRI code point" in message and fmt in REPAIRABLE:
+        message += "; --repair-iris reads such IRIs percent-encoded"
     if line is not None:
         return f"{shown}:{line}:{column if column is not None else 1}: {message}"
     return f"{shown}: {message}"
@@ -367,7 +439,7 @@ def ill_typed(literals) -> list[tuple[str, str]]:
 
 
 def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = None,
-               base: str | None = None) -> "ParsedFile":
+               base: str | None = None, repair: bool = False, allow_empty: bool = False) -> "ParsedFile":
     """Parse one RDF file strictly; return its quads (pyoxigraph terms) and declared prefixes.
 
     Triples of a triple format come back in the default graph; TriG and N-Quads keep their named
@@ -388,6 +460,14 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
     :data:`INPUT_FORMATS`) whatever the extension. A file that does not parse in its extension's
     format but does in another is an error that names the other. Relative IRIs resolve against
     *base* (an absolute IRI); without it, a relative IRI is an error.
+
+    With *repair*, the characters an IRI may not hold (a space, braces, ``|`` ...) are
+    percent-encoded in the IRIs of a Turtle, TriG, N-Triples or N-Quads file before it is parsed
+    (:func:`repair_iris`); each change is named in :attr:`ParsedFile.notes`, and the repaired text
+    is kept in :attr:`ParsedFile.repaired` for a loader that reads the file again.
+
+    An empty file, or one without triples (comments only), is an error, unless *allow_empty*:
+    then it is read as no statements, and named in :attr:`ParsedFile.notes`.
     """
     shown = os.fsdecode(path)
     file = Path(shown)
@@ -407,9 +487,18 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
         )
     data = _read_bytes(file, shown)
     if not data.strip():
-        raise InputError(f"{shown}: file is empty")
+        if allow_empty:
+            return ParsedFile(file, [], {}, 0, fmt, notes=(f"{shown}: the file is empty, read as no statements "
+                                                           "(--allow-empty)",))
+        raise InputError(f"{shown}: file is empty (--allow-empty reads it as no statements)")
     text = _decode_utf8(data, shown)
     del data
+    repairs: list = []
+    if repair:
+        if fmt not in REPAIRABLE:
+            raise InputError(f"{shown}: --repair-iris repairs the IRIs of Turtle, TriG, N-Triples and N-Quads "
+                             f"files, not of {INPUT_FORMATS[fmt]}")
+        text, repairs = repair_iris(text)
     if fmt == "rdfxml" or _looks_like_xml(text):
         match = _XML_DECL.search(text)
         if match:
@@ -481,12 +570,16 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
         if key is not None:
             raise InputError(f"{shown}: the key or type {key!r} is not defined by the @context, and JSON-LD "
                              "would drop it; define it in the @context (or give an @vocab)")
-    if not count:
-        raise InputError(f"{shown}: file contains no triples")
+    if not count and not allow_empty:
+        raise InputError(f"{shown}: file contains no triples (--allow-empty reads it as no statements)")
     literals = {(value, datatype) for _, value, datatype in typed}
     forms = stored_forms(literals)
     changed = {(p, v, d): forms[(v, d)] for p, v, d in typed if (v, d) in forms}
-    notes = []
+    notes = [] if count else [f"{shown}: the file holds no triples, read as no statements (--allow-empty)"]
+    notes += [f"{shown}:{line}:{column}: IRI repaired, <{_shown_iri(before)}> read as <{after}>"
+             for line, column, before, after in repairs[:MAX_REPAIR_NOTES]]
+    if len(repairs) > MAX_REPAIR_NOTES:
+        notes.append(f"{shown}: {len(repairs) - MAX_REPAIR_NOTES:,} more IRIs repaired ({len(repairs):,} in all)")
     if iris:
         import unicodedata
 
@@ -503,7 +596,17 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
         notes.append(f"{shown}: {len(wrong)} ill-typed literal{'s' if len(wrong) != 1 else ''}, loaded as written "
                      f"({', '.join(short_literal(*lit) for lit in wrong[:3])}{', ...' if len(wrong) > 3 else ''})")
     return ParsedFile(file, quads, prefixes, count, fmt, frozenset(sources), tuple(notes),
-                      tuple(sorted(changed.items())), frozenset(typed))
+                      tuple(sorted(changed.items())), frozenset(typed),
+                      text.encode("utf-8") if repairs else None)
+
+
+#: the repaired IRIs named one by one, per file; beyond, a count
+MAX_REPAIR_NOTES = 100
+
+
+def _shown_iri(iri: str) -> str:
+    """An IRI as written, its control characters escaped, for one line of text."""
+    return "".join(c.encode("unicode_escape").decode("ascii") if ord(c) < 0x20 or c == "\x7f" else c for c in iri)
 
 
 class ParsedFile(NamedTuple):
@@ -525,6 +628,8 @@ class ParsedFile(NamedTuple):
     #: every XSD-typed literal of the file with its predicate, (predicate, lexical form, datatype),
     #: xsd:string aside
     typed: frozenset = frozenset()
+    #: the file's text with its IRIs repaired (UTF-8), when there was something to repair
+    repaired: bytes | None = None
 
     @property
     def is_dataset(self) -> bool:

@@ -224,7 +224,17 @@ class RemoteEngine(Queryable):
         cap = headers.get("X-SPARQL-MaxRows")
         if cap is not None and cap.strip().isdigit() and len(result.rows) >= int(cap):
             raise self._fail(f"the result was capped at {int(cap)} rows by the server, so it is incomplete")
+        if cap is None and len(result.rows) in ROUND_CAPS:
+            result.notes.append(
+                f"{self.endpoint}: the answer has exactly {len(result.rows):,} rows, a limit servers often set "
+                "(Virtuoso's ResultSetMaxRows is one), and no header saying whether it was cut, so it may be "
+                "incomplete; check the server's row limit")
         return result
+
+
+#: row counts that servers set as a limit on an answer without saying so (Virtuoso's
+#: ResultSetMaxRows is often 10,000 or 100,000): an answer of exactly this many rows may be cut
+ROUND_CAPS = frozenset({1_000, 10_000, 100_000, 1_000_000})
 
 
 #: how many times a query is sent to an endpoint that answers it is busy; the HTTP statuses that say so

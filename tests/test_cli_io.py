@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import dataclasses
-import os
 import json
+import os
 
 import pytest
 
@@ -44,6 +44,25 @@ def test_file_without_triples_is_refused(run_cli):
     assert code == 2
     assert_one_error_line(err, str(path), "no triples")
     assert out == ""
+
+
+def test_allow_empty_reads_empty_files_as_no_statements(run_cli):
+    """Scenario 8, --allow-empty: empty, blank and triple-less files load as nothing, each named
+    in a note; validation then reaches only the ontology, so --strict fails on the shapes that
+    select no node."""
+    paths = [IO_FIXTURES / name for name in ("empty.ttl", "blank.ttl", "prefixes_only.ttl")]
+    code, out, err = run_cli("validate", "--only", *paths, "--allow-empty", "--format", "json")
+    assert code == 0, err
+    notes = err.splitlines()
+    assert len(notes) == 3 and all(n.startswith("exitkg: note: ") and "(--allow-empty)" in n for n in notes)
+    assert {str(p) for p in paths} == {n.split(": ")[2] for n in notes}
+    assert json.loads(out)["idle_shapes"]
+    code, out, err = run_cli("validate", "--only", *paths, "--allow-empty", "--strict")
+    assert code == 1
+    code, out, err = run_cli("export", "--format", "ntriples", "--data", *paths, "--allow-empty")
+    assert code == 0, err
+    code, full, _ = run_cli("export", "--format", "ntriples")
+    assert out == full  # nothing added to the packaged graph
 
 
 def test_missing_path_is_named(run_cli, tmp_path):
@@ -282,6 +301,59 @@ def test_an_output_over_an_input_is_refused_and_the_input_kept(tmp_path, command
     assert code == 3, err
     assert_one_error_line(err, "--out", "elsewhere")
     assert sha256_tree(tmp_path) == before
+
+
+def test_skip_bad_rows_links_the_good_rows_and_names_each_bad_one(tmp_path):
+    """Scenario 28, --skip-bad-rows: a ragged row, a formula and a bad flag are left out, each
+    named with its line and column; the other rows are linked as without them."""
+    good = tmp_path / "good.csv"
+    good.write_text("yearOfRegistration,gender\n2016,Female\n2017,Male\n", encoding="utf-8")
+    mixed = tmp_path / "mixed.csv"
+    mixed.write_text("yearOfRegistration,gender,isForcedLabour\n2016,Female,0\n2015\n2014,=1+1,0\n"
+                     "2013,Male,yes\n2017,Male,0\n", encoding="utf-8")
+    code, out, err = run_exitkg("link", mixed, "--format", "nt")
+    assert code == 2 and out == ""
+    assert_one_error_line(err, "mixed.csv:3:2: the row has 1 fields")
+    code, out, err = run_exitkg("link", mixed, "--format", "nt", "--skip-bad-rows")
+    assert code == 0, err
+    assert err.splitlines() == [
+        f"exitkg: note: {mixed}:3:2: the row has 1 fields, the header 3 (row skipped)",
+        f"exitkg: note: {mixed}:4:2: the cell '=1+1' would run as a spreadsheet formula; refused (row skipped)",
+        f"exitkg: note: {mixed}:5:3: column isForcedLabour takes 1, 0 or a missing code (-99, NA, empty), not 'yes' "
+        "(row skipped)"]
+    rows = {line.split()[0] for line in out.splitlines() if "/row-" in line.split()[0]}
+    assert {r.split("/row-")[1].split("/")[0].rstrip(">") for r in rows} == {"2", "6"}
+    bad = tmp_path / "bad.csv"
+    bad.write_text("yearOfRegistration,gender\n2015\n", encoding="utf-8")
+    code, out, err = run_exitkg("link", bad, "--skip-bad-rows")
+    assert code == 2
+    assert_one_error_line(err, "no records after the header (1 bad row skipped)")
+
+
+def test_in_place_replaces_an_input_with_the_whole_output(tmp_path):
+    """Scenario 37, --in-place: the input is replaced, atomically, by the complete output; an output
+    inside an input folder is still refused."""
+    import shutil
+
+    data = tmp_path / "extra.ttl"
+    data.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\n", encoding="utf-8")
+    code, out, err = run_exitkg("export", "--format", "ntriples", "--only", data, "--out", data, "--in-place")
+    assert code == 0, err
+    written = data.read_text(encoding="utf-8")
+    assert "<http://example.org/a> <http://example.org/b> <http://example.org/c> ." in written.splitlines()
+    assert written.count("\n") > 100  # the ontology too: the whole export, not a part
+    assert [p.name for p in tmp_path.iterdir()] == ["extra.ttl"]  # no temporary file left
+    cases = tmp_path / "cases.csv"
+    shutil.copy(FIXTURES / "link" / "cohort.csv", cases)
+    code, out, err = run_exitkg("link", cases, "--out", cases, "--in-place", "--format", "nt")
+    assert code == 0, err
+    assert cases.read_text(encoding="utf-8").startswith("<")
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a.ttl").write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\n", encoding="utf-8")
+    code, out, err = run_exitkg("export", "--format", "turtle", "--only", folder, "--out", folder / "new.ttl", "--in-place")
+    assert code == 3
+    assert_one_error_line(err, "inside --only")
 
 
 def test_a_relative_iri_in_json_ld_is_refused_not_dropped(tmp_path):
@@ -572,6 +644,64 @@ def test_an_iri_with_a_character_iris_cannot_hold_is_refused_in_turtle(tmp_path,
     code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
     assert code == 2 and out == ""
     assert_one_error_line(err, "bad.ttl:1:")
+
+
+@pytest.mark.parametrize("char, encoded", [(" ", "%20"), ("{", "%7B"), ("}", "%7D"), ('"', "%22"), ("|", "%7C"),
+                                           ("^", "%5E"), ("`", "%60"), ("<", "%3C"), ("\\", "%5C"), ("\t", "%09"),
+                                           ("\x01", "%01")])
+@pytest.mark.parametrize("name", ["bad.ttl", "bad.nt"])
+def test_repair_iris_percent_encodes_and_names_each_change(tmp_path, char, encoded, name):
+    """Scenario 5, --repair-iris: the IRI is read percent-encoded, the change is named with its
+    position, strings and comments keep the same characters, and the file is not changed. An
+    N-Triples file goes through the bulk loader, which reads the repaired text."""
+    data = tmp_path / name
+    comment = "" if name.endswith(".nt") else "# <http://example.org/not an iri>\n"
+    text = f'{comment}<http://example.org/a{char}b> <http://example.org/p> "<http://example.org/c d>" .\n'
+    data.write_text(text, encoding="utf-8")
+    before = data.read_bytes()
+    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples", "--repair-iris")
+    assert code == 0, err
+    assert f'<http://example.org/a{encoded}b> <http://example.org/p> "<http://example.org/c d>" .' in out.splitlines()
+    [note] = [line for line in err.splitlines() if "IRI repaired" in line]
+    line = 2 if comment else 1
+    assert note.startswith(f"exitkg: note: {data}:{line}:1: IRI repaired, <http://example.org/a")
+    assert note.endswith(f"read as <http://example.org/a{encoded}b>")
+    assert not any(ord(c) < 32 for c in note)
+    assert data.read_bytes() == before
+
+
+def test_repair_iris_counts_beyond_the_first_hundred_and_refuses_other_formats(tmp_path):
+    data = tmp_path / "many.nt"
+    data.write_text("".join(f'<http://example.org/a {i}> <http://example.org/p> "x" .\n' for i in range(150)))
+    code, out, err = run_exitkg("validate", "--only", data, "--repair-iris", "--format", "json")
+    assert code in (0, 1), err
+    notes = [line for line in err.splitlines() if line.startswith("exitkg: note: ")]
+    assert len([n for n in notes if "IRI repaired" in n]) == 100
+    assert any(n.endswith("50 more IRIs repaired (150 in all)") for n in notes)
+    rdfxml = tmp_path / "bad.rdf"
+    rdfxml.write_text('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
+                      '<rdf:Description rdf:about="http://example.org/a b"/></rdf:RDF>\n')
+    code, out, err = run_exitkg("export", "--only", rdfxml, "--format", "ntriples", "--repair-iris")
+    assert code == 2 and out == ""
+    assert_one_error_line(err, "bad.rdf: --repair-iris repairs the IRIs of Turtle, TriG, N-Triples and N-Quads files, "
+                               "not of RDF/XML")
+    bad = tmp_path / "bad.ttl"
+    bad.write_text('<http://example.org/a b> <http://example.org/p> "x" .\n')
+    code, out, err = run_exitkg("export", "--only", bad, "--format", "ntriples")
+    assert code == 2
+    assert_one_error_line(err, "bad.ttl:1:1: Invalid IRI code point", "--repair-iris reads such IRIs percent-encoded")
+
+
+def test_repair_iris_is_part_of_what_a_kept_store_was_loaded_with(tmp_path):
+    """A store loaded with --repair-iris is not reused by a load without it (which refuses the file)."""
+    data = tmp_path / "bad.ttl"
+    data.write_text('<http://example.org/a b> <http://example.org/p> "x" .\n')
+    store = tmp_path / "store"
+    code, out, err = run_exitkg("query", "included-studies", "--only", data, "--repair-iris", "--store", store)
+    assert code == 0, err
+    code, out, err = run_exitkg("query", "included-studies", "--only", data, "--store", store)
+    assert code == 2
+    assert_one_error_line(err, "Invalid IRI code point")
 
 
 @pytest.mark.parametrize("name, content, expected", [

@@ -8,13 +8,15 @@ import pyoxigraph as ox
 import pytest
 
 import exitkg
-from conftest import assert_one_error_line, run_exitkg, source_facts
+from conftest import REPO_ROOT, assert_one_error_line, run_exitkg, source_facts
 from exitkg import queries as Q
 from exitkg.engine import Result
 
 CATALOGUE = Q.catalogue()
 FERRARI = source_facts("ferrari-2021")
 DISCUSSION = source_facts("ferrari-2021-discussion")
+EKG = "https://w3id.org/exitkg/ontology#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 @pytest.fixture(scope="module")
@@ -123,6 +125,82 @@ def test_parameters_change_results(engine):
     assert slugs(family) == {"family"}
     dahal = engine.query("factors-of-study", study="dahal-2015")
     assert len(dahal) == sum(1 for s in FERRARI["results_statements"] if s[0] == "dahal-2015")
+
+
+def _objects(graph, subject, predicate: str) -> list:
+    return [q.object for q in graph.store.quads_for_pattern(subject, ox.NamedNode(predicate), None, ox.DefaultGraph())]
+
+
+def _levels_by_review(graph, factor, source) -> list:
+    """The levels given to *factor* by the classifications whose source encodes the review that
+    *source* encodes: the look-up the question queries make, done here over the triples."""
+    reviews = set(_objects(graph, source, EKG + "encodes"))
+    levels = []
+    for q in graph.store.quads_for_pattern(None, ox.NamedNode(EKG + "classifies"), factor, ox.DefaultGraph()):
+        theirs = {r for s in _objects(graph, q.subject, EKG + "inSource") for r in _objects(graph, s, EKG + "encodes")}
+        if reviews & theirs:
+            levels += [level.value for level in _objects(graph, q.subject, EKG + "level")]
+    return sorted(levels) or [None]
+
+
+@pytest.fixture(scope="module")
+def several_reviews(tmp_path_factory):
+    """The benchmark's scaled evidence: 3 reviews with identifiers of their own over shared factors."""
+    import sys
+
+    sys.path.insert(0, str(REPO_ROOT / "benchmarks"))
+    from scaled import write_evidence
+
+    return exitkg.load(only=[write_evidence(tmp_path_factory.mktemp("scaled") / "evidence.nt", 3)])
+
+
+@pytest.fixture(scope="module")
+def second_review(tmp_path_factory):
+    """The packaged graph, a second source that classifies stigma at another level, and two findings
+    of that source on stigma from a packaged study, one of them without ekg:aboutAbsence."""
+    extra = tmp_path_factory.mktemp("second") / "findings.ttl"
+    extra.write_text("""@prefix ekg: <https://w3id.org/exitkg/ontology#> .
+@prefix ex: <https://example.org/exitkg-test/> .
+ex:finding-1 a ekg:Finding ; ekg:inSource ex:source ; ekg:aboutFactor <https://w3id.org/exitkg/id/factor/stigma> ;
+    ekg:fromStudy <https://w3id.org/exitkg/id/study/dahal-2015> ; ekg:statedRole ekg:hindering ;
+    ekg:aboutAbsence false ; ekg:quote "a test quote" ; ekg:locatedIn ex:section-table-1 .
+ex:finding-2 a ekg:Finding ; ekg:inSource ex:source ; ekg:aboutFactor <https://w3id.org/exitkg/id/factor/stigma> ;
+    ekg:fromStudy <https://w3id.org/exitkg/id/study/dahal-2015> ; ekg:statedRole ekg:facilitating ;
+    ekg:quote "another test quote" ; ekg:locatedIn ex:section-table-1 .
+""")
+    return exitkg.load(data=[REPO_ROOT / "tests" / "fixtures" / "sources" / "second-review", extra])
+
+
+@pytest.mark.parametrize("which", ["packaged", "several reviews", "a second review"])
+def test_question_queries_equal_a_lookup_over_the_triples(engine, several_reviews, second_review, which):
+    """`factors-of-study` and `evidence-for-factor` give, for every study and every factor, one row
+    per finding (per statement) with the level of the review behind its source, as a look-up over
+    the triples does: their nested OPTIONALs (written so that a store looks them up per row) match
+    the plain join they stand for."""
+    graph = {"packaged": engine, "several reviews": several_reviews, "a second review": second_review}[which]
+    studies = {q.object for q in graph.store.quads_for_pattern(None, ox.NamedNode(EKG + "fromStudy"), None,
+                                                               ox.DefaultGraph())}
+    assert len(studies) >= 13
+    for study in studies:
+        expected = []
+        for q in graph.store.quads_for_pattern(None, ox.NamedNode(EKG + "fromStudy"), study, ox.DefaultGraph()):
+            if ox.NamedNode(EKG + "Finding") in _objects(graph, q.subject, RDF_TYPE) and \
+                    _objects(graph, q.subject, EKG + "aboutAbsence"):
+                [factor], [source] = _objects(graph, q.subject, EKG + "aboutFactor"), _objects(graph, q.subject, EKG + "inSource")
+                expected += [(q.subject.value, level) for level in _levels_by_review(graph, factor, source)]
+        rows = graph.query("factors-of-study", study=study.value).dicts()
+        assert sorted((r["finding"], r["level"]) for r in rows) == sorted(expected), study
+    factors = {q.object for q in graph.store.quads_for_pattern(None, ox.NamedNode(EKG + "aboutFactor"), None,
+                                                               ox.DefaultGraph())}
+    for factor in factors:
+        expected = []
+        for q in graph.store.quads_for_pattern(None, ox.NamedNode(EKG + "aboutFactor"), factor, ox.DefaultGraph()):
+            [source] = _objects(graph, q.subject, EKG + "inSource")
+            stated = _objects(graph, q.subject, EKG + "statedRole") if _objects(graph, q.subject, EKG + "aboutAbsence") else []
+            expected += [(q.subject.value, level, stated[0].value if stated else None)
+                         for level in _levels_by_review(graph, factor, source)]
+        rows = graph.query("evidence-for-factor", factor=factor.value).dicts()
+        assert sorted(((r["statement"], r["level"], r["stated"]) for r in rows), key=str) == sorted(expected, key=str), factor
 
 
 def test_controversy_one_source_all_sources_population_aware(engine):

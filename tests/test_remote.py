@@ -237,6 +237,12 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             body = b"<!DOCTYPE html><html><body>Welcome to our portal</body></html>"
             self.send_response(200)
             self.send_header("Content-Type", "text/html; charset=utf-8")
+        elif mode.startswith("rows-"):  # this many rows, and no header about a limit
+            doc = {"head": {"vars": ["x"]}, "results": {"bindings": [
+                {"x": {"type": "literal", "value": str(i)}} for i in range(int(mode[5:]))]}}
+            body = json.dumps(doc).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
         elif mode in ("cap", "206"):
             doc = {"head": {"vars": ["x"]}, "results": {"bindings": [
                 {"x": {"type": "literal", "value": "1"}}, {"x": {"type": "literal", "value": "2"}}]}}
@@ -310,6 +316,22 @@ def test_listener_that_never_answers_exit_7(tmp_path):
 ])
 def test_bad_answers_exit_6(bad_server, tmp_path, mode, fragment):
     _check_failure(bad_server(mode), 6, fragment, tmp_path)
+
+
+def test_an_answer_of_a_round_number_of_rows_is_flagged_as_maybe_cut(bad_server, tmp_path):
+    """No header says the answer was cut, but it has exactly as many rows as a limit servers set:
+    a warning, and under --strict exit 6 with nothing written; one row fewer is not flagged."""
+    url = bad_server("rows-1000")
+    out_file = tmp_path / "result.csv"
+    code, out, err = run_exitkg("query", "figure-2", "--endpoint", url, "--format", "csv", "--out", str(out_file))
+    assert code == 0, err
+    assert err.count("\n") == 1 and err.startswith("exitkg: warning: ") and "exactly 1,000 rows" in err
+    assert "may be incomplete" in err
+    assert len(out_file.read_text().splitlines()) == 1 + 1000
+    out_file.unlink()
+    _check_failure(url, 6, "may be incomplete", tmp_path, "--strict")
+    code, out, err = run_exitkg("query", "figure-2", "--endpoint", bad_server("rows-999"), "--format", "csv", "--strict")
+    assert code == 0 and err == "" and len(out.splitlines()) == 1 + 999
 
 
 def test_real_server_404_and_400(store, tmp_path):
