@@ -38,19 +38,19 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Iterable[PathLike] | None = None,
          *, describe: bool = False, input_format: str | None = None, base: str | None = None,
-         repair_iris: bool = False, allow_empty: bool = False) -> "KnowledgeGraph":
+         repair_iris: bool = False, allow_empty: bool = False, context_map: PathLike | None = None) -> "KnowledgeGraph":
     """Load the graph: the ontology and the packaged sources, with *data* (files or source
     folders) added, or with *only* instead of the packaged sources. ``describe=True`` adds the
     graph's VoID/DCAT description; *input_format* names the format of every file of *data* and
     *only* (``"turtle"``, ``"ntriples"``, ``"nquads"``, ``"trig"``, ``"rdfxml"``, ``"jsonld"``)
     whatever its extension; *base* is the IRI their relative IRIs resolve against;
     *repair_iris* reads an IRI that holds a character no IRI may hold percent-encoded, naming each
-    change in the graph's notes; *allow_empty* reads an empty file as no statements. See
-    :func:`exitkg.graph.load`."""
+    change in the graph's notes; *allow_empty* reads an empty file as no statements;
+    *context_map* maps remote JSON-LD context URLs to local copies. See :func:`exitkg.graph.load`."""
     from exitkg.graph import load as _load
 
     return _load(data, only, describe=describe, input_format=input_format, base=base, repair_iris=repair_iris,
-                 allow_empty=allow_empty)
+                 allow_empty=allow_empty, context_map=context_map)
 
 
 def connect(endpoint: str, graph: str | None = None, timeout: float = 30.0) -> "RemoteEngine":
@@ -69,11 +69,12 @@ def query(name: str, graph=None, /, **params: str) -> "Result":
     return (graph if graph is not None else load()).query(name, **params)
 
 
-def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> "ValidationResult":
-    """Validate a loaded graph (default: :func:`load`) against the SHACL shapes."""
+def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_first: bool = False) -> "ValidationResult":
+    """Validate a loaded graph (default: :func:`load`) against the SHACL shapes; with
+    *abort_on_first*, stop at the first shape violated."""
     from exitkg.shacl import validate as _validate
 
-    return _validate(graph, shapes=shapes)
+    return _validate(graph, shapes=shapes, abort_on_first=abort_on_first)
 
 
 def report(graph=None, *, include_cited: bool = True) -> "Report":

@@ -91,6 +91,9 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
                         "naming each change, instead of stopping (Turtle, TriG, N-Triples, N-Quads)")
     p.add_argument("--allow-empty", action="store_true",
                    help="read an empty --data or --only file, or one without triples, as no statements instead of stopping")
+    p.add_argument("--context-map", metavar="FILE",
+                   help="a JSON object from remote JSON-LD context URLs to local copies, read instead "
+                        "(nothing is ever fetched)")
 
 
 def _graph(args: argparse.Namespace, **options):
@@ -98,7 +101,8 @@ def _graph(args: argparse.Namespace, **options):
     from exitkg.graph import load
 
     graph = load(args.data, args.only, normalize_literals=args.normalize_literals, input_format=args.input_format,
-                 base=args.base, repair_iris=args.repair_iris, allow_empty=args.allow_empty, **options)
+                 base=args.base, repair_iris=args.repair_iris, allow_empty=args.allow_empty,
+                 context_map=args.context_map, **options)
     for note in graph.notes:
         sys.stderr.write(f"exitkg: note: {note}\n")
     return graph
@@ -110,6 +114,9 @@ def _configure_validate(p: argparse.ArgumentParser) -> None:
                    help="report format (default: text)")
     p.add_argument("--strict", action="store_true",
                    help="exit 1 also for a warning, an info or a note, and when a shape's targets select no node")
+    p.add_argument("--abort-on-first", action="store_true",
+                   help="stop at the first shape a node violates (a faster answer to 'does it conform?'; "
+                        "the report then holds what that shape found, not every result)")
 
 
 @command("validate", "check the graph against the SHACL shapes", _configure_validate)
@@ -121,7 +128,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
         with progress.stage("loading the graph"):
             graph = _graph(args)
         with progress.stage("running SHACL"):
-            result = validate(graph)
+            result = validate(graph, abort_on_first=args.abort_on_first)
     emit(RENDERERS[args.format](result))
     return result.strict_exit_code if args.strict else result.exit_code
 
@@ -295,7 +302,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
                     result_bytes=args.max_result_mib * 2**20, concurrent=args.concurrent)
     return serve(args.data, args.only, host=args.host, port=args.port, store=args.store, limits=limits,
                  normalize_literals=args.normalize_literals, input_format=args.input_format, base=args.base,
-                 repair_iris=args.repair_iris, allow_empty=args.allow_empty, announce=announce)
+                 repair_iris=args.repair_iris, allow_empty=args.allow_empty, context_map=args.context_map,
+                 announce=announce)
 
 
 def _configure_publish(p: argparse.ArgumentParser) -> None:
@@ -571,7 +579,8 @@ def cmd_release(args: argparse.Namespace) -> int:
 
     emit(build_release(args.out, previous=args.previous, data=args.data, only=args.only,
                        normalize_literals=args.normalize_literals, input_format=args.input_format,
-                       base=args.base, repair_iris=args.repair_iris, allow_empty=args.allow_empty).describe())
+                       base=args.base, repair_iris=args.repair_iris, allow_empty=args.allow_empty,
+                       context_map=args.context_map).describe())
     return errors.OK
 
 
@@ -688,7 +697,8 @@ def _add_in_place(p: argparse.ArgumentParser) -> None:
 
 
 #: the options (and positional arguments) that name files or folders a command reads
-_INPUT_OPTIONS = ("data", "only", "source", "annotations", "cases", "name", "sign_key", "previous", "shapes")
+_INPUT_OPTIONS = ("data", "only", "source", "annotations", "cases", "name", "sign_key", "previous", "shapes",
+                  "context_map")
 
 
 def _refuse_output_over_input(args: argparse.Namespace) -> None:

@@ -28,7 +28,7 @@ from pathlib import Path
 from exitkg.engine import Queryable, Result, run_on_store
 from exitkg.errors import InputError, one_line
 from exitkg.namespaces import DATASET, EKG, ONTOLOGY_IRI, RDF
-from exitkg.rdfio import ParsedFile, PathLike, _ox_format, parse_file, rdf_files
+from exitkg.rdfio import ParsedFile, PathLike, _ox_format, parse_file, rdf_files, read_context_map
 
 ONTOLOGY_GRAPH = ONTOLOGY_IRI
 SOURCE_CLASS = EKG + "Source"
@@ -66,6 +66,8 @@ class Reading(NamedTuple):
     repair_iris: bool = False
     #: read an empty file, or one without triples, as no statements instead of stopping
     allow_empty: bool = False
+    #: a JSON file mapping remote JSON-LD context URLs to local copies
+    context_map: str | None = None
 
 
 @dataclass
@@ -104,7 +106,8 @@ def _read_input(path: PathLike, packaged: bool = False, reading: Reading = Readi
             raise InputError(f"{shown}: a packaged data folder declares one ekg:Source, this one {len(sources)}")
         return _Input("source", "packaged", parsed, sources[0])
     options = dict(input_format=reading.format, base=reading.base, repair=reading.repair_iris,
-                   allow_empty=reading.allow_empty)
+                   allow_empty=reading.allow_empty,
+                   contexts=read_context_map(reading.context_map) if reading.context_map else None)
     scanned = [parse_file(f, keep=False, **options) for f in files]
     sources = sorted({s for item in scanned for s in item.sources})
     # one source: its named graph; none or several (an export of the whole graph): the merge only
@@ -267,7 +270,7 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
          *, ontology: bool = True, describe: bool = False, endpoint: str | None = None,
          store: PathLike | None = None, normalize_literals: bool = False,
          input_format: str | None = None, base: str | None = None, repair_iris: bool = False,
-         allow_empty: bool = False) -> KnowledgeGraph:
+         allow_empty: bool = False, context_map: PathLike | None = None) -> KnowledgeGraph:
     """Load the exitkg graph.
 
     * ``load()``: the ontology and the packaged sources.
@@ -297,13 +300,19 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
     Turtle, TriG, N-Triples or N-Quads file is read percent-encoded, and each change is named in
     :attr:`KnowledgeGraph.notes` (without it, such an IRI is an error). With *allow_empty*, an
     empty file, or one without triples, is read as no statements instead of being an error.
+    *context_map* is a JSON file mapping remote JSON-LD context URLs to local copies
+    (:func:`exitkg.rdfio.read_context_map`); other remote contexts are refused, and nothing is
+    fetched.
 
     Raises :class:`~exitkg.errors.InputError` for an unreadable input; then nothing is loaded.
     """
     import pyoxigraph as ox
 
     only_list, data_list = _as_list(only), _as_list(data)
-    reading = Reading(input_format, base, repair_iris, allow_empty)
+    reading = Reading(input_format, base, repair_iris, allow_empty,
+                      os.fsdecode(context_map) if context_map is not None else None)
+    if reading.context_map:
+        read_context_map(reading.context_map)  # a bad map is an error before anything is read
     if only is not None and not only_list:
         raise InputError("no input files given")
     if store is not None:
@@ -466,7 +475,7 @@ def _fill(store, inputs: list[_Input], ontology: bool, normalize_literals: bool 
                 try:
                     with open(parsed.path, "rb") as handle:
                         bom = handle.read(3) == b"\xef\xbb\xbf"  # accepted by the check, not by the bulk loader
-                    if parsed.repaired is not None:  # --repair-iris changed it: the text as repaired
+                    if parsed.repaired is not None:  # the text as read (IRIs repaired, contexts mapped)
                         store.bulk_load(input=parsed.repaired, format=_ox_format(parsed.format), base_iri=item.base)
                     elif bom:
                         store.bulk_load(input=parsed.path.read_bytes()[3:], format=_ox_format(parsed.format),
@@ -543,9 +552,12 @@ def _manifest(only_list: list | None, data_list: list, ontology: bool, endpoint:
         inputs += [["packaged", files(folder)] for folder in packaged_source_folders()]
     inputs += [["only", files(p)] for p in only_list or []]
     inputs += [["data", files(p)] for p in data_list]
+    if reading.context_map:
+        inputs.append(["context-map", files(reading.context_map)])
     return {"exitkg": __version__, "ontology": ontology, "endpoint": endpoint, "inputs": inputs,
             "normalize_literals": normalize_literals, "input_format": reading.format, "base": reading.base,
-            "repair_iris": reading.repair_iris, "allow_empty": reading.allow_empty}
+            "repair_iris": reading.repair_iris, "allow_empty": reading.allow_empty,
+            "context_map": reading.context_map}
 
 
 def _restore_to_json(restore: dict) -> list:

@@ -280,7 +280,7 @@ def _syntax_message(exc: Exception, shown: str, fmt: str, text: str) -> str:
         urls = sorted({u for block in re.findall(r'"@(?:context|import)"\s*:\s*(\[[^\]]*\]|"[^"]*")', text)
                        for u in re.findall(r'"([^"]+)"', block) if ":" in u})
         message = ("remote JSON-LD contexts are not loaded" + (f" ({', '.join(urls)})" if urls else "")
-                   + "; embed the @context in the file")
+                   + "; embed the @context in the file, or give a local copy with --context-map")
     if line is not None and "IRI" in message:  # name the IRI, control characters escaped
         lines = text.splitlines()
         if 0 < line <= len(lines):
@@ -354,6 +354,75 @@ def _unmapped_key(text: str) -> str | None:
     except (SyntaxError, ValueError):  # the first reading accepted it; this one proves nothing
         return None
     return None
+
+
+def read_context_map(path: PathLike) -> dict:
+    """A context map: a JSON object from context URLs to local files (paths relative to the map),
+    each a JSON-LD context document; the contexts it maps, as ``{url: context}``."""
+    import json
+
+    shown = os.fsdecode(path)
+    file = Path(shown)
+    _check_exists(file, shown)
+    try:
+        mapping = json.loads(_decode_utf8(_read_bytes(file, shown), shown))
+    except ValueError as exc:
+        raise InputError(f"{shown}: the context map is not JSON ({one_line(exc)})") from None
+    if not isinstance(mapping, dict) or not all(isinstance(v, str) for v in mapping.values()):
+        raise InputError(f"{shown}: a context map is a JSON object from context URLs to local files")
+    contexts = {}
+    for url, local in mapping.items():
+        target = (file.parent / local) if not Path(local).is_absolute() else Path(local)
+        where = f"{shown}: {url!r} maps to {os.fsdecode(target)}"
+        if not target.is_file():
+            raise InputError(f"{where}, which is not a file")
+        try:
+            document = json.loads(_decode_utf8(_read_bytes(target, os.fsdecode(target)), os.fsdecode(target)))
+        except ValueError as exc:
+            raise InputError(f"{where}, which is not JSON ({one_line(exc)})") from None
+        context = document.get("@context") if isinstance(document, dict) else None
+        if not isinstance(context, (dict, list)):
+            raise InputError(f"{where}, which holds no @context object")
+        contexts[url] = context
+    return contexts
+
+
+def _apply_context_map(text: str, contexts: dict) -> tuple[str, list[str]]:
+    """The JSON-LD *text* with each ``@context`` (and ``@import``) URL that *contexts* maps
+    replaced by the local context, and the URLs replaced. A local context that names another
+    mapped URL is replaced in turn, at most :data:`MAX_JSON_DEPTH` times."""
+    import json
+
+    used: list[str] = []
+
+    def local(value, depth: int):
+        if depth > MAX_JSON_DEPTH:
+            return value
+        if isinstance(value, str) and value in contexts:
+            used.append(value)
+            return local(contexts[value], depth + 1)
+        if isinstance(value, list):
+            return [local(v, depth + 1) for v in value]
+        if isinstance(value, dict) and isinstance(value.get("@import"), str) and value["@import"] in contexts:
+            url = value["@import"]
+            used.append(url)
+            imported = local(contexts[url], depth + 1)
+            merged = {k: v for k, v in value.items() if k != "@import"}
+            base = imported if isinstance(imported, dict) else {}
+            return [imported, merged] if not isinstance(imported, dict) else {**base, **merged}
+        return value
+
+    def walk(node, depth: int):
+        if depth > MAX_JSON_DEPTH:
+            return node
+        if isinstance(node, dict):
+            return {k: (local(v, 0) if k == "@context" else walk(v, depth + 1)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, depth + 1) for v in node]
+        return node
+
+    document = walk(json.loads(text), 0)
+    return (json.dumps(document), sorted(set(used))) if used else (text, [])
 
 
 def _json_depth(text: str) -> int:
@@ -439,7 +508,8 @@ def ill_typed(literals) -> list[tuple[str, str]]:
 
 
 def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = None,
-               base: str | None = None, repair: bool = False, allow_empty: bool = False) -> "ParsedFile":
+               base: str | None = None, repair: bool = False, allow_empty: bool = False,
+               contexts: dict | None = None) -> "ParsedFile":
     """Parse one RDF file strictly; return its quads (pyoxigraph terms) and declared prefixes.
 
     Triples of a triple format come back in the default graph; TriG and N-Quads keep their named
@@ -468,6 +538,10 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
 
     An empty file, or one without triples (comments only), is an error, unless *allow_empty*:
     then it is read as no statements, and named in :attr:`ParsedFile.notes`.
+
+    *contexts* (from :func:`read_context_map`) gives local copies of remote JSON-LD contexts:
+    a JSON-LD file's ``@context`` or ``@import`` naming one of their URLs reads the local copy
+    instead. Any other remote context is refused; nothing is ever fetched.
     """
     shown = os.fsdecode(path)
     file = Path(shown)
@@ -494,11 +568,13 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
     text = _decode_utf8(data, shown)
     del data
     repairs: list = []
+    rewritten = False  # the text read differs from the file's (--repair-iris, --context-map)
     if repair:
         if fmt not in REPAIRABLE:
             raise InputError(f"{shown}: --repair-iris repairs the IRIs of Turtle, TriG, N-Triples and N-Quads "
                              f"files, not of {INPUT_FORMATS[fmt]}")
         text, repairs = repair_iris(text)
+        rewritten = bool(repairs)
     if fmt == "rdfxml" or _looks_like_xml(text):
         match = _XML_DECL.search(text)
         if match:
@@ -512,6 +588,12 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
         depth = _json_depth(text)
         if depth > MAX_JSON_DEPTH:
             raise InputError(f"{shown}: JSON nested {depth} levels deep; exitkg reads at most {MAX_JSON_DEPTH}")
+        if contexts:
+            try:
+                text, mapped = _apply_context_map(text, contexts)
+            except ValueError:  # not JSON: the parser below says where
+                mapped = []
+            rewritten = rewritten or bool(mapped)
 
     import pyoxigraph as ox
 
@@ -597,7 +679,7 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
                      f"({', '.join(short_literal(*lit) for lit in wrong[:3])}{', ...' if len(wrong) > 3 else ''})")
     return ParsedFile(file, quads, prefixes, count, fmt, frozenset(sources), tuple(notes),
                       tuple(sorted(changed.items())), frozenset(typed),
-                      text.encode("utf-8") if repairs else None)
+                      text.encode("utf-8") if rewritten else None)
 
 
 #: the repaired IRIs named one by one, per file; beyond, a count
@@ -628,7 +710,8 @@ class ParsedFile(NamedTuple):
     #: every XSD-typed literal of the file with its predicate, (predicate, lexical form, datatype),
     #: xsd:string aside
     typed: frozenset = frozenset()
-    #: the file's text with its IRIs repaired (UTF-8), when there was something to repair
+    #: the text read, in UTF-8, when it differs from the file's: IRIs repaired, or JSON-LD
+    #: contexts replaced by their local copies (a loader that reads the file again reads this)
     repaired: bytes | None = None
 
     @property

@@ -330,7 +330,7 @@ def _parsed_query_cache():
         processor.SPARQLProcessor.query = original
 
 
-def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> ValidationResult:
+def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_first: bool = False) -> ValidationResult:
     """Validate a loaded graph against the SHACL shapes.
 
     *graph* is a :class:`exitkg.graph.KnowledgeGraph` (default: :func:`exitkg.load`, the ontology
@@ -340,6 +340,9 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> Validat
     SHACL runs without inference and with SHACL Advanced Features enabled. SPARQL-based constraints
     of node shapes run on the graph's Oxigraph store when their meaning allows
     (:mod:`exitkg.shacl_sparql`), the rest through pySHACL; the report is the same.
+    The report is complete unless *abort_on_first*: then validation stops at the first shape a
+    node violates (with its property shapes, as pySHACL does), the report holds what that shape
+    found, and a note says it stopped.
     Raises :class:`InputError` on unreadable input or unusable shapes.
     """
     import pyshacl
@@ -366,7 +369,7 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> Validat
                 inference="none",
                 advanced=True,
                 allow_warnings=True,
-                abort_on_first=False,
+                abort_on_first=abort_on_first,
                 meta_shacl=False,
                 debug=False,
             )
@@ -381,7 +384,18 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> Validat
     if isinstance(report, ValidationFailure):  # pySHACL returns (not raises) a failure to validate
         raise InputError(f"SHACL validation could not run: {one_line(report.message)}")
     focus = shacl_sparql.targeted(loaded, shapes_g)
-    shacl_sparql.add_results(report, shacl_sparql.evaluate(loaded, taken, focus, list(data.namespaces())))
+    stopped = abort_on_first and (None, SH.resultSeverity, SH.Violation) in report
+    if not stopped:
+        found = shacl_sparql.evaluate(loaded, taken, focus, list(data.namespaces()))
+        if abort_on_first:  # the results of the first SPARQL-based constraint with a violation, no more
+            def source(triples):
+                return next(o for _, p, o in triples if p == SH.sourceConstraint)
+
+            first = next((source(t) for severity, t in found if severity == SH.Violation), None)
+            if first is not None:
+                found = [(severity, t) for severity, t in found if source(t) == first]
+                stopped = True
+        shacl_sparql.add_results(report, found)
     prefixes = dict(PREFIXES)
     for g in (data, shapes_g):
         for prefix, ns in g.namespaces():
@@ -397,6 +411,9 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None) -> Validat
             notes.append(f"recursive shape{'s' if len(shapes_in) != 1 else ''} {', '.join(shapes_in)}: the data "
                          "runs in a cycle through sh:node, and pySHACL stopped the recursion there (SHACL leaves "
                          "recursive shapes undefined)")
+    if stopped:
+        notes.append("validation stopped at the first shape violated (--abort-on-first): the report holds "
+                     "what that shape found, not every result")
     return ValidationResult(
         conforms=conforms, results=results, report_graph=report,
         focus_nodes=len(set().union(*focus.values())) if focus else 0,

@@ -450,6 +450,51 @@ def test_a_remote_context_is_named(tmp_path, context, url):
     assert_one_error_line(err, url, "not loaded")
 
 
+@pytest.mark.parametrize("context", ['"URL"', '["URL", {"q": "http://example.org/q"}]',
+                                     '{"@import": "URL", "q": "http://example.org/q"}'])
+def test_a_context_map_reads_a_local_copy_and_fetches_nothing(tmp_path, context):
+    """Scenario 12, --context-map: a mapped context URL (directly, in an array, through @import) is
+    read from its local copy, with no connection to it; an unmapped one is still refused."""
+    import socket
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen()
+        listener.settimeout(1.0)
+        url = f"http://127.0.0.1:{listener.getsockname()[1]}/ctx.jsonld"
+        (tmp_path / "copies").mkdir()
+        (tmp_path / "copies" / "ctx.jsonld").write_text('{"@context": {"p": "http://example.org/p"}}', encoding="utf-8")
+        mapping = tmp_path / "contexts.json"
+        mapping.write_text(json.dumps({url: "copies/ctx.jsonld"}), encoding="utf-8")
+        data = tmp_path / "mapped.jsonld"
+        data.write_text('{"@context": ' + context.replace("URL", url) + ', "@id": "http://example.org/a", "p": "x"}',
+                        encoding="utf-8")
+        code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples", "--context-map", mapping)
+        assert code == 0, err
+        assert '<http://example.org/a> <http://example.org/p> "x" .' in out.splitlines()
+        with pytest.raises(TimeoutError):
+            listener.accept()
+    other = tmp_path / "other.jsonld"
+    other.write_text('{"@context": "https://example.org/other.jsonld", "@id": "http://example.org/a", "p": 1}',
+                     encoding="utf-8")
+    code, out, err = run_exitkg("export", "--only", other, "--format", "ntriples", "--context-map", mapping)
+    assert code == 2
+    assert_one_error_line(err, "https://example.org/other.jsonld", "not loaded", "--context-map")
+
+
+@pytest.mark.parametrize("content, fragment", [
+    ("[1]", "a context map is a JSON object from context URLs to local files"),
+    ('{"https://example.org/c": "missing.jsonld"}', "maps to"),
+    ("{", "the context map is not JSON"),
+])
+def test_a_bad_context_map_is_named(tmp_path, content, fragment):
+    mapping = tmp_path / "contexts.json"
+    mapping.write_text(content, encoding="utf-8")
+    code, out, err = run_exitkg("validate", "--context-map", mapping)
+    assert code == 2 and out == ""
+    assert_one_error_line(err, "contexts.json", fragment)
+
+
 def test_a_remote_context_is_never_fetched(tmp_path):
     """A context at a listening loopback address: refused, and no connection reaches it."""
     import socket

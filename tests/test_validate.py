@@ -227,3 +227,38 @@ def test_shapes_with_rules_or_javascript_are_refused(tmp_path, extra):
                       "ex:S a sh:NodeShape ; sh:targetNode ex:a .\n" + extra + "\n", encoding="utf-8")
     with pytest.raises(InputError, match="runs no SHACL rules and no SHACL-JS"):
         shacl.validate(shapes=[shapes])
+
+
+def test_abort_on_first_stops_at_the_first_constraint_violated(tmp_path):
+    """Scenario 24: the report is complete by default; with --abort-on-first it holds what the
+    first shape violated found (a part of the complete report), and says it stopped. Both halves:
+    SHACL Core shapes (pySHACL stops), and a SPARQL-based constraint when the Core ones hold
+    (evaluated on the store: the results of that constraint)."""
+    broken = tmp_path / "broken.ttl"
+    broken.write_text("@prefix ekg: <https://w3id.org/exitkg/ontology#> .\n"
+                      "<https://example.org/f1> a ekg:Finding ; ekg:aboutFactor <https://w3id.org/exitkg/id/factor/stigma> .\n"
+                      "<https://example.org/f2> a ekg:Finding ; ekg:quote \"x\" .\n", encoding="utf-8")
+    code, out, err = run_exitkg("validate", "--data", broken, "--format", "json")
+    assert code == 1, err
+    full = json.loads(out)
+    assert len({(r["shape"], r["component"]) for r in full["results"]}) > 1 and full["notes"] == []
+    code, out, err = run_exitkg("validate", "--data", broken, "--format", "json", "--abort-on-first")
+    assert code == 1, err
+    first = json.loads(out)
+    assert first["results"] and all(r in full["results"] for r in first["results"])
+    assert len(first["results"]) < len(full["results"])
+    assert first["notes"] == ["validation stopped at the first shape violated (--abort-on-first): the report holds "
+                              "what that shape found, not every result"]
+    # only the SPARQL-based constraint (a blank quote) fails, for two nodes: both results, one constraint
+    blank = tmp_path / "blank.ttl"
+    blank.write_text("@prefix ekg: <https://w3id.org/exitkg/ontology#> .\n"
+                     "<https://w3id.org/exitkg/id/excerpt-7> a ekg:Excerpt ; ekg:quote \"  \" .\n"
+                     "<https://w3id.org/exitkg/id/excerpt-8> a ekg:Excerpt ; ekg:quote \" \" .\n", encoding="utf-8")
+    graph = load(only=[*ONTOLOGY, blank], ontology=False)
+    complete, stopped = validate(graph, shapes=SHAPES), validate(graph, shapes=SHAPES, abort_on_first=True)
+    assert not complete.conforms and not stopped.conforms
+    assert [r.component for r in complete.results] == ["http://www.w3.org/ns/shacl#SPARQLConstraintComponent"] * 2
+    assert stopped.results == complete.results and stopped.notes and not complete.notes
+    good = validate(load(only=[*ONTOLOGY, VALIDATE_FIXTURES / "good.ttl"], ontology=False), shapes=SHAPES,
+                    abort_on_first=True)
+    assert good.conforms and good.notes == []
