@@ -227,6 +227,8 @@ def repair_iris(text: str) -> tuple[str, list[tuple[int, int, str, str]]]:
                     line, line_start = line + 1, j + 1
                 j += 2 if text[j] == "\\" else 1
             i = j + len(quote)
+        elif c == "<" and text.startswith("<<", i):  # an RDF 1.2 triple term: refused later, not an IRI
+            i += 2
         elif c == "<":
             j = text.find(">", i + 1)
             eol = text.find("\n", i + 1)
@@ -659,7 +661,7 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
     changed = {(p, v, d): forms[(v, d)] for p, v, d in typed if (v, d) in forms}
     notes = [] if count else [f"{shown}: the file holds no triples, read as no statements (--allow-empty)"]
     notes += [f"{shown}:{line}:{column}: IRI repaired, <{_shown_iri(before)}> read as <{after}>"
-             for line, column, before, after in repairs[:MAX_REPAIR_NOTES]]
+              for line, column, before, after in repairs[:MAX_REPAIR_NOTES]]
     if len(repairs) > MAX_REPAIR_NOTES:
         notes.append(f"{shown}: {len(repairs) - MAX_REPAIR_NOTES:,} more IRIs repaired ({len(repairs):,} in all)")
     if iris:

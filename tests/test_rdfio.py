@@ -396,3 +396,22 @@ def test_a_relative_iri_in_rdfxml_gets_the_same_hint(tmp_path):
         parse_file(path)
     assert "No scheme found in an absolute IRI" in info.value.message
     assert "a relative IRI needs a base: add xml:base to the rdf:RDF element" in info.value.message
+
+
+def test_repair_iris_changes_only_iris_and_places_each_change():
+    from exitkg.rdfio import repair_iris
+
+    text = ('@prefix ex: <http://example.org/> .\n'
+            '# a comment <http://example.org/not an iri>\n'
+            '<http://example.org/a b> ex:p "a <http://example.org/c d> string" , <http://example.org/{x}> ;\n'
+            '    ex:q <http://example.org/ok\\u0041> , """long\n<http://example.org/e f> """ ;\n'
+            '    ex:r <http://example.org/g|h> .\n')
+    repaired, changes = repair_iris(text)
+    assert changes == [(3, 1, "http://example.org/a b", "http://example.org/a%20b"),
+                       (3, 69, "http://example.org/{x}", "http://example.org/%7Bx%7D"),
+                       (6, 10, "http://example.org/g|h", "http://example.org/g%7Ch")]
+    assert repaired == (text.replace("<http://example.org/a b>", "<http://example.org/a%20b>")
+                        .replace("{x}", "%7Bx%7D").replace("g|h", "g%7Ch"))
+    assert repair_iris("<< <http://example.org/a> <http://example.org/p> <http://example.org/b> >> .") == (
+        "<< <http://example.org/a> <http://example.org/p> <http://example.org/b> >> .", [])
+    assert repair_iris("<http://example.org/a b\n") == ("<http://example.org/a b\n", [])  # no >: the parser says
