@@ -68,6 +68,8 @@ class Reading(NamedTuple):
     allow_empty: bool = False
     #: a JSON file mapping remote JSON-LD context URLs to local copies
     context_map: str | None = None
+    #: the contexts that file maps, read once (:func:`exitkg.rdfio.read_context_map`)
+    contexts: dict | None = None
 
 
 @dataclass
@@ -107,7 +109,7 @@ def _read_input(path: PathLike, packaged: bool = False, reading: Reading = Readi
         return _Input("source", "packaged", parsed, sources[0])
     options = dict(input_format=reading.format, base=reading.base, repair=reading.repair_iris,
                    allow_empty=reading.allow_empty,
-                   contexts=read_context_map(reading.context_map) if reading.context_map else None)
+                   contexts=reading.contexts)
     scanned = [parse_file(f, keep=False, **options) for f in files]
     sources = sorted({s for item in scanned for s in item.sources})
     # one source: its named graph; none or several (an export of the whole graph): the merge only
@@ -309,10 +311,10 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
     import pyoxigraph as ox
 
     only_list, data_list = _as_list(only), _as_list(data)
-    reading = Reading(input_format, base, repair_iris, allow_empty,
-                      os.fsdecode(context_map) if context_map is not None else None)
-    if reading.context_map:
-        read_context_map(reading.context_map)  # a bad map is an error before anything is read
+    # the map is read once, before any input: a bad map is an error before anything is read
+    mapped = os.fsdecode(context_map) if context_map is not None else None
+    reading = Reading(input_format, base, repair_iris, allow_empty, mapped,
+                      read_context_map(mapped) if mapped else None)
     if only is not None and not only_list:
         raise InputError("no input files given")
     if store is not None:
