@@ -38,7 +38,8 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Iterable[PathLike] | None = None,
          *, describe: bool = False, input_format: str | None = None, base: str | None = None,
-         repair_iris: bool = False, allow_empty: bool = False, context_map: PathLike | None = None) -> "KnowledgeGraph":
+         repair_iris: bool = False, allow_empty: bool = False, context_map: PathLike | None = None,
+         max_bytes: int | None = None, max_triples: int | None = None) -> "KnowledgeGraph":
     """Load the graph: the ontology and the packaged sources, with *data* (files or source
     folders) added, or with *only* instead of the packaged sources. ``describe=True`` adds the
     graph's VoID/DCAT description; *input_format* names the format of every file of *data* and
@@ -46,11 +47,12 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
     whatever its extension; *base* is the IRI their relative IRIs resolve against;
     *repair_iris* reads an IRI that holds a character no IRI may hold percent-encoded, naming each
     change in the graph's notes; *allow_empty* reads an empty file as no statements;
-    *context_map* maps remote JSON-LD context URLs to local copies. See :func:`exitkg.graph.load`."""
+    *context_map* maps remote JSON-LD context URLs to local copies; *max_bytes* and *max_triples*
+    bound the size and the statements of *data* and *only* in all. See :func:`exitkg.graph.load`."""
     from exitkg.graph import load as _load
 
     return _load(data, only, describe=describe, input_format=input_format, base=base, repair_iris=repair_iris,
-                 allow_empty=allow_empty, context_map=context_map)
+                 allow_empty=allow_empty, context_map=context_map, max_bytes=max_bytes, max_triples=max_triples)
 
 
 def connect(endpoint: str, graph: str | None = None, timeout: float = 30.0) -> "RemoteEngine":

@@ -94,6 +94,25 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--context-map", metavar="FILE",
                    help="a JSON object from remote JSON-LD context URLs to local copies, read instead "
                         "(nothing is ever fetched)")
+    p.add_argument("--max-bytes", metavar="SIZE", type=_size,
+                   help="refuse --data and --only files larger than this in all (such as 500M or 2G), before reading them")
+    p.add_argument("--max-triples", metavar="N", type=_count,
+                   help="refuse --data and --only files holding more statements than this in all, at the first one over")
+
+
+def _size(text: str) -> int:
+    from exitkg.graph import parse_size
+
+    try:
+        return parse_size(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}")
+    return int(text)
 
 
 def _graph(args: argparse.Namespace, **options):
@@ -102,7 +121,7 @@ def _graph(args: argparse.Namespace, **options):
 
     graph = load(args.data, args.only, normalize_literals=args.normalize_literals, input_format=args.input_format,
                  base=args.base, repair_iris=args.repair_iris, allow_empty=args.allow_empty,
-                 context_map=args.context_map, **options)
+                 context_map=args.context_map, max_bytes=args.max_bytes, max_triples=args.max_triples, **options)
     for note in graph.notes:
         sys.stderr.write(f"exitkg: note: {note}\n")
     return graph
@@ -303,7 +322,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
     return serve(args.data, args.only, host=args.host, port=args.port, store=args.store, limits=limits,
                  normalize_literals=args.normalize_literals, input_format=args.input_format, base=args.base,
                  repair_iris=args.repair_iris, allow_empty=args.allow_empty, context_map=args.context_map,
-                 announce=announce)
+                 max_bytes=args.max_bytes, max_triples=args.max_triples, announce=announce)
 
 
 def _configure_publish(p: argparse.ArgumentParser) -> None:
@@ -580,7 +599,8 @@ def cmd_release(args: argparse.Namespace) -> int:
     emit(build_release(args.out, previous=args.previous, data=args.data, only=args.only,
                        normalize_literals=args.normalize_literals, input_format=args.input_format,
                        base=args.base, repair_iris=args.repair_iris, allow_empty=args.allow_empty,
-                       context_map=args.context_map).describe())
+                       context_map=args.context_map, max_bytes=args.max_bytes,
+                       max_triples=args.max_triples).describe())
     return errors.OK
 
 

@@ -70,6 +70,10 @@ class Reading(NamedTuple):
     context_map: str | None = None
     #: the contexts that file maps, read once (:func:`exitkg.rdfio.read_context_map`)
     contexts: dict | None = None
+    #: the bytes the files may hold in all, checked before any is read
+    max_bytes: int | None = None
+    #: the statements the files may hold in all, counted as they are read
+    max_triples: int | None = None
 
 
 @dataclass
@@ -84,7 +88,8 @@ class _Input:
     base: str | None = None
 
 
-def _read_input(path: PathLike, packaged: bool = False, reading: Reading = Reading()) -> _Input:
+def _read_input(path: PathLike, packaged: bool = False, reading: Reading = Reading(),
+                max_triples: int | None = None) -> _Input:
     """Check an input (a file or a source folder) and decide where its triples go.
 
     A packaged folder is parsed whole. A file or folder given by the user is first checked
@@ -92,6 +97,7 @@ def _read_input(path: PathLike, packaged: bool = False, reading: Reading = Readi
     graph; if its triples go to the merge only (no source: case records, other data; or several:
     an export of the whole graph) and it is in a triple format, Oxigraph's bulk loader reads it
     straight from the file (:func:`load`), so a large linked set is never held as Python objects.
+    *max_triples* is the number of statements its files may hold in all.
     """
     shown = os.fsdecode(path)
     target = Path(shown)
@@ -110,7 +116,11 @@ def _read_input(path: PathLike, packaged: bool = False, reading: Reading = Readi
     options = dict(input_format=reading.format, base=reading.base, repair=reading.repair_iris,
                    allow_empty=reading.allow_empty,
                    contexts=reading.contexts)
-    scanned = [parse_file(f, keep=False, **options) for f in files]
+    scanned = []
+    for f in files:
+        scanned.append(parse_file(f, keep=False, max_triples=max_triples, **options))
+        if max_triples is not None:
+            max_triples -= scanned[-1].count
     sources = sorted({s for item in scanned for s in item.sources})
     # one source: its named graph; none or several (an export of the whole graph): the merge only
     graph = sources[0] if len(sources) == 1 else None
@@ -272,7 +282,8 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
          *, ontology: bool = True, describe: bool = False, endpoint: str | None = None,
          store: PathLike | None = None, normalize_literals: bool = False,
          input_format: str | None = None, base: str | None = None, repair_iris: bool = False,
-         allow_empty: bool = False, context_map: PathLike | None = None) -> KnowledgeGraph:
+         allow_empty: bool = False, context_map: PathLike | None = None, max_bytes: int | None = None,
+         max_triples: int | None = None) -> KnowledgeGraph:
     """Load the exitkg graph.
 
     * ``load()``: the ontology and the packaged sources.
@@ -306,15 +317,24 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
     (:func:`exitkg.rdfio.read_context_map`); other remote contexts are refused, and nothing is
     fetched.
 
-    Raises :class:`~exitkg.errors.InputError` for an unreadable input; then nothing is loaded.
+    *max_bytes* and *max_triples* bound the files of *data* and *only* (the packaged ones aside):
+    their size in all, checked before any is read, and their statements in all, counted as they
+    are read, so that a file beyond the limit is refused at the first statement over it. A store
+    already built from the same inputs (*store*) is opened without reading them, whatever they hold.
+
+    Raises :class:`~exitkg.errors.InputError` for an unreadable input, or inputs beyond a limit;
+    then nothing is loaded.
     """
     import pyoxigraph as ox
 
     only_list, data_list = _as_list(only), _as_list(data)
     # the map is read once, before any input: a bad map is an error before anything is read
     mapped = os.fsdecode(context_map) if context_map is not None else None
+    for name, limit in (("max_bytes", max_bytes), ("max_triples", max_triples)):
+        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+            raise InputError(f"{name} must be a whole number, 0 or more (given {limit!r})")
     reading = Reading(input_format, base, repair_iris, allow_empty, mapped,
-                      read_context_map(mapped) if mapped else None)
+                      read_context_map(mapped) if mapped else None, max_bytes, max_triples)
     if only is not None and not only_list:
         raise InputError("no input files given")
     if store is not None:
@@ -337,18 +357,27 @@ _MEMORY_PER_BYTE_OTHER = 12
 _MEMORY_BASE = 200 * 2**20
 
 
+def parse_size(text: str) -> int:
+    """Bytes from a size as people write it: ``512M``, ``8G``, ``1.5GiB``, ``1000`` (K, M, G are
+    powers of 1,024); :class:`ValueError` for anything else."""
+    import re
+
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([KMG]?)i?B?", text.strip(), re.I)
+    if not match:
+        raise ValueError(f"{text!r} is not a size (such as 8G or 512M)")
+    return int(float(match.group(1)) * {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[match.group(2).upper()])
+
+
 def _memory_available() -> tuple[int, str]:
     """(bytes a load may use, where that figure comes from)."""
-    import re
     import resource
 
     setting = os.environ.get(MEMORY_ENV, "").strip()
     if setting:
-        match = re.fullmatch(r"(\d+(?:\.\d+)?)\s*([KMG]?)i?B?", setting, re.I)
-        if not match:
-            raise InputError(f"{MEMORY_ENV}={setting!r} is not a size (such as 8G or 512M)")
-        scale = {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[match.group(2).upper()]
-        return int(float(match.group(1)) * scale), MEMORY_ENV
+        try:
+            return parse_size(setting), MEMORY_ENV
+        except ValueError:
+            raise InputError(f"{MEMORY_ENV}={setting!r} is not a size (such as 8G or 512M)") from None
     found = []
     try:
         with open("/proc/meminfo", encoding="ascii") as handle:
@@ -371,8 +400,13 @@ def _memory_available() -> tuple[int, str]:
     return min(found) if found else (-1, "")
 
 
-def _preflight(paths: list, input_format: str | None) -> None:
-    """Refuse inputs that would need more memory than there is, before reading them."""
+def _gib(n: int) -> str:
+    return f"{n / 2**30:.1f} GiB"
+
+
+def _preflight(paths: list, input_format: str | None, max_bytes: int | None = None) -> None:
+    """Refuse inputs larger than *max_bytes*, or that would need more memory than there is,
+    before reading them."""
     from exitkg.rdfio import FORMATS
 
     total = need = 0
@@ -387,29 +421,32 @@ def _preflight(paths: list, input_format: str | None) -> None:
             fmt = input_format or FORMATS.get(file.suffix.lower(), "")
             total += size
             need += size * _MEMORY_PER_BYTE.get(fmt, _MEMORY_PER_BYTE_OTHER)
+    if max_bytes is not None and total > max_bytes:
+        raise InputError(f"the inputs hold {total:,} bytes, more than --max-bytes allows ({max_bytes:,}); "
+                         "nothing was read")
     if not total:
         return
     available, source = _memory_available()
     if available >= 0 and need + _MEMORY_BASE > available:
-        def gib(n):
-            return f"{n / 2**30:.1f} GiB"
-
-        raise InputError(f"the inputs ({total / 2**20:,.0f} MiB) would need about {gib(need + _MEMORY_BASE)} of "
-                         f"memory to load, and {source} is {gib(max(available, 0))}; load less at once, or set "
+        raise InputError(f"the inputs ({total / 2**20:,.0f} MiB) would need about {_gib(need + _MEMORY_BASE)} of "
+                         f"memory to load, and {source} is {_gib(max(available, 0))}; load less at once, or set "
                          f"{MEMORY_ENV} to the memory exitkg may use")
 
 
 def _inputs(only_list: list | None, data_list: list, ontology: bool, reading: Reading = Reading()) -> list[_Input]:
     from exitkg.resources import ontology_path
 
-    _preflight(list(only_list or []) + list(data_list), reading.format)
+    _preflight(list(only_list or []) + list(data_list), reading.format, reading.max_bytes)
     inputs: list[_Input] = []
     if ontology:
         inputs.append(_Input("ontology", "packaged", [parse_file(ontology_path())], ONTOLOGY_GRAPH))
     if only_list is None:
         inputs += [_read_input(folder, packaged=True) for folder in packaged_source_folders()]
-    inputs += [_read_input(p, reading=reading) for p in only_list or []]
-    inputs += [_read_input(p, reading=reading) for p in data_list]
+    counted = 0  # statements of the user's files so far, for --max-triples
+    for path in list(only_list or []) + list(data_list):
+        left = None if reading.max_triples is None else reading.max_triples - counted
+        inputs.append(_read_input(path, reading=reading, max_triples=left))
+        counted += sum(parsed.count for parsed in inputs[-1].parsed)
     if not inputs:
         raise InputError("no input files given")
     return inputs
@@ -453,6 +490,15 @@ def _restore_map(inputs: list[_Input], normalize: bool) -> tuple[dict, list[str]
             ox.Literal(o[0], datatype=ox.NamedNode(o[1])) for k, o in restore.items()}, notes
 
 
+def _check_whole(parsed: ParsedFile, base: str | None) -> None:
+    """Parse every statement of a bulk-loaded file (checked by line) for the error the loader met,
+    raised with its position (:class:`InputError`); nothing if the file is now good."""
+    from exitkg.rdfio import FORMATS
+
+    named = None if FORMATS.get(parsed.path.suffix.lower()) == parsed.format else parsed.format
+    parse_file(parsed.path, keep=False, whole=True, input_format=named, base=base, allow_empty=True)
+
+
 def _fill(store, inputs: list[_Input], ontology: bool, normalize_literals: bool = False) -> KnowledgeGraph:
     """Load *inputs* into the (empty) pyoxigraph *store*."""
     import pyoxigraph as ox
@@ -484,8 +530,10 @@ def _fill(store, inputs: list[_Input], ontology: bool, normalize_literals: bool 
                                         base_iri=item.base)
                     else:
                         store.bulk_load(path=str(parsed.path), format=_ox_format(parsed.format), base_iri=item.base)
-                except (OSError, SyntaxError, ValueError) as exc:  # checked already; the file changed?
-                    raise InputError(f"{os.fsdecode(parsed.path)}: cannot load: {exc}") from None
+                except (OSError, SyntaxError, ValueError, MemoryError) as exc:  # MemoryError: a term over 16 MiB
+                    if not isinstance(exc, OSError):  # checked by line only: the whole check names it, placed
+                        _check_whole(parsed, item.base)
+                    raise InputError(f"{os.fsdecode(parsed.path)}: cannot load: {one_line(exc)}") from None
                 for prefix, ns in parsed.prefixes.items():
                     prefixes.setdefault(prefix, ns)
             read = sum(p.count for p in item.parsed)

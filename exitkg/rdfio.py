@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import re
+import sys
 from collections.abc import Iterable
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple, Union
@@ -460,7 +461,7 @@ def stored_forms(literals) -> dict[tuple[str, str], tuple[str, str]]:
     """
     import pyoxigraph as ox
 
-    literals = sorted(literals)
+    literals = sorted(lit for lit in literals if not _kept_as_written(*lit))
     if not literals:
         return {}
     scratch = ox.Store()
@@ -476,14 +477,42 @@ def stored_forms(literals) -> dict[tuple[str, str], tuple[str, str]]:
     return changed
 
 
-#: lexical spaces simple enough for a pattern (XSD 1.1), checked without rdflib
+#: canonical forms the store keeps as written (a test stores samples of each to confirm it):
+#: integers of up to 18 digits without a sign or leading zero (or with a minus), and the booleans
+_CANONICAL = {XSD_NS + "integer": re.compile(r"0|-?[1-9][0-9]{0,17}"), XSD_NS + "boolean": re.compile(r"true|false")}
+
+
+def _kept_as_written(value: str, datatype: str) -> bool:
+    """Whether the store keeps the typed literal as written, known without storing it."""
+    pattern = _CANONICAL.get(datatype)
+    return pattern is not None and pattern.fullmatch(value) is not None
+
+
+#: XSD 1.1 time zones and years (at least four digits, year 0 allowed)
+_TZ = r"(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))?"
+_YEAR = r"-?(?:[1-9][0-9]{3,}|0[0-9]{3})"
+#: lexical spaces simple enough for a pattern (XSD 1.1), checked without rdflib (the datatypes of
+#: the packaged graph among them, so that reading it needs no rdflib)
 _LEXICAL = {XSD_NS + name: re.compile(pattern) for name, pattern in (
     ("integer", r"[+-]?[0-9]+"), ("boolean", r"true|false|1|0"),
+    ("nonNegativeInteger", r"\+?[0-9]+|-0+"),
     ("decimal", r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)"),
     ("double", r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|INF)|-INF|NaN"),
     ("float", r"[+-]?(?:(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?|INF)|-INF|NaN"),
-    ("gYear", r"-?(?:[1-9][0-9]{3,}|0[0-9]{3})(?:Z|[+-](?:(?:0[0-9]|1[0-3]):[0-5][0-9]|14:00))?"),
+    ("gYear", _YEAR + _TZ),
+    ("gYearMonth", _YEAR + r"-(?:0[1-9]|1[0-2])" + _TZ),
+    ("date", f"({_YEAR})-(0[1-9]|1[0-2])-(0[1-9]|[12][0-9]|3[01])" + _TZ),
 )}
+_DATE = XSD_NS + "date"
+
+
+def _a_real_day(match: re.Match) -> bool:
+    """Whether a date the pattern took names a day of its month (no 30 February); years are
+    proleptic Gregorian, 0 a leap year (XSD 1.1)."""
+    import calendar
+
+    year, month, day = (int(g) for g in match.groups()[:3])
+    return day <= calendar.monthrange(2000 if calendar.isleap(year) else 2001, month)[1]
 
 
 def ill_typed(literals) -> list[tuple[str, str]]:
@@ -498,8 +527,10 @@ def ill_typed(literals) -> list[tuple[str, str]]:
         pattern = _LEXICAL.get(datatype)
         if pattern is None:
             rest.append((value, datatype))
-        elif not pattern.fullmatch(value):
-            wrong.append((value, datatype))
+        else:
+            match = pattern.fullmatch(value)
+            if match is None or (datatype == _DATE and not _a_real_day(match)):
+                wrong.append((value, datatype))
     if rest:
         from rdflib import Literal, URIRef
 
@@ -509,9 +540,58 @@ def ill_typed(literals) -> list[tuple[str, str]]:
     return sorted(wrong)
 
 
+#: what a line of N-Triples or N-Quads must hold for the check to need its statement: a typed
+#: literal (``^^``), an RDF 1.2 triple term (``<<(``, the only form these formats have), an escape
+#: (``\\``: ``\\u`` may spell any IRI) or the class of sources; a line with a character beyond
+#: ASCII is needed too
+_NEEDED_IN_LINE = ("^^", "<<(", "\\", f"<{SOURCE_CLASS}>")
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+_STATEMENT_START = re.compile(r"^[ \t]*[<_]", re.M)
+_OTHER_LINE = re.compile(r"^[ \t]*[^ \t<_#\r\n]", re.M)  # a line neither blank, nor a comment, nor a statement
+
+
+def _needed_lines(text: str) -> tuple[int, str] | None:
+    """For the text of an N-Triples or N-Quads file: (its number of statements, the lines the
+    check must parse), or ``None`` when the text is not laid out so that lines can be trusted.
+
+    A line-based format holds one statement per line (Oxigraph refuses two, or one split over
+    lines), so the statements are the lines that start with a term, after spaces or tabs; blank
+    and comment lines are the others. Of those lines, the check needs only those named by
+    :data:`_NEEDED_IN_LINE`; the bulk loader then reads the whole file, and where it finds an
+    error the whole file is parsed again for its position. A carriage return not followed by a
+    line feed (a line break of its own), or a line that is neither blank, nor a comment, nor the
+    start of a statement (Turtle named .nt), is a layout not trusted: ``None``.
+    """
+    if "\r" in text and text.count("\r") != text.count("\r\n"):
+        return None
+    if text[:1] in ("<", "_") and re.search(r"\n[^<_]", text) is None:
+        count = text.count("\n") + (not text.endswith("\n"))  # every line is a statement
+    elif _OTHER_LINE.search(text):  # not a line format's layout (Turtle in a .nt file?): the whole check
+        return None
+    else:
+        count = len(_STATEMENT_START.findall(text))
+    spans = set()
+
+    def line_at(i: int) -> int:
+        start = text.rfind("\n", 0, i) + 1
+        end = text.find("\n", i)
+        spans.add((start, len(text) if end < 0 else end))
+        return len(text) if end < 0 else end
+
+    for needle in _NEEDED_IN_LINE:
+        at = text.find(needle)
+        while at >= 0:
+            at = text.find(needle, line_at(at))
+    if not text.isascii():
+        match = _NON_ASCII.search(text)
+        while match:
+            match = _NON_ASCII.search(text, line_at(match.start()))
+    return count, "\n".join(text[start:end] for start, end in sorted(spans))
+
+
 def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = None,
                base: str | None = None, repair: bool = False, allow_empty: bool = False,
-               contexts: dict | None = None) -> "ParsedFile":
+               contexts: dict | None = None, whole: bool = False, max_triples: int | None = None) -> "ParsedFile":
     """Parse one RDF file strictly; return its quads (pyoxigraph terms) and declared prefixes.
 
     Triples of a triple format come back in the default graph; TriG and N-Quads keep their named
@@ -522,7 +602,12 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
     With ``keep=False`` the file is checked the same way but its quads are not kept: the result
     holds only what a loader needs to decide where they go (:attr:`ParsedFile.count`, the sources
     it declares, its prefixes), so a large file can then be bulk-loaded without its quads ever
-    being Python objects at once.
+    being Python objects at once. An N-Triples or N-Quads file, one statement per line, is then
+    checked by line: its statements are counted from its lines, and only the lines that can hold
+    what the check looks for (a typed literal, a source, an escaped or non-ASCII character, an
+    RDF 1.2 triple term) are parsed; the bulk loader reads the rest, and a loader that meets an
+    error there calls this again with ``whole=True``, which parses every statement, for the error's
+    position.
 
     The typed literals the store would keep in another form (:func:`stored_forms`) come back in
     :attr:`ParsedFile.changed`, for the loader to restore on the way out; ill-typed literals are
@@ -540,6 +625,9 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
 
     An empty file, or one without triples (comments only), is an error, unless *allow_empty*:
     then it is read as no statements, and named in :attr:`ParsedFile.notes`.
+
+    With *max_triples*, a file of more statements is refused (:class:`InputError`) as soon as the
+    statement over the limit is read.
 
     *contexts* (from :func:`read_context_map`) gives local copies of remote JSON-LD contexts:
     a JSON-LD file's ``@context`` or ``@import`` naming one of their URLs reads the local copy
@@ -562,7 +650,7 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
             f"supported extensions: {', '.join(supported_extensions())} (or name the format with --input-format)"
         )
     data = _read_bytes(file, shown)
-    if not data.strip():
+    if not data or data.isspace():
         if allow_empty:
             return ParsedFile(file, [], {}, 0, fmt, notes=(f"{shown}: the file is empty, read as no statements "
                                                            "(--allow-empty)",))
@@ -599,6 +687,12 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
 
     import pyoxigraph as ox
 
+    lines = None  # (statements, the lines to parse) when the file is checked by line
+    limit = sys.maxsize if max_triples is None else max_triples
+    if not keep and not whole and not repair and fmt in ("ntriples", "nquads"):
+        lines = _needed_lines(text)
+        if lines is not None and lines[0] > limit:
+            raise _over_limit(shown, limit)
     quads = []
     count = 0
     sources: set[str] = set()
@@ -609,8 +703,8 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
     check_nfc = not text.isascii()
     iris: set[str] = set()
     try:
-        parser = ox.parse(text, format=_ox_format(fmt), base_iri=base or (_RELATIVE if fmt == "jsonld" else None),
-                          rename_blank_nodes=True)
+        parser = ox.parse(text if lines is None else lines[1], format=_ox_format(fmt),
+                          base_iri=base or (_RELATIVE if fmt == "jsonld" else None), rename_blank_nodes=True)
         for quad in parser:
             obj = quad.object
             if fmt == "jsonld" and base is None:
@@ -627,6 +721,8 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
             elif isinstance(quad.subject, ox.Triple) or isinstance(obj, ox.Triple):
                 raise InputError(f"{shown}: RDF 1.2 triple terms are not supported")
             count += 1
+            if count > limit:
+                raise _over_limit(shown, limit)
             if keep:
                 quads.append(quad)
             elif obj == source_class and quad.predicate == rdf_type and isinstance(quad.subject, ox.NamedNode):
@@ -639,6 +735,9 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
                 typed.add((predicate.value, obj.value, datatype))
         del pairs
     except (SyntaxError, ValueError) as exc:
+        if lines is not None:  # the position in the file, not in the lines parsed
+            return parse_file(path, keep=False, input_format=input_format, base=base, allow_empty=allow_empty,
+                              whole=True)
         other = None if input_format or base else _reads_as(text, fmt)
         if other is not None:
             raise InputError(f"{shown}: not {INPUT_FORMATS[fmt]}, as its extension {suffix} says, but "
@@ -649,6 +748,8 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
     except MemoryError as exc:  # pyoxigraph's parser holds one token in a buffer of bounded size
         raise InputError(f"{shown}: a term is larger than the parser reads ({one_line(exc)}); "
                          f"exitkg reads literals and IRIs of up to {MAX_TOKEN_BYTES // 2**20} MiB") from None
+    if lines is not None:
+        count = lines[0]
     if fmt == "jsonld":
         key = _unmapped_key(text)
         if key is not None:
@@ -682,6 +783,10 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
     return ParsedFile(file, quads, prefixes, count, fmt, frozenset(sources), tuple(notes),
                       tuple(sorted(changed.items())), frozenset(typed),
                       text.encode("utf-8") if rewritten else None)
+
+
+def _over_limit(shown: str, limit: int) -> InputError:
+    return InputError(f"{shown}: more statements than --max-triples leaves for it ({limit:,}); stopped there")
 
 
 #: the repaired IRIs named one by one, per file; beyond, a count

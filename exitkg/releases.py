@@ -57,7 +57,8 @@ def _ontology_only(graph) -> "object":
 def build_release(out: str | os.PathLike[str], *, previous: str | os.PathLike[str] | None = None,
                   data=None, only=None, normalize_literals: bool = False,
                   input_format: str | None = None, base: str | None = None,
-                  repair_iris: bool = False, allow_empty: bool = False, context_map=None) -> ReleaseResult:
+                  repair_iris: bool = False, allow_empty: bool = False, context_map=None,
+                  max_bytes: int | None = None, max_triples: int | None = None) -> ReleaseResult:
     """Build the release files of the graph (default: the packaged one) into the new folder *out*.
 
     *previous* is the previous release's folder (or a data folder or an export), for the change
@@ -73,7 +74,7 @@ def build_release(out: str | os.PathLike[str], *, previous: str | os.PathLike[st
         raise InputError(f"{os.fsdecode(previous)}: no such file or folder (the previous release)")
     graph = load(data, only, describe=True, normalize_literals=normalize_literals, input_format=input_format,
                  base=base, repair_iris=repair_iris, allow_empty=allow_empty,
-                 context_map=context_map)
+                 context_map=context_map, max_bytes=max_bytes, max_triples=max_triples)
 
     files = release_files(graph)
     files["CITATION.cff"] = _citation(__version__)

@@ -116,7 +116,8 @@ def _stop_on_signals() -> dict:
 def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | None = None, *,
           host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, store: PathLike | None = None,
           limits=None, normalize_literals: bool = False, input_format: str | None = None, base: str | None = None,
-          repair_iris: bool = False, allow_empty: bool = False, context_map=None, announce: Callable[[str], None] = print) -> int:
+          repair_iris: bool = False, allow_empty: bool = False, context_map=None, max_bytes: int | None = None,
+          max_triples: int | None = None, announce: Callable[[str], None] = print) -> int:
     """Serve the graph until interrupted; return 0 after a clean stop.
 
     *limits* (:class:`exitkg.endpoint.Limits`) bound what one query may take: seconds, the size
@@ -133,7 +134,7 @@ def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | Non
     url = f"http://{shown}:{port}/query"
     graph = load(data, only, describe=True, endpoint=url, normalize_literals=normalize_literals,
                  input_format=input_format, base=base, repair_iris=repair_iris,
-                 allow_empty=allow_empty, context_map=context_map)
+                 allow_empty=allow_empty, context_map=context_map, max_bytes=max_bytes, max_triples=max_triples)
     folder, temporary = _prepare_store(store)
     pool = front = None
     try:

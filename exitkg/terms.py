@@ -49,10 +49,11 @@ def to_rdflib(term: "pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Li
 def to_oxigraph(term):
     """The pyoxigraph term equal to an rdflib term (pyoxigraph terms are returned unchanged)."""
     import pyoxigraph as ox
-    from rdflib import BNode, Literal, URIRef
 
     if isinstance(term, (ox.NamedNode, ox.BlankNode, ox.Literal)):
-        return term
+        return term  # without importing rdflib, which a command on pyoxigraph terms never needs
+    from rdflib import BNode, Literal, URIRef
+
     if isinstance(term, URIRef):
         return ox.NamedNode(str(term))
     if isinstance(term, BNode):

@@ -770,3 +770,53 @@ def test_base_resolves_relative_iris_and_without_it_they_are_refused(tmp_path, n
     code, out, err = run_exitkg("export", "--only", data, "--base", "no-scheme", "--format", "ntriples")
     assert code == 2
     assert_one_error_line(err, "--base 'no-scheme'")
+
+
+@pytest.mark.parametrize("name, body", [
+    ("cases.nt", "".join(f"<urn:s{i}> <urn:p> <urn:o> .\n" for i in range(6))),
+    ("cases.ttl", "@prefix e: <urn:> .\n" + "".join(f"e:s{i} e:p e:o .\n" for i in range(6))),
+])
+def test_max_triples_refuses_more_statements_at_the_first_one_over(tmp_path, name, body):
+    """Scenario 18: --max-triples bounds the statements of --data and --only in all; a file over
+    it is refused when the first statement beyond is read (a syntax error after it is never
+    reached), with exit 2 and nothing written; at the limit, it loads."""
+    data = tmp_path / name
+    data.write_text(body + "this is not RDF\n", encoding="utf-8")
+    out = tmp_path / "out.nt"
+    code, _, err = run_exitkg("export", "--only", data, "--format", "ntriples", "--max-triples", "5", "--out", out)
+    assert code == 2
+    assert_one_error_line(err, f"{data}: more statements than --max-triples leaves for it (5)")
+    assert not out.exists()
+    data.write_text(body, encoding="utf-8")
+    code, _, err = run_exitkg("export", "--only", data, "--format", "ntriples", "--max-triples", "6", "--out", out)
+    assert code == 0, err
+    assert len(out.read_text(encoding="utf-8").splitlines()) >= 6
+
+
+def test_max_triples_counts_every_input_and_max_bytes_their_size(tmp_path):
+    """The limits are for all the files a command reads (the packaged ones aside): the second of
+    two files of 3 statements goes over 5; --max-bytes refuses before anything is read."""
+    import exitkg
+    from exitkg.errors import InputError
+
+    first, second = tmp_path / "a.nt", tmp_path / "b.nt"
+    for i, path in enumerate((first, second)):
+        path.write_text("".join(f"<urn:s{i}{j}> <urn:p> <urn:o> .\n" for j in range(3)), encoding="utf-8")
+    with pytest.raises(InputError) as info:
+        exitkg.load(only=[first, second], max_triples=5)
+    assert info.value.message.startswith(f"{second}: more statements than --max-triples leaves for it (2)")
+    assert len(list(exitkg.load(only=[first, second], max_triples=6).triples())) >= 6
+    size = first.stat().st_size + second.stat().st_size
+    code, out, err = run_exitkg("query", "dataset-description", "--data", first, second, "--max-bytes", str(size - 1))
+    assert (code, out) == (2, "")
+    assert_one_error_line(err, f"the inputs hold {size:,} bytes, more than --max-bytes allows ({size - 1:,})")
+    code, _, err = run_exitkg("query", "dataset-description", "--data", first, second, "--max-bytes", "1K")
+    assert code == 0, err
+
+
+@pytest.mark.parametrize("option, value", [("--max-bytes", "lots"), ("--max-bytes", "-1"), ("--max-triples", "1.5"),
+                                           ("--max-triples", "-3")])
+def test_a_bad_limit_is_a_usage_error(tmp_path, option, value):
+    code, out, err = run_exitkg("validate", option, value)
+    assert (code, out) == (3, "")
+    assert "Traceback" not in err and option in err

@@ -415,3 +415,120 @@ def test_repair_iris_changes_only_iris_and_places_each_change():
     assert repair_iris("<< <http://example.org/a> <http://example.org/p> <http://example.org/b> >> .") == (
         "<< <http://example.org/a> <http://example.org/p> <http://example.org/b> >> .", [])
     assert repair_iris("<http://example.org/a b\n") == ("<http://example.org/a b\n", [])  # no >: the parser says
+
+
+_P = "<http://example.org/p>"
+_SOURCE = "<https://w3id.org/exitkg/ontology#Source>"
+_TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
+
+
+@pytest.mark.parametrize("name, content", [
+    ("plain.nt", f'<urn:a> {_P} <urn:b> .\n<urn:a> {_P} "x" .\n<urn:a> {_P} "x" .\n'),
+    ("layout.nt", f'# a comment\n\n  <urn:a> {_P} <urn:b> . # after\n\t_:b {_P} "y"@en .\n   \n#end'),
+    ("no_final_newline.nt", f'<urn:a> {_P} "1"^^<http://www.w3.org/2001/XMLSchema#integer> .'),
+    ("crlf.nt", f'<urn:a> {_P} "01"^^<http://www.w3.org/2001/XMLSchema#integer> .\r\n\r\n<urn:a> {_P} <urn:c> .\r\n'),
+    ("bare_cr.nt", f'<urn:a> {_P} "+5"^^<http://www.w3.org/2001/XMLSchema#integer> .\r<urn:a> {_P} <urn:c> .\r'),
+    ("typed.nt", f'<urn:a> {_P} "01"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+                 f'<urn:a> {_P} "abc"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+                 f'<urn:a> {_P} "1e400" ^^ <http://www.w3.org/2001/XMLSchema#double> .\n'
+                 f'<urn:a> {_P} "true"^^<http://www.w3.org/2001/XMLSchema#boolean> .\n'
+                 f'<urn:a> {_P} "a\\"^^<x> in a string" .\n'),
+    ("sources.nt", f'<urn:s1> {_TYPE} {_SOURCE} .\n'
+                   f'<urn:s2> {_TYPE} <https://w3id.org/exitkg/ontology#\\u0053ource> .\n'),
+    ("unicode.nt", f'<http://example.org/caf\u0065\u0301> {_P} "caf\u00e9" .\n<urn:a> {_P} <http://example.org/caf\u00e9> .\n'),
+    ("bom.nt", f'\ufeff<urn:a> {_P} "1"^^<http://www.w3.org/2001/XMLSchema#int> .\n'),
+    ("quads.nq", f'<urn:a> {_P} "02"^^<http://www.w3.org/2001/XMLSchema#integer> <urn:g> .\n<urn:a> {_P} <urn:b> .\n'),
+    ("comments_only.nt", "# nothing\n\n"),
+    ("triple_term.nt", f'<urn:a> {_P} <<( <urn:a> {_P} <urn:b> )>> .\n'),
+    ("turtle_inside.nt", '@prefix e: <http://example.org/> .\ne:a e:p "x" .\n'),
+    ("turtle_lines.nt", f'<urn:a> {_P} <urn:b> ; {_P} <urn:c> .\n<urn:a> a <urn:C> .\n'),
+    ("bad_needed_line.nt", f'<urn:a> {_P} <urn:b> .\n<urn:a> {_P} "1"^^<urn:dt .\n'),
+])
+def test_a_line_format_checked_by_line_gives_what_the_whole_check_gives(tmp_path, name, content):
+    """N-Triples and N-Quads, one statement per line, are checked by line before a bulk load (the
+    statements counted from the lines, only the lines that matter parsed): the same count, sources,
+    typed literals, forms to restore, notes and errors as a parse of every statement (an error on
+    a line not parsed is met by the bulk loader, and then named as the whole check names it)."""
+    path = tmp_path / name
+    path.write_bytes(content.encode("utf-8"))
+
+    def outcome(**options):  # the check's result, or the error of the check or of the load after it
+        try:
+            parsed = parse_file(path, keep=False, **options)
+            load(only=[path], ontology=False, allow_empty=options.get("allow_empty", False))
+            return parsed
+        except InputError as exc:
+            return exc.message
+
+    by_line, whole = outcome(), outcome(whole=True)
+    assert by_line == whole
+    by_line, whole = outcome(allow_empty=True), outcome(allow_empty=True, whole=True)
+    assert by_line == whole
+
+
+def test_an_error_only_the_bulk_loader_meets_is_named_with_its_position(tmp_path):
+    """A line the check by line does not parse is read by the bulk loader alone; its error is
+    still named with the file's line and column, and nothing is loaded."""
+    from conftest import run_exitkg
+
+    path = tmp_path / "cases.nt"
+    path.write_text('<urn:a> <urn:p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+                    '<urn:a> <urn:p> <urn:b> .\n<urn:a> <urn:p> .\n', encoding="utf-8")
+    assert parse_file(path, keep=False).count == 3  # checked by line: the bad line is not parsed here
+    with pytest.raises(InputError) as info:
+        load(only=[path], ontology=False)
+    assert info.value.message.startswith(f"{path}:3:")
+    code, out, err = run_exitkg("query", "dataset-description", "--only", path)
+    assert (code, out) == (2, "")
+    assert err.strip().splitlines() == [f"exitkg: error: {info.value.message}"]
+
+
+def test_the_store_keeps_as_written_what_the_loader_does_not_store_to_check():
+    """The loader takes unsigned and negative integers without leading zeros, and the booleans,
+    as kept by the store as written; a raw store confirms it for samples of each, and a value
+    outside the patterns is still stored to check."""
+    from exitkg.rdfio import XSD_NS, _kept_as_written, stored_forms
+
+    samples = [("0", "integer"), ("7", "integer"), ("-7", "integer"), ("123456789012345678", "integer"),
+               ("-999999999999999999", "integer"), ("true", "boolean"), ("false", "boolean")]
+    store = ox.Store()
+    for i, (value, datatype) in enumerate(samples):
+        assert _kept_as_written(value, XSD_NS + datatype)
+        store.add(ox.Quad(ox.NamedNode(f"urn:s{i}"), ox.NamedNode("urn:p"),
+                          ox.Literal(value, datatype=ox.NamedNode(XSD_NS + datatype))))
+    kept = {(q.object.value, q.object.datatype.value[len(XSD_NS):]) for q in store}
+    assert kept == set(samples)
+    others = [("01", "integer"), ("+1", "integer"), ("-0", "integer"), ("1234567890123456789", "integer"),
+              ("1", "boolean"), ("1", "int")]
+    assert not any(_kept_as_written(value, XSD_NS + datatype) for value, datatype in others)
+    assert set(stored_forms({(v, XSD_NS + d) for v, d in others})) >= {(v, XSD_NS + d) for v, d in others[:3]}
+
+
+@pytest.mark.parametrize("datatype, good, bad", [
+    ("date", ["2020-02-29", "2000-02-29", "0000-02-29", "2021-01-01Z", "2021-01-01+14:00", "-0001-01-01",
+              "12021-01-01"],
+     ["2021-02-29", "1900-02-29", "2021-04-31", "2021-01-01+14:30", "21-01-01", "2021-1-01", " 2021-01-01",
+      "2021-01-01T00:00"]),
+    ("gYearMonth", ["2021-12", "2021-05Z", "2021-05+01:00", "0000-05", "-0044-03"], ["2021-00", "2021-13", "21-05"]),
+    ("nonNegativeInteger", ["0", "+5", "-0", "007"], ["-1", "abc", " 5", "1.0"]),
+])
+def test_the_lexical_spaces_checked_without_rdflib_follow_xsd(datatype, good, bad):
+    """The datatypes of the packaged graph are checked by pattern (XSD 1.1: a time zone up to
+    14:00, a real day of the month, year 0 a leap year), so reading the graph needs no rdflib."""
+    from exitkg.rdfio import XSD_NS, ill_typed
+
+    iri = XSD_NS + datatype
+    assert ill_typed([(v, iri) for v in good + bad]) == sorted((v, iri) for v in bad)
+
+
+def test_reading_the_packaged_graph_and_its_report_need_no_rdflib():
+    """rdflib takes a third of a second to import: reading the packaged graph and running its
+    report (queries with bound parameters) never import it."""
+    import subprocess
+    import sys
+
+    code = ("import contextlib, io, sys; from exitkg.cli import main\n"
+            "with contextlib.redirect_stdout(io.StringIO()): code = main(['report'])\n"
+            "print(code, 'rdflib' in sys.modules, file=sys.stderr)")
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert run.stderr.splitlines()[-1] == "0 False"
