@@ -71,12 +71,14 @@ def query(name: str, graph=None, /, **params: str) -> "Result":
     return (graph if graph is not None else load()).query(name, **params)
 
 
-def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_first: bool = False) -> "ValidationResult":
-    """Validate a loaded graph (default: :func:`load`) against the SHACL shapes; with
-    *abort_on_first*, stop at the first shape violated."""
+def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_first: bool = False,
+             allow_rules: bool = False) -> "ValidationResult":
+    """Validate a loaded graph (default: :func:`load`) against the SHACL shapes (the packaged
+    ones, or the files of *shapes*); with *abort_on_first*, stop at the first shape violated;
+    with *allow_rules*, apply the shapes' SHACL rules to a copy of the data first."""
     from exitkg.shacl import validate as _validate
 
-    return _validate(graph, shapes=shapes, abort_on_first=abort_on_first)
+    return _validate(graph, shapes=shapes, abort_on_first=abort_on_first, allow_rules=allow_rules)
 
 
 def report(graph=None, *, include_cited: bool = True) -> "Report":

@@ -136,6 +136,11 @@ def _configure_validate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--abort-on-first", action="store_true",
                    help="stop at the first shape a node violates (a faster answer to 'does it conform?'; "
                         "the report then holds what that shape found, not every result)")
+    p.add_argument("--shapes", nargs="+", metavar="FILE",
+                   help="SHACL shapes files to validate against, instead of the packaged shapes")
+    p.add_argument("--allow-rules", action="store_true",
+                   help="apply the SHACL rules (sh:rule) of the shapes to a copy of the data before validating "
+                        "(refused without it)")
 
 
 @command("validate", "check the graph against the SHACL shapes", _configure_validate)
@@ -147,7 +152,8 @@ def cmd_validate(args: argparse.Namespace) -> int:
         with progress.stage("loading the graph"):
             graph = _graph(args)
         with progress.stage("running SHACL"):
-            result = validate(graph, abort_on_first=args.abort_on_first)
+            result = validate(graph, shapes=args.shapes, abort_on_first=args.abort_on_first,
+                              allow_rules=args.allow_rules)
     emit(RENDERERS[args.format](result))
     return result.strict_exit_code if args.strict else result.exit_code
 

@@ -531,8 +531,8 @@ def _fill(store, inputs: list[_Input], ontology: bool, normalize_literals: bool 
                     else:
                         store.bulk_load(path=str(parsed.path), format=_ox_format(parsed.format), base_iri=item.base)
                 except (OSError, SyntaxError, ValueError, MemoryError) as exc:  # MemoryError: a term over 16 MiB
-                    if not isinstance(exc, OSError):  # checked by line only: the whole check names it, placed
-                        _check_whole(parsed, item.base)
+                    if not isinstance(exc, OSError) and parsed.repaired is None:  # checked by line only:
+                        _check_whole(parsed, item.base)  # the whole check names the error, placed
                     raise InputError(f"{os.fsdecode(parsed.path)}: cannot load: {one_line(exc)}") from None
                 for prefix, ns in parsed.prefixes.items():
                     prefixes.setdefault(prefix, ns)

@@ -737,7 +737,7 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
     except (SyntaxError, ValueError) as exc:
         if lines is not None:  # the position in the file, not in the lines parsed
             return parse_file(path, keep=False, input_format=input_format, base=base, allow_empty=allow_empty,
-                              whole=True)
+                              whole=True, max_triples=max_triples)
         other = None if input_format or base else _reads_as(text, fmt)
         if other is not None:
             raise InputError(f"{shown}: not {INPUT_FORMATS[fmt]}, as its extension {suffix} says, but "

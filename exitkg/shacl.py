@@ -280,8 +280,11 @@ def _results_from_report(report: Graph, shapes: Graph, prefixes: dict[str, str],
 # Validation
 # --------------------------------------------------------------------------- #
 
-def shapes_graph(paths: Iterable[PathLike] | None = None) -> Graph:
-    """The SHACL shapes as an rdflib graph: the packaged ``shapes/*.ttl``, or the files given."""
+def shapes_graph(paths: Iterable[PathLike] | None = None, *, allow_rules: bool = False) -> Graph:
+    """The SHACL shapes as an rdflib graph: the packaged ``shapes/*.ttl``, or the files given.
+
+    Shapes with SHACL-JS (code) are refused; shapes with SHACL rules (``sh:rule``, which add
+    statements) too, unless *allow_rules*."""
     from exitkg.resources import resource_dir, resource_files
 
     if paths is None:
@@ -290,11 +293,12 @@ def shapes_graph(paths: Iterable[PathLike] | None = None) -> Graph:
             raise InputError(f"no shapes files (*.ttl) found in {resource_dir('shapes')}")
         return rdflib_graph(files)
     graph = rdflib_graph(list(paths))
-    # SHACL-AF rules and SHACL-JS would change the data or run code: shapes that hold them are refused
-    for predicate in (SH.rule, SH.jsFunctionName, SH.jsLibrary, SH.jsLibraryURL):
+    # SHACL-JS would run code, SHACL-AF rules change the data: shapes that hold them are refused
+    for predicate in (SH.jsFunctionName, SH.jsLibrary, SH.jsLibraryURL) + (() if allow_rules else (SH.rule,)):
         for subject in graph.subjects(predicate, None):
             raise InputError(f"the shapes hold {compact(str(predicate), dict(PREFIXES))} (on "
-                             f"{_full(subject)}); exitkg only validates: it runs no SHACL rules and no SHACL-JS")
+                             f"{_full(subject)}); exitkg runs no SHACL-JS, and SHACL rules only when allowed "
+                             "(--allow-rules)")
     return graph
 
 
@@ -330,7 +334,8 @@ def _parsed_query_cache():
         processor.SPARQLProcessor.query = original
 
 
-def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_first: bool = False) -> ValidationResult:
+def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_first: bool = False,
+             allow_rules: bool = False) -> ValidationResult:
     """Validate a loaded graph against the SHACL shapes.
 
     *graph* is a :class:`exitkg.graph.KnowledgeGraph` (default: :func:`exitkg.load`, the ontology
@@ -343,6 +348,11 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
     The report is complete unless *abort_on_first*: then validation stops at the first shape a
     node violates (with its property shapes, as pySHACL does), the report holds what that shape
     found, and a note says it stopped.
+
+    Shapes with SHACL rules (``sh:rule``) are refused unless *allow_rules*: then pySHACL applies
+    the rules to a copy of the data, again until they add nothing (at most
+    ``pyshacl.rules.RULES_ITERATE_LIMIT`` rounds, 100, beyond which it is an error), and validates
+    that copy with every constraint; the loaded graph is unchanged. SHACL-JS is always refused.
     Raises :class:`InputError` on unreadable input or unusable shapes.
     """
     import pyshacl
@@ -353,10 +363,11 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
 
     loaded = graph if graph is not None else load()
     data = loaded.to_rdflib()
-    shapes_g = shapes_graph(shapes)
+    shapes_g = shapes_graph(shapes, allow_rules=allow_rules)
+    rules = (None, SH.rule, None) in shapes_g
     # SPARQL-based constraints with a plain meaning run on the store (exitkg.shacl_sparql);
-    # pySHACL runs the rest.
-    pyshacl_shapes, taken = shacl_sparql.take_over(shapes_g)
+    # pySHACL runs the rest, and all of them where rules add statements the store does not hold.
+    pyshacl_shapes, taken = (shapes_g, []) if rules else shacl_sparql.take_over(shapes_g)
 
     import warnings
 
@@ -370,6 +381,7 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
                 advanced=True,
                 allow_warnings=True,
                 abort_on_first=abort_on_first,
+                iterate_rules=rules,
                 meta_shacl=False,
                 debug=False,
             )

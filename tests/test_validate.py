@@ -225,8 +225,96 @@ def test_shapes_with_rules_or_javascript_are_refused(tmp_path, extra):
     shapes = tmp_path / "rules.ttl"
     shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://example.org/> .\n"
                       "ex:S a sh:NodeShape ; sh:targetNode ex:a .\n" + extra + "\n", encoding="utf-8")
-    with pytest.raises(InputError, match="runs no SHACL rules and no SHACL-JS"):
+    with pytest.raises(InputError, match=r"runs no SHACL-JS, and SHACL rules only when allowed \(--allow-rules\)"):
         shacl.validate(shapes=[shapes])
+    if "sh:rule" not in extra:  # SHACL-JS stays refused when rules are allowed
+        with pytest.raises(InputError, match="runs no SHACL-JS"):
+            shacl.validate(shapes=[shapes], allow_rules=True)
+
+
+_RULE_SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ekg: <https://w3id.org/exitkg/ontology#> .
+@prefix ex: <http://example.org/> .
+ex:Mark a sh:NodeShape ; sh:targetClass ekg:Factor ;
+  sh:rule [ a sh:TripleRule ; sh:subject sh:this ; sh:predicate ex:checked ; sh:object ex:yes ] .
+ex:Checked a sh:NodeShape ; sh:targetClass ekg:Factor ;
+  sh:property [ sh:path ex:checked ; sh:minCount 1 ; sh:hasValue ex:yes ] .
+"""
+
+
+def test_rules_run_only_when_allowed_on_a_copy_of_the_data(tmp_path):
+    """Scenario 27, the opt-in: --allow-rules applies the shapes' rules before validating, so a
+    constraint sees what they add (every factor marked); without the rule nothing is marked and
+    every factor violates; the loaded graph is not changed."""
+    from conftest import run_exitkg
+
+    from exitkg import shacl
+    from exitkg.graph import load
+
+    shapes = tmp_path / "rules.ttl"
+    shapes.write_text(_RULE_SHAPES, encoding="utf-8")
+    graph = load()
+    before = len(graph)
+    with pytest.raises(InputError, match="--allow-rules"):
+        shacl.validate(graph, shapes=[shapes])
+    result = shacl.validate(graph, shapes=[shapes], allow_rules=True)
+    assert result.conforms and result.focus_nodes > 0
+    assert len(graph) == before
+    unruled = tmp_path / "unruled.ttl"
+    unruled.write_text(_RULE_SHAPES.replace("  sh:rule", "  ex:noRule"), encoding="utf-8")
+    without = shacl.validate(graph, shapes=[unruled], allow_rules=True)
+    assert not without.conforms and len({r.focus for r in without.results}) == result.focus_nodes
+    code, out, err = run_exitkg("validate", "--shapes", shapes, "--allow-rules")
+    assert code == 0, err
+    code, out, err = run_exitkg("validate", "--shapes", shapes)
+    assert (code, out) == (2, "")
+    assert "--allow-rules" in err and "Traceback" not in err
+
+
+def test_rules_that_never_stop_adding_are_stopped(tmp_path):
+    """A rule that mints a blank node every round (one more statement each time) never reaches a
+    fixed point: it is stopped at pySHACL's limit of rounds, with one line and exit 2."""
+    from conftest import assert_one_error_line, run_exitkg
+
+    shapes = tmp_path / "minting.ttl"
+    shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://example.org/> .\n"
+                      "ex:S a sh:NodeShape ; sh:targetClass ex:Thing ;\n"
+                      '  sh:rule [ a sh:SPARQLRule ; sh:construct "CONSTRUCT { $this <http://example.org/p> [] } '
+                      'WHERE { $this a <http://example.org/Thing> }" ] .\n', encoding="utf-8")
+    data = tmp_path / "thing.ttl"
+    data.write_text("<http://example.org/a> a <http://example.org/Thing> .\n", encoding="utf-8")
+    code, out, err = run_exitkg("validate", "--only", data, "--shapes", shapes, "--allow-rules")
+    assert (code, out) == (2, "")
+    assert_one_error_line(err, "iteration limit")
+
+
+def test_a_constraint_with_service_is_refused_and_fetches_nothing(tmp_path):
+    """Scenario 27: a SPARQL-based constraint that would query another endpoint (SERVICE) is
+    refused, and shapes' owl:imports are not followed: a listening loopback address named in
+    either is never reached."""
+    import socket
+
+    from exitkg import shacl
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.setblocking(False)
+        port = listener.getsockname()[1]
+        shapes = tmp_path / "service.ttl"
+        shapes.write_text(
+            "@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://example.org/> .\n"
+            "ex:S a sh:NodeShape ; sh:targetClass <https://w3id.org/exitkg/ontology#Factor> ;\n"
+            f'  sh:sparql [ sh:select """SELECT $this WHERE {{ SERVICE <http://127.0.0.1:{port}/sparql> '
+            '{ ?s ?p ?o } }""" ] .\n', encoding="utf-8")
+        with pytest.raises(InputError, match="SERVICE"):
+            shacl.validate(shapes=[shapes])
+        imports = tmp_path / "imports.ttl"  # owl:imports are not followed
+        imports.write_text(f"<http://example.org/shapes> <http://www.w3.org/2002/07/owl#imports> "
+                           f"<http://127.0.0.1:{port}/more-shapes.ttl> .\n", encoding="utf-8")
+        assert shacl.validate(shapes=[imports]).conforms
+        with pytest.raises(BlockingIOError):
+            listener.accept()
 
 
 def test_abort_on_first_stops_at_the_first_constraint_violated(tmp_path):
