@@ -203,6 +203,48 @@ def test_question_queries_equal_a_lookup_over_the_triples(engine, several_review
         assert sorted(((r["statement"], r["level"], r["stated"]) for r in rows), key=str) == sorted(expected, key=str), factor
 
 
+@pytest.fixture(scope="module")
+def incomplete_classifications(tmp_path_factory):
+    """The packaged graph, classifications that lack a part (of stigma, at another level, without
+    a source; of the family, one without a role, one without a level), and two that disagree on a
+    factor without a label."""
+    extra = tmp_path_factory.mktemp("incomplete") / "classifications.ttl"
+    extra.write_text("""@prefix ekg: <https://w3id.org/exitkg/ontology#> .
+@prefix ex: <https://example.org/exitkg-test/> .
+ex:c1 ekg:classifies <https://w3id.org/exitkg/id/factor/stigma> ; ekg:level ekg:structuralLevel ; ekg:role ekg:hindering .
+ex:c2 ekg:classifies <https://w3id.org/exitkg/id/factor/family> ; ekg:level ekg:structuralLevel ; ekg:inSource ex:s .
+ex:c3 ekg:classifies <https://w3id.org/exitkg/id/factor/family> ; ekg:role ekg:hindering ; ekg:inSource ex:s .
+ex:c4 ekg:classifies ex:unnamed ; ekg:level ekg:structuralLevel ; ekg:role ekg:hindering ; ekg:inSource ex:s .
+ex:c5 ekg:classifies ex:unnamed ; ekg:level ekg:individualLevel ; ekg:role ekg:hindering ; ekg:inSource ex:s .
+""")
+    return exitkg.load(data=[extra])
+
+
+@pytest.mark.parametrize("which", ["packaged", "several reviews", "a second review", "incomplete classifications"])
+def test_classification_disagreements_equal_a_lookup_over_the_triples(engine, several_reviews, second_review,
+                                                                      incomplete_classifications, which):
+    """`classification-disagreements` lists every classification of each factor that two
+    classifications place at another level or in another role, as a look-up over the triples does:
+    its nested OPTIONALs (looked up from each factor found) match the plain join they stand for."""
+    graph = {"packaged": engine, "several reviews": several_reviews, "a second review": second_review,
+             "incomplete classifications": incomplete_classifications}[which]
+    placed, listed = {}, {}
+    for q in graph.store.quads_for_pattern(None, ox.NamedNode(EKG + "classifies"), None, ox.DefaultGraph()):
+        c, factor = q.subject, q.object
+        for level in _objects(graph, c, EKG + "level"):
+            for role in _objects(graph, c, EKG + "role"):
+                placed.setdefault(factor, []).append((level.value, role.value))
+                listed.setdefault(factor, []).extend((level.value, role.value, source.value)
+                                                     for source in _objects(graph, c, EKG + "inSource"))
+    expected = sorted((f.value, label.value, source, level, role) for f, found in placed.items()
+                      if len({x[0] for x in found}) > 1 or len({x[1] for x in found}) > 1
+                      for label in _objects(graph, f, "http://www.w3.org/2004/02/skos/core#prefLabel")
+                      for level, role, source in listed.get(f, []))
+    rows = graph.query("classification-disagreements").dicts()
+    assert sorted((r["factor"], r["label"], r["source"], r["level"], r["role"]) for r in rows) == expected
+    assert bool(expected) == (which in ("a second review", "incomplete classifications"))
+
+
 def test_controversy_one_source_all_sources_population_aware(engine):
     every = engine.query("controversial-by-evidence")
     assert slugs(every) == set(FERRARI["controversial_by_evidence"])
