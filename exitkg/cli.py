@@ -141,19 +141,27 @@ def _configure_validate(p: argparse.ArgumentParser) -> None:
     p.add_argument("--allow-rules", action="store_true",
                    help="apply the SHACL rules (sh:rule) of the shapes to a copy of the data before validating "
                         "(refused without it)")
+    p.add_argument("--allow-js", action="store_true",
+                   help="run the SHACL-JS code of the shapes, with local libraries only (refused without it; "
+                        "needs pip install 'exitkg[js]')")
+    p.add_argument("--js-timeout", type=_positive_seconds, default=None, metavar="SECONDS",
+                   help="stop SHACL-JS code after this long (exit 7; default: 60)")
 
 
 @command("validate", "check the graph against the SHACL shapes", _configure_validate)
 def cmd_validate(args: argparse.Namespace) -> int:
     from exitkg.progress import Progress
-    from exitkg.shacl import RENDERERS, validate
+    from exitkg.shacl import JS_TIMEOUT, RENDERERS, validate
 
+    if args.js_timeout is not None and not args.allow_js:
+        raise UsageError("--js-timeout goes with --allow-js")
     with Progress("validating") as progress:
         with progress.stage("loading the graph"):
             graph = _graph(args)
         with progress.stage("running SHACL"):
             result = validate(graph, shapes=args.shapes, abort_on_first=args.abort_on_first,
-                              allow_rules=args.allow_rules)
+                              allow_rules=args.allow_rules, allow_js=args.allow_js,
+                              js_timeout=args.js_timeout or JS_TIMEOUT)
     emit(RENDERERS[args.format](result))
     return result.strict_exit_code if args.strict else result.exit_code
 

@@ -23,6 +23,9 @@ from exitkg.rdfio import PathLike, bind_prefixes, rdflib_graph
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
 
+#: how long SHACL-JS code may run, in seconds, unless the caller says (``--js-timeout``)
+JS_TIMEOUT = 60.0
+
 _SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
 _VALUE_DISPLAY_MAX = 80
 
@@ -280,11 +283,15 @@ def _results_from_report(report: Graph, shapes: Graph, prefixes: dict[str, str],
 # Validation
 # --------------------------------------------------------------------------- #
 
-def shapes_graph(paths: Iterable[PathLike] | None = None, *, allow_rules: bool = False) -> Graph:
+def shapes_graph(paths: Iterable[PathLike] | None = None, *, allow_rules: bool = False,
+                 allow_js: bool = False) -> Graph:
     """The SHACL shapes as an rdflib graph: the packaged ``shapes/*.ttl``, or the files given.
 
-    Shapes with SHACL-JS (code) are refused; shapes with SHACL rules (``sh:rule``, which add
-    statements) too, unless *allow_rules*."""
+    Shapes with SHACL-JS (code) are refused unless *allow_js*; shapes with SHACL rules
+    (``sh:rule``, which add statements) unless *allow_rules*. With *allow_js*, each JavaScript
+    library (``sh:jsLibraryURL``) must be a local file: a path relative to the shapes files'
+    folder, an absolute path, or a ``file:`` URL; a library on the web is refused (nothing is
+    fetched). In the graph returned, each library is named by its absolute path."""
     from exitkg.resources import resource_dir, resource_files
 
     if paths is None:
@@ -292,14 +299,48 @@ def shapes_graph(paths: Iterable[PathLike] | None = None, *, allow_rules: bool =
         if not files:
             raise InputError(f"no shapes files (*.ttl) found in {resource_dir('shapes')}")
         return rdflib_graph(files)
-    graph = rdflib_graph(list(paths))
-    # SHACL-JS would run code, SHACL-AF rules change the data: shapes that hold them are refused
-    for predicate in (SH.jsFunctionName, SH.jsLibrary, SH.jsLibraryURL) + (() if allow_rules else (SH.rule,)):
+    paths = list(paths)
+    graph = rdflib_graph(paths)
+    # SHACL-JS runs code, SHACL-AF rules change the data: shapes that hold them are refused unless allowed
+    refused = (() if allow_js else (SH.jsFunctionName, SH.jsLibrary, SH.jsLibraryURL)) + (() if allow_rules else (SH.rule,))
+    for predicate in refused:
         for subject in graph.subjects(predicate, None):
-            raise InputError(f"the shapes hold {compact(str(predicate), dict(PREFIXES))} (on "
-                             f"{_full(subject)}); exitkg runs no SHACL-JS, and SHACL rules only when allowed "
-                             "(--allow-rules)")
+            why = ("SHACL rules add statements, which exitkg applies only with --allow-rules" if predicate == SH.rule
+                   else "SHACL-JS is code, which exitkg runs only with --allow-js")
+            raise InputError(f"the shapes hold {compact(str(predicate), dict(PREFIXES))} (on {_full(subject)}); {why}")
+    if allow_js:
+        for library, url in list(graph.subject_objects(SH.jsLibraryURL)):
+            local = _js_library(str(url), paths)
+            graph.remove((library, SH.jsLibraryURL, url))
+            graph.add((library, SH.jsLibraryURL, Literal(local)))
     return graph
+
+
+def _js_library(url: str, shapes: list) -> str:
+    """The absolute path of the local file a ``sh:jsLibraryURL`` names (:class:`InputError` if it
+    is on the web or missing): a relative path is looked for beside each shapes file."""
+    from pathlib import Path
+    from urllib.parse import unquote, urlsplit
+
+    scheme = re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", url)
+    if scheme and len(scheme.group()) > 2:  # not a drive letter
+        parts = urlsplit(url)
+        if parts.scheme.lower() != "file" or parts.netloc not in ("", "localhost"):
+            raise InputError(f"the SHACL-JS library {url} is not a local file, and exitkg fetches nothing: "
+                             "save it beside the shapes and name the file")
+        candidates = [Path(unquote(parts.path))]
+    elif Path(url).is_absolute():
+        candidates = [Path(url)]
+    else:
+        candidates = sorted({(Path(s).resolve().parent / url) for s in shapes})
+    found = sorted({c.resolve() for c in candidates if c.is_file()})
+    if not found:
+        raise InputError(f"the SHACL-JS library {url} is not a file (looked for "
+                         f"{', '.join(str(c) for c in candidates)})")
+    if len(found) > 1:
+        raise InputError(f"the SHACL-JS library {url} is beside more than one shapes file "
+                         f"({', '.join(str(f) for f in found)}): name it by its full path")
+    return str(found[0])
 
 
 @contextmanager
@@ -335,7 +376,7 @@ def _parsed_query_cache():
 
 
 def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_first: bool = False,
-             allow_rules: bool = False) -> ValidationResult:
+             allow_rules: bool = False, allow_js: bool = False, js_timeout: float = JS_TIMEOUT) -> ValidationResult:
     """Validate a loaded graph against the SHACL shapes.
 
     *graph* is a :class:`exitkg.graph.KnowledgeGraph` (default: :func:`exitkg.load`, the ontology
@@ -352,49 +393,30 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
     Shapes with SHACL rules (``sh:rule``) are refused unless *allow_rules*: then pySHACL applies
     the rules to a copy of the data, again until they add nothing (at most
     ``pyshacl.rules.RULES_ITERATE_LIMIT`` rounds, 100, beyond which it is an error), and validates
-    that copy with every constraint; the loaded graph is unchanged. SHACL-JS is always refused.
+    that copy with every constraint; the loaded graph is unchanged. Shapes with SHACL-JS are refused
+    unless *allow_js*: then pySHACL runs their code (in the JavaScript engine of ``exitkg[js]``,
+    reading nothing but the data and its own local libraries) in a child process, stopped with
+    :class:`~exitkg.errors.DeadlineError` after *js_timeout* seconds.
     Raises :class:`InputError` on unreadable input or unusable shapes.
     """
-    import pyshacl
-
     from exitkg.graph import load
 
     from exitkg import shacl_sparql
 
     loaded = graph if graph is not None else load()
     data = loaded.to_rdflib()
-    shapes_g = shapes_graph(shapes, allow_rules=allow_rules)
+    shapes_g = shapes_graph(shapes, allow_rules=allow_rules, allow_js=allow_js)
     rules = (None, SH.rule, None) in shapes_g
     # SPARQL-based constraints with a plain meaning run on the store (exitkg.shacl_sparql);
     # pySHACL runs the rest, and all of them where rules add statements the store does not hold.
     pyshacl_shapes, taken = (shapes_g, []) if rules else shacl_sparql.take_over(shapes_g)
 
-    import warnings
-
-    try:
-        with _parsed_query_cache(), warnings.catch_warnings(record=True) as warned:
-            warnings.simplefilter("always")
-            _, report, _ = pyshacl.validate(
-                data,
-                shacl_graph=pyshacl_shapes,
-                inference="none",
-                advanced=True,
-                allow_warnings=True,
-                abort_on_first=abort_on_first,
-                iterate_rules=rules,
-                meta_shacl=False,
-                debug=False,
-            )
-    except Exception as exc:  # pyshacl raises its own error types for unusable shapes
-        module = type(exc).__module__ or ""
-        if module.startswith("pyshacl") or isinstance(exc, (ValueError, SyntaxError)):
-            raise InputError(f"SHACL validation could not run: {type(exc).__name__}: {exc}") from None
-        raise
-
-    from pyshacl.errors import ValidationFailure
-
-    if isinstance(report, ValidationFailure):  # pySHACL returns (not raises) a failure to validate
-        raise InputError(f"SHACL validation could not run: {one_line(report.message)}")
+    options = dict(shacl_graph=pyshacl_shapes, inference="none", advanced=True, allow_warnings=True,
+                   abort_on_first=abort_on_first, iterate_rules=rules, meta_shacl=False, debug=False)
+    js = allow_js and any((None, predicate, None) in shapes_g for predicate in (SH.jsFunctionName, SH.jsLibrary))
+    if js:
+        options["js"] = True
+    report, warned = _in_child(data, options, js_timeout) if js else _pyshacl(data, options)
     focus = shacl_sparql.targeted(loaded, shapes_g)
     stopped = abort_on_first and (None, SH.resultSeverity, SH.Violation) in report
     if not stopped:
@@ -417,9 +439,9 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
     results = _results_from_report(report, shapes_g, prefixes, data)
     conforms = not any(r.severity == "Violation" for r in results)
     notes = []
-    for warning in warned:
-        if type(warning.message).__name__ == "ShapeRecursionWarning":
-            shapes_in = sorted(set(re.findall(r"<NodeShape ([^<>\s]+)>", str(warning.message))))
+    for kind, message in warned:
+        if kind == "ShapeRecursionWarning":
+            shapes_in = sorted(set(re.findall(r"<NodeShape ([^<>\s]+)>", message)))
             notes.append(f"recursive shape{'s' if len(shapes_in) != 1 else ''} {', '.join(shapes_in)}: the data "
                          "runs in a cycle through sh:node, and pySHACL stopped the recursion there (SHACL leaves "
                          "recursive shapes undefined)")
@@ -432,6 +454,83 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
         idle_shapes=sorted(str(shape) for shape, nodes in focus.items() if not nodes and isinstance(shape, URIRef)),
         notes=sorted(set(notes)),
     )
+
+
+def _pyshacl(data: Graph, options: dict) -> tuple[Graph, list[tuple[str, str]]]:
+    """pySHACL's report graph on *data*, and what it warned of ((class name, message) pairs);
+    :class:`InputError` where it cannot validate."""
+    import warnings
+
+    import pyshacl
+
+    try:
+        with _parsed_query_cache(), warnings.catch_warnings(record=True) as warned:
+            warnings.simplefilter("always")
+            _, report, _ = pyshacl.validate(data, **options)
+    except Exception as exc:  # pyshacl raises its own error types for unusable shapes
+        module = type(exc).__module__ or ""
+        if module.startswith("pyshacl") or isinstance(exc, (ValueError, SyntaxError)):
+            raise InputError(f"SHACL validation could not run: {type(exc).__name__}: {exc}") from None
+        raise
+
+    from pyshacl.errors import ValidationFailure
+
+    if isinstance(report, ValidationFailure):  # pySHACL returns (not raises) a failure to validate
+        raise InputError(f"SHACL validation could not run: {one_line(report.message)}")
+    return report, [(type(w.message).__name__, str(w.message)) for w in warned]
+
+
+def _in_child(data: Graph, options: dict, timeout: float) -> tuple[Graph, list[tuple[str, str]]]:
+    """:func:`_pyshacl` in a child process stopped after *timeout* seconds, for shapes with
+    SHACL-JS: its code runs in the JavaScript engine (Duktape), which Python cannot interrupt, and
+    may loop for ever. The child ends with the process that started it."""
+    import multiprocessing
+
+    try:
+        import pyduktape2  # noqa: F401  (pySHACL's JavaScript engine)
+    except ImportError:
+        raise errors.UsageError("SHACL-JS needs a JavaScript engine, which is not installed: "
+                                "pip install 'exitkg[js]'") from None
+    from exitkg.children import die_with_parent
+
+    context = multiprocessing.get_context("fork")
+    receiver, sender = context.Pipe(duplex=False)
+    preexec = die_with_parent()
+
+    def work() -> None:
+        if preexec is not None:
+            preexec()
+        try:
+            report, warned = _pyshacl(data, options)
+            sender.send(("ok", report.serialize(format="nt"), warned))
+        except InputError as exc:
+            sender.send(("input", exc.message, None))
+        except BaseException as exc:  # noqa: BLE001 - carried to the parent, which raises it as a bug
+            sender.send(("bug", f"{type(exc).__name__}: {exc}", None))
+
+    child = context.Process(target=work, daemon=True)
+    child.start()
+    sender.close()
+    try:
+        if not receiver.poll(timeout):
+            raise errors.DeadlineError(f"the shapes' SHACL-JS code ran past {timeout:g} s; stopped (raise --js-timeout)")
+        try:
+            kind, payload, warned = receiver.recv()
+        except EOFError:
+            raise InputError(f"SHACL validation could not run: the process running SHACL-JS ended "
+                             f"(exit code {child.join(5) or child.exitcode})") from None
+    finally:
+        if child.is_alive():
+            child.kill()
+        child.join()
+        receiver.close()
+    if kind == "input":
+        raise InputError(payload)
+    if kind == "bug":
+        raise RuntimeError(payload)
+    report = Graph()
+    report.parse(data=payload, format="nt")
+    return report, warned
 
 
 # --------------------------------------------------------------------------- #

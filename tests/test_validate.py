@@ -225,11 +225,122 @@ def test_shapes_with_rules_or_javascript_are_refused(tmp_path, extra):
     shapes = tmp_path / "rules.ttl"
     shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://example.org/> .\n"
                       "ex:S a sh:NodeShape ; sh:targetNode ex:a .\n" + extra + "\n", encoding="utf-8")
-    with pytest.raises(InputError, match=r"runs no SHACL-JS, and SHACL rules only when allowed \(--allow-rules\)"):
+    flag = "--allow-rules" if "sh:rule" in extra else "--allow-js"
+    with pytest.raises(InputError, match=f"exitkg (runs|applies) only with {flag}$"):
         shacl.validate(shapes=[shapes])
-    if "sh:rule" not in extra:  # SHACL-JS stays refused when rules are allowed
-        with pytest.raises(InputError, match="runs no SHACL-JS"):
-            shacl.validate(shapes=[shapes], allow_rules=True)
+    # each opt-in lets only its own kind through
+    with pytest.raises(InputError, match=f"only with {flag}$"):
+        shacl.validate(shapes=[shapes], **({"allow_js": True} if "sh:rule" in extra else {"allow_rules": True}))
+
+
+_JS_SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix ex: <http://example.org/> .
+ex:ShortLabel a sh:NodeShape ; sh:targetSubjectsOf ex:label ;
+  sh:js [ a sh:JSConstraint ; sh:message "label too long" ;
+          sh:jsLibrary [ sh:jsLibraryURL "LIBRARY" ] ; sh:jsFunctionName "shortLabel" ] .
+"""
+_JS_LIBRARY = """function shortLabel($this) {
+  var found = $data.find($this, TermFactory.namedNode("http://example.org/label"), null);
+  for (var t = found.next(); t; t = found.next()) { if (t.object.lex.length > 10) { return false; } }
+  return true;
+}
+function forever($this) { while (true) {} }
+"""
+
+
+def _js_case(tmp_path, library="js/short.js", function="shortLabel"):
+    folder = tmp_path / "shapes"
+    (folder / "js").mkdir(parents=True)
+    (folder / "js" / "short.js").write_text(_JS_LIBRARY, encoding="utf-8")
+    shapes = folder / "js-shapes.ttl"
+    shapes.write_text(_JS_SHAPES.replace("LIBRARY", library).replace("shortLabel", function), encoding="utf-8")
+    data = tmp_path / "labels.ttl"
+    data.write_text('@prefix ex: <http://example.org/> .\nex:a ex:label "short" .\n'
+                    'ex:b ex:label "a label far too long" .\n', encoding="utf-8")
+    return shapes, data
+
+
+def test_javascript_runs_only_when_allowed_with_local_libraries(tmp_path):
+    """Scenario 27, the opt-in for SHACL-JS: --allow-js runs the shapes' code, its library read
+    from beside the shapes file whatever the working folder, and finds what pySHACL alone finds;
+    without the flag, the shapes are refused."""
+    import pyshacl
+    from rdflib import Graph
+
+    from conftest import run_exitkg
+
+    from exitkg import shacl
+    from exitkg.graph import load
+
+    shapes, data = _js_case(tmp_path)
+    result = shacl.validate(load(only=[data], ontology=False), shapes=[shapes], allow_js=True)
+    assert [(r.focus, r.message, r.severity) for r in result.results] == [
+        ("http://example.org/b", "label too long", "Violation")]
+    alone = Graph().parse(data)
+    resolved = Graph().parse(shapes)
+    for library, url in list(resolved.subject_objects(shacl.SH.jsLibraryURL)):
+        resolved.set((library, shacl.SH.jsLibraryURL, type(url)(str(shapes.parent / str(url)))))
+    conforms, report, _ = pyshacl.validate(alone, shacl_graph=resolved, js=True, advanced=True)
+    assert not conforms and {str(f) for f in report.objects(None, shacl.SH.focusNode)} == {"http://example.org/b"}
+    code, out, err = run_exitkg("validate", "--only", data, "--shapes", shapes, "--allow-js", "--format", "json")
+    assert code == 1 and json.loads(out)["violations"] == 1, err
+    code, out, err = run_exitkg("validate", "--only", data, "--shapes", shapes)
+    assert (code, out) == (2, "") and "--allow-js" in err
+
+
+@pytest.mark.parametrize("library, expected", [
+    ("missing.js", "is not a file"),
+    ("http://127.0.0.1:PORT/short.js", "is not a local file, and exitkg fetches nothing"),
+    ("https://example.org/short.js", "is not a local file, and exitkg fetches nothing"),
+])
+def test_a_javascript_library_must_be_a_local_file(tmp_path, library, expected):
+    """A SHACL-JS library on the web is refused, not fetched (a listening loopback address named
+    as the library gets no connection); a missing one is named. One line, exit 2."""
+    import socket
+
+    from conftest import assert_one_error_line, run_exitkg
+
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(0.5)
+        shapes, data = _js_case(tmp_path, library.replace("PORT", str(listener.getsockname()[1])))
+        code, out, err = run_exitkg("validate", "--only", data, "--shapes", shapes, "--allow-js")
+        with pytest.raises(socket.timeout):
+            listener.accept()
+    assert (code, out) == (2, "")
+    assert_one_error_line(err, expected)
+
+
+def test_javascript_that_never_returns_is_stopped_at_the_deadline(tmp_path):
+    """SHACL-JS code runs in a JavaScript engine Python cannot interrupt: a function that loops
+    for ever is stopped after --js-timeout with one line and exit 7, and its process is gone."""
+    import time
+
+    from conftest import assert_one_error_line, run_exitkg
+
+    shapes, data = _js_case(tmp_path, function="forever")
+    started = time.monotonic()
+    code, out, err = run_exitkg("validate", "--only", data, "--shapes", shapes, "--allow-js", "--js-timeout", "2")
+    assert (code, out) == (7, "")
+    assert_one_error_line(err, "ran past 2 s; stopped (raise --js-timeout)")
+    assert time.monotonic() - started < 60
+    code, out, err = run_exitkg("validate", "--only", data, "--shapes", shapes, "--js-timeout", "2")
+    assert (code, out) == (3, "")
+    assert_one_error_line(err, "--js-timeout goes with --allow-js")
+
+
+def test_javascript_without_its_engine_is_a_clear_error(tmp_path, monkeypatch):
+    """Without the JavaScript engine (the ``js`` extra), --allow-js names what to install."""
+    import sys
+
+    from exitkg import errors, shacl
+    from exitkg.graph import load
+
+    shapes, data = _js_case(tmp_path)
+    monkeypatch.setitem(sys.modules, "pyduktape2", None)
+    with pytest.raises(errors.UsageError, match=r"pip install 'exitkg\[js\]'"):
+        shacl.validate(load(only=[data], ontology=False), shapes=[shapes], allow_js=True)
 
 
 _RULE_SHAPES = """@prefix sh: <http://www.w3.org/ns/shacl#> .
