@@ -80,8 +80,8 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
     group.add_argument("--only", nargs="+", metavar="PATH", default=None,
                        help="RDF files or source folders to read with the ontology, instead of the packaged sources")
     p.add_argument("--normalize-literals", action="store_true",
-                   help="where the inputs write one value in two forms (\"01\" and \"1\"), keep it in the "
-                        "store's canonical form instead of stopping")
+                   help="where the inputs write one value in two forms (\"01\" and \"1\"), or one language tag "
+                        "in two spellings (en-GB and en-gb), keep the store's canonical form instead of stopping")
     p.add_argument("--input-format", choices=("turtle", "ntriples", "nquads", "trig", "rdfxml", "jsonld"),
                    help="the format of every --data and --only file, whatever its extension")
     p.add_argument("--base", metavar="IRI",

@@ -144,12 +144,34 @@ def export_rdf(fmt: str, graph=None) -> bytes:
         return write_dataset(graph, fmt)
     triples = canonical_triples(graph.triples())
     if fmt == "ntriples":
-        return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES)
+        return recased(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), graph.tags)
     if fmt == "turtle":
-        return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=_prefixes(graph))
+        return recased(ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=_prefixes(graph)), graph.tags)
     if fmt == "jsonld":
-        return write_jsonld(triples, context())
-    return write_rdfxml(triples, _prefixes(graph))
+        return write_jsonld(triples, context(), graph.tags)
+    return write_rdfxml(triples, _prefixes(graph), graph.tags)
+
+
+#: a string and its language tag, as Oxigraph's serializers write them: always in double quotes,
+#: a quote or backslash inside escaped; IRIs, prefixed names and numbers hold no double quote
+_TAGGED = re.compile(rb'"(?:[^"\\]|\\.)*+"(?:@([a-z0-9-]+))?', re.DOTALL)
+
+
+def recased(data: bytes, tags: dict[str, str]) -> bytes:
+    """Oxigraph's Turtle, TriG, N-Triples or N-Quads *data*, with each language tag spelled as the
+    inputs spelled it (*tags*, :attr:`exitkg.graph.KnowledgeGraph.tags`): the store keeps them in
+    lower case."""
+    if not tags:
+        return data
+    spelled = {low.encode("ascii"): tag.encode("ascii") for low, tag in tags.items()}
+
+    def spell(match: re.Match) -> bytes:
+        tag = match.group(1)
+        if tag is None or tag not in spelled:
+            return match.group()
+        return match.group()[:match.start(1) - match.start()] + spelled[tag]
+
+    return _TAGGED.sub(spell, data)
 
 
 def _prefixes(graph) -> dict[str, str]:
@@ -178,8 +200,8 @@ def write_dataset(graph, fmt: str) -> bytes:
     quads = sorted(dataset, key=lambda q: (str(q.graph_name) if not isinstance(q.graph_name, ox.DefaultGraph) else "",
                                            str(q.subject), str(q.predicate), str(q.object)))
     if fmt == "nquads":
-        return ox.serialize(quads, format=ox.RdfFormat.N_QUADS)
-    return ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=_prefixes(graph))
+        return recased(ox.serialize(quads, format=ox.RdfFormat.N_QUADS), graph.tags)
+    return recased(ox.serialize(quads, format=ox.RdfFormat.TRIG, prefixes=_prefixes(graph)), graph.tags)
 
 
 # JSON-LD and RDF/XML are written here, from the canonical sorted triples, so the bytes are stable.
@@ -188,11 +210,13 @@ def _bnode_id(node) -> str:
     return "b" + "".join(c for c in node.value if c.isalnum())
 
 
-def write_jsonld(triples, ctx: dict) -> bytes:
-    """Compacted JSON-LD with *ctx* embedded: ``{"@context": ..., "@graph": [nodes by @id]}``."""
+def write_jsonld(triples, ctx: dict, tags: dict[str, str] | None = None) -> bytes:
+    """Compacted JSON-LD with *ctx* embedded: ``{"@context": ..., "@graph": [nodes by @id]}``;
+    language tags spelled as in *tags* (lower-case form -> spelling)."""
     import pyoxigraph as ox
 
     prefixes = sorted(((k, v) for k, v in ctx.items() if isinstance(v, str)), key=lambda kv: -len(kv[1]))
+    spelled = tags or {}
 
     def compact(iri: str) -> str:
         for prefix, ns in prefixes:
@@ -207,7 +231,7 @@ def write_jsonld(triples, ctx: dict) -> bytes:
             return {"@id": compact(o.value)}
         out = {"@value": o.value}
         if o.language:
-            out["@language"] = o.language
+            out["@language"] = spelled.get(o.language, o.language)
         elif o.datatype.value != XSD_STRING:
             out["@type"] = compact(o.datatype.value)
         return out
@@ -236,9 +260,10 @@ def _xml_text(text: str, where: str) -> str:
     return text
 
 
-def write_rdfxml(triples, prefixes: dict[str, str]) -> bytes:
-    """RDF/XML with one rdf:Description per subject, in sorted order. Every character is checked
-    before anything is written: a literal or IRI that XML 1.0 cannot hold is an :class:`OutputError`."""
+def write_rdfxml(triples, prefixes: dict[str, str], tags: dict[str, str] | None = None) -> bytes:
+    """RDF/XML with one rdf:Description per subject, in sorted order; language tags spelled as in
+    *tags*. Every character is checked before anything is written: a literal or IRI that XML 1.0
+    cannot hold is an :class:`OutputError`."""
     from xml.sax.saxutils import escape, quoteattr
 
     import pyoxigraph as ox
@@ -277,7 +302,7 @@ def write_rdfxml(triples, prefixes: dict[str, str]) -> bytes:
         elif isinstance(o, ox.NamedNode):
             body.append(f"    <{name} rdf:resource={quoteattr(_xml_text(o.value, f'the IRI <{o.value}>'))}/>")
         else:
-            attrs = f" xml:lang={quoteattr(o.language)}" if o.language else (
+            attrs = f" xml:lang={quoteattr((tags or {}).get(o.language, o.language))}" if o.language else (
                 f" rdf:datatype={quoteattr(o.datatype.value)}" if o.datatype.value != XSD_STRING else "")
             text = escape(_xml_text(o.value, f"a literal of <{s.value}> <{p.value}>"), {"\r": "&#13;"})
             body.append(f"    <{name}{attrs}>{text}</{name}>")

@@ -149,7 +149,7 @@ class KnowledgeGraph(Queryable):
 
     name = "local"
 
-    def __init__(self, store, parts: list[Part], prefixes: Mapping[str, str], restore=None, notes=()):
+    def __init__(self, store, parts: list[Part], prefixes: Mapping[str, str], restore=None, notes=(), tags=None):
         self.store = store
         self.parts = list(parts)
         self.prefixes = dict(prefixes)
@@ -157,6 +157,9 @@ class KnowledgeGraph(Queryable):
         self.restore: dict = dict(restore or {})
         #: what a reader should know about the inputs (ill-typed or normalized literals)
         self.notes: list[str] = list(notes)
+        #: language tags as the inputs spell them, by the store's lower-case form (``en-gb`` ->
+        #: ``en-GB``), for the exports (:mod:`exitkg.export`); SPARQL answers show the store's form
+        self.tags: dict[str, str] = dict(tags or {})
 
     def _restored(self, quads):
         """*quads* with each typed literal in the form its input wrote."""
@@ -304,6 +307,9 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
     reads. Where two forms of one value meet (``"01"`` and ``"1"``), the store cannot keep both:
     an :class:`~exitkg.errors.InputError`, unless ``normalize_literals=True``, which accepts the
     store's canonical form for those values (and says how many in :attr:`KnowledgeGraph.notes`).
+    Language tags, which the store keeps in lower case, are spelled in the exports as the inputs
+    spelled them (:attr:`KnowledgeGraph.tags`); one tag spelled two ways (``en-GB``, ``en-gb``) is
+    an :class:`~exitkg.errors.InputError` too, unless ``normalize_literals=True`` (lower case kept).
 
     *input_format* (``"turtle"``, ``"ntriples"``, ``"nquads"``, ``"trig"``, ``"rdfxml"`` or
     ``"jsonld"``) is the format of every file of *data* and *only*, whatever its extension;
@@ -490,6 +496,27 @@ def _restore_map(inputs: list[_Input], normalize: bool) -> tuple[dict, list[str]
             ox.Literal(o[0], datatype=ox.NamedNode(o[1])) for k, o in restore.items()}, notes
 
 
+def _tag_map(inputs: list[_Input], normalize: bool) -> tuple[dict[str, str], list[str]]:
+    """(the store's lower-case form -> the inputs' spelling, notes) for the language tags the inputs
+    write with a capital letter; :class:`InputError` where they spell one tag in two ways (``en-GB``
+    and ``en-gb``), which the store keeps once, unless *normalize* (then the lower case is kept)."""
+    spellings: dict[str, set] = {}
+    for item in inputs:
+        for parsed in item.parsed:
+            for tag in parsed.tags:
+                spellings.setdefault(tag.lower(), set()).add(tag)
+    clashes = {low: forms for low, forms in spellings.items() if len(forms) > 1}
+    if clashes and not normalize:
+        low, forms = sorted(clashes.items())[0]
+        raise InputError(f"the language tags {' and '.join(sorted(forms))} are one tag, which the store keeps once, "
+                         f"as {low} ({len(clashes)} such tag{'s' if len(clashes) != 1 else ''}); write one form, or "
+                         "accept the store's with --normalize-literals")
+    notes = [f"{len(clashes)} language tag{'s' if len(clashes) != 1 else ''} written in two forms, kept in lower "
+             "case (--normalize-literals)"] if clashes else []
+    return {low: tag for low, (tag,) in ((low, tuple(forms)) for low, forms in spellings.items() if len(forms) == 1)
+            if tag != low}, notes
+
+
 def _check_whole(parsed: ParsedFile, base: str | None) -> None:
     """Parse every statement of a bulk-loaded file (checked by line) for the error the loader met,
     raised with its position (:class:`InputError`); nothing if the file is now good."""
@@ -504,7 +531,8 @@ def _fill(store, inputs: list[_Input], ontology: bool, normalize_literals: bool 
     import pyoxigraph as ox
 
     restore, notes = _restore_map(inputs, normalize_literals)
-    notes = [note for item in inputs for parsed in item.parsed for note in parsed.notes] + notes
+    tags, tag_notes = _tag_map(inputs, normalize_literals)
+    notes = [note for item in inputs for parsed in item.parsed for note in parsed.notes] + notes + tag_notes
 
     parts: list[Part] = []
     prefixes: dict[str, str] = {}
@@ -566,7 +594,7 @@ def _fill(store, inputs: list[_Input], ontology: bool, normalize_literals: bool 
                 prefixes.setdefault(prefix, ns)
     if ontology:
         store.extend(_version_quads())
-    return KnowledgeGraph(store, parts, prefixes, restore, notes)
+    return KnowledgeGraph(store, parts, prefixes, restore, notes, tags)
 
 
 # --------------------------------------------------------------------------- #
@@ -690,7 +718,8 @@ def _open_or_build(folder: Path, only_list: list | None, data_list: list, *, ont
         except OSError as exc:
             raise InputError(f"{folder}: cannot open the store: {one_line(exc)}") from None
         parts = [Part(**p) for p in kept["parts"]]
-        return KnowledgeGraph(store, parts, kept["prefixes"], _restore_from_json(kept.get("restore", [])))
+        return KnowledgeGraph(store, parts, kept["prefixes"], _restore_from_json(kept.get("restore", [])),
+                              tags=kept.get("tags", {}))
     # (re)load: into a new database beside the old one, swapped in when complete
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -704,6 +733,7 @@ def _open_or_build(folder: Path, only_list: list | None, data_list: list, *, ont
         graph.add_description(endpoint)
         store.flush()
         parts, prefixes, restore, notes = [asdict(p) for p in graph.parts], graph.prefixes, graph.restore, graph.notes
+        tags = graph.tags
         del graph, store
         old = folder / f".{_DATABASE}.{os.getpid()}.old"
         if (folder / _DATABASE).exists():
@@ -711,7 +741,7 @@ def _open_or_build(folder: Path, only_list: list | None, data_list: list, *, ont
         os.replace(building, folder / _DATABASE)
         shutil.rmtree(old, ignore_errors=True)
         atomic_write_text(record, json.dumps({"manifest": manifest, "parts": parts, "prefixes": prefixes,
-                                              "restore": _restore_to_json(restore)},
+                                              "restore": _restore_to_json(restore), "tags": tags},
                                              indent=1, sort_keys=True) + "\n")
     except OSError as exc:
         raise OutputError(f"{folder}: cannot write the store: {exc.strerror or exc}") from None
@@ -721,4 +751,4 @@ def _open_or_build(folder: Path, only_list: list | None, data_list: list, *, ont
         store = ox.Store.read_only(str(folder / _DATABASE))
     except OSError as exc:
         raise InputError(f"{folder}: cannot open the store: {one_line(exc)}") from None
-    return KnowledgeGraph(store, [Part(**p) for p in parts], prefixes, restore, notes)
+    return KnowledgeGraph(store, [Part(**p) for p in parts], prefixes, restore, notes, tags)

@@ -131,10 +131,13 @@ def _chunks(items: list, size: int) -> list[list]:
     return [items[i:i + size] for i in range(0, len(items), size)] or [[]]
 
 
-def _nt(triples) -> str:
+def _nt(triples, tags: dict[str, str]) -> str:
+    """N-Triples, language tags spelled as the inputs spelled them (*tags*)."""
     import pyoxigraph as ox
 
-    return ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES).decode("utf-8")
+    from exitkg.export import recased
+
+    return recased(ox.serialize(triples, format=ox.RdfFormat.N_TRIPLES), tags).decode("utf-8")
 
 
 def remote_count(engine: RemoteEngine, graph_iri: str) -> int:
@@ -173,7 +176,7 @@ def publish(endpoint: str, *, graph_iri: str = DEFAULT_GRAPH, method: str = "gsp
     requests = 0
     for attempt in range(1, ATTEMPTS + 1):
         requests += _replace_graph(graph_iri, method, ground, blank, endpoint, store_url, updates, timeout,
-                                   f"urn:uuid:{uuid.uuid4()}")
+                                   f"urn:uuid:{uuid.uuid4()}", graph.tags)
         remote = remote_count(RemoteEngine(endpoint, timeout=timeout), graph_iri)
         if remote == local or attempt == ATTEMPTS:
             break
@@ -185,7 +188,7 @@ def publish(endpoint: str, *, graph_iri: str = DEFAULT_GRAPH, method: str = "gsp
 
 
 def _replace_graph(graph_iri: str, method: str, ground: list, blank: list, endpoint: str, store_url: str | None,
-                   updates: str, timeout: float, staging: str) -> int:
+                   updates: str, timeout: float, staging: str, tags: dict[str, str]) -> int:
     """Send the triples into the new graph *staging*, then move it over *graph_iri*; the number of
     requests sent."""
     requests = 0
@@ -200,16 +203,16 @@ def _replace_graph(graph_iri: str, method: str, ground: list, blank: list, endpo
                     bodies.append([])
                 bodies[-1].extend(batch)
             for i, body in enumerate(bodies):
-                _send(url, "PUT" if i == 0 else "POST", _nt(body).encode("utf-8"), "application/n-triples", timeout)
+                _send(url, "PUT" if i == 0 else "POST", _nt(body, tags).encode("utf-8"), "application/n-triples", timeout)
                 requests += 1
         else:
             into = f"GRAPH <{staging}>"
             for chunk in _chunks(ground, CHUNK_DATA):
-                _send(updates, "POST", f"INSERT DATA {{ {into} {{\n{_nt(chunk)}}} }}\n".encode("utf-8"),
+                _send(updates, "POST", f"INSERT DATA {{ {into} {{\n{_nt(chunk, tags)}}} }}\n".encode("utf-8"),
                       "application/sparql-update", timeout)
                 requests += 1
             for batch in blank:
-                _send(updates, "POST", f"INSERT {{ {into} {{\n{_nt(batch)}}} }} WHERE {{}}\n".encode("utf-8"),
+                _send(updates, "POST", f"INSERT {{ {into} {{\n{_nt(batch, tags)}}} }} WHERE {{}}\n".encode("utf-8"),
                       "application/sparql-update", timeout)
                 requests += 1
         _send(updates, "POST", f"MOVE SILENT GRAPH <{staging}> TO GRAPH <{graph_iri}>\n".encode("utf-8"),

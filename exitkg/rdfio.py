@@ -312,6 +312,28 @@ XSD_NS = "http://www.w3.org/2001/XMLSchema#"
 _XSD_STRING = XSD_NS + "string"
 
 
+#: a language tag as a file writes it: after a string (N-Triples and N-Quads quote with " only),
+#: in RDF/XML's xml:lang, as JSON-LD's @language
+_TAG = r"([A-Za-z]+(?:-[A-Za-z0-9]+)*)"
+_TAG_SPELLINGS = {
+    "ntriples": re.compile('"@' + _TAG), "nquads": re.compile('"@' + _TAG),
+    "turtle": re.compile("[\"']@" + _TAG), "trig": re.compile("[\"']@" + _TAG),
+    "rdfxml": re.compile("xml:lang\\s*=\\s*[\"']" + _TAG + "[\"']"),
+    "jsonld": re.compile('"@language"\\s*:\\s*"' + _TAG + '"'),
+}
+
+
+def tag_spellings(text: str, fmt: str) -> frozenset[str]:
+    """The spellings of the language tags *text* (a file in format *fmt*) writes, as written
+    (``en-GB``), which Oxigraph keeps in lower case. Read from the text, so a string that holds
+    what looks like a tag (``"say \\"@Hi"``) adds a spelling that no literal may have: harmless,
+    unless a literal has that tag in another case (then two spellings of one tag are reported)."""
+    pattern = _TAG_SPELLINGS.get(fmt)
+    if pattern is None or "@" not in text and "xml:lang" not in text:
+        return frozenset()
+    return frozenset(pattern.findall(text))
+
+
 def short_literal(value: str, datatype: str) -> str:
     """A typed literal as a reader would write it, long forms cut."""
     shown = value if len(value) <= 40 else value[:37] + "..."
@@ -782,7 +804,7 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
                      f"({', '.join(short_literal(*lit) for lit in wrong[:3])}{', ...' if len(wrong) > 3 else ''})")
     return ParsedFile(file, quads, prefixes, count, fmt, frozenset(sources), tuple(notes),
                       tuple(sorted(changed.items())), frozenset(typed),
-                      text.encode("utf-8") if rewritten else None)
+                      text.encode("utf-8") if rewritten else None, tag_spellings(text, fmt))
 
 
 def _over_limit(shown: str, limit: int) -> InputError:
@@ -820,6 +842,8 @@ class ParsedFile(NamedTuple):
     #: the text read, in UTF-8, when it differs from the file's: IRIs repaired, or JSON-LD
     #: contexts replaced by their local copies (a loader that reads the file again reads this)
     repaired: bytes | None = None
+    #: the spellings of its language tags as written (:func:`tag_spellings`)
+    tags: frozenset = frozenset()
 
     @property
     def is_dataset(self) -> bool:

@@ -280,6 +280,73 @@ def test_one_value_in_two_forms_stops_unless_normalized(tmp_path):
     assert '<http://example.org/a> <http://example.org/n> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .' in out
 
 
+#: literals with language tags spelled with capitals, in each input format
+_TAGGED = {
+    "ttl": '@prefix ex: <http://example.org/> .\nex:a ex:label "colour"@en-GB , "color"@en-US , "plain"@fr , '
+           '"say \\"@en-GB\\""@en-GB .\n',
+    "nt": '<http://example.org/a> <http://example.org/label> "colour"@en-GB .\n'
+          '<http://example.org/a> <http://example.org/label> "color"@en-US .\n'
+          '<http://example.org/a> <http://example.org/label> "plain"@fr .\n',
+    "jsonld": json.dumps({"@id": "http://example.org/a", "http://example.org/label": [
+        {"@value": "colour", "@language": "en-GB"}, {"@value": "color", "@language": "en-US"},
+        {"@value": "plain", "@language": "fr"}]}),
+    "rdf": '<?xml version="1.0"?>\n<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#" '
+           'xmlns:ex="http://example.org/">\n<rdf:Description rdf:about="http://example.org/a">\n'
+           '<ex:label xml:lang="en-GB">colour</ex:label><ex:label xml:lang="en-US">color</ex:label>'
+           '<ex:label xml:lang="fr">plain</ex:label>\n</rdf:Description>\n</rdf:RDF>\n',
+}
+_SPELLINGS = {"en-GB": "colour", "en-US": "color", "fr": "plain"}
+
+
+@pytest.mark.parametrize("source", sorted(_TAGGED))
+def test_language_tags_come_out_of_every_export_as_written(tmp_path, source):
+    """Scenario 21: Oxigraph keeps language tags in lower case; every export spells them as the
+    input did (en-GB, not en-gb), and an export read back keeps those spellings."""
+    from exitkg.export import export_rdf
+
+    data = tmp_path / f"tagged.{source}"
+    data.write_text(_TAGGED[source], encoding="utf-8")
+    graph = load(only=[data], ontology=False)
+    assert graph.tags == {"en-gb": "en-GB", "en-us": "en-US"}
+    for fmt, ext in [("turtle", "ttl"), ("ntriples", "nt"), ("jsonld", "jsonld"), ("rdfxml", "rdf"),
+                     ("trig", "trig"), ("nquads", "nq")]:
+        out = export_rdf(fmt, graph)
+        for tag in ("en-GB", "en-US"):
+            assert tag.encode() in out and tag.lower().encode() not in out, (fmt, tag)
+        assert {(t.object.value, t.object.language) for t in ox.parse(out, format=ox.RdfFormat.from_extension(ext))
+                if t.subject.value == "http://example.org/a"} >= {(v, k.lower()) for k, v in _SPELLINGS.items()}
+        again = tmp_path / f"again.{ext}"
+        again.write_bytes(out)
+        assert load(only=[again], ontology=False).tags == graph.tags, fmt  # read back, spelled the same
+
+
+def test_language_tags_are_kept_by_a_store_folder(tmp_path):
+    from exitkg.export import export_rdf
+
+    data = tmp_path / "tagged.ttl"
+    data.write_text(_TAGGED["ttl"], encoding="utf-8")
+    first = export_rdf("ntriples", load(only=[data], ontology=False, store=tmp_path / "store"))
+    reopened = load(only=[data], ontology=False, store=tmp_path / "store")
+    assert reopened.tags == {"en-gb": "en-GB", "en-us": "en-US"}
+    assert export_rdf("ntriples", reopened) == first and b'"colour"@en-GB' in first
+
+
+def test_one_language_tag_in_two_spellings_stops_unless_normalized(tmp_path):
+    from conftest import assert_one_error_line, run_exitkg
+
+    data = tmp_path / "two.ttl"
+    data.write_text('@prefix ex: <http://example.org/> .\nex:a ex:label "colour"@en-GB .\nex:b ex:label "tea"@en-gb .\n',
+                    encoding="utf-8")
+    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    assert (code, out) == (2, "")
+    assert_one_error_line(err, "the language tags en-GB and en-gb are one tag", "--normalize-literals")
+    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples", "--normalize-literals")
+    assert code == 0
+    assert err.splitlines() == ["exitkg: note: 1 language tag written in two forms, kept in lower case "
+                                "(--normalize-literals)"]
+    assert '<http://example.org/a> <http://example.org/label> "colour"@en-gb .' in out
+
+
 def test_ill_typed_literals_are_loaded_named_and_reported_by_validate(tmp_path):
     from conftest import run_exitkg
 
