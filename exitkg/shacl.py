@@ -7,6 +7,7 @@ functions turn it into text, JSON or the Turtle SHACL report graph.
 from __future__ import annotations
 
 import json
+import os
 import re
 from collections.abc import Iterable
 from contextlib import contextmanager
@@ -300,6 +301,10 @@ def shapes_graph(paths: Iterable[PathLike] | None = None, *, allow_rules: bool =
             raise InputError(f"no shapes files (*.ttl) found in {resource_dir('shapes')}")
         return rdflib_graph(files)
     paths = list(paths)
+    for path in paths:
+        if re.match(r"[A-Za-z][A-Za-z0-9+.-]+://", os.fsdecode(path)):
+            raise InputError(f"{os.fsdecode(path)}: a URL; exitkg reads shapes from files and fetches nothing: "
+                             "download the shapes and name the file")
     graph = rdflib_graph(paths)
     # SHACL-JS runs code, SHACL-AF rules change the data: shapes that hold them are refused unless allowed
     refused = (() if allow_js else (SH.jsFunctionName, SH.jsLibrary, SH.jsLibraryURL)) + (() if allow_rules else (SH.rule,))

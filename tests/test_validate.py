@@ -330,6 +330,14 @@ def test_javascript_that_never_returns_is_stopped_at_the_deadline(tmp_path):
     assert_one_error_line(err, "--js-timeout goes with --allow-js")
 
 
+def test_shapes_named_by_a_url_are_refused_not_fetched():
+    from conftest import assert_one_error_line, run_exitkg
+
+    code, out, err = run_exitkg("validate", "--shapes", "https://example.org/shapes.ttl")
+    assert (code, out) == (2, "")
+    assert_one_error_line(err, "a URL; exitkg reads shapes from files and fetches nothing")
+
+
 def test_javascript_without_its_engine_is_a_clear_error(tmp_path, monkeypatch):
     """Without the JavaScript engine (the ``js`` extra), --allow-js names what to install."""
     import sys
