@@ -204,6 +204,22 @@ for q in Q.catalogue().values():
         rows = None; gc.collect()  # the previous answer freed, and collected, before the clock starts
         t = time.process_time(); rows = Q.run(q, g, values).rows; times.append(time.process_time() - t)
     out["queries"][q.id] = {"cpu": sorted(times)[len(times) // 2], "rows": len(rows)}
+# the engine alone: queries as plain as can be, whose answers grow with the data as the canned ones do
+EKG = "https://w3id.org/exitkg/ontology#"
+BASELINE = {
+    "one pattern": f"SELECT ?f WHERE {{ ?f a <{EKG}Finding> }}",
+    "one pattern, a look-up per row": f"SELECT ?f ?q WHERE {{ ?f a <{EKG}Finding> ; <{EKG}quote> ?q }}",
+    "one pattern, ordered": f"SELECT ?f WHERE {{ ?f a <{EKG}Finding> }} ORDER BY ?f",
+    "one pattern, grouped": f"SELECT ?s (COUNT(*) AS ?n) WHERE {{ ?f <{EKG}fromStudy> ?s }} GROUP BY ?s",
+}
+out["baseline"] = {}
+for name, text in BASELINE.items():
+    g.run(text)
+    times = []
+    for _ in range(int(sys.argv[2])):
+        rows = None; gc.collect()
+        t = time.process_time(); rows = g.run(text).rows; times.append(time.process_time() - t)
+    out["baseline"][name] = {"cpu": sorted(times)[len(times) // 2], "rows": len(rows)}
 print(json.dumps(out))
 """
 QUERIES_RDFLIB = r"""
@@ -249,12 +265,14 @@ def part_queries(sizes, tmp: Path, repeat: int, rdflib_sizes, rdflib_timeout: fl
         theirs = in_child(QUERIES_RDFLIB, path, rdflib_timeout)["queries"] if k in rdflib_sizes else {}
         by_size.append({"copies": k, "triples": ours["triples"], "queries": {
             qid: {**v, "rdflib_cpu": theirs.get(qid, {}).get("cpu"), "rdflib_run": qid in theirs}
-            for qid, v in ours["queries"].items()}})
+            for qid, v in ours["queries"].items()}, "baseline": ours["baseline"]})
         slowest = max(ours["queries"].items(), key=lambda kv: kv[1]["cpu"])
         print(f"queries on {ours['triples']:>9} triples: slowest {slowest[0]} {slowest[1]['cpu']:.3f} s", flush=True)
     ids = list(by_size[0]["queries"])
     slopes = {qid: slope([(s["triples"], s["queries"][qid]["cpu"]) for s in by_size]) for qid in ids}
-    return {"series": by_size, "slopes": slopes}
+    baseline = {name: slope([(s["triples"], s["baseline"][name]["cpu"]) for s in by_size])
+                for name in by_size[0]["baseline"]}
+    return {"series": by_size, "slopes": slopes, "baseline_slopes": baseline}
 
 
 VALIDATE = r"""
@@ -540,6 +558,17 @@ def markdown(results: dict) -> str:
                 line += f" | {rows[-1] if rows[-1] is not None else '-'} | {fmt(qs['slopes'][qid])} | {fmt(by_rows)}"
             out.append(line + " |")
         out.append("")
+        if "baseline_slopes" in qs:  # the engine alone, for the slopes' floor
+            out += [f"| the engine alone | {head}{tail}",
+                    "|---|" + "---:|" * (len(sizes) + (3 if multi else 0))]
+            for name in qs["series"][0]["baseline"]:
+                runs = [s["baseline"][name] for s in qs["series"]]
+                line = f"| {name} | " + " | ".join(fmt(r["cpu"], 4) for r in runs)
+                if multi:
+                    by_rows = slope([(r["rows"], r["cpu"]) for r in runs]) if len({r["rows"] for r in runs}) > 1 else None
+                    line += f" | {runs[-1]['rows']} | {fmt(qs['baseline_slopes'][name])} | {fmt(by_rows)}"
+                out.append(line + " |")
+            out.append("")
     if "reason" in results:
         rs = results["reason"]
         h = rs["hermit_packaged"]
