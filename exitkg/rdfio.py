@@ -322,6 +322,10 @@ _TAG_SPELLINGS = {
     "jsonld": re.compile('"@language"\\s*:\\s*"' + _TAG + '"'),
 }
 
+#: what a file must hold to have a language tag (one character is found fastest)
+_TAG_MARKERS = {"ntriples": ("@",), "nquads": ("@",), "turtle": ("@",), "trig": ("@",),
+                "rdfxml": ("xml:lang",), "jsonld": ("@language",)}
+
 
 def tag_spellings(text: str, fmt: str) -> frozenset[str]:
     """The spellings of the language tags *text* (a file in format *fmt*) writes, as written
@@ -329,7 +333,7 @@ def tag_spellings(text: str, fmt: str) -> frozenset[str]:
     what looks like a tag (``"say \\"@Hi"``) adds a spelling that no literal may have: harmless,
     unless a literal has that tag in another case (then two spellings of one tag are reported)."""
     pattern = _TAG_SPELLINGS.get(fmt)
-    if pattern is None or "@" not in text and "xml:lang" not in text:
+    if pattern is None or not any(marker in text for marker in _TAG_MARKERS[fmt]):  # most files: a fast scan
         return frozenset()
     return frozenset(pattern.findall(text))
 

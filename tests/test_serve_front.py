@@ -217,7 +217,11 @@ def test_oversized_and_deeply_nested_queries_do_not_bring_the_server_down(guarde
     assert _sparql(url, BENIGN)[0] == 200
 
 
-@pytest.mark.parametrize("text", [CROSS_PRODUCT, "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?i"])
+@pytest.mark.parametrize("text", [
+    CROSS_PRODUCT, "SELECT * WHERE { ?a ?b ?c . ?d ?e ?f . ?g ?h ?i } ORDER BY ?i",
+    # a regular expression that backtracks for ever in a backtracking engine, over every pair of values
+    'SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f FILTER(REGEX(CONCAT(STR(?c), STR(?f)), "^(a|aa)+(a|aa)+$")) }',
+])
 def test_a_query_is_stopped_at_the_deadline(guarded, text):
     """Oxigraph's own server timeout answers the first with status 200 and a cut body, and never
     stops the second; here both end at the deadline with a 503."""
