@@ -330,6 +330,45 @@ def test_javascript_that_never_returns_is_stopped_at_the_deadline(tmp_path):
     assert_one_error_line(err, "--js-timeout goes with --allow-js")
 
 
+def test_killing_validate_ends_its_javascript_process(tmp_path):
+    """SIGKILL of ``exitkg validate --allow-js`` (no chance to clean up) while its JavaScript loops
+    leaves no process behind: the child running the code ends with it."""
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    from conftest import REPO_ROOT, descendants
+
+    def alive(pid: int) -> bool:  # a zombie, dead but not yet collected, does not count
+        try:
+            return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+        except OSError:
+            return False
+
+    shapes, data = _js_case(tmp_path, function="forever")
+    proc = subprocess.Popen([sys.executable, "-m", "exitkg", "validate", "--only", str(data), "--shapes", str(shapes),
+                             "--allow-js", "--js-timeout", "300"], cwd=REPO_ROOT,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not descendants(proc.pid):
+            time.sleep(0.1)
+        below = descendants(proc.pid)
+        assert below, "the JavaScript process did not start"
+        time.sleep(0.5)  # the child is in the loop
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        deadline = time.monotonic() + 15
+        while time.monotonic() < deadline and any(alive(pid) for pid in below):
+            time.sleep(0.1)
+        assert [below[pid] for pid in below if alive(pid)] == []
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+
+
 def test_shapes_named_by_a_url_are_refused_not_fetched():
     from conftest import assert_one_error_line, run_exitkg
 
