@@ -513,8 +513,7 @@ def _tag_map(inputs: list[_Input], normalize: bool) -> tuple[dict[str, str], lis
                          "accept the store's with --normalize-literals")
     notes = [f"{len(clashes)} language tag{'s' if len(clashes) != 1 else ''} written in two forms, kept in lower "
              "case (--normalize-literals)"] if clashes else []
-    return {low: tag for low, (tag,) in ((low, tuple(forms)) for low, forms in spellings.items() if len(forms) == 1)
-            if tag != low}, notes
+    return {low: min(forms) for low, forms in spellings.items() if len(forms) == 1 and min(forms) != low}, notes
 
 
 def _check_whole(parsed: ParsedFile, base: str | None) -> None:

@@ -323,8 +323,8 @@ _TAG_SPELLINGS = {
 }
 
 #: what a file must hold to have a language tag (one character is found fastest)
-_TAG_MARKERS = {"ntriples": ("@",), "nquads": ("@",), "turtle": ("@",), "trig": ("@",),
-                "rdfxml": ("xml:lang",), "jsonld": ("@language",)}
+_TAG_MARKERS = {"ntriples": "@", "nquads": "@", "turtle": "@", "trig": "@", "rdfxml": "xml:lang",
+                "jsonld": "@language"}
 
 
 def tag_spellings(text: str, fmt: str) -> frozenset[str]:
@@ -333,7 +333,7 @@ def tag_spellings(text: str, fmt: str) -> frozenset[str]:
     what looks like a tag (``"say \\"@Hi"``) adds a spelling that no literal may have: harmless,
     unless a literal has that tag in another case (then two spellings of one tag are reported)."""
     pattern = _TAG_SPELLINGS.get(fmt)
-    if pattern is None or not any(marker in text for marker in _TAG_MARKERS[fmt]):  # most files: a fast scan
+    if pattern is None or _TAG_MARKERS[fmt] not in text:  # most files: one fast scan
         return frozenset()
     return frozenset(pattern.findall(text))
 

@@ -264,22 +264,6 @@ def test_the_ontology_keeps_its_cardinality_datatype():
     assert cardinalities == {XSD + "nonNegativeInteger"}
 
 
-def test_one_value_in_two_forms_stops_unless_normalized(tmp_path):
-    from conftest import assert_one_error_line, run_exitkg
-
-    data = tmp_path / "two.ttl"
-    data.write_text('@prefix ex: <http://example.org/> .\n@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\n'
-                    'ex:a ex:n "01"^^xsd:integer .\nex:b ex:n 1 .\n', encoding="utf-8")
-    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
-    assert code == 2
-    assert_one_error_line(err, '"01"^^xsd:integer and "1"^^xsd:integer', "--normalize-literals")
-    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples", "--normalize-literals")
-    assert code == 0
-    assert err.splitlines() == ["exitkg: note: 1 value written in two forms, kept in the store's canonical form "
-                                "(--normalize-literals)"]
-    assert '<http://example.org/a> <http://example.org/n> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .' in out
-
-
 #: literals with language tags spelled with capitals, in each input format
 _TAGGED = {
     "ttl": '@prefix ex: <http://example.org/> .\nex:a ex:label "colour"@en-GB , "color"@en-US , "plain"@fr , '
@@ -331,20 +315,28 @@ def test_language_tags_are_kept_by_a_store_folder(tmp_path):
     assert export_rdf("ntriples", reopened) == first and b'"colour"@en-GB' in first
 
 
-def test_one_language_tag_in_two_spellings_stops_unless_normalized(tmp_path):
+@pytest.mark.parametrize("written, error, note, kept", [
+    ('@prefix xsd: <http://www.w3.org/2001/XMLSchema#> .\nex:a ex:n "01"^^xsd:integer .\nex:b ex:n 1 .\n',
+     '"01"^^xsd:integer and "1"^^xsd:integer', "1 value written in two forms, kept in the store's canonical form",
+     '<http://example.org/a> <http://example.org/n> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .'),
+    ('ex:a ex:label "colour"@en-GB .\nex:b ex:label "tea"@en-gb .\n',
+     "the language tags en-GB and en-gb are one tag", "1 language tag written in two forms, kept in lower case",
+     '<http://example.org/a> <http://example.org/label> "colour"@en-gb .'),
+])
+def test_one_value_in_two_forms_stops_unless_normalized(tmp_path, written, error, note, kept):
+    """A value the store keeps once (an integer, a language tag) written in two forms: exit 2,
+    unless --normalize-literals keeps the store's form and says so."""
     from conftest import assert_one_error_line, run_exitkg
 
     data = tmp_path / "two.ttl"
-    data.write_text('@prefix ex: <http://example.org/> .\nex:a ex:label "colour"@en-GB .\nex:b ex:label "tea"@en-gb .\n',
-                    encoding="utf-8")
+    data.write_text("@prefix ex: <http://example.org/> .\n" + written, encoding="utf-8")
     code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
     assert (code, out) == (2, "")
-    assert_one_error_line(err, "the language tags en-GB and en-gb are one tag", "--normalize-literals")
+    assert_one_error_line(err, error, "--normalize-literals")
     code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples", "--normalize-literals")
     assert code == 0
-    assert err.splitlines() == ["exitkg: note: 1 language tag written in two forms, kept in lower case "
-                                "(--normalize-literals)"]
-    assert '<http://example.org/a> <http://example.org/label> "colour"@en-gb .' in out
+    assert err.splitlines() == [f"exitkg: note: {note} (--normalize-literals)"]
+    assert kept in out
 
 
 def test_ill_typed_literals_are_loaded_named_and_reported_by_validate(tmp_path):
