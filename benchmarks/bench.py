@@ -23,6 +23,8 @@ Parts:
   file.
 * ``queries``: every canned query, on Oxigraph through exitkg and on rdflib's own engine, on the
   scaled evidence graph (``scaled.py evidence``); rdflib's run of a query stops at ``--rdflib-timeout``.
+  Both engines also run "the engine alone": five queries as plain as can be (one triple pattern,
+  counted, with a look-up per row, ordered, grouped), the floor of what a query costs on each.
 * ``validate``: ``exitkg.validate`` against ``pyshacl.validate`` on a plain rdflib graph, same data
   and shapes.
 * ``rudof``: rudof (``pip install pyrudof``, not a dependency of exitkg; skipped without it) against
@@ -190,7 +192,19 @@ def part_load(sizes, tmp: Path, repeat: int) -> dict:
     return {"series": rows, "slope": slope([(r["triples"], r["cpu"]) for r in rows])}
 
 
-QUERIES_OXIGRAPH = r"""
+# The engine alone: queries as plain as can be, whose answers grow with the data as the canned ones
+# do, run by both children. "counted" returns one row: no answer row reaches Python.
+ENGINE_ALONE = r"""
+EKG = "https://w3id.org/exitkg/ontology#"
+BASELINE = {
+    "one pattern": f"SELECT ?f WHERE {{ ?f a <{EKG}Finding> }}",
+    "one pattern, counted": f"SELECT (COUNT(*) AS ?n) WHERE {{ ?f a <{EKG}Finding> }}",
+    "one pattern, a look-up per row": f"SELECT ?f ?q WHERE {{ ?f a <{EKG}Finding> ; <{EKG}quote> ?q }}",
+    "one pattern, ordered": f"SELECT ?f WHERE {{ ?f a <{EKG}Finding> }} ORDER BY ?f",
+    "one pattern, grouped": f"SELECT ?s (COUNT(*) AS ?n) WHERE {{ ?f <{EKG}fromStudy> ?s }} GROUP BY ?s",
+}
+"""
+QUERIES_OXIGRAPH = ENGINE_ALONE + r"""
 import gc, json, sys, time
 from exitkg import queries as Q
 from exitkg.graph import load
@@ -204,14 +218,6 @@ for q in Q.catalogue().values():
         rows = None; gc.collect()  # the previous answer freed, and collected, before the clock starts
         t = time.process_time(); rows = Q.run(q, g, values).rows; times.append(time.process_time() - t)
     out["queries"][q.id] = {"cpu": sorted(times)[len(times) // 2], "rows": len(rows)}
-# the engine alone: queries as plain as can be, whose answers grow with the data as the canned ones do
-EKG = "https://w3id.org/exitkg/ontology#"
-BASELINE = {
-    "one pattern": f"SELECT ?f WHERE {{ ?f a <{EKG}Finding> }}",
-    "one pattern, a look-up per row": f"SELECT ?f ?q WHERE {{ ?f a <{EKG}Finding> ; <{EKG}quote> ?q }}",
-    "one pattern, ordered": f"SELECT ?f WHERE {{ ?f a <{EKG}Finding> }} ORDER BY ?f",
-    "one pattern, grouped": f"SELECT ?s (COUNT(*) AS ?n) WHERE {{ ?f <{EKG}fromStudy> ?s }} GROUP BY ?s",
-}
 out["baseline"] = {}
 for name, text in BASELINE.items():
     g.run(text)
@@ -222,7 +228,7 @@ for name, text in BASELINE.items():
     out["baseline"][name] = {"cpu": sorted(times)[len(times) // 2], "rows": len(rows)}
 print(json.dumps(out))
 """
-QUERIES_RDFLIB = r"""
+QUERIES_RDFLIB = ENGINE_ALONE + r"""
 import gc, json, signal, sys, time
 import pyoxigraph as ox
 from rdflib import Graph
@@ -250,6 +256,17 @@ for q in Q.catalogue().values():
     except Late:
         out["queries"][q.id] = {"cpu": None, "rows": None}
     print(q.id, out["queries"][q.id], file=sys.stderr, flush=True)
+out["baseline"] = {}
+for name, text in BASELINE.items():
+    try:
+        signal.setitimer(signal.ITIMER_REAL, limit)
+        list(graph.query(text))          # warm
+        rows = None; gc.collect()
+        t = time.process_time(); rows = list(graph.query(text)); cpu = time.process_time() - t
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        out["baseline"][name] = {"cpu": cpu, "rows": len(rows)}
+    except Late:
+        out["baseline"][name] = {"cpu": None, "rows": None}
 print(json.dumps(out))
 """
 
@@ -262,10 +279,11 @@ def part_queries(sizes, tmp: Path, repeat: int, rdflib_sizes, rdflib_timeout: fl
     for k in sizes:
         path = write_evidence(tmp / f"evidence-{k}.nt", k)
         ours = in_child(QUERIES_OXIGRAPH, path, repeat)
-        theirs = in_child(QUERIES_RDFLIB, path, rdflib_timeout)["queries"] if k in rdflib_sizes else {}
-        by_size.append({"copies": k, "triples": ours["triples"], "queries": {
-            qid: {**v, "rdflib_cpu": theirs.get(qid, {}).get("cpu"), "rdflib_run": qid in theirs}
-            for qid, v in ours["queries"].items()}, "baseline": ours["baseline"]})
+        theirs = in_child(QUERIES_RDFLIB, path, rdflib_timeout) if k in rdflib_sizes else {}
+        paired = {"queries": theirs.get("queries", {}), "baseline": theirs.get("baseline", {})}
+        by_size.append({"copies": k, "triples": ours["triples"], **{
+            kind: {key: {**v, "rdflib_cpu": paired[kind].get(key, {}).get("cpu"), "rdflib_run": key in paired[kind]}
+                   for key, v in ours[kind].items()} for kind in ("queries", "baseline")}})
         slowest = max(ours["queries"].items(), key=lambda kv: kv[1]["cpu"])
         print(f"queries on {ours['triples']:>9} triples: slowest {slowest[0]} {slowest[1]['cpu']:.3f} s", flush=True)
     ids = list(by_size[0]["queries"])
@@ -542,15 +560,19 @@ def markdown(results: dict) -> str:
         out += [f"| query | {head} | rdflib at {rd[0]['triples']:,} | rdflib / Oxigraph{tail}" if rd else
                 f"| query | {head}{tail}",
                 "|---|" + "---:|" * (len(sizes) + (2 if rd else 0) + (3 if multi else 0))]
+        def beside_rdflib(r):  # rdflib's time and the ratio, for a run where rdflib ran
+            theirs = r.get("rdflib_cpu")
+            if not r.get("rdflib_run", True):
+                return " | - | -"
+            ratio = f"x{theirs / r['cpu']:.0f}" if theirs and r["cpu"] else (
+                f"> x{results.get('rdflib_timeout', 60) / r['cpu']:.0f} (timed out)" if r["cpu"] else "-")
+            return f" | {fmt(theirs, 3) if theirs is not None else 'timed out'} | {ratio}"
+
         for qid in qs["series"][0]["queries"]:
             cells = [fmt(s["queries"][qid]["cpu"], 4) for s in qs["series"]]
             line = f"| `{qid}` | " + " | ".join(cells)
             if rd:
-                r = rd[0]["queries"][qid]
-                theirs = r["rdflib_cpu"]
-                ratio = f"x{theirs / r['cpu']:.0f}" if theirs and r["cpu"] else (
-                    f"> x{results.get('rdflib_timeout', 60) / r['cpu']:.0f} (timed out)" if r["cpu"] else "-")
-                line += f" | {fmt(theirs, 3) if theirs is not None else 'timed out'} | {ratio}"
+                line += beside_rdflib(rd[0]["queries"][qid])
             if multi:
                 rows = [s["queries"][qid].get("rows") for s in qs["series"]]
                 by_rows = (slope([(r, s["queries"][qid]["cpu"]) for r, s in zip(rows, qs["series"])])
@@ -558,12 +580,16 @@ def markdown(results: dict) -> str:
                 line += f" | {rows[-1] if rows[-1] is not None else '-'} | {fmt(qs['slopes'][qid])} | {fmt(by_rows)}"
             out.append(line + " |")
         out.append("")
-        if "baseline_slopes" in qs:  # the engine alone, for the slopes' floor
-            out += [f"| the engine alone | {head}{tail}",
-                    "|---|" + "---:|" * (len(sizes) + (3 if multi else 0))]
+        if "baseline_slopes" in qs:  # the engine alone, for the floor of the slopes and of the ratios
+            rd_base = [s for s in rd if any(v.get("rdflib_run") for v in s["baseline"].values())]
+            out += [f"| the engine alone | {head} | rdflib at {rd_base[0]['triples']:,} | rdflib / Oxigraph{tail}"
+                    if rd_base else f"| the engine alone | {head}{tail}",
+                    "|---|" + "---:|" * (len(sizes) + (2 if rd_base else 0) + (3 if multi else 0))]
             for name in qs["series"][0]["baseline"]:
                 runs = [s["baseline"][name] for s in qs["series"]]
                 line = f"| {name} | " + " | ".join(fmt(r["cpu"], 4) for r in runs)
+                if rd_base:
+                    line += beside_rdflib(rd_base[0]["baseline"][name])
                 if multi:
                     by_rows = slope([(r["rows"], r["cpu"]) for r in runs]) if len({r["rows"] for r in runs}) > 1 else None
                     line += f" | {runs[-1]['rows']} | {fmt(qs['baseline_slopes'][name])} | {fmt(by_rows)}"
