@@ -421,8 +421,9 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
     js = allow_js and any((None, predicate, None) in shapes_g for predicate in (SH.jsFunctionName, SH.jsLibrary))
     if js:
         options["js"] = True
-    report, warned = _in_child(data, options, js_timeout) if js else _pyshacl(data, options)
-    focus = shacl_sparql.targeted(loaded, shapes_g)
+    report, warned, expanded = _in_child(data, options, js_timeout) if js else _pyshacl(data, options)
+    # focus nodes are those of the data pySHACL validated: with rules, the copy they extended
+    focus = shacl_sparql.targeted(loaded.store if expanded is None else _store_of(expanded), shapes_g)
     stopped = abort_on_first and (None, SH.resultSeverity, SH.Violation) in report
     if not stopped:
         found = shacl_sparql.evaluate(loaded, taken, focus, list(data.namespaces()))
@@ -461,17 +462,25 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
     )
 
 
-def _pyshacl(data: Graph, options: dict) -> tuple[Graph, list[tuple[str, str]]]:
-    """pySHACL's report graph on *data*, and what it warned of ((class name, message) pairs);
-    :class:`InputError` where it cannot validate."""
+def _pyshacl(data: Graph, options: dict) -> tuple[Graph, list[tuple[str, str]], bytes | None]:
+    """pySHACL's report graph on *data*, what it warned of ((class name, message) pairs), and,
+    where the shapes have rules (``iterate_rules``), the copy of *data* the rules extended, as
+    N-Triples; :class:`InputError` where it cannot validate."""
     import warnings
 
     import pyshacl
 
+    expanded = failed = None
     try:
         with _parsed_query_cache(), warnings.catch_warnings(record=True) as warned:
             warnings.simplefilter("always")
             _, report, _ = pyshacl.validate(data, **options)
+            if options.get("iterate_rules") and isinstance(report, Graph):
+                # pySHACL keeps the copy it extended to itself: the same rules, applied to a copy again
+                copy = pyshacl.shacl_rules(data, shacl_graph=options["shacl_graph"], inference="none",
+                                           iterate_rules=True, js=options.get("js", False))
+                failed = copy.value(predicate=SH.message) if (None, RDF.type, SH.ValidationFailure) in copy else None
+                expanded = None if failed else copy.serialize(format="nt", encoding="utf-8")
     except Exception as exc:  # pyshacl raises its own error types for unusable shapes
         module = type(exc).__module__ or ""
         if module.startswith("pyshacl") or isinstance(exc, (ValueError, SyntaxError)):
@@ -482,10 +491,21 @@ def _pyshacl(data: Graph, options: dict) -> tuple[Graph, list[tuple[str, str]]]:
 
     if isinstance(report, ValidationFailure):  # pySHACL returns (not raises) a failure to validate
         raise InputError(f"SHACL validation could not run: {one_line(report.message)}")
-    return report, [(type(w.message).__name__, str(w.message)) for w in warned]
+    if options.get("iterate_rules") and expanded is None:  # the rules ran in validation, so not expected
+        raise InputError(f"SHACL rules could not run: {one_line(str(failed))}")
+    return report, [(type(w.message).__name__, str(w.message)) for w in warned], expanded
 
 
-def _in_child(data: Graph, options: dict, timeout: float) -> tuple[Graph, list[tuple[str, str]]]:
+def _store_of(ntriples: bytes):
+    """An Oxigraph store of these N-Triples (the data the rules extended), to find focus nodes in."""
+    import pyoxigraph as ox
+
+    store = ox.Store()
+    store.load(ntriples, format=ox.RdfFormat.N_TRIPLES, lenient=True)
+    return store
+
+
+def _in_child(data: Graph, options: dict, timeout: float) -> tuple[Graph, list[tuple[str, str]], bytes | None]:
     """:func:`_pyshacl` in a child process stopped after *timeout* seconds, for shapes with
     SHACL-JS: its code runs in the JavaScript engine (Duktape), which Python cannot interrupt, and
     may loop for ever. The child ends with the process that started it."""
@@ -506,8 +526,8 @@ def _in_child(data: Graph, options: dict, timeout: float) -> tuple[Graph, list[t
         if preexec is not None:
             preexec()
         try:
-            report, warned = _pyshacl(data, options)
-            sender.send(("ok", report.serialize(format="nt"), warned))
+            report, warned, expanded = _pyshacl(data, options)
+            sender.send(("ok", report.serialize(format="nt"), (warned, expanded)))
         except InputError as exc:
             sender.send(("input", exc.message, None))
         except BaseException as exc:  # noqa: BLE001 - carried to the parent, which raises it as a bug
@@ -535,7 +555,8 @@ def _in_child(data: Graph, options: dict, timeout: float) -> tuple[Graph, list[t
         raise RuntimeError(payload)
     report = Graph()
     report.parse(data=payload, format="nt")
-    return report, warned
+    warned, expanded = warned
+    return report, warned, expanded
 
 
 # --------------------------------------------------------------------------- #

@@ -160,17 +160,18 @@ def _focus_nodes(store, shapes: Graph, shape) -> list:
     return list(found)
 
 
-def targeted(graph, shapes: Graph) -> dict:
+def targeted(store, shapes: Graph) -> dict:
     """Each shape with explicit targets (``sh:targetClass``, ``sh:targetNode``,
     ``sh:targetSubjectsOf``, ``sh:targetObjectsOf``) and not deactivated -> the set of nodes they
-    select in *graph*. Shapes with SPARQL-based or implicit class targets are left out."""
+    select in *store* (a pyoxigraph store). Shapes with SPARQL-based or implicit class targets are
+    left out."""
     found = {}
     for shape in {s for t in _TARGETS for s in shapes.subjects(t, None)}:
         if _is_true(shapes, shape, SH.deactivated) or (shape, SH.target, None) in shapes:
             continue
         if any((shape, RDF.type, kind) in shapes for kind in (RDFS.Class, OWL.Class)):
             continue
-        found[shape] = set(_focus_nodes(graph.store, shapes, shape))
+        found[shape] = set(_focus_nodes(store, shapes, shape))
     return found
 
 

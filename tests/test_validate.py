@@ -429,6 +429,52 @@ def test_rules_run_only_when_allowed_on_a_copy_of_the_data(tmp_path):
     assert "--allow-rules" in err and "Traceback" not in err
 
 
+def test_a_shape_targeting_what_rules_add_is_not_idle(tmp_path):
+    """With --allow-rules, focus nodes are counted on the copy the rules extended: a shape whose
+    target class only the rules assert selects the factors the rules typed, so it is not reported
+    as selecting nothing (which would make the run exit 1), and its constraint sees them."""
+    from conftest import run_exitkg
+
+    from exitkg import shacl
+    from exitkg.graph import load
+
+    shapes = tmp_path / "typing.ttl"
+    shapes.write_text("""@prefix sh: <http://www.w3.org/ns/shacl#> .
+@prefix rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#> .
+@prefix skos: <http://www.w3.org/2004/02/skos/core#> .
+@prefix ekg: <https://w3id.org/exitkg/ontology#> .
+@prefix ex: <http://example.org/> .
+ex:Type a sh:NodeShape ; sh:targetClass ekg:Factor ;
+  sh:rule [ a sh:TripleRule ; sh:subject sh:this ; sh:predicate rdf:type ; sh:object ex:Typed ] .
+ex:TypedShape a sh:NodeShape ; sh:targetClass ex:Typed ;
+  sh:property [ sh:path skos:prefLabel ; sh:minCount 1 ] .
+ex:Unlabelled a sh:NodeShape ; sh:targetClass ex:Typed ;
+  sh:property [ sh:path ex:nothing ; sh:minCount 1 ; sh:severity sh:Info ] .
+""", encoding="utf-8")
+    graph = load()
+    factors = len(graph.run("SELECT DISTINCT ?f WHERE { ?f a <https://w3id.org/exitkg/ontology#Factor> }").rows)
+    result = shacl.validate(graph, shapes=[shapes], allow_rules=True)
+    assert result.idle_shapes == []
+    assert result.focus_nodes == factors
+    # the typed factors were validated: each gets the informational result of ex:Unlabelled
+    assert len({r.focus for r in result.results if r.severity == "Info"}) == factors
+    assert result.conforms
+    code, out, err = run_exitkg("validate", "--shapes", shapes, "--allow-rules", "--format", "json")
+    assert "select no node" not in out + err and "Traceback" not in err
+    assert json.loads(out)["idle_shapes"] == []
+    # with SHACL-JS too, pySHACL runs in a child process, which hands the extended copy back
+    js_shapes, data = _js_case(tmp_path)
+    js_shapes.write_text(js_shapes.read_text(encoding="utf-8") + """
+ex:Type a sh:NodeShape ; sh:targetSubjectsOf ex:label ;
+  sh:rule [ a sh:TripleRule ; sh:subject sh:this ; sh:predicate rdf:type ; sh:object ex:Typed ] .
+ex:TypedShape a sh:NodeShape ; sh:targetClass ex:Typed ; sh:property [ sh:path ex:label ; sh:maxLength 10 ] .
+""".replace("rdf:type", "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"), encoding="utf-8")
+    both = shacl.validate(load(only=[data], ontology=False), shapes=[js_shapes], allow_rules=True, allow_js=True)
+    assert both.idle_shapes == [] and both.focus_nodes == 2
+    # ex:b's label is too long for the JavaScript constraint and for the typed nodes' sh:maxLength
+    assert sorted(r.focus for r in both.results) == ["http://example.org/b"] * 2
+
+
 def test_rules_that_never_stop_adding_are_stopped(tmp_path):
     """A rule that mints a blank node every round (one more statement each time) never reaches a
     fixed point: it is stopped at pySHACL's limit of rounds, with one line and exit 2."""
