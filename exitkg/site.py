@@ -23,7 +23,7 @@ from html import escape
 from pathlib import Path
 
 from exitkg.export import canonical_triples
-from exitkg.namespaces import ONTOLOGY_IRI, PREFIXES
+from exitkg.namespaces import EKG, ONTOLOGY_IRI, PREFIXES
 
 BASE = "https://w3id.org/exitkg/"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -245,6 +245,13 @@ class Identifiers:
             return "[ ]"
 
         store = self.where[iri]
+
+        def said(subject: str) -> str:
+            """What a referring finding (or any node with a quote) quotes its source as saying."""
+            found = sorted(q.object.value for q in store.quads_for_pattern(
+                ox.NamedNode(subject), ox.NamedNode(EKG + "quote"), None, ox.DefaultGraph()))
+            return "<br>".join(f"<q>{escape(text)}</q>" for text in found)
+
         incoming = sorted({(q.subject.value, q.predicate.value)
                            for q in store.quads_for_pattern(None, None, ox.NamedNode(iri), ox.DefaultGraph())
                            if isinstance(q.subject, ox.NamedNode)})
@@ -269,7 +276,8 @@ class Identifiers:
                 f'<p>Also as <a href="{escape(name)}.ttl">Turtle</a> and <a href="{escape(name)}.jsonld">JSON-LD</a>.</p>\n'
                 f'<table>\n{chr(10).join(rows)}\n</table>\n'
                 + ('<h2>Referred to by</h2>\n<table>\n' + "\n".join(
-                    f"<tr><td>{show(ox.NamedNode(s))}</td><th>{show(ox.NamedNode(p))}</th></tr>" for s, p in incoming)
+                    f"<tr><td>{show(ox.NamedNode(s))}</td><th>{show(ox.NamedNode(p))}</th><td>{said(s)}</td></tr>"
+                    for s, p in incoming)
                    + "\n</table>\n" if incoming else "")
                 + '</body>\n</html>\n')
 
@@ -285,8 +293,6 @@ def _page_shell(path: str, title: str, body: str) -> str:
 def _browse_page(ids: Identifiers) -> str:
     """Every identifier, grouped by its classes (of the ontology), each group sorted by label."""
     import pyoxigraph as ox
-
-    from exitkg.namespaces import EKG
 
     groups: dict[str, list[str]] = {}
     for iri in ids.known:

@@ -326,6 +326,23 @@ def test_the_report_page_links_each_controversial_factor_to_its_page(site):
     assert f"{len(report.reproductions)} reproductions agree" in (site / "report.html").read_text(encoding="utf-8")
 
 
+def test_a_factor_page_shows_what_each_of_its_findings_quotes(site):
+    """Each finding (and each piece of cited evidence) is listed on its factor's page, under
+    "Referred to by", with its quote beside it, so the page shows the evidence and not only the
+    findings' identifiers."""
+    rows = load().run(f"SELECT ?finding ?factor ?quote WHERE {{ ?finding <{EKG}aboutFactor> ?factor ; "
+                      f"<{EKG}quote> ?quote }}").rows
+    assert rows
+    pages: dict = {}
+    for row in rows:
+        name = row["factor"].value[len("https://w3id.org/exitkg/"):] + ".html"
+        page = pages.setdefault(name, (site / name).read_text(encoding="utf-8"))
+        referred = page.split("<h2>Referred to by</h2>", 1)[1]
+        line = next(line for line in referred.splitlines()
+                    if f'href="../{row["finding"].value[len("https://w3id.org/exitkg/id/"):]}.html"' in line)
+        assert f"<q>{escape(row['quote'].value)}</q>" in line, (name, row["quote"].value)
+
+
 def test_the_query_catalogue_page_holds_every_query_and_its_text(site):
     page = (site / "queries.html").read_text(encoding="utf-8")
     for query in Q.catalogue().values():
