@@ -35,13 +35,19 @@ HTACCESS = """# Content negotiation for the identifiers under https://w3id.org/e
 # Turtle or JSON-LD when the client asks for them, HTML otherwise.
 Options -MultiViews
 DirectoryIndex index.html
-# "ontology" is an identifier and also the folder of the ontology's versions: no slash redirect
+# "ontology" is an identifier and also the folder of the ontology's versions: no slash redirect,
+# and the rules below apply to a folder asked for without its slash
 DirectorySlash Off
 AddType text/turtle .ttl
 AddType application/ld+json .jsonld
 AddType text/html .html
 AddCharset utf-8 .ttl .jsonld .html
 RewriteEngine On
+RewriteOptions AllowNoSlash
+
+# the site's own folder asked for without its slash (the only path the rules see whole): to its home page
+RewriteCond %{REQUEST_URI} !/$
+RewriteRule ^/ %{REQUEST_URI}/ [R=301,L]
 
 RewriteCond %{HTTP_ACCEPT} text/turtle
 RewriteCond %{REQUEST_FILENAME}.ttl -f

@@ -135,6 +135,24 @@ def test_the_home_page_is_the_evidence_map(apache):
     assert data["assertions"]
 
 
+def test_the_site_without_its_slash_redirects_to_its_home_page(apache):
+    """``DirectorySlash Off`` (for ``ontology``) must not leave ``/exitkg`` a 404: it redirects to
+    ``/exitkg/``, whatever the client accepts; a folder that is also an identifier is unchanged."""
+    import http.client
+    from urllib.parse import urlsplit
+
+    url = urlsplit(apache)
+    for accept in ("text/html", "text/turtle"):
+        connection = http.client.HTTPConnection(url.hostname, url.port, timeout=10)
+        connection.request("GET", url.path.rstrip("/") + "?a=1", headers={"Accept": accept})
+        response = connection.getresponse()
+        assert (response.status, response.getheader("Location")) == (301, apache + "?a=1")
+        connection.close()
+    status, ctype, _, _ = _get(apache + "ontology", "text/turtle")
+    assert status == 200 and ctype.startswith("text/turtle")
+    status, _, _, body = _get(apache.rstrip("/"))  # followed to the home page
+    assert status == 200 and b'id="map-data"' in body
+
 
 # --------------------------------------------------------------------------- #
 # Links: every link in the site resolves, and every identifier shown links to its page
