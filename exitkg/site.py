@@ -252,6 +252,12 @@ class Identifiers:
 
         store = self.where[iri]
 
+        def named(subject: str) -> str:
+            """A referring identifier by its label, linked to its page (by its name where it has none)."""
+            target = self.href(subject, path)
+            return (f'<a href="{escape(target)}">{escape(self.label(subject))}</a>' if target
+                    else show(ox.NamedNode(subject)))
+
         def said(subject: str) -> str:
             """What a referring finding (or any node with a quote) quotes its source as saying."""
             found = sorted(q.object.value for q in store.quads_for_pattern(
@@ -282,7 +288,7 @@ class Identifiers:
                 f'<p>Also as <a href="{escape(name)}.ttl">Turtle</a> and <a href="{escape(name)}.jsonld">JSON-LD</a>.</p>\n'
                 f'<table>\n{chr(10).join(rows)}\n</table>\n'
                 + ('<h2>Referred to by</h2>\n<table>\n' + "\n".join(
-                    f"<tr><td>{show(ox.NamedNode(s))}</td><th>{show(ox.NamedNode(p))}</th><td>{said(s)}</td></tr>"
+                    f"<tr><td>{named(s)}</td><th>{show(ox.NamedNode(p))}</th><td>{said(s)}</td></tr>"
                     for s, p in incoming)
                    + "\n</table>\n" if incoming else "")
                 + '</body>\n</html>\n')

@@ -346,10 +346,10 @@ def test_the_report_page_links_each_controversial_factor_to_its_page(site):
 
 def test_a_factor_page_shows_what_each_of_its_findings_quotes(site):
     """Each finding (and each piece of cited evidence) is listed on its factor's page, under
-    "Referred to by", with its quote beside it, so the page shows the evidence and not only the
-    findings' identifiers."""
-    rows = load().run(f"SELECT ?finding ?factor ?quote WHERE {{ ?finding <{EKG}aboutFactor> ?factor ; "
-                      f"<{EKG}quote> ?quote }}").rows
+    "Referred to by", by its label and with its quote beside it, so the page shows the evidence
+    and not only the findings' identifiers."""
+    rows = load().run(f"SELECT ?finding ?factor ?quote ?label WHERE {{ ?finding <{EKG}aboutFactor> ?factor ; "
+                      f"<{EKG}quote> ?quote ; <http://www.w3.org/2000/01/rdf-schema#label> ?label }}").rows
     assert rows
     pages: dict = {}
     for row in rows:
@@ -359,6 +359,7 @@ def test_a_factor_page_shows_what_each_of_its_findings_quotes(site):
         line = next(line for line in referred.splitlines()
                     if f'href="../{row["finding"].value[len("https://w3id.org/exitkg/id/"):]}.html"' in line)
         assert f"<q>{escape(row['quote'].value)}</q>" in line, (name, row["quote"].value)
+        assert f">{escape(row['label'].value)}</a>" in line, (name, row["label"].value)
 
 
 def test_the_query_catalogue_page_holds_every_query_and_its_text(site):
