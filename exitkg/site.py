@@ -45,7 +45,8 @@ AddCharset utf-8 .ttl .jsonld .html
 RewriteEngine On
 RewriteOptions AllowNoSlash
 
-# the site's own folder asked for without its slash (the only path the rules see whole): to its home page
+# the site's folder asked for without its slash (the one path these rules see with a leading slash),
+# redirected to its home page
 RewriteCond %{REQUEST_URI} !/$
 RewriteRule ^/ %{REQUEST_URI}/ [R=301,L]
 
