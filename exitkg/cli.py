@@ -769,7 +769,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         words = list(sys.argv[1:] if argv is None else argv)
         parser = build_parser(only=_command_named(words))
-        args = parser.parse_args(words)
+        args, extra = parser.parse_known_args(words)
+        if extra:  # named with the command they were given to, not the top-level parser
+            where = f"{PROG} {args.command}" if getattr(args, "command", None) else PROG
+            hint = ("; a query's parameter is given as --param KEY=VALUE"
+                    if getattr(args, "command", None) == "query" and any("=" in w and not w.startswith("-") for w in extra)
+                    else "")
+            raise UsageError(f"unrecognized arguments: {' '.join(extra)}{hint} (see '{where} --help')")
         _refuse_output_over_input(args)
         return COMMANDS[args.command].run(args)
     except SystemExit as exc:  # --help / --version

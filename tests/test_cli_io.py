@@ -169,6 +169,17 @@ def test_bad_arguments_exit_3(run_cli, args):
     assert out == ""
 
 
+def test_an_unknown_argument_is_named_with_its_command(run_cli):
+    """An argument a command does not take is reported against that command's help, and a query's
+    parameter written without --param says how to give it."""
+    code, out, err = run_cli("validate", "--no-such-option")
+    assert (code, out) == (3, "")
+    assert_one_error_line(err, "unrecognized arguments: --no-such-option (see 'exitkg validate --help')")
+    code, out, err = run_cli("query", "classifications-of-factor", "factor=stigma")
+    assert (code, out) == (3, "")
+    assert_one_error_line(err, "a query's parameter is given as --param KEY=VALUE (see 'exitkg query --help')")
+
+
 def test_help_and_version(run_cli):
     code, out, err = run_cli("--help")
     assert code == 0 and "validate" in out and "check-quotes" in out and err == ""
