@@ -279,11 +279,15 @@ def cmd_query(args: argparse.Namespace) -> int:
     query = queries.resolve(args.name)
     values = queries.parse_param_args(args.param)
     queries.bind(query, values)  # report parameter errors before loading the graph
-    result = queries.run(query, _engine(args), values)
+    engine = _engine(args)
+    result = queries.run(query, engine, values)
     if args.strict and result.notes:
         raise errors.EndpointError(result.notes[0] + " (--strict)")
     for note in result.notes:
         sys.stderr.write(f"exitkg: warning: {note}\n")
+    if result.boolean is None and not result.rows:  # nothing found: say if a parameter names nothing
+        for note in queries.absent(query, engine, values):
+            sys.stderr.write(f"exitkg: note: {note}\n")
     _output(args, queries.RENDERERS[args.format](result))
     if query.kind == "violation" and result.rows:
         return errors.FAILED

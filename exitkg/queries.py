@@ -262,6 +262,19 @@ def run(query: Query, engine, values: Mapping[str, str] | None = None) -> Result
     return engine.run(query.text, bind(query, values or {}))
 
 
+_MENTIONED = "ASK WHERE { { ?term ?p ?o } UNION { ?s ?p ?term } }"
+
+
+def absent(query: Query, engine, values: Mapping[str, str] | None = None) -> list[str]:
+    """For each parameter whose value is an IRI that *engine*'s graph never mentions (as subject
+    or object), a line saying so: why a query may have found nothing (a misspelt slug)."""
+    import pyoxigraph as ox
+
+    return [f"parameter {name}: the graph holds nothing about <{term.value}>"
+            for name, term in bind(query, values or {}).items()
+            if isinstance(term, ox.NamedNode) and not engine.run(_MENTIONED, {"term": term}).boolean]
+
+
 # --------------------------------------------------------------------------- #
 # Rendering
 # --------------------------------------------------------------------------- #

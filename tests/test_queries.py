@@ -328,6 +328,25 @@ def test_query_errors_are_one_line_exit_4(args, fragment):
     assert_one_error_line(err, fragment)
 
 
+def test_a_parameter_naming_nothing_in_the_graph_is_noted_when_nothing_is_found(engine):
+    """A misspelt slug is a valid IRI, so the query runs and finds nothing: a note on standard
+    error says the graph holds nothing about it. An IRI the graph holds (a study given as the
+    factor) finds nothing too, without a note; so does a query that finds rows."""
+    study = "https://w3id.org/exitkg/id/study/hickle-2017"
+    query = Q.resolve("classifications-of-factor")
+    assert Q.absent(query, engine, {"factor": "stigmaa"}) == [
+        "parameter factor: the graph holds nothing about <https://w3id.org/exitkg/id/factor/stigmaa>"]
+    assert Q.absent(query, engine, {"factor": study}) == []
+    code, out, err = run_exitkg("query", "classifications-of-factor", "--param", "factor=stigmaa")
+    assert code == 0 and "(0 rows)" in out
+    assert err == "exitkg: note: parameter factor: the graph holds nothing about " \
+                  "<https://w3id.org/exitkg/id/factor/stigmaa>\n"
+    code, out, err = run_exitkg("query", "classifications-of-factor", "--param", f"factor={study}")
+    assert (code, err) == (0, "") and "(0 rows)" in out
+    code, out, err = run_exitkg("query", "classifications-of-factor", "--param", "factor=stigma")
+    assert (code, err) == (0, "") and "(1 row)" in out
+
+
 def test_malformed_sparql_file_exit_4(tmp_path):
     bad = tmp_path / "bad.rq"
     bad.write_text("SELECT ?x WHERE { ?x ?p }\n", encoding="utf-8")

@@ -105,6 +105,13 @@ def test_every_canned_query_gives_the_same_rows_remotely(engines, qid, values):
     assert there.rows == here.rows
 
 
+def test_a_parameter_naming_nothing_is_found_remotely_as_locally(engines):
+    query = Q.catalogue()["classifications-of-factor"]
+    for values in ({"factor": "stigmaa"}, {"factor": "stigma"}):
+        assert Q.absent(query, engines[1], values) == Q.absent(query, engines[0], values)
+    assert Q.absent(query, engines[1], {"factor": "stigmaa"})
+
+
 def test_report_agrees_line_for_line(published):
     code_l, local, _ = run_exitkg("report")
     code_r, remote, err = run_exitkg("report", "--endpoint", published, "--graph", GRAPH)
