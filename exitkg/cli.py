@@ -775,9 +775,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser = build_parser(only=_command_named(words))
         args, extra = parser.parse_known_args(words)
         if extra:  # named with the command they were given to, not the top-level parser
-            where = f"{PROG} {args.command}" if getattr(args, "command", None) else PROG
+            command = getattr(args, "command", None)
+            before = command and extra[0] in words and words.index(extra[0]) < words.index(command)
+            where = f"{PROG} {command}" if command and not before else PROG
             hint = ("; a query's parameter is given as --param KEY=VALUE"
-                    if getattr(args, "command", None) == "query" and any("=" in w and not w.startswith("-") for w in extra)
+                    if command == "query" and any("=" in w and not w.startswith("-") for w in extra)
                     else "")
             raise UsageError(f"unrecognized arguments: {' '.join(extra)}{hint} (see '{where} --help')")
         _refuse_output_over_input(args)

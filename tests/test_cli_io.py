@@ -175,6 +175,9 @@ def test_an_unknown_argument_is_named_with_its_command(run_cli):
     code, out, err = run_cli("validate", "--no-such-option")
     assert (code, out) == (3, "")
     assert_one_error_line(err, "unrecognized arguments: --no-such-option (see 'exitkg validate --help')")
+    code, out, err = run_cli("--no-such-option", "validate")  # before the command: the top-level help
+    assert (code, out) == (3, "")
+    assert_one_error_line(err, "unrecognized arguments: --no-such-option (see 'exitkg --help')")
     code, out, err = run_cli("query", "classifications-of-factor", "factor=stigma")
     assert (code, out) == (3, "")
     assert_one_error_line(err, "a query's parameter is given as --param KEY=VALUE (see 'exitkg query --help')")
