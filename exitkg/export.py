@@ -174,6 +174,21 @@ def recased(data: bytes, tags: dict[str, str]) -> bytes:
     return _TAGGED.sub(spell, data)
 
 
+def recased_jsonld(data: bytes, tags: dict[str, str]) -> bytes:
+    """Oxigraph's JSON-LD *data* with each ``@language`` spelled as the inputs spelled it (*tags*)."""
+    import json
+
+    if not tags:
+        return data
+
+    def spell(node):
+        if isinstance(node, dict):
+            return {k: (tags.get(v, v) if k == "@language" and isinstance(v, str) else spell(v)) for k, v in node.items()}
+        return [spell(v) for v in node] if isinstance(node, list) else node
+
+    return json.dumps(spell(json.loads(data)), ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+
+
 def _prefixes(graph) -> dict[str, str]:
     from exitkg.namespaces import PREFIXES
 

@@ -106,7 +106,7 @@ def make_server(host: str, port: int, pool, graph) -> ThreadingHTTPServer:
     limits = pool.limits
     page = query_page().encode("utf-8")
     # the identifiers, answered as the site answers them; pages link back to this query page
-    ids = Identifiers([graph.store], nav=(("index", "Query"), ("ontology", "Ontology")))
+    ids = Identifiers([graph.store], nav=(("index", "Query"), ("ontology", "Ontology")), graph=graph)
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "exitkg"

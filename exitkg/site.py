@@ -124,14 +124,18 @@ class Identifiers:
 
     One class for the static site and for ``exitkg serve``: both answer an identifier with the
     same bytes. *stores* are pyoxigraph stores (the graph's, the query catalogue's); an identifier
-    is described from the store that has statements about it.
+    is described from the store that has statements about it. With *graph*, the loaded graph whose
+    store is among them, its literals are shown as the inputs wrote them (typed literals' forms,
+    language tags' spellings), as the exports show them.
     """
 
-    def __init__(self, stores, nav=SITE_NAV):
+    def __init__(self, stores, nav=SITE_NAV, graph=None):
         import pyoxigraph as ox
 
         self.stores = list(stores)
         self.nav = nav
+        self.graph = graph
+        self.tags: dict[str, str] = dict(graph.tags) if graph is not None else {}
         self.known: dict[str, str] = {}
         self.where: dict[str, object] = {}
         for store in self.stores:
@@ -186,7 +190,8 @@ class Identifiers:
 
         if self.is_ontology(iri) and iri in self.where:
             # the ontology's own named graph: its header, every term and every axiom
-            quads = self.where[iri].quads_for_pattern(None, None, None, ox.NamedNode(ONTOLOGY_IRI))
+            quads = self._as_written(self.where[iri], self.where[iri].quads_for_pattern(
+                None, None, None, ox.NamedNode(ONTOLOGY_IRI)))
             return canonical_triples(ox.Triple(q.subject, q.predicate, q.object) for q in quads)
         return canonical_triples(self.triples_of(iri))
 
@@ -206,22 +211,30 @@ class Identifiers:
             if node in seen:
                 continue
             seen.add(node)
-            for q in store.quads_for_pattern(node, None, None, ox.DefaultGraph()):
+            for q in self._as_written(store, store.quads_for_pattern(node, None, None, ox.DefaultGraph())):
                 out.append(ox.Triple(q.subject, q.predicate, q.object))
                 if isinstance(q.object, ox.BlankNode):
                     todo.append(q.object)
         out.sort(key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
         return out
 
+    def _as_written(self, store, quads):
+        """*quads* of *store*, typed literals in the form the inputs wrote (the graph's store only)."""
+        return self.graph._restored(quads) if self.graph is not None and store is self.graph.store else quads
+
     def turtle(self, iri: str) -> bytes:
         import pyoxigraph as ox
 
-        return ox.serialize(self.triples(iri), format=ox.RdfFormat.TURTLE, prefixes=self.prefixes)
+        from exitkg.export import recased
+
+        return recased(ox.serialize(self.triples(iri), format=ox.RdfFormat.TURTLE, prefixes=self.prefixes), self.tags)
 
     def jsonld(self, iri: str) -> bytes:
         import pyoxigraph as ox
 
-        return ox.serialize(self.triples(iri), format=ox.RdfFormat.JSON_LD)
+        from exitkg.export import recased_jsonld
+
+        return recased_jsonld(ox.serialize(self.triples(iri), format=ox.RdfFormat.JSON_LD), self.tags)
 
     def html(self, iri: str) -> str:
         """The page of *iri*: its label, types and definition, every statement about it, and what
@@ -245,7 +258,8 @@ class Identifiers:
                     return text
                 return f'<a href="{escape(term.value)}">{text}</a>' if term.value.startswith(("http://", "https://")) else text
             if isinstance(term, ox.Literal):
-                lang = f' <span class="lang">@{escape(term.language)}</span>' if term.language else ""
+                lang = (f' <span class="lang">@{escape(self.tags.get(term.language, term.language))}</span>'
+                        if term.language else "")
                 if "\n" in term.value:
                     return f"<pre>{escape(term.value)}</pre>{lang}"
                 return escape(term.value) + lang
@@ -382,7 +396,7 @@ def build_site(out: str | os.PathLike[str], graph=None) -> SiteResult:
     query_store = ox.Store()
     query_store.extend(ox.Quad(t.subject, t.predicate, t.object, ox.DefaultGraph())
                        for t in ox.parse(render_catalogue_turtle(queries).encode("utf-8"), format=ox.RdfFormat.TURTLE))
-    ids = Identifiers([graph.store, query_store])
+    ids = Identifiers([graph.store, query_store], graph=graph)
     downloads = release_files(graph)
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(downloads.items()))
     pages = {

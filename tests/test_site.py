@@ -362,6 +362,30 @@ def test_a_factor_page_shows_what_each_of_its_findings_quotes(site):
         assert f">{escape(row['label'].value)}</a>" in line, (name, row["label"].value)
 
 
+def test_identifiers_show_literals_as_the_inputs_wrote_them(tmp_path):
+    """An identifier's Turtle, JSON-LD and HTML show a language tag as the inputs spelled it
+    (``en-GB``, which the store keeps as ``en-gb``) and a typed literal in the form they wrote
+    (``"01"``, which the store keeps as 1), as the exports do."""
+    data = tmp_path / "written.nt"
+    factor = "<https://w3id.org/exitkg/id/factor/stigma>"
+    data.write_text(f'{factor} <http://www.w3.org/2004/02/skos/core#altLabel> "stigmatisation"@en-GB .\n'
+                    f'{factor} <http://example.org/rank> "01"^^<http://www.w3.org/2001/XMLSchema#integer> .\n',
+                    encoding="utf-8")
+    out = tmp_path / "site"
+    result = run_exitkg("site", "--data", data, "--out", out)
+    assert result.code == 0, result.stderr
+    page = out / "id" / "factor" / "stigma"
+    turtle = page.with_suffix(".ttl").read_text(encoding="utf-8")
+    assert '"stigmatisation"@en-GB' in turtle and "en-gb" not in turtle
+    assert "<http://example.org/rank> 01 " in turtle  # Turtle's integer syntax, as written
+    described = json.loads(page.with_suffix(".jsonld").read_text(encoding="utf-8"))
+    values = [v for node in described for key, vs in node.items() if key.startswith("http") for v in vs]
+    assert {"@language": "en-GB", "@value": "stigmatisation"} in values
+    assert any(v.get("@value") == "01" for v in values)
+    html = page.with_suffix(".html").read_text(encoding="utf-8")
+    assert '<span class="lang">@en-GB</span>' in html and ">01<" in html
+
+
 def test_the_query_catalogue_page_holds_every_query_and_its_text(site):
     page = (site / "queries.html").read_text(encoding="utf-8")
     for query in Q.catalogue().values():
