@@ -175,11 +175,13 @@ PREFIX prov: <http://www.w3.org/ns/prov#>
 SELECT ?f ?pub WHERE { ?f a ekg:Finding ; prov:wasDerivedFrom ?pub } ORDER BY ?f ?pub"""
 
 
-def _term(ox_term) -> Term:
+def _term(ox_term, tags: dict[str, str]) -> Term:
+    """A term of the graph, a language tag spelled as the inputs spelled it (*tags*)."""
     import pyoxigraph as ox
 
     if isinstance(ox_term, ox.Literal):
-        return Term(ox_term.value, True, None if ox_term.language else ox_term.datatype.value, ox_term.language)
+        language = tags.get(ox_term.language, ox_term.language) if ox_term.language else None
+        return Term(ox_term.value, True, None if language else ox_term.datatype.value, language)
     return Term(ox_term.value)
 
 
@@ -196,12 +198,13 @@ def finding_nanopub(graph, finding: str, publication: str, version: str,
         (head, np_iri, NP + "hasProvenance", _iri(provenance)),
         (head, np_iri, NP + "hasPublicationInfo", _iri(pubinfo)),
     ]
-    for q in graph.store.quads_for_pattern(ox.NamedNode(finding), None, None, ox.DefaultGraph()):
+    # the finding's statements as the inputs wrote them (typed literals' forms, tags' spellings)
+    for q in graph._restored(graph.store.quads_for_pattern(ox.NamedNode(finding), None, None, ox.DefaultGraph())):
         p = q.predicate.value
         if p in _ASSERTION_PREDICATES:
-            quads.append((assertion, finding, p, _term(q.object)))
+            quads.append((assertion, finding, p, _term(q.object, graph.tags)))
         elif p in _PROVENANCE_PREDICATES:
-            quads.append((provenance, assertion, p, _term(q.object)))
+            quads.append((provenance, assertion, p, _term(q.object, graph.tags)))
     quads.append((provenance, assertion, PROV + "wasDerivedFrom", _iri(publication)))
     quads += [
         (pubinfo, np_iri, PROV + "wasDerivedFrom", _iri(finding)),
@@ -281,4 +284,7 @@ def export_nanopubs(graph=None, sign_key=None) -> bytes:
     prefixes = {"np": NP, "npx": NPX, "prov": PROV, "dcterms": DCTERMS, "rdfs": RDFS, "ekg": EKG,
                 "factor": "https://w3id.org/exitkg/id/factor/",
                 "study": "https://w3id.org/exitkg/id/study/", "source": "https://w3id.org/exitkg/id/source/"}
-    return ox.serialize(everything, format=ox.RdfFormat.TRIG, prefixes=prefixes)
+    from exitkg.export import recased
+
+    # pyoxigraph writes language tags in lower case: spelled again as in the quads the trusty URIs hash
+    return recased(ox.serialize(everything, format=ox.RdfFormat.TRIG, prefixes=prefixes), graph.tags)

@@ -156,3 +156,17 @@ def test_annotations_anchor_every_quote_and_check_quotes_verifies_them(tmp_path)
 def test_annotations_need_the_text():
     result = run_exitkg("export", "--format", "annotations")
     assert result.code == 3 and "needs --source" in result.stderr
+
+
+def test_a_language_tag_keeps_its_spelling_and_the_trusty_uri_verifies(tmp_path):
+    """A quote tagged ``en-GB`` (which the store keeps as ``en-gb``) is written as the input spelled
+    it, and the trusty URI, computed over that spelling, verifies with the nanopub package."""
+    added = tmp_path / "tagged.nt"
+    finding = "https://w3id.org/exitkg/id/finding/ferrari-2021/hickle-2017-spirituality"
+    added.write_text(f'<{finding}> <https://w3id.org/exitkg/ontology#quote> "colour"@en-GB .\n', encoding="utf-8")
+    data = export_nanopubs(load(data=[added]))
+    assert b'"colour"@en-GB' in data and b"en-gb" not in data
+    nanopubs = _by_nanopub(data)
+    tagged = [h for h, quads in nanopubs.items() if any(str(o) == "colour" for _, _, _, o in quads)]
+    assert len(tagged) == 1
+    assert all(_verifies(hashstr, quads) for hashstr, quads in nanopubs.items())
