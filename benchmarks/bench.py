@@ -17,8 +17,10 @@ sources again in every child would be a cost of the setting, not of exitkg.
 
 Parts:
 
-* ``link``: ``exitkg link`` on CTDC-shaped rows (``scaled.py cases``), and the cohort query over
-  the linked cases once loaded.
+* ``link``: ``exitkg link`` as a whole process (wall, CPU, peak memory) on rows of the CTDC Global
+  Synthetic Dataset's shape generated from the packaged codebook (``scaled.py cases``), up to the
+  dataset's full size (258,000 rows), and every cohort query over the linked cases once loaded with
+  the packaged graph, against the targets (link < 30 s and < 1 GiB, each cohort query < 5 s).
 * ``load``: ``exitkg.load`` of the linked cases against a raw ``pyoxigraph`` bulk load of the same
   file.
 * ``queries``: every canned query, on Oxigraph through exitkg and on rdflib's own engine, on the
@@ -125,33 +127,83 @@ COHORT = r"""
 import json, sys, time
 from exitkg import queries as Q
 from exitkg.graph import load
-t = time.process_time(); g = load(data=[sys.argv[1]]); loaded = time.process_time() - t
-q = Q.catalogue()["cohort-exit-factors"]
-Q.run(q, g)
-times = []
-for _ in range(int(sys.argv[2])):
-    t = time.process_time(); rows = Q.run(q, g).rows; times.append(time.process_time() - t)
-print(json.dumps({"load_cpu": loaded, "query_cpu": sorted(times)[len(times) // 2], "rows": len(rows)}))
+t, w = time.process_time(), time.perf_counter()
+g = load(data=[sys.argv[1]])
+out = {"load_cpu": time.process_time() - t, "load_wall": time.perf_counter() - w, "triples": len(g), "queries": {}}
+for qid in sorted(Q.catalogue()):
+    if not qid.startswith("cohort-exit-factors"):
+        continue
+    q = Q.catalogue()[qid]
+    for values in (q.examples or [{}]):  # every example: a stratified query split by each attribute
+        Q.run(q, g, values)
+        cpu, wall = [], []
+        for _ in range(int(sys.argv[2])):
+            rows = None
+            t, w = time.process_time(), time.perf_counter()
+            rows = Q.run(q, g, values).rows
+            cpu.append(time.process_time() - t); wall.append(time.perf_counter() - w)
+        key = " ".join([qid] + [f"{k}={v}" for k, v in values.items()])
+        out["queries"][key] = {"cpu": sorted(cpu)[len(cpu) // 2], "wall": sorted(wall)[len(wall) // 2],
+                               "rows": len(rows), "values": values}
+print(json.dumps(out))
 """
+
+#: the targets of the link part, at the synthetic dataset's full size: the whole `exitkg link`
+#: process (wall seconds, peak resident memory) and each cohort query (wall seconds, graph loaded)
+LINK_TARGETS = {"link_wall": 30.0, "link_peak_mib": 1024.0, "query_wall": 5.0}
 
 
 def part_link(sizes, tmp: Path, repeat: int) -> dict:
+    """``exitkg link`` as a whole process on synthetic-dataset rows generated from the packaged
+    codebook, then every cohort query over the linked cases loaded with the packaged graph."""
     sys.path.insert(0, str(HERE))
-    from scaled import write_cases
+    from scaled import FULL_SIZE, synthetic_columns, write_cases
 
     rows = []
     for n in sizes:
         cases = write_cases(tmp / f"cases-{n}.csv", n)
-        runs = [child([PY, "-m", "exitkg", "link", cases, "--format", "nt", "--out", tmp / f"linked-{n}.nt"])
-                for _ in range(repeat)]
-        cohort = in_child(COHORT, tmp / f"linked-{n}.nt", repeat)
-        rows.append({"rows": n, "cpu": statistics.median(r["cpu"] for r in runs),
-                     "peak_mib": max(r["peak_mib"] for r in runs), "cohort_query_cpu": cohort["query_cpu"],
-                     "load_cpu": cohort["load_cpu"], "cohort_peak_mib": cohort["peak_mib"]})
-        print(f"link {n:>8} rows: {rows[-1]['cpu']:.2f} s CPU, {rows[-1]['peak_mib']:.0f} MiB; "
-              f"cohort query {cohort['query_cpu']:.2f} s after a load of {cohort['load_cpu']:.1f} s", flush=True)
-    return {"series": rows, "slope": slope([(r["rows"], r["cpu"]) for r in rows]),
-            "cohort_slope": slope([(r["rows"], r["cohort_query_cpu"]) for r in rows])}
+        out = tmp / f"linked-{n}.nt"
+        load_before = os.getloadavg()[0]
+        runs = [child([PY, "-m", "exitkg", "link", cases, "--format", "nt", "--out", out]) for _ in range(repeat)]
+        load_after = os.getloadavg()[0]
+        cohort = in_child(COHORT, out, repeat)
+        rows.append({"rows": n, "columns": len(synthetic_columns()), "bytes": cases.stat().st_size,
+                     "cpu": statistics.median(r["cpu"] for r in runs), "wall": statistics.median(r["wall"] for r in runs),
+                     "peak_mib": max(r["peak_mib"] for r in runs), "triples": cohort["triples"],
+                     "load_cpu": cohort["load_cpu"], "load_wall": cohort["load_wall"],
+                     "cohort_peak_mib": cohort["peak_mib"], "queries": cohort["queries"],
+                     "output_bytes": out.stat().st_size, "load_average": [load_before, load_after]})
+        r = rows[-1]
+        print(f"link {n:>8} rows: {r['wall']:.2f} s wall, {r['cpu']:.2f} s CPU, {r['peak_mib']:.0f} MiB; " +
+              ", ".join(f"{qid} {v['wall']:.2f} s" for qid, v in r["queries"].items()) +
+              f" after a load of {r['load_wall']:.1f} s", flush=True)
+    ids = list(rows[0]["queries"]) if rows else []
+    return {"series": rows, "full_size": FULL_SIZE, "targets": LINK_TARGETS,
+            "slope": slope([(r["rows"], r["cpu"]) for r in rows]),
+            "cohort_slopes": {qid: slope([(r["rows"], r["queries"][qid]["cpu"]) for r in rows]) for qid in ids}}
+
+
+def link_verdict(lk: dict, cpus: int | None = None) -> list[str]:
+    """One line per target at the largest size run: measured, target, met or missed by how much."""
+    if not lk["series"]:
+        return []
+    r, t = lk["series"][-1], lk.get("targets", LINK_TARGETS)
+    size = (f"the synthetic dataset's full size ({r['rows']:,} rows)" if r["rows"] >= lk.get("full_size", 0)
+            else f"{r['rows']:,} rows (below the full size of {lk.get('full_size', 0):,})")
+
+    def judge(value, limit, unit):
+        return (f"{value:.2f} {unit} (target < {limit:g} {unit}: met)" if value < limit else
+                f"{value:.2f} {unit} (target < {limit:g} {unit}: MISSED by {value - limit:.2f} {unit})")
+
+    lines = [f"At {size}: `exitkg link` {judge(r['wall'], t['link_wall'], 's')} wall "
+             f"({r['cpu']:.2f} s CPU; machine load average {r['load_average'][0]:.1f} before, "
+             f"{r['load_average'][1]:.1f} after, on {cpus or '?'} CPUs), "
+             f"peak memory {judge(r['peak_mib'], t['link_peak_mib'], 'MiB')}; "
+             f"{r['output_bytes'] / 2 ** 20:,.0f} MiB of N-Triples written."]
+    for qid, v in r["queries"].items():
+        lines.append(f"`{qid}` over the {r['triples']:,} triples loaded: {judge(v['wall'], t['query_wall'], 's')} "
+                     f"wall ({v['cpu']:.2f} s CPU), {v['rows']} rows.")
+    return lines
 
 
 LOAD_EXITKG = r"""
@@ -493,11 +545,16 @@ def part_rudof(sizes, tmp: Path, repeat: int, timeout: float) -> dict:
 
 
 SIZES = {
-    "full": {"link": [10_000, 100_000, 200_000], "load": [10_000, 100_000, 200_000], "queries": [30, 100, 300],
+    "full": {"link": [10_000, 100_000, 258_000], "load": [10_000, 100_000, 200_000], "queries": [30, 100, 300],
              "rdflib": [30], "reason": [3, 30, 300], "rudof": [3, 10, 30]},
-    "quick": {"link": [1_000, 5_000], "load": [1_000, 5_000], "queries": [3, 10], "rdflib": [3], "reason": [3],
+    "quick": {"link": [300, 1_000], "load": [1_000, 5_000], "queries": [3, 10], "rdflib": [3], "reason": [3],
               "rudof": [1]},
 }
+
+
+def lk_earlier(lk: dict) -> bool:
+    """Whether the link part's figures are of the earlier form (CPU only, one cohort query)."""
+    return bool(lk["series"]) and "queries" not in lk["series"][0]
 
 
 def markdown(results: dict) -> str:
@@ -536,13 +593,28 @@ def markdown(results: dict) -> str:
             label = f"{r['triples']:,}" + (" (packaged)" if r["copies"] == 0 else "")
             out.append(f"| {label} | " + " | ".join(cell(r["rudof"]) + cell(r["exitkg"])) + " |")
         out.append("")
-    if "link" in results:
+    if "link" in results and lk_earlier(results["link"]):  # a run of before 2026-12-07: CPU only, one query
         lk = results["link"]
         out += ["| CTDC-shaped rows | `exitkg link` CPU s | peak MiB | load of the linked cases, CPU s | "
                 "cohort query CPU s |", "|---:|---:|---:|---:|---:|"]
         out += [f"| {r['rows']:,} | {fmt(r['cpu'])} | {r['peak_mib']:.0f} | {fmt(r['load_cpu'], 1)} | "
                 f"{fmt(r['cohort_query_cpu'])} |" for r in lk["series"]]
         out += [f"| slope | {fmt(lk['slope'])} | | | {fmt(lk['cohort_slope'])} |", ""]
+    elif "link" in results:
+        lk = results["link"]
+        ids = list(lk["series"][0]["queries"]) if lk["series"] else []
+        out += ["| synthetic-dataset rows | `exitkg link` wall s | CPU s | peak MiB | triples loaded (with the packaged graph) | load, wall s | load, peak MiB | "
+                + " | ".join(f"`{qid}` wall s" for qid in ids) + " |",
+                "|---:|---:|---:|---:|---:|---:|---:|" + "---:|" * len(ids)]
+        out += [f"| {r['rows']:,} | {fmt(r['wall'])} | {fmt(r['cpu'])} | {r['peak_mib']:.0f} | {r['triples']:,} | "
+                f"{fmt(r['load_wall'], 1)} | {r['cohort_peak_mib']:.0f} | " + " | ".join(fmt(r["queries"][q]["wall"]) for q in ids) + " |"
+                for r in lk["series"]]
+        t = lk.get("targets", LINK_TARGETS)
+        out += [f"| target at {lk.get('full_size', 0):,} rows | < {t['link_wall']:g} | | < {t['link_peak_mib']:g} | | | | "
+                + " | ".join(f"< {t['query_wall']:g}" for _ in ids) + " |",
+                f"| slope (CPU) | | {fmt(lk['slope'])} | | | | | "
+                + " | ".join(fmt(lk["cohort_slopes"].get(q)) for q in ids) + " |", ""]
+        out += link_verdict(lk, results.get("cpus")) + [""]
     if "load" in results:
         ld = results["load"]
         out += ["| triples (linked cases) | `exitkg.load` CPU s | raw bulk load CPU s | CPU ratio | "
@@ -624,6 +696,7 @@ def main() -> int:
     ap.add_argument("--rudof-timeout", type=float, default=900.0,
                     help="stop a validation of the rudof part after this many seconds (default 900)")
     ap.add_argument("--out", help="write every figure as JSON to this file")
+    ap.add_argument("--rows", help="the sizes of the link part, in rows (e.g. 258000)")
     ap.add_argument("--copies", help="the evidence sizes of the queries part, in copies (e.g. 300)")
     ap.add_argument("--rdflib-copies", help="the evidence sizes at which rdflib's engine runs too (e.g. 300)")
     args = ap.parse_args()
@@ -640,6 +713,8 @@ def main() -> int:
     if unknown:
         ap.error(f"unknown part(s) {', '.join(sorted(unknown))}; the parts are {', '.join(PARTS)}")
     sizes = dict(SIZES["quick" if args.quick else "full"])
+    if args.rows:
+        sizes["link"] = [int(x) for x in args.rows.split(",")]
     if args.copies:
         sizes["queries"] = [int(x) for x in args.copies.split(",")]
     if args.rdflib_copies:

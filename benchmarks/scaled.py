@@ -1,6 +1,6 @@
 """Realistic scaled data for the benchmark: CTDC-shaped case records and a larger evidence graph.
 
-    python benchmarks/scaled.py cases 200000 cases.csv     # 200,000 rows, every CTDC column
+    python benchmarks/scaled.py cases 258000 cases.csv     # the CTDC synthetic dataset's full size
     python benchmarks/scaled.py evidence 300 evidence.nt   # about 900,000 triples of evidence
 
 Evidence: K copies of the packaged reviews' data (reviews, sources, studies, samples, findings,
@@ -10,10 +10,12 @@ speaks of the factors of variant i mod G (G = 30 by default), so with K = 300 th
 stated role is reversed with probability 0.1, so factors gain conflicts as evidence accumulates.
 Countries, regions, count dimensions and units are shared vocabulary, as in a real graph.
 
-Rows have every column of the CTDC global synthetic dataset, with values drawn (from a fixed
-seed, so the same call gives the same file) in the proportions of a sex-trafficking caseload:
-mostly women, mostly sexual exploitation, a few means of control per case, missing codes (-99)
-where CTDC has them.
+Case rows have the 27 columns of the CTDC Global Synthetic Dataset (2024 release), read from the
+packaged codebook file (``mappings/ctdc-codebook.tsv``, the rows of dataset ``synthetic`` that are
+not names of the 2021 release), with values drawn from the codes it documents, missing code
+(``NULL``) included: a year of the codebook's range, a documented category code, an ISO 3166-1
+alpha-3 country code, a flag 1 (one case in five) or ``NULL``. The same seed gives the same file.
+``cases 258000`` is the dataset's full size.
 """
 
 from __future__ import annotations
@@ -26,52 +28,61 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
-from exitkg.link import CTDC_COLUMNS, is_flag  # noqa: E402
+CODEBOOK = REPO / "mappings" / "ctdc-codebook.tsv"
+#: the synthetic dataset's full size (codebook version 2, February 2024)
+FULL_SIZE = 258_000
+#: the range of yearOfRegistration the codebook documents
+YEARS = (2002, 2022)
+#: ISO 3166-1 alpha-3 codes drawn for the country columns (countries of origin and of exploitation
+#: that are frequent in counter-trafficking case data, and others)
+ALPHA3 = ("USA", "PHL", "IND", "NPL", "UKR", "MDA", "ROU", "KHM", "THA", "NGA", "MEX", "IDN", "VNM", "MMR",
+          "BGR", "ALB", "BLR", "HTI", "GHA", "ETH", "KEN", "UGA", "SLE", "LKA", "BGD", "MYS", "LAO", "CHN",
+          "KAZ", "UZB", "KGZ", "TJK", "RUS", "POL", "GBR", "DEU", "ITA", "ESP", "PRT", "ARE", "SAU", "QAT")
+FLAG_SHARE = 0.2
+NULL_SHARE = 0.1
 
-AGES = ("0--8", "9--17", "18--20", "21--23", "24--26", "27--29", "30--38", "39--47", "48+")
-COUNTRIES = ("US", "PH", "IN", "NP", "UA", "MD", "RO", "KH", "TH", "NG", "MX", "ID")
-EXPLOITS = ("Sexual exploitation", "Sexual exploitation", "Sexual exploitation", "Forced labour",
-            "Sexual exploitation;Forced labour", "Other")
+
+def synthetic_columns(codebook: str | Path = CODEBOOK) -> list[dict]:
+    """The 27 variables of the synthetic dataset's 2024 release, in codebook order: dicts with the
+    codebook file's columns (variable, kind, codes as a list, missing as a list ...)."""
+    with open(codebook, encoding="utf-8", newline="") as handle:
+        lines = [line for line in handle if not line.startswith("#")]
+    out = []
+    for row in csv.DictReader(lines, delimiter="\t"):
+        if row["dataset"] != "synthetic" or "2021" in (row.get("note") or ""):
+            continue
+        row["codes"] = [c.strip() for c in (row["codes"] or "").split("|") if c.strip()]
+        row["missing"] = [c.strip() for c in (row["missing"] or "").split("|") if c.strip()]
+        out.append(row)
+    return out
 
 
-def case_rows(n: int, seed: int = 2021):
-    """*n* rows (dicts by CTDC column), the same for the same seed."""
+def case_rows(n: int, seed: int = 2021, codebook: str | Path = CODEBOOK):
+    """*n* rows (lists, in the order of :func:`synthetic_columns`), the same for the same seed."""
+    columns = synthetic_columns(codebook)
     rng = random.Random(seed)
+    draws = []
+    for c in columns:
+        missing = c["missing"][0] if c["missing"] else ""
+        if c["kind"] == "flag":
+            draws.append(lambda missing=missing: "1" if rng.random() < FLAG_SHARE else missing)
+        elif c["kind"] == "year":
+            draws.append(lambda missing=missing: missing if rng.random() < NULL_SHARE else str(rng.randint(*YEARS)))
+        elif c["kind"] == "country":
+            draws.append(lambda missing=missing: missing if rng.random() < NULL_SHARE else rng.choice(ALPHA3))
+        else:  # category, age band: one documented code
+            draws.append(lambda codes=c["codes"], missing=missing:
+                         missing if rng.random() < NULL_SHARE else rng.choice(codes))
     for _ in range(n):
-        exploit = rng.choice(EXPLOITS)
-        row = {
-            "yearOfRegistration": str(rng.randint(2002, 2021)),
-            "Datasource": rng.choice(("Case Management", "Case Management", "Hotline")),
-            "gender": rng.choices(("Female", "Male"), (0.8, 0.2))[0],
-            "ageBroad": rng.choice(AGES + ("-99",)),
-            "majorityStatus": rng.choice(("Adult", "Adult", "Minor", "-99")),
-            "majorityStatusAtExploit": rng.choice(("Adult", "Minor", "-99")),
-            "majorityEntry": rng.choice(("Adult", "Minor", "-99")),
-            "citizenship": rng.choice(COUNTRIES),
-            "CountryOfExploitation": rng.choice(COUNTRIES),
-            "typeOfExploitConcatenated": exploit,
-        }
-        for column in CTDC_COLUMNS:
-            if column in row:
-                continue
-            if column == "isSexualExploit":
-                row[column] = "1" if "Sexual" in exploit else "0"
-            elif column == "isForcedLabour":
-                row[column] = "1" if "labour" in exploit else "0"
-            elif column == "isOtherExploit":
-                row[column] = "1" if exploit == "Other" else "0"
-            elif is_flag(column):
-                row[column] = rng.choices(("1", "0", "-99"), (0.2, 0.6, 0.2))[0]
-            else:
-                row[column] = "-99"
-        yield row
+        yield [draw() for draw in draws]
 
 
 def write_cases(path: str | Path, n: int, seed: int = 2021) -> Path:
+    """A CSV of *n* synthetic-dataset rows (header: the codebook's variable names)."""
     path = Path(path)
     with open(path, "w", newline="", encoding="utf-8") as handle:
-        writer = csv.DictWriter(handle, fieldnames=list(CTDC_COLUMNS), lineterminator="\n")
-        writer.writeheader()
+        writer = csv.writer(handle, lineterminator="\n")
+        writer.writerow([c["variable"] for c in synthetic_columns()])
         writer.writerows(case_rows(n, seed))
     return path
 

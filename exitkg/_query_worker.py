@@ -47,8 +47,13 @@ def answer(store, text: str, accept: str, limit: int, default_graphs=(), named_g
     """(HTTP status, content type, body) of one query, over the graphs given if any."""
     import pyoxigraph as ox
 
-    from exitkg.endpoint import choose_format
+    from exitkg.endpoint import choose_format, has_service
 
+    try:
+        if has_service(text):  # the front's look at the text can be fooled; Oxigraph's parser cannot
+            return 400, "text/plain; charset=utf-8", b"SERVICE is not allowed here: this endpoint never queries other endpoints\n"
+    except SyntaxError as exc:
+        return 400, "text/plain; charset=utf-8", f"malformed query: {exc}\n".encode("utf-8")
     dataset = {}
     if default_graphs:
         dataset["default_graph"] = [ox.NamedNode(g) for g in default_graphs]
@@ -79,6 +84,9 @@ def answer(store, text: str, accept: str, limit: int, default_graphs=(), named_g
 def main(location: str) -> int:
     import pyoxigraph as ox
 
+    from exitkg.endpoint import deny_network
+
+    deny_network()  # this process answers over its pipes; no query it runs may reach the network
     store = ox.Store.read_only(location)
     out = sys.stdout.buffer
     out.write(_frame(0, "", b""))

@@ -37,13 +37,15 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Iterable[PathLike] | None = None,
-         *, describe: bool = False, input_format: str | None = None, base: str | None = None,
+         *, ontology: bool = True, describe: bool = False, input_format: str | None = None, base: str | None = None,
          repair_iris: bool = False, allow_empty: bool = False, context_map: PathLike | None = None,
          max_bytes: int | None = None, max_triples: int | None = None) -> "KnowledgeGraph":
     """Load the graph: the ontology and the packaged sources, with *data* (files or source
-    folders) added, or with *only* instead of the packaged sources. ``describe=True`` adds the
-    graph's VoID/DCAT description; *input_format* names the format of every file of *data* and
-    *only* (``"turtle"``, ``"ntriples"``, ``"nquads"``, ``"trig"``, ``"rdfxml"``, ``"jsonld"``)
+    folders) added, or with *only* instead of the packaged sources. ``only=[...],
+    ontology=False`` reads exactly those files: the graph holds their triples and nothing else
+    (no ontology, no description), as ``--only PATH ... --without-ontology`` does.
+    ``describe=True`` adds the graph's VoID/DCAT description; *input_format* names the format of
+    every file of *data* and *only* (``"turtle"``, ``"ntriples"``, ``"nquads"``, ``"trig"``, ``"rdfxml"``, ``"jsonld"``)
     whatever its extension; *base* is the IRI their relative IRIs resolve against;
     *repair_iris* reads an IRI that holds a character no IRI may hold percent-encoded, naming each
     change in the graph's notes; *allow_empty* reads an empty file as no statements;
@@ -51,8 +53,9 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
     bound the size and the statements of *data* and *only* in all. See :func:`exitkg.graph.load`."""
     from exitkg.graph import load as _load
 
-    return _load(data, only, describe=describe, input_format=input_format, base=base, repair_iris=repair_iris,
-                 allow_empty=allow_empty, context_map=context_map, max_bytes=max_bytes, max_triples=max_triples)
+    return _load(data, only, ontology=ontology, describe=describe, input_format=input_format, base=base,
+                 repair_iris=repair_iris, allow_empty=allow_empty, context_map=context_map, max_bytes=max_bytes,
+                 max_triples=max_triples)
 
 
 def connect(endpoint: str, graph: str | None = None, timeout: float = 30.0) -> "RemoteEngine":

@@ -65,8 +65,12 @@ def _side(path) -> "object":
 
     shown = os.fsdecode(path)
     target = Path(shown)
-    if not target.exists():
-        raise InputError(f"{shown}: no such file or folder")
+    try:
+        if not target.exists():
+            raise InputError(f"{shown}: no such file or folder")
+        target.is_dir()
+    except OSError as exc:  # a name too long ...
+        raise InputError(f"{shown[:200]}{'...' if len(shown) > 200 else ''}: cannot read: {exc.strerror or exc}") from None
     if target.is_dir() and (target / "exitkg.trig").is_file():  # a release folder
         return load(only=[target / "exitkg.trig"])
     if target.is_dir():

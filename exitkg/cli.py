@@ -78,14 +78,19 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
     group.add_argument("--data", nargs="+", metavar="PATH", default=None,
                        help="RDF files or source folders to add to the packaged graph")
     group.add_argument("--only", nargs="+", metavar="PATH", default=None,
-                       help="RDF files or source folders to read with the ontology, instead of the packaged sources")
+                       help="RDF files or source folders to read with the ontology, instead of the packaged sources "
+                            "(with --without-ontology, alone)")
+    p.add_argument("--without-ontology", action="store_true",
+                   help="with --only: read exactly those files, their triples and nothing else (no ontology, "
+                        "no description of the graph)")
     p.add_argument("--normalize-literals", action="store_true",
                    help="where the inputs write one value in two forms (\"01\" and \"1\"), or one language tag "
                         "in two spellings (en-GB and en-gb), keep the store's canonical form instead of stopping")
     p.add_argument("--input-format", choices=("turtle", "ntriples", "nquads", "trig", "rdfxml", "jsonld"),
                    help="the format of every --data and --only file, whatever its extension")
     p.add_argument("--base", metavar="IRI",
-                   help="the absolute IRI that relative IRIs in the --data and --only files resolve against")
+                   help="the absolute IRI that relative IRIs in the --data and --only files (and validate's "
+                        "--shapes files) resolve against")
     p.add_argument("--repair-iris", action="store_true",
                    help="read an IRI holding a character no IRI may hold (a space, braces, |, ...) percent-encoded, "
                         "naming each change, instead of stopping (Turtle, TriG, N-Triples, N-Quads)")
@@ -115,11 +120,25 @@ def _count(text: str) -> int:
     return int(text)
 
 
+def _with_ontology(args: argparse.Namespace, needed_for: str | None = None) -> bool:
+    """Whether the graph holds the ontology: no with --without-ontology, which goes with --only,
+    and which a command whose work is the ontology's (*needed_for* says what it is) refuses."""
+    if not getattr(args, "without_ontology", False):
+        return True
+    if needed_for is not None:
+        raise UsageError(f"--without-ontology cannot be used here: {needed_for}")
+    if args.only is None:
+        raise UsageError("--without-ontology goes with --only (it reads exactly the files --only names)")
+    return False
+
+
 def _graph(args: argparse.Namespace, **options):
-    """The graph a command reads: the ontology and the packaged sources, plus --data or instead --only."""
+    """The graph a command reads: the ontology and the packaged sources, plus --data or instead
+    --only (without the ontology with --without-ontology)."""
     from exitkg.graph import load
 
-    graph = load(args.data, args.only, normalize_literals=args.normalize_literals, input_format=args.input_format,
+    graph = load(args.data, args.only, ontology=_with_ontology(args), normalize_literals=args.normalize_literals,
+                 input_format=args.input_format,
                  base=args.base, repair_iris=args.repair_iris, allow_empty=args.allow_empty,
                  context_map=args.context_map, max_bytes=args.max_bytes, max_triples=args.max_triples, **options)
     for note in graph.notes:
@@ -146,22 +165,29 @@ def _configure_validate(p: argparse.ArgumentParser) -> None:
                         "needs pip install 'exitkg[js]')")
     p.add_argument("--js-timeout", type=_positive_seconds, default=None, metavar="SECONDS",
                    help="stop SHACL-JS code after this long (exit 7; default: 60)")
+    p.add_argument("--max-rule-triples", type=_count, default=None, metavar="N",
+                   help="stop the SHACL rules once they have added more than N statements (exit 9; "
+                        "default: 100000)")
 
 
 @command("validate", "check the graph against the SHACL shapes", _configure_validate)
 def cmd_validate(args: argparse.Namespace) -> int:
     from exitkg.progress import Progress
-    from exitkg.shacl import JS_TIMEOUT, RENDERERS, validate
+    from exitkg.shacl import JS_TIMEOUT, MAX_RULE_TRIPLES, RENDERERS, validate
 
     if args.js_timeout is not None and not args.allow_js:
         raise UsageError("--js-timeout goes with --allow-js")
+    if args.max_rule_triples is not None and not args.allow_rules:
+        raise UsageError("--max-rule-triples goes with --allow-rules")
     with Progress("validating") as progress:
         with progress.stage("loading the graph"):
             graph = _graph(args)
         with progress.stage("running SHACL"):
             result = validate(graph, shapes=args.shapes, abort_on_first=args.abort_on_first,
                               allow_rules=args.allow_rules, allow_js=args.allow_js,
-                              js_timeout=args.js_timeout or JS_TIMEOUT)
+                              js_timeout=args.js_timeout or JS_TIMEOUT, base=args.base,
+                              max_rule_triples=MAX_RULE_TRIPLES if args.max_rule_triples is None
+                              else args.max_rule_triples)
     emit(RENDERERS[args.format](result))
     return result.strict_exit_code if args.strict else result.exit_code
 
@@ -222,8 +248,9 @@ def _engine(args: argparse.Namespace):
         if args.store is not None:
             return _graph(args, store=args.store)
         return _graph(args, describe=True)
-    if args.data or args.only or args.store:
-        raise UsageError("--data, --only and --store choose the local graph; they cannot be combined with --endpoint")
+    if args.data or args.only or args.store or args.without_ontology:
+        raise UsageError("--data, --only, --without-ontology and --store choose the local graph; they cannot be "
+                         "combined with --endpoint")
     from exitkg.remote import DEFAULT_TIMEOUT, RemoteEngine
 
     if args.graph is not None:
@@ -337,7 +364,8 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     limits = Limits(timeout=args.timeout, query_bytes=args.max_query_kib * 1024,
                     result_bytes=args.max_result_mib * 2**20, concurrent=args.concurrent)
-    return serve(args.data, args.only, host=args.host, port=args.port, store=args.store, limits=limits,
+    return serve(args.data, args.only, ontology=_with_ontology(args), host=args.host, port=args.port,
+                 store=args.store, limits=limits,
                  normalize_literals=args.normalize_literals, input_format=args.input_format, base=args.base,
                  repair_iris=args.repair_iris, allow_empty=args.allow_empty, context_map=args.context_map,
                  max_bytes=args.max_bytes, max_triples=args.max_triples, announce=announce)
@@ -465,7 +493,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 def _configure_link(p: argparse.ArgumentParser) -> None:
     from exitkg.link import DEFAULT_BASE
 
-    p.add_argument("cases", metavar="CASES.csv", help="case records with CTDC column names (UTF-8 CSV)")
+    p.add_argument("cases", metavar="CASES.csv", help="a CTDC dataset as downloaded, or HTCDS case records (UTF-8 CSV)")
     p.add_argument("--base", default=DEFAULT_BASE, metavar="IRI",
                    help=f"namespace for the case IRIs (default: {DEFAULT_BASE}; use one of your own)")
     p.add_argument("--format", choices=("turtle", "ttl", "ntriples", "nt"), default="turtle",
@@ -473,16 +501,23 @@ def _configure_link(p: argparse.ArgumentParser) -> None:
     p.add_argument("--out", metavar="FILE", help="write to FILE (atomically) instead of standard output")
     _add_in_place(p)
     p.add_argument("--skip-bad-rows", action="store_true",
-                   help="leave out a row with a wrong number of fields, a formula or a bad flag, naming each, "
-                        "instead of stopping")
+                   help="leave out a row with a wrong number of fields, a formula or a cell that is not a documented "
+                        "code, naming each, instead of stopping")
+    p.add_argument("--strict-columns", action="store_true",
+                   help="stop at a column the CTDC codebooks (or the HTCDS field standard) do not document "
+                        "(default: name it in a note and "
+                        "leave it out)")
 
 
-@command("link", "turn CTDC-shaped case records into RDF linked to the exit factors and their evidence", _configure_link)
+@command("link", "turn case records (CTDC Global Dataset, Global Synthetic Dataset or HTCDS) into RDF linked to "
+                 "the exit factors and their evidence", _configure_link)
 def cmd_link(args: argparse.Namespace) -> int:
     from exitkg.link import link_cases
 
     result = link_cases(args.cases, args.out, base=args.base, format=args.format, progress=True,
-                        skip_bad_rows=args.skip_bad_rows)
+                        skip_bad_rows=args.skip_bad_rows, strict_columns=args.strict_columns)
+    for note in result.notes:
+        sys.stderr.write(f"exitkg: note: {note}\n")
     for problem in result.skipped:
         sys.stderr.write(f"exitkg: note: {problem} (row skipped)\n")
     return errors.OK
@@ -597,6 +632,7 @@ def _configure_site(p: argparse.ArgumentParser) -> None:
 def cmd_site(args: argparse.Namespace) -> int:
     from exitkg.site import build_site
 
+    _with_ontology(args, "the site documents the ontology")
     emit(build_site(args.out, _graph(args)).describe())
     return errors.OK
 
@@ -614,6 +650,7 @@ def _configure_release(p: argparse.ArgumentParser) -> None:
 def cmd_release(args: argparse.Namespace) -> int:
     from exitkg.releases import build_release
 
+    _with_ontology(args, "a release holds the ontology")
     emit(build_release(args.out, previous=args.previous, data=args.data, only=args.only,
                        normalize_literals=args.normalize_literals, input_format=args.input_format,
                        base=args.base, repair_iris=args.repair_iris, allow_empty=args.allow_empty,
@@ -652,6 +689,7 @@ def cmd_reason(args: argparse.Namespace) -> int:
     from exitkg.progress import Progress
     from exitkg.reasoner import RENDERERS, classify_rl, reason
 
+    _with_ontology(args, "the reasoner classifies with the ontology's definitions")
     try:
         with Progress("reasoning") as progress:
             with progress.stage("loading the graph"):
@@ -736,7 +774,7 @@ def _add_in_place(p: argparse.ArgumentParser) -> None:
 
 #: the options (and positional arguments) that name files or folders a command reads
 _INPUT_OPTIONS = ("data", "only", "source", "annotations", "cases", "name", "sign_key", "previous", "shapes",
-                  "context_map")
+                  "context_map", "old", "new")
 
 
 def _refuse_output_over_input(args: argparse.Namespace) -> None:
@@ -753,7 +791,7 @@ def _refuse_output_over_input(args: argparse.Namespace) -> None:
             if not isinstance(item, (str, os.PathLike)) or not os.path.exists(item):
                 continue
             source = os.path.realpath(item)
-            shown = "--" + option.replace("_", "-") if option not in ("cases", "name") else "the input"
+            shown = "--" + option.replace("_", "-") if option not in ("cases", "name", "old", "new") else "the input"
             if target == source and not getattr(args, "in_place", False):
                 raise UsageError(f"--out {out} would overwrite {shown} {item}; inputs are never changed, "
                                  "so write the output elsewhere (or give --in-place to replace it)")

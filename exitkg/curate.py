@@ -204,13 +204,16 @@ def write_template(out: str | os.PathLike[str]) -> list[Path]:
     from exitkg.fsutil import atomic_write_text
 
     folder = Path(os.fsdecode(out))
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{folder}: exists and is not a folder")
+    try:
+        if folder.exists() and not folder.is_dir():
+            raise OutputError(f"{folder}: exists and is not a folder")
+        for sheet in SHEETS:
+            target = folder / sheet
+            if target.exists():
+                raise OutputError(f"{target}: already exists; the template is not overwritten")
+    except OSError as exc:  # a name too long ...
+        raise OutputError(f"cannot write the template to {str(folder)[:200]}: {exc.strerror or exc}") from None
     written = []
-    for sheet in SHEETS:
-        target = folder / sheet
-        if target.exists():
-            raise OutputError(f"{target}: already exists; the template is not overwritten")
     for sheet, columns in COLUMNS.items():
         buffer = io.StringIO()
         writer = csv.writer(buffer, dialect="excel-tab", lineterminator="\n")
@@ -537,6 +540,7 @@ def _build_findings(b: _Builder, rows: list[Row], study: dict | None, findings_f
     new_factors: dict[str, dict] = {}
     built = 0
     used_ids: dict[str, int] = {}
+    first_rows: dict[tuple, int] = {}  # each statement's first row
     for row in rows:
         c = row.get
         factor_id = b.required(c("factor"))
@@ -579,6 +583,13 @@ def _build_findings(b: _Builder, rows: list[Row], study: dict | None, findings_f
         if quote and not b.quote_found(quote):
             b.problem(c("quote"), "quote not found verbatim in the source text (whitespace aside, every character must match)")
         section_name = b.required(c("section"))
+        if factor and role and quote:  # a row repeated (pasted twice) is one statement, not two findings
+            statement = (factor, role, absence, " ".join(quote.split()))
+            if statement in first_rows:
+                b.problem(c("quote"), f"repeats row {first_rows[statement]} (the same factor, role, absence and "
+                                      "quote): one finding; delete one of the two rows")
+                continue
+            first_rows[statement] = row.row
         if not (study and factor and role and quote and section_name):
             continue
         slug = f"{study['id']}-{factor_id}"
@@ -713,7 +724,7 @@ def check_template(template: str | os.PathLike[str], source_text: str | os.PathL
     from exitkg.quotes import read_source
 
     folder = Path(os.fsdecode(template))
-    if not folder.is_dir():
+    if not os.path.isdir(folder):  # False for a name too long too
         raise InputError(f"{folder}: not a template folder (it holds {' and '.join(SHEETS)}; see 'exitkg template')")
     study_rows = _read_sheet(folder, STUDY_SHEET)
     finding_rows = _read_sheet(folder, FINDINGS_SHEET)

@@ -9,6 +9,9 @@ cells are pyoxigraph terms, so rows from a local store and from an endpoint have
 
 from __future__ import annotations
 
+import os
+import queue
+import threading
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -94,21 +97,77 @@ class Queryable:
 
 
 def run_on_store(store, text: str, bindings: Mapping | None = None) -> Result:
-    """Execute SPARQL on a pyoxigraph store's default graph with SEP-0007 substitutions."""
+    """Execute SPARQL on a pyoxigraph store's default graph with SEP-0007 substitutions.
+
+    A query with SERVICE is refused (Oxigraph's parser decides, see
+    :func:`exitkg.endpoint.has_service`), and the query runs in a thread that cannot open a
+    network socket (:func:`exitkg.endpoint.deny_network`, on Linux), so no text reaches another
+    endpoint from the local graph."""
     import pyoxigraph as ox
 
+    from exitkg.endpoint import has_service
     from exitkg.terms import to_oxigraph
 
-    from exitkg.endpoint import uses_service
-
-    if uses_service(text):
+    try:
+        service = has_service(text)  # decided by Oxigraph's parser, before the query runs
+    except SyntaxError as exc:
+        raise QueryError(f"malformed SPARQL: {one_line(exc)}") from None
+    if service:
         raise QueryError("SERVICE is not run on the local graph: exitkg makes no network request unless "
                          "you name an endpoint (--endpoint URL)")
     substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
+    return _in_sandbox(_evaluate, store, text, substitutions)
+
+
+def _evaluate(store, text: str, substitutions: dict) -> Result:
     try:
         answer = store.query(text, substitutions=substitutions or None)
+        return solutions_to_result(answer)
     except SyntaxError as exc:
         raise QueryError(f"malformed SPARQL: {one_line(exc)}") from None
     except (OSError, ValueError, RuntimeError) as exc:
         raise QueryError(f"query failed: {one_line(exc)}") from None
-    return solutions_to_result(answer)
+
+
+#: the threads local queries run in, each unable to open a network socket; started when first needed
+_SANDBOX_THREADS = 4
+_sandbox_jobs = None
+_sandbox_lock = threading.Lock()
+_sandbox_local = threading.local()
+
+
+def _sandbox_thread(jobs: queue.Queue) -> None:
+    from exitkg.endpoint import deny_network
+
+    deny_network()
+    _sandbox_local.inside = True
+    while True:
+        function, args, reply = jobs.get()
+        try:
+            reply.put((True, function(*args)))
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller, who raises it
+            # without what it refers to, which must end in this thread: pyoxigraph's query
+            # solutions may not be dropped in another
+            exc.__context__ = exc.__cause__ = None
+            reply.put((False, exc.with_traceback(None)))
+
+
+def _in_sandbox(function, *args):
+    """``function(*args)`` in one of the query threads (daemon threads: an interrupted caller does
+    not wait for them at exit), its exception raised here."""
+    global _sandbox_jobs
+    if getattr(_sandbox_local, "inside", False):
+        return function(*args)
+    with _sandbox_lock:
+        if _sandbox_jobs is None or _sandbox_jobs.pid != os.getpid():  # none yet, or a forked child's
+            _sandbox_jobs = queue.Queue()
+            _sandbox_jobs.pid = os.getpid()
+            for number in range(_SANDBOX_THREADS):
+                threading.Thread(target=_sandbox_thread, args=(_sandbox_jobs,), daemon=True,
+                                 name=f"exitkg-query-{number}").start()
+    reply: queue.Queue = queue.Queue(maxsize=1)
+    _sandbox_jobs.put((function, args, reply))
+    ok, value = reply.get()
+    if ok:
+        return value
+    raise value.with_traceback(None)

@@ -19,6 +19,8 @@ Code  Constant            Meaning
 6     ``ENDPOINT``        A SPARQL endpoint could not be reached or answered badly.
 7     ``TIMEOUT``         An operation exceeded its time limit.
 8     ``OUTPUT``          Output could not be written.
+9     ``RULES``           SHACL rules (``validate --allow-rules``) did not settle within
+                          their bounds: more rounds, or more added statements, than allowed.
 70    ``INTERNAL``        Unexpected internal error (a bug).
 130   ``INTERRUPTED``     Interrupted by the user (Ctrl-C).
 ====  ==================  ===========================================================
@@ -35,6 +37,7 @@ REASONER = 5
 ENDPOINT = 6
 TIMEOUT = 7
 OUTPUT = 8
+RULES = 9
 INTERNAL = 70
 INTERRUPTED = 130
 
@@ -48,6 +51,7 @@ EXIT_CODES: dict[str, int] = {
     "ENDPOINT": ENDPOINT,
     "TIMEOUT": TIMEOUT,
     "OUTPUT": OUTPUT,
+    "RULES": RULES,
     "INTERNAL": INTERNAL,
     "INTERRUPTED": INTERRUPTED,
 }
@@ -114,9 +118,15 @@ class OutputError(ExitkgError):
     default_exit_code = OUTPUT
 
 
+class RulesError(ExitkgError):
+    """SHACL rules did not settle within their bounds (rounds, statements added)."""
+
+    default_exit_code = RULES
+
+
 __all__ = [
     "OK", "FAILED", "INPUT", "USAGE", "QUERY", "REASONER", "ENDPOINT", "TIMEOUT",
-    "OUTPUT", "INTERNAL", "INTERRUPTED", "EXIT_CODES", "ExitkgError", "InputError",
+    "OUTPUT", "RULES", "INTERNAL", "INTERRUPTED", "EXIT_CODES", "ExitkgError", "InputError",
     "UsageError", "QueryError", "ReasonerError", "EndpointError", "DeadlineError",
-    "OutputError", "one_line",
+    "OutputError", "RulesError", "one_line",
 ]

@@ -392,6 +392,19 @@ _SCRIPT = r"""
 """
 
 
+#: what JSON may hold and the text of an HTML <script> may not: ``<`` (``</script>`` ends the
+#: element, ``<!--<script>`` makes the parser read past the end), ``>``, ``&`` and the line
+#: separators JavaScript once read as line ends
+_SCRIPT_UNSAFE = {ord("<"): "\\u003c", ord(">"): "\\u003e", ord("&"): "\\u0026",
+                  0x2028: "\\u2028", 0x2029: "\\u2029"}
+
+
+def script_json(data) -> str:
+    """*data* as JSON to put inside an HTML ``<script>`` element whatever its strings hold: those
+    characters are written as JSON escapes (``\\u003c``), which read back the same."""
+    return json.dumps(data, ensure_ascii=True, sort_keys=True, separators=(",", ":")).translate(_SCRIPT_UNSAFE)
+
+
 def render_map(graph, review: str | None = None, *, nav: str = "", link=None) -> str:
     """The evidence map of *review* (default: the first review of the graph) as one HTML page.
     *nav* is HTML put at the top; *link* (identifier -> address of its page) links factors,
@@ -406,7 +419,7 @@ def render_map(graph, review: str | None = None, *, nav: str = "", link=None) ->
         f'<tr><th class="role-{role}">{role.capitalize()}</th>'
         + "".join(f'<td class="role-{role}" id="cell-{role}-{level}"></td>' for level in LEVELS) + "</tr>"
         for role in ROLES)
-    payload = json.dumps(data, ensure_ascii=True, sort_keys=True, separators=(",", ":")).replace("</", "<\\/")
+    payload = script_json(data)
     return f"""<!DOCTYPE html>
 <html lang="en">
 <head>

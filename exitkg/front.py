@@ -6,6 +6,10 @@ checked and then answered by one of the query processes of :mod:`exitkg.endpoint
 limits. ``/`` is the query page (the project's prefixes, every canned query with its title and
 text, results as a table). The identifiers (``/id/...`` and ``/ontology``) answer with the same
 content negotiation as the site's ``.htaccess``: Turtle or JSON-LD when asked for, HTML otherwise.
+
+At most :attr:`exitkg.endpoint.Limits.handlers` requests are handled at once; a client beyond that
+is answered 503 with ``Retry-After`` at once, and a burst of clients waits in the listen backlog
+to be accepted, never reset.
 """
 
 from __future__ import annotations
@@ -110,6 +114,7 @@ def make_server(host: str, port: int, pool, graph) -> ThreadingHTTPServer:
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "exitkg"
+        timeout = 60  # seconds a client may take to send its request or read a piece of the answer
 
         def log_message(self, format, *args):  # noqa: A002 - quiet
             return
@@ -181,8 +186,56 @@ def make_server(host: str, port: int, pool, graph) -> ThreadingHTTPServer:
                                   f"endpoint takes at most {limits.query_bytes:,} of query\n".encode("utf-8"))
             return self._query(self.rfile.read(length))
 
+    class Busy(Handler):
+        """Answers any request 503 with ``Retry-After``: every handler is taken."""
+
+        timeout = 5  # a client being turned away holds its place only briefly
+
+        def _busy(self) -> None:
+            try:
+                length = int(self.headers.get("Content-Length") or 0)
+            except ValueError:
+                length = 0
+            self._drain(length, most=limits.query_bytes + 1024)  # so the client reads the answer, not a reset
+            self.close_connection = True
+            self._send(503, "text/plain; charset=utf-8",
+                       f"{limits.handlers} requests are being answered; retry shortly\n".encode("utf-8"), retry=True)
+
+        do_GET = do_POST = do_HEAD = do_PUT = do_DELETE = _busy  # noqa: N815
+
     class Server(ThreadingHTTPServer):
         address_family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        # the listen backlog: a burst of clients waits to be accepted instead of being reset (the
+        # standard library's 5 resets the rest of 64 clients arriving at once)
+        request_queue_size = 1024
+
+        def __init__(self, *args, **kwargs):
+            self.handling = threading.BoundedSemaphore(limits.handlers)
+            # the requests being told to retry; when these are taken too, new clients wait to be
+            # accepted (in the backlog) rather than being turned away unanswered
+            self.refusing = threading.BoundedSemaphore(64)
+            super().__init__(*args, **kwargs)
+
+        def process_request(self, request, client_address):
+            if self.handling.acquire(blocking=False):
+                slot, handler = self.handling, Handler
+            else:
+                self.refusing.acquire()
+                slot, handler = self.refusing, Busy
+            thread = threading.Thread(target=self._answer, args=(request, client_address, slot, handler), daemon=True)
+            thread.start()
+
+        def _answer(self, request, client_address, slot, handler) -> None:
+            try:
+                handler(request, client_address, self)
+            except Exception:  # noqa: BLE001 - a client gone mid-answer
+                self.handle_error(request, client_address)
+            finally:
+                self.shutdown_request(request)
+                slot.release()
+
+        def handle_error(self, request, client_address) -> None:
+            pass  # a client that went away is no error of the server's
 
     server = Server((host, port), Handler)
     server.daemon_threads = True

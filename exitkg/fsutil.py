@@ -38,13 +38,16 @@ def atomic_writer(path: str | os.PathLike[str]) -> Iterator:
     """
     target = Path(path)
     shown = os.fsdecode(path)
-    if target.is_symlink():  # write the file the link names; the link stays a link
-        target = Path(os.path.realpath(target))
-    directory = target.parent
-    if not directory.is_dir():
-        raise OutputError(f"cannot write {shown}: directory {os.fsdecode(directory)} does not exist")
-    if target.is_dir():
-        raise OutputError(f"cannot write {shown}: is a directory")
+    try:
+        if target.is_symlink():  # write the file the link names; the link stays a link
+            target = Path(os.path.realpath(target))
+        directory = target.parent
+        if not directory.is_dir():
+            raise OutputError(f"cannot write {shown}: directory {os.fsdecode(directory)} does not exist")
+        if target.is_dir():
+            raise OutputError(f"cannot write {shown}: is a directory")
+    except OSError as exc:  # a name too long, a loop of links ...
+        raise OutputError(f"cannot write {_shorter(shown)}: {exc.strerror or exc}") from None
     try:
         mode = target.stat().st_mode & 0o7777
     except OSError:
@@ -152,33 +155,127 @@ def _fsync_directory(directory: Path) -> None:
         os.close(fd)
 
 
+def _shorter(text: str, limit: int = 200) -> str:
+    """*text*, its middle left out when longer than *limit* (a name too long to be a name)."""
+    return text if len(text) <= limit else f"{text[:limit // 2]}...{text[-limit // 4:]}"
+
+
 def require_new_folder(path: str | os.PathLike[str], what: str) -> Path:
     """*path* as a Path, if it does not exist or is an empty folder; else :class:`OutputError`."""
     target = Path(os.fsdecode(path))
-    if target.exists() and (not target.is_dir() or any(target.iterdir())):
-        raise OutputError(f"{target}: already exists; {what} is written to a new folder")
+    try:
+        if target.exists() and (not target.is_dir() or any(target.iterdir())):
+            raise OutputError(f"{target}: already exists; {what} is written to a new folder")
+    except OSError as exc:  # a name too long, a folder that cannot be read ...
+        raise OutputError(f"{_shorter(str(target))}: cannot write {what} there: {exc.strerror or exc}") from None
     return target
+
+
+#: the name of a staging folder starts with this, then the process id of the process writing it
+STAGING_PREFIX = ".exitkg-staging-"
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except OSError:  # exists, another user's
+        return True
+    return True
+
+
+def remove_stale_staging(parent: Path) -> list[Path]:
+    """Remove the staging folders in *parent* left by exitkg processes that no longer run (killed
+    by SIGKILL, or by a crash of the machine, before they could remove them); return them.
+
+    A staging folder is named after the process that writes it, so one of a running process (on
+    this machine) is never touched."""
+    removed = []
+    try:
+        entries = list(parent.iterdir())
+    except OSError:
+        return removed
+    for entry in entries:
+        if not entry.name.startswith(STAGING_PREFIX):
+            continue
+        pid = entry.name[len(STAGING_PREFIX):].split("-", 1)[0]
+        if not pid.isdigit() or int(pid) == os.getpid() or _running(int(pid)):
+            continue
+        try:
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+                removed.append(entry)
+        except OSError:
+            pass
+    return removed
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, turned into an exception so that what is half written is removed on the way out
+    (as for Ctrl-C, the command then exits 130)."""
+
+
+@contextmanager
+def _terminate_as_exception() -> Iterator[None]:
+    """In the main thread: SIGTERM raises :class:`Terminated` inside the block (SIGINT already
+    raises KeyboardInterrupt), so ``finally`` clauses run; the previous handler is restored."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def terminated(signum, frame):
+        raise Terminated()
+
+    try:
+        previous = signal.signal(signal.SIGTERM, terminated)
+    except (ValueError, OSError):  # pragma: no cover - not settable here
+        yield
+        return
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 @contextmanager
 def new_folder(path: str | os.PathLike[str], what: str) -> Iterator[Path]:
     """Build a new folder atomically: yield a staging folder beside *path*, renamed to *path* when
-    the block ends normally and removed when it raises, so *path* is never half written."""
+    the block ends normally and removed when it raises, so *path* is never half written.
+
+    The folder gets the mode a new folder gets (``0o777`` less the umask: 0755 under umask 022),
+    not the 0700 of a private temporary folder, so a web server running as another user can read
+    it. A SIGTERM (or Ctrl-C) while it is built removes the staging folder; one left by a process
+    killed outright (SIGKILL) is removed by the next run that writes beside it
+    (:func:`remove_stale_staging`). A failure to write in it (a name too long, a full disk) is an
+    :class:`OutputError` naming the file."""
     target = require_new_folder(path, what)
     parent = target.parent if str(target.parent) else Path(".")
-    try:
-        parent.mkdir(parents=True, exist_ok=True)
-        staging = Path(tempfile.mkdtemp(prefix=".exitkg-", dir=parent))
-    except OSError as exc:
-        raise OutputError(f"{parent}: cannot create a folder there: {exc.strerror or exc}") from None
-    try:
-        yield staging
+    with _terminate_as_exception():
         try:
-            if target.is_dir():
-                target.rmdir()
-            os.replace(staging, target)
+            parent.mkdir(parents=True, exist_ok=True)
+            remove_stale_staging(parent)
+            staging = Path(tempfile.mkdtemp(prefix=f"{STAGING_PREFIX}{os.getpid()}-", dir=parent))
         except OSError as exc:
-            raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
-    finally:
-        if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+            raise OutputError(f"{_shorter(str(parent))}: cannot create a folder there: {exc.strerror or exc}") from None
+        try:
+            try:
+                os.chmod(staging, 0o777 & ~_umask())
+                yield staging
+            except OSError as exc:
+                name = exc.filename if isinstance(exc.filename, str) else str(target)
+                if name.startswith(str(staging)):  # named as it would have been in the folder
+                    name = str(target) + name[len(str(staging)):]
+                raise OutputError(f"{_shorter(name)}: cannot write {what}: {exc.strerror or exc}") from None
+            try:
+                if target.is_dir():
+                    target.rmdir()
+                os.replace(staging, target)
+            except OSError as exc:
+                raise OutputError(f"{target}: cannot write: {exc.strerror or exc}") from None
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)

@@ -101,7 +101,7 @@ def _read_input(path: PathLike, packaged: bool = False, reading: Reading = Readi
     """
     shown = os.fsdecode(path)
     target = Path(shown)
-    if target.is_dir():
+    if os.path.isdir(target):  # False for a name too long too: the reader says what is wrong
         files = rdf_files(target)
         if not files:
             raise InputError(f"{shown}: folder holds no RDF files")
@@ -149,8 +149,12 @@ class KnowledgeGraph(Queryable):
 
     name = "local"
 
-    def __init__(self, store, parts: list[Part], prefixes: Mapping[str, str], restore=None, notes=(), tags=None):
+    def __init__(self, store, parts: list[Part], prefixes: Mapping[str, str], restore=None, notes=(), tags=None,
+                 ontology: bool = True):
         self.store = store
+        #: False when loaded with ``ontology=False``: the graph holds exactly the triples of the files
+        #: given, so no description is added to it (:meth:`described` returns it as it is)
+        self.ontology = ontology
         self.parts = list(parts)
         self.prefixes = dict(prefixes)
         #: (predicate, the store's form of a typed literal) -> the form the input wrote (see :func:`load`)
@@ -235,10 +239,11 @@ class KnowledgeGraph(Queryable):
 
     # --- description ---------------------------------------------------------------------------
     def described(self) -> "KnowledgeGraph":
-        """This graph, with its VoID/DCAT description added if it has none yet."""
+        """This graph, with its VoID/DCAT description added if it has none yet (a graph loaded
+        with ``ontology=False`` is returned as it is: it holds exactly the files given)."""
         import pyoxigraph as ox
 
-        if not self.store.contains_named_graph(ox.NamedNode(DATASET)):
+        if self.ontology and not self.store.contains_named_graph(ox.NamedNode(DATASET)):
             self.add_description()
         return self
 
@@ -292,8 +297,12 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
     * ``load()``: the ontology and the packaged sources.
     * ``load(data=[...])``: the same, with these files or source folders added.
     * ``load(only=[...])``: the ontology and these files or folders instead of the packaged sources.
-    * ``ontology=False`` leaves the ontology out; ``describe=True`` adds the graph's VoID/DCAT
-      description (with *endpoint* as its SPARQL endpoint, when given).
+    * ``load(only=[...], ontology=False)``: exactly these files: their triples and nothing else
+      (no ontology, no ``owl:versionInfo``, no description, whatever *describe* says), so that
+      ``SELECT (COUNT(*) AS ?n) { ?s ?p ?o }`` counts the files' distinct triples. The ontology
+      comes back by naming its file among *only* (:func:`exitkg.resources.ontology_path`).
+    * ``describe=True`` adds the graph's VoID/DCAT description (with *endpoint* as its SPARQL
+      endpoint, when given).
     * ``store=DIR`` keeps the loaded graph (with its description) in an Oxigraph store on disk in
       the folder *DIR*; a later call with the same inputs, unchanged (same files, sizes and
       modification times) and the same version of exitkg, opens it instead of loading again, so a
@@ -349,7 +358,7 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
                              reading=reading)
     graph = _fill(ox.Store(), _inputs(only_list if only is not None else None, data_list, ontology, reading),
                   ontology, normalize_literals)
-    if describe:
+    if describe and ontology:
         graph.add_description(endpoint)
     return graph
 
@@ -418,7 +427,10 @@ def _preflight(paths: list, input_format: str | None, max_bytes: int | None = No
     total = need = 0
     for path in paths:
         target = Path(os.fsdecode(path))
-        files = rdf_files(target) if target.is_dir() else [target]
+        try:
+            files = rdf_files(target) if target.is_dir() else [target]
+        except OSError:
+            continue  # the reader says what is wrong with it (a name too long ...)
         for file in files:
             try:
                 size = file.stat().st_size
@@ -593,7 +605,7 @@ def _fill(store, inputs: list[_Input], ontology: bool, normalize_literals: bool 
                 prefixes.setdefault(prefix, ns)
     if ontology:
         store.extend(_version_quads())
-    return KnowledgeGraph(store, parts, prefixes, restore, notes, tags)
+    return KnowledgeGraph(store, parts, prefixes, restore, notes, tags, ontology=ontology)
 
 
 # --------------------------------------------------------------------------- #
@@ -648,6 +660,7 @@ def _restore_from_json(rows: list) -> dict:
             for p, kv, kd, ov, od in rows}
 
 
+#: the lock file of earlier versions, which a store folder may still hold (the lock is now the folder)
 _LOCK = ".exitkg-store.lock"
 #: how long a run waits for another that is building the same store
 LOCK_WAIT = 600.0
@@ -657,35 +670,54 @@ def _stored_graph(folder: Path, only_list: list | None, data_list: list, *, onto
                   endpoint: str | None, normalize_literals: bool = False,
                   reading: Reading = Reading()) -> KnowledgeGraph:
     """Open the store kept in *folder*, or (re)build it; one run at a time per folder: a second
-    run waits (at most :data:`LOCK_WAIT` seconds) and then opens what the first one built."""
+    run waits (at most :data:`LOCK_WAIT` seconds) and then opens what the first one built.
+
+    The lock is the folder itself (``flock`` on its descriptor), not a file in it: nothing is
+    written into a folder before it is known to be new, empty or a store, and a first load that
+    fails removes the folder it created."""
     import fcntl
     import time
 
     from exitkg.errors import OutputError
 
-    if folder.exists() and not folder.is_dir():
-        raise OutputError(f"{folder}: not a folder (the store)")
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-        handle = open(folder / _LOCK, "a+")
-    except OSError as exc:
-        raise OutputError(f"{folder}: cannot use the store folder: {exc.strerror or exc}") from None
-    with handle:
-        deadline = time.monotonic() + LOCK_WAIT
-        while True:
-            try:
-                fcntl.flock(handle.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                if time.monotonic() > deadline:
-                    raise OutputError(f"{folder}: another run has been building this store for more than "
-                                      f"{LOCK_WAIT:g} s") from None
-                time.sleep(0.2)
+    deadline = time.monotonic() + LOCK_WAIT
+    while True:
         try:
-            return _open_or_build(folder, only_list, data_list, ontology=ontology, endpoint=endpoint,
-                                  normalize_literals=normalize_literals, reading=reading)
+            if folder.exists() and not folder.is_dir():
+                raise OutputError(f"{folder}: not a folder (the store)")
+            created = not folder.exists()
+            folder.mkdir(parents=True, exist_ok=True)
+            fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+        except OSError as exc:
+            raise OutputError(f"{folder}: cannot use the store folder: {exc.strerror or exc}") from None
+        try:
+            while True:
+                try:
+                    fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                    break
+                except BlockingIOError:
+                    if time.monotonic() > deadline:
+                        raise OutputError(f"{folder}: another run has been building this store for more than "
+                                          f"{LOCK_WAIT:g} s") from None
+                    time.sleep(0.2)
+            try:
+                here = os.path.samestat(os.fstat(fd), os.stat(folder))
+            except OSError:
+                here = False
+            if not here:  # the folder locked was removed (a first load failed) while this run waited
+                continue
+            try:
+                return _open_or_build(folder, only_list, data_list, ontology=ontology, endpoint=endpoint,
+                                      normalize_literals=normalize_literals, reading=reading)
+            except BaseException:
+                if created:
+                    try:
+                        folder.rmdir()  # only if still empty
+                    except OSError:
+                        pass
+                raise
         finally:
-            fcntl.flock(handle.fileno(), fcntl.LOCK_UN)
+            os.close(fd)  # releases the lock
 
 
 def _open_or_build(folder: Path, only_list: list | None, data_list: list, *, ontology: bool,
@@ -718,7 +750,7 @@ def _open_or_build(folder: Path, only_list: list | None, data_list: list, *, ont
             raise InputError(f"{folder}: cannot open the store: {one_line(exc)}") from None
         parts = [Part(**p) for p in kept["parts"]]
         return KnowledgeGraph(store, parts, kept["prefixes"], _restore_from_json(kept.get("restore", [])),
-                              tags=kept.get("tags", {}))
+                              tags=kept.get("tags", {}), ontology=ontology)
     # (re)load: into a new database beside the old one, swapped in when complete
     try:
         folder.mkdir(parents=True, exist_ok=True)
@@ -729,7 +761,8 @@ def _open_or_build(folder: Path, only_list: list | None, data_list: list, *, ont
     try:
         store = ox.Store(str(building))
         graph = _fill(store, _inputs(only_list, data_list, ontology, reading), ontology, normalize_literals)
-        graph.add_description(endpoint)
+        if ontology:
+            graph.add_description(endpoint)
         store.flush()
         parts, prefixes, restore, notes = [asdict(p) for p in graph.parts], graph.prefixes, graph.restore, graph.notes
         tags = graph.tags
@@ -750,4 +783,4 @@ def _open_or_build(folder: Path, only_list: list | None, data_list: list, *, ont
         store = ox.Store.read_only(str(folder / _DATABASE))
     except OSError as exc:
         raise InputError(f"{folder}: cannot open the store: {one_line(exc)}") from None
-    return KnowledgeGraph(store, [Part(**p) for p in parts], prefixes, restore, notes, tags)
+    return KnowledgeGraph(store, [Part(**p) for p in parts], prefixes, restore, notes, tags, ontology=ontology)

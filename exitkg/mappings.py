@@ -1,8 +1,9 @@
 """The SSSOM mapping set from exit factors to case-data fields.
 
 ``mappings/exit-factors-to-case-data.sssom.tsv`` relates the factors of the review (subjects,
-``factor:`` = ``https://w3id.org/exitkg/id/factor/``) to fields of the IOM Human Trafficking Case
-Data Standard (``htcds:``) and to columns of the CTDC Global Synthetic Dataset (``ctdc:``). HTCDS
+``factor:`` = ``https://w3id.org/exitkg/id/factor/``) to fields and values of the IOM Human
+Trafficking Case Data Standard (``htcds:``) and to codes of the two CTDC case datasets (``ctdc:``:
+a yes/no column by its name, a category value as ``<column>/<code>``; see ``exitkg.link``). HTCDS
 and CTDC publish no IRIs for their fields, so both prefixes are exitkg's own namespaces under
 ``https://w3id.org/exitkg/ref/``, followed by the field or column name exactly as the source
 spells it. See ``mappings/README.md`` for what a mapping claims and what it does not.

@@ -54,6 +54,12 @@ CLOSED_TYPES = {
     "age_group": ("adults", "youngAdults", "youngAdultsAndAdults"),
     "level": ("individualLevel", "relationalLevel", "structuralLevel"),
     "role": ("facilitating", "hindering", "controversial"),
+    # the attributes of a linked case (exitkg.link.PROPERTIES), to split a cohort by
+    "case_attribute": ("registrationYear", "dataSource", "gender", "ageBand", "majorityStatus",
+                       "majorityStatusAtExploitation", "majorityStatusAtEntry", "citizenship", "countryOfExploitation",
+                       "traffickingDuration", "meansOfControl", "exploitationType", "labourType",
+                       "sexualExploitationType", "wayOfEntry", "recruiterRelation", "recruitmentMethod",
+                       "vulnerability", "traffickingStatus", "educationLevel", "supportPlanType"),
 }
 PARAM_TYPES = ("boolean", "integer", "string", "iri", *SLUG_TYPES, *CLOSED_TYPES)
 

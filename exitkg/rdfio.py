@@ -115,12 +115,15 @@ def _ox_format(name: str):
 
 
 def _check_exists(path: Path, shown: str) -> None:
-    if path.is_dir():
-        raise InputError(f"{shown}: is a directory, not a file")
-    if not path.exists():
-        raise InputError(f"{shown}: no such file")
-    if not path.is_file():  # a FIFO or a device would block the read, or never end
-        raise InputError(f"{shown}: not a regular file (a pipe or a device); give a file")
+    try:
+        if path.is_dir():
+            raise InputError(f"{shown}: is a directory, not a file")
+        if not path.exists():
+            raise InputError(f"{shown}: no such file")
+        if not path.is_file():  # a FIFO or a device would block the read, or never end
+            raise InputError(f"{shown}: not a regular file (a pipe or a device); give a file")
+    except OSError as exc:  # a name too long, a loop of links ...
+        raise InputError(f"{shown[:200]}{'...' if len(shown) > 200 else ''}: cannot read: {exc.strerror or exc}") from None
 
 
 def _read_bytes(path: Path, shown: str) -> bytes:
@@ -383,6 +386,56 @@ def _unmapped_key(text: str) -> str | None:
     except (SyntaxError, ValueError):  # the first reading accepted it; this one proves nothing
         return None
     return None
+
+
+def _dropped_statements(text: str, base: str, kept: int) -> str | None:
+    """What a strict JSON-LD reading of *text* dropped, or None when it kept all.
+
+    JSON-LD processors leave out, without a word, a statement whose node, property or type IRI is
+    not a valid IRI (a space, a brace ...) or whose value has an ill-formed language tag. The text
+    is read again without those checks: its statements beyond the *kept* ones are the dropped
+    ones, named (the first three) after ``:line:column`` of the first, when it can be found."""
+    import json
+
+    import pyoxigraph as ox
+
+    try:
+        quads = list(ox.parse(text, format=ox.RdfFormat.JSON_LD, base_iri=base, lenient=True))
+    except (SyntaxError, ValueError):
+        return None
+    if len(quads) <= kept:
+        return None
+    found: list[tuple[str, str]] = []  # (what, its text as written)
+    for quad in quads:
+        for role, term in (("node", quad.subject), ("property", quad.predicate), ("value", quad.object),
+                           ("graph", quad.graph_name)):
+            if isinstance(term, ox.NamedNode):
+                try:
+                    ox.NamedNode(term.value)
+                except ValueError:
+                    kind = "type" if role == "value" and quad.predicate.value == RDF_TYPE else role
+                    found.append((f"the {kind} IRI <{_shown_iri(term.value)}>", term.value))
+            elif isinstance(term, ox.Literal) and term.language is not None:
+                try:
+                    ox.Literal("", language=term.language)
+                except ValueError:
+                    found.append((f"the language tag {term.language!r}", term.language))
+            elif isinstance(term, ox.Literal):
+                try:
+                    ox.NamedNode(term.datatype.value)
+                except ValueError:
+                    found.append((f"the datatype IRI <{_shown_iri(term.datatype.value)}>", term.datatype.value))
+    named = list(dict.fromkeys(found))
+    where = ""
+    if named:
+        at = text.find(json.dumps(named[0][1])[1:-1])
+        if at >= 0:
+            where = f":{text.count(chr(10), 0, at) + 1}:{at - (text.rfind(chr(10), 0, at) + 1) + 1}"
+    dropped = len(quads) - kept
+    what = ", ".join(n for n, _ in named[:3]) + (", ..." if len(named) > 3 else "")
+    return (f"{where}: JSON-LD would drop {dropped} statement{'s' if dropped != 1 else ''}"
+            + (f" ({what})" if what else "") + "; an IRI may not hold a space, a brace, a quote or a control "
+            "character (percent-encode it), and a language tag is a BCP 47 tag")
 
 
 def read_context_map(path: PathLike) -> dict:
@@ -781,6 +834,9 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
         if key is not None:
             raise InputError(f"{shown}: the key or type {key!r} is not defined by the @context, and JSON-LD "
                              "would drop it; define it in the @context (or give an @vocab)")
+        dropped = _dropped_statements(text, base or _RELATIVE, count)
+        if dropped is not None:
+            raise InputError(f"{shown}{dropped}")
     if not count and not allow_empty:
         raise InputError(f"{shown}: file contains no triples (--allow-empty reads it as no statements)")
     literals = {(value, datatype) for _, value, datatype in typed}
@@ -864,10 +920,11 @@ def rdf_files(folder: PathLike) -> list[Path]:
     )
 
 
-def rdflib_graph(paths: PathLike | Iterable[PathLike]) -> "rdflib.Graph":
+def rdflib_graph(paths: PathLike | Iterable[PathLike], *, base: str | None = None) -> "rdflib.Graph":
     """Parse files strictly and return their triples (every graph merged) as an rdflib graph.
 
-    For libraries that need rdflib (pySHACL reads its shapes this way). Raises :class:`InputError`.
+    For libraries that need rdflib (pySHACL reads its shapes this way). *base* is the absolute IRI
+    relative IRIs resolve against (as :func:`parse_file`). Raises :class:`InputError`.
     """
     from rdflib import Graph
 
@@ -876,7 +933,7 @@ def rdflib_graph(paths: PathLike | Iterable[PathLike]) -> "rdflib.Graph":
     path_list = [paths] if isinstance(paths, (str, bytes, os.PathLike)) else list(paths)
     if not path_list:
         raise InputError("no input files given")
-    parsed = [parse_file(p) for p in path_list]
+    parsed = [parse_file(p, base=base) for p in path_list]
     graph = Graph()
     declared: dict[str, str] = {}
     for item in parsed:

@@ -201,9 +201,18 @@ def reason(graph=None, *, timeout: float = DEFAULT_TIMEOUT) -> ReasonResult:
     java = find_java()
     graph = graph if graph is not None else load()
     start = time.monotonic()
-    with tempfile.TemporaryDirectory(prefix="exitkg-reason-") as tmp:
+    try:
+        scratch = tempfile.TemporaryDirectory(prefix="exitkg-reason-")
+    except OSError as exc:  # no usable temporary folder
+        raise errors.OutputError(f"cannot create the reasoner's temporary folder: {exc.strerror or exc} "
+                                 "(free space there, or set TMPDIR)") from None
+    with scratch as tmp:
         source = Path(tmp) / "merged.nt"
-        source.write_bytes(reasoner_input(graph))
+        try:
+            source.write_bytes(reasoner_input(graph))
+        except OSError as exc:  # a full temporary folder
+            raise errors.OutputError(f"cannot write the reasoner's input in {tmp}: {exc.strerror or exc} "
+                                     "(free space there, or set TMPDIR)") from None
         # The worker (and owlready2 in it) keeps its own temporary files in our folder, so
         # they go with it even when the deadline kills the worker.
         env = dict(os.environ, EXITKG_JAVA=java, TMPDIR=tmp)

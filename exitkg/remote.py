@@ -19,6 +19,7 @@ within the timeout.
 from __future__ import annotations
 
 import http.client
+import re
 import socket
 import time
 import urllib.error
@@ -132,7 +133,7 @@ class RemoteEngine(Queryable):
         query = with_bindings(text, bindings or {})
         for attempt in range(1, ATTEMPTS + 1):
             try:
-                return self._attempt(text, query, deadline)
+                return self._check_shape(text, bindings or {}, self._attempt(text, query, deadline))
             except _Retry as retry:
                 wait = retry.after if retry.after is not None else 2.0 ** (attempt - 1)
                 if attempt == ATTEMPTS or time.monotonic() + wait >= deadline:
@@ -203,6 +204,29 @@ class RemoteEngine(Queryable):
             raise self._fail("HTTP 206 partial content: the server capped the result, so it is incomplete")
         return self._parse(headers, body)
 
+    def _check_shape(self, text: str, bindings: Mapping, result: Result) -> Result:
+        """*result* if it answers the query asked: a yes or no to an ASK, and to a SELECT the
+        variables the query selects (as Oxigraph reads the query; the parameters sent as BIND may
+        come back too), none missing and none other; :class:`EndpointError` naming the first
+        variable that differs."""
+        expected = _selected(text)
+        if expected is None:
+            return result
+        if expected == "ASK":
+            if result.boolean is None:
+                raise self._fail("answered an ASK query with rows instead of true or false")
+            return result
+        if result.boolean is not None:
+            raise self._fail("answered a SELECT query with true or false instead of rows")
+        for name in expected:
+            if name not in result.variables:
+                raise self._fail(f"the answer has no variable ?{name}, which the query selects "
+                                 f"(it has {', '.join('?' + v for v in result.variables) or 'none'})")
+        for name in result.variables:
+            if name not in expected and name not in bindings:
+                raise self._fail(f"the answer has a variable ?{name}, which the query does not select")
+        return result
+
     def _parse(self, headers, body: bytes) -> Result:
         ctype = (headers.get("Content-Type") or "").split(";")[0].strip().lower()
         if ctype and ctype not in (RESULTS_JSON, "application/json"):
@@ -213,7 +237,7 @@ class RemoteEngine(Queryable):
         import pyoxigraph as ox
 
         try:
-            answer = ox.parse_query_results(body, format=ox.QueryResultsFormat.JSON)
+            answer = ox.parse_query_results(_results_only(body), format=ox.QueryResultsFormat.JSON)
             result = solutions_to_result(answer)
         except (SyntaxError, ValueError, UnicodeDecodeError) as exc:
             raise self._fail(f"the answer is not valid SPARQL JSON results ({one_line(exc)})") from None
@@ -230,6 +254,69 @@ class RemoteEngine(Queryable):
                 "(Virtuoso's ResultSetMaxRows is one), and no header saying whether it was cut, so it may be "
                 "incomplete; check the server's row limit")
         return result
+
+
+def _results_only(body: bytes) -> bytes:
+    """The SPARQL JSON results in *body* with only the members the format defines (``head``'s
+    ``vars``, ``results``' ``bindings``, ``boolean``), in the order Oxigraph's reader wants:
+    stores add members of their own (Comunica a ``metadata`` member after the results, others
+    ``distinct``, ``ordered`` or ``link``), in any order. A body that is not a JSON object is
+    passed on as it is, for the reader to refuse."""
+    import json
+
+    try:
+        doc = json.loads(body)
+    except (ValueError, RecursionError):
+        return body
+    if not isinstance(doc, dict) or not isinstance(doc.get("head"), dict):
+        return body
+    head = {"vars": doc["head"]["vars"]} if "vars" in doc["head"] else {}
+    if "boolean" in doc:
+        kept = {"head": head, "boolean": doc["boolean"]}
+    elif isinstance(doc.get("results"), dict) and "bindings" in doc["results"]:
+        kept = {"head": head, "results": {"bindings": doc["results"]["bindings"]}}
+    else:
+        return body
+    return json.dumps(kept).encode("utf-8")
+
+
+def _selected(text: str):
+    """What the query *text* answers, as Oxigraph's parser reads it: "ASK", or the list of the
+    variables a SELECT projects; None for other forms or a text that cannot be read here (one with
+    SERVICE, which only the endpoint runs). Nothing is evaluated: the solutions of a SELECT over
+    an empty store are never read, and an ASK is recognised without running it."""
+    from exitkg.endpoint import has_service
+    from exitkg.queries import query_form
+
+    form = query_form(text)
+    if form == "SELECT" and _STAR.search(text):
+        return None  # what * holds is where stores differ (the parameters sent as BIND, for one)
+    if form == "ASK":
+        return "ASK"
+    if form != "SELECT":
+        return None
+    try:
+        if has_service(text):
+            return None
+        import pyoxigraph as ox
+
+        answer = _empty_store().query(text)
+    except (SyntaxError, OSError, ValueError, RuntimeError):
+        return None
+    return [v.value for v in answer.variables] if isinstance(answer, ox.QuerySolutions) else None
+
+
+_STAR = re.compile(r"\bSELECT\s+(?:DISTINCT\s+|REDUCED\s+)?\*", re.I)
+_EMPTY = None
+
+
+def _empty_store():
+    global _EMPTY
+    if _EMPTY is None:
+        import pyoxigraph as ox
+
+        _EMPTY = ox.Store()
+    return _EMPTY
 
 
 #: row counts that servers set as a limit on an answer without saying so (Virtuoso's

@@ -129,8 +129,17 @@ class Report:
         }
 
 
+class _NotACount(ValueError):
+    """A value where the report needs a whole number."""
+
+
 def _int(term) -> int | None:
-    return None if term is None else int(lexical(term))
+    if term is None:
+        return None
+    try:
+        return int(lexical(term))
+    except ValueError:
+        raise _NotACount(lexical(term)) from None
 
 
 def _slug(iri: str) -> str:
@@ -148,7 +157,20 @@ def _flag(value: bool) -> str:
 def build_report(engine, *, include_cited: bool = True) -> Report:
     """Run the canned queries on *engine* (a loaded graph or a remote endpoint) and assemble the
     report. *include_cited* keeps the evidence reviews only cite in their discussion in the
-    controversy sections (it never changes the reproductions)."""
+    controversy sections (it never changes the reproductions). A count that is not a whole number
+    is an :class:`~exitkg.errors.EndpointError` from an endpoint (it answered badly), an
+    :class:`~exitkg.errors.InputError` from local data."""
+    try:
+        return _build_report(engine, include_cited=include_cited)
+    except _NotACount as bad:
+        where = getattr(engine, "endpoint", None)
+        if where:
+            raise errors.EndpointError(f"{where}: the answer has {str(bad)!r} where the report needs a count "
+                                       "(a whole number)") from None
+        raise errors.InputError(f"the graph states {str(bad)!r} where the report needs a count (a whole number)") from None
+
+
+def _build_report(engine, *, include_cited: bool = True) -> Report:
     catalogue = Q.catalogue()
     labels = {lexical(r["term"]): lexical(r["label"]) for r in engine.run(_LABELS).rows}
 

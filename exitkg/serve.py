@@ -113,12 +113,13 @@ def _stop_on_signals() -> dict:
     return previous
 
 
-def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | None = None, *,
+def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | None = None, *, ontology: bool = True,
           host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, store: PathLike | None = None,
           limits=None, normalize_literals: bool = False, input_format: str | None = None, base: str | None = None,
           repair_iris: bool = False, allow_empty: bool = False, context_map=None, max_bytes: int | None = None,
           max_triples: int | None = None, announce: Callable[[str], None] = print) -> int:
-    """Serve the graph until interrupted; return 0 after a clean stop.
+    """Serve the graph until interrupted; return 0 after a clean stop. ``ontology=False`` (with
+    *only*) serves exactly the files of *only* (see :func:`exitkg.graph.load`).
 
     *limits* (:class:`exitkg.endpoint.Limits`) bound what one query may take: seconds, the size
     of the query text and of the answer, and the queries running at once (see
@@ -132,7 +133,7 @@ def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | Non
     check_port(host, port)
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/query"
-    graph = load(data, only, describe=True, endpoint=url, normalize_literals=normalize_literals,
+    graph = load(data, only, ontology=ontology, describe=True, endpoint=url, normalize_literals=normalize_literals,
                  input_format=input_format, base=base, repair_iris=repair_iris,
                  allow_empty=allow_empty, context_map=context_map, max_bytes=max_bytes, max_triples=max_triples)
     folder, temporary = _prepare_store(store)

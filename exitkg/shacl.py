@@ -13,7 +13,7 @@ from collections.abc import Iterable
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 
-from rdflib import RDF, BNode, Graph, Literal, Namespace, URIRef
+from rdflib import RDF, XSD, BNode, Graph, Literal, Namespace, URIRef
 from rdflib.collection import Collection
 from rdflib.term import Node
 
@@ -28,6 +28,8 @@ SH = Namespace("http://www.w3.org/ns/shacl#")
 JS_TIMEOUT = 60.0
 
 _SEVERITY_ORDER = {"Violation": 0, "Warning": 1, "Info": 2}
+#: how many statements SHACL rules may add to the copy of the data (``--max-rule-triples``)
+MAX_RULE_TRIPLES = 100_000
 _VALUE_DISPLAY_MAX = 80
 
 
@@ -77,7 +79,9 @@ class ShaclResult:
 
 @dataclass
 class ValidationResult:
-    """Outcome of :func:`validate`: ``conforms`` is true iff there is no sh:Violation."""
+    """Outcome of :func:`validate`: ``conforms`` is true iff every result is a sh:Warning or a
+    sh:Info (a sh:Violation, or a severity of the shapes' own, fails). The report graph is SHACL's,
+    whose ``sh:conforms`` is false as soon as there is a result (SHACL 3.6.1)."""
 
     conforms: bool
     results: list[ShaclResult]
@@ -230,6 +234,8 @@ def _rdflib_path(graph: Graph, node: Node):
 
 
 _COUNTING = (SH.MaxCountConstraintComponent, SH.QualifiedMaxCountConstraintComponent)
+#: boolean parameters that SHACL reads as true only when they are the literal true
+_TRUE_ONLY = (SH.uniqueLang, SH.closed, SH.qualifiedValueShapesDisjoint, SH.deactivated)
 
 
 def _results_from_report(report: Graph, shapes: Graph, prefixes: dict[str, str],
@@ -238,7 +244,10 @@ def _results_from_report(report: Graph, shapes: Graph, prefixes: dict[str, str],
     also lists them (:attr:`ShaclResult.values`)."""
     lookup = report + shapes  # result paths may refer to structures in either graph
     results = []
-    for node in report.subjects(RDF.type, SH.ValidationResult):
+    # the report's own results: those nested under one (sh:detail) explain it, and are not counted
+    for node in report.objects(None, SH.result):
+        if (node, RDF.type, SH.ValidationResult) not in report:
+            continue
         severity = report.value(node, SH.resultSeverity)
         focus = report.value(node, SH.focusNode)
         path = report.value(node, SH.resultPath)
@@ -285,8 +294,9 @@ def _results_from_report(report: Graph, shapes: Graph, prefixes: dict[str, str],
 # --------------------------------------------------------------------------- #
 
 def shapes_graph(paths: Iterable[PathLike] | None = None, *, allow_rules: bool = False,
-                 allow_js: bool = False) -> Graph:
-    """The SHACL shapes as an rdflib graph: the packaged ``shapes/*.ttl``, or the files given.
+                 allow_js: bool = False, base: str | None = None) -> Graph:
+    """The SHACL shapes as an rdflib graph: the packaged ``shapes/*.ttl``, or the files given,
+    their relative IRIs resolved against *base* (an absolute IRI; without it, one is an error).
 
     Shapes with SHACL-JS (code) are refused unless *allow_js*; shapes with SHACL rules
     (``sh:rule``, which add statements) unless *allow_rules*. With *allow_js*, each JavaScript
@@ -305,7 +315,13 @@ def shapes_graph(paths: Iterable[PathLike] | None = None, *, allow_rules: bool =
         if re.match(r"[A-Za-z][A-Za-z0-9+.-]+://", os.fsdecode(path)):
             raise InputError(f"{os.fsdecode(path)}: a URL; exitkg reads shapes from files and fetches nothing: "
                              "download the shapes and name the file")
-    graph = rdflib_graph(paths)
+    graph = rdflib_graph(paths, base=base)
+    # SHACL activates these parameters with the literal true alone ("1"^^xsd:boolean is not true),
+    # where pySHACL reads any true value: the others are dropped, as the false they mean
+    for predicate in _TRUE_ONLY:
+        for subject, value in list(graph.subject_objects(predicate)):
+            if not (isinstance(value, Literal) and value.datatype == XSD.boolean and str(value) == "true"):
+                graph.remove((subject, predicate, value))
     # SHACL-JS runs code, SHACL-AF rules change the data: shapes that hold them are refused unless allowed
     refused = (() if allow_js else (SH.jsFunctionName, SH.jsLibrary, SH.jsLibraryURL)) + (() if allow_rules else (SH.rule,))
     for predicate in refused:
@@ -381,12 +397,14 @@ def _parsed_query_cache():
 
 
 def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_first: bool = False,
-             allow_rules: bool = False, allow_js: bool = False, js_timeout: float = JS_TIMEOUT) -> ValidationResult:
+             allow_rules: bool = False, allow_js: bool = False, js_timeout: float = JS_TIMEOUT,
+             base: str | None = None, max_rule_triples: int = MAX_RULE_TRIPLES) -> ValidationResult:
     """Validate a loaded graph against the SHACL shapes.
 
     *graph* is a :class:`exitkg.graph.KnowledgeGraph` (default: :func:`exitkg.load`, the ontology
     and the packaged sources); its merge is validated. *shapes* are shapes files to use instead of
-    the packaged ``shapes/*.ttl``.
+    the packaged ``shapes/*.ttl``; relative IRIs in them resolve against *base* (the one given
+    for the data, ``--base``).
 
     SHACL runs without inference and with SHACL Advanced Features enabled. SPARQL-based constraints
     of node shapes run on the graph's Oxigraph store when their meaning allows
@@ -396,12 +414,14 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
     found, and a note says it stopped.
 
     Shapes with SHACL rules (``sh:rule``) are refused unless *allow_rules*: then pySHACL applies
-    the rules to a copy of the data, again until they add nothing (at most
-    ``pyshacl.rules.RULES_ITERATE_LIMIT`` rounds, 100, beyond which it is an error), and validates
-    that copy with every constraint; the loaded graph is unchanged. Shapes with SHACL-JS are refused
-    unless *allow_js*: then pySHACL runs their code (in the JavaScript engine of ``exitkg[js]``,
-    reading nothing but the data and its own local libraries) in a child process, stopped with
-    :class:`~exitkg.errors.DeadlineError` after *js_timeout* seconds.
+    the rules to a copy of the data, again until they add nothing, and validates that copy with
+    every constraint; the loaded graph is unchanged. Rules that still add statements after
+    ``pyshacl.rules.RULES_ITERATE_LIMIT`` rounds (100), or that have added more than
+    *max_rule_triples* statements, are stopped with :class:`~exitkg.errors.RulesError` (exit 9).
+    Shapes with SHACL-JS are refused unless *allow_js*: then pySHACL runs their code (in the
+    JavaScript engine of ``exitkg[js]``, reading nothing but the data and its own local
+    libraries) in a child process, stopped with :class:`~exitkg.errors.DeadlineError` after
+    *js_timeout* seconds.
     Raises :class:`InputError` on unreadable input or unusable shapes.
     """
     from exitkg.graph import load
@@ -410,7 +430,7 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
 
     loaded = graph if graph is not None else load()
     data = loaded.to_rdflib()
-    shapes_g = shapes_graph(shapes, allow_rules=allow_rules, allow_js=allow_js)
+    shapes_g = shapes_graph(shapes, allow_rules=allow_rules, allow_js=allow_js, base=base)
     rules = (None, SH.rule, None) in shapes_g
     # SPARQL-based constraints with a plain meaning run on the store (exitkg.shacl_sparql);
     # pySHACL runs the rest, and all of them where rules add statements the store does not hold.
@@ -421,7 +441,8 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
     js = allow_js and any((None, predicate, None) in shapes_g for predicate in (SH.jsFunctionName, SH.jsLibrary))
     if js:
         options["js"] = True
-    report, warned, expanded = _in_child(data, options, js_timeout) if js else _pyshacl(data, options)
+    report, warned, expanded = (_in_child(data, options, js_timeout, max_rule_triples) if js
+                                else _pyshacl(data, options, max_rule_triples))
     # focus nodes are those of the data pySHACL validated: with rules, the copy they extended
     focus = shacl_sparql.targeted(loaded.store if expanded is None else _store_of(expanded), shapes_g)
     stopped = abort_on_first and (None, SH.resultSeverity, SH.Violation) in report
@@ -443,7 +464,10 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
                 prefixes[prefix] = str(ns)
     bind_prefixes(report, {p: ns for p, ns in prefixes.items() if p not in PREFIXES})
     results = _results_from_report(report, shapes_g, prefixes, data)
-    conforms = not any(r.severity == "Violation" for r in results)
+    (report_node,) = report.subjects(RDF.type, SH.ValidationReport)
+    report.set((report_node, SH.conforms, Literal(not results)))  # SHACL 3.6.1: true iff no result
+    conforms = all(severity in (SH.Warning, SH.Info) for severity in
+                   (report.value(r, SH.resultSeverity) for r in report.objects(report_node, SH.result)))
     notes = []
     for kind, message in warned:
         if kind == "ShapeRecursionWarning":
@@ -462,17 +486,58 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
     )
 
 
-def _pyshacl(data: Graph, options: dict) -> tuple[Graph, list[tuple[str, str]], bytes | None]:
+@contextmanager
+def _bounded_rules(limit: int):
+    """While pySHACL runs, stop its SHACL rules with :class:`~exitkg.errors.RulesError` as soon as
+    one application leaves more than *limit* statements added to the data graph they extend: a
+    rule whose output grows each round (doubling, say) would otherwise run its 100 rounds, past
+    any memory. Each rule class's ``apply`` is wrapped, and restored on leaving."""
+    from pyshacl.rules.shacl_rule import SHACLRule
+
+    classes, pending = [], [SHACLRule]
+    try:  # the JavaScript rule is a subclass only once pySHACL's JS extra is imported
+        from pyshacl.extras.js.rules import JSRule  # noqa: F401
+    except ImportError:
+        pass
+    while pending:
+        cls = pending.pop()
+        pending.extend(cls.__subclasses__())
+        if "apply" in vars(cls):
+            classes.append((cls, vars(cls)["apply"]))
+    sizes: dict = {}  # id of each graph the rules extend -> (the graph, its size before any rule)
+
+    def bounded(original):
+        def apply(self, data_graph, *args, **kwargs):
+            _, before = sizes.setdefault(id(data_graph), (data_graph, len(data_graph)))
+            added = original(self, data_graph, *args, **kwargs)
+            if len(data_graph) - before > limit:
+                raise errors.RulesError(f"the SHACL rules added more than {limit} statements to the data "
+                                        "(--max-rule-triples); stopped")
+            return added
+        return apply
+
+    for cls, original in classes:
+        cls.apply = bounded(original)
+    try:
+        yield
+    finally:
+        for cls, original in classes:
+            cls.apply = original
+
+
+def _pyshacl(data: Graph, options: dict,
+             max_rule_triples: int = MAX_RULE_TRIPLES) -> tuple[Graph, list[tuple[str, str]], bytes | None]:
     """pySHACL's report graph on *data*, what it warned of ((class name, message) pairs), and,
     where the shapes have rules (``iterate_rules``), the copy of *data* the rules extended, as
-    N-Triples; :class:`InputError` where it cannot validate."""
+    N-Triples; :class:`InputError` where it cannot validate, :class:`~exitkg.errors.RulesError`
+    where the rules add more than *max_rule_triples* statements or still add after 100 rounds."""
     import warnings
 
     import pyshacl
 
     expanded = failed = None
     try:
-        with _parsed_query_cache(), warnings.catch_warnings(record=True) as warned:
+        with _parsed_query_cache(), _bounded_rules(max_rule_triples), warnings.catch_warnings(record=True) as warned:
             warnings.simplefilter("always")
             _, report, _ = pyshacl.validate(data, **options)
             if options.get("iterate_rules") and isinstance(report, Graph):
@@ -483,17 +548,34 @@ def _pyshacl(data: Graph, options: dict) -> tuple[Graph, list[tuple[str, str]], 
                 expanded = None if failed else copy.serialize(format="nt", encoding="utf-8")
     except Exception as exc:  # pyshacl raises its own error types for unusable shapes
         module = type(exc).__module__ or ""
-        if module.startswith("pyshacl") or isinstance(exc, (ValueError, SyntaxError)):
+        if module.startswith("pyshacl") and _RUNAWAY.search(str(exc)):
+            raise errors.RulesError(f"the SHACL rules still add statements after {_rounds()} rounds; stopped") from None
+        # NotImplementedError: what pySHACL does not do, such as $shapesGraph in a SPARQL constraint
+        if module.startswith("pyshacl") or isinstance(exc, (ValueError, SyntaxError, NotImplementedError)):
             raise InputError(f"SHACL validation could not run: {type(exc).__name__}: {exc}") from None
         raise
 
     from pyshacl.errors import ValidationFailure
 
     if isinstance(report, ValidationFailure):  # pySHACL returns (not raises) a failure to validate
-        raise InputError(f"SHACL validation could not run: {one_line(report.message)}")
+        failed = one_line(report.message)
+    if failed is not None and _RUNAWAY.search(str(failed)):
+        raise errors.RulesError(f"the SHACL rules still add statements after {_rounds()} rounds; stopped")
+    if isinstance(report, ValidationFailure):
+        raise InputError(f"SHACL validation could not run: {failed}")
     if options.get("iterate_rules") and expanded is None:  # the rules ran in validation, so not expected
         raise InputError(f"SHACL rules could not run: {one_line(str(failed))}")
     return report, [(type(w.message).__name__, str(w.message)) for w in warned], expanded
+
+
+#: how pySHACL says that rules still add statements after its last round
+_RUNAWAY = re.compile(r"iteration exceeded iteration limit")
+
+
+def _rounds() -> int:
+    from pyshacl.rules import RULES_ITERATE_LIMIT
+
+    return int(RULES_ITERATE_LIMIT)
 
 
 def _store_of(ntriples: bytes):
@@ -505,7 +587,8 @@ def _store_of(ntriples: bytes):
     return store
 
 
-def _in_child(data: Graph, options: dict, timeout: float) -> tuple[Graph, list[tuple[str, str]], bytes | None]:
+def _in_child(data: Graph, options: dict, timeout: float,
+              max_rule_triples: int = MAX_RULE_TRIPLES) -> tuple[Graph, list[tuple[str, str]], bytes | None]:
     """:func:`_pyshacl` in a child process stopped after *timeout* seconds, for shapes with
     SHACL-JS: its code runs in the JavaScript engine (Duktape), which Python cannot interrupt, and
     may loop for ever. The child ends with the process that started it."""
@@ -526,10 +609,10 @@ def _in_child(data: Graph, options: dict, timeout: float) -> tuple[Graph, list[t
         if preexec is not None:
             preexec()
         try:
-            report, warned, expanded = _pyshacl(data, options)
+            report, warned, expanded = _pyshacl(data, options, max_rule_triples)
             sender.send(("ok", report.serialize(format="nt"), (warned, expanded)))
-        except InputError as exc:
-            sender.send(("input", exc.message, None))
+        except errors.ExitkgError as exc:
+            sender.send(("error", exc.message, type(exc).__name__))
         except BaseException as exc:  # noqa: BLE001 - carried to the parent, which raises it as a bug
             sender.send(("bug", f"{type(exc).__name__}: {exc}", None))
 
@@ -549,8 +632,8 @@ def _in_child(data: Graph, options: dict, timeout: float) -> tuple[Graph, list[t
             child.kill()
         child.join()
         receiver.close()
-    if kind == "input":
-        raise InputError(payload)
+    if kind == "error":  # the child's InputError or RulesError, raised here
+        raise getattr(errors, warned)(payload)
     if kind == "bug":
         raise RuntimeError(payload)
     report = Graph()
@@ -570,10 +653,12 @@ def _plural(n: int, word: str) -> str:
 def render_text(result: ValidationResult) -> str:
     """Human-readable report: a header line with counts, then one line per result."""
     status = "conforms" if result.conforms else "does not conform"
+    others = len(result.results) - result.violations - result.warnings - result.infos
+    own = f", {others} of a severity of the shapes' own" if others else ""
     lines = [
         f"SHACL validation: {status} "
         f"({_plural(result.violations, 'violation')}, {_plural(result.warnings, 'warning')}, "
-        f"{_plural(result.infos, 'info')}; {_plural(result.focus_nodes, 'focus node')})"
+        f"{_plural(result.infos, 'info')}{own}; {_plural(result.focus_nodes, 'focus node')})"
     ]
     for r in result.results:
         d = r.display

@@ -4,12 +4,13 @@ pySHACL runs a SPARQL-based constraint (``sh:sparql``) through rdflib's engine o
 node; on the packaged graph that was half of a validation. :func:`take_over` picks the
 constraints whose meaning is plain (a named node shape with explicit targets, a named constraint
 with one ``sh:select``, no ``$PATH``, ``$currentShape`` or ``$shapesGraph``, no ``MINUS``,
-``VALUES``, ``SERVICE`` or subquery, nothing deactivated), and leaves every other constraint to
-pySHACL. :func:`evaluate` runs the picked ones on the store, the focus node pre-bound as
-``$this`` by substitution (SHACL's pre-binding, SEP-0007), and writes each solution as a
-validation result in the form pySHACL gives: the same focus node, value (the focus node when
-``?value`` is unbound), path, severity, source shape, source constraint, component and messages,
-``{?var}`` and ``{$var}`` filled in from the solution.
+``VALUES``, ``SERVICE`` or subquery, no ``$this`` where the store's pre-binding would leave it
+unbound, nothing deactivated), and leaves every other constraint to pySHACL. :func:`evaluate`
+runs the picked ones on the store, the focus node pre-bound as ``$this`` by substitution
+(SHACL's pre-binding, SEP-0007), and writes each solution as a validation result in the form
+pySHACL gives: the same focus node, value (the focus node when ``?value`` is unbound), path,
+severity, source shape, source constraint, component and messages, ``{?var}`` and ``{$var}``
+filled in from the solution.
 """
 
 from __future__ import annotations
@@ -30,6 +31,49 @@ _UNSUPPORTED = re.compile(r"\$PATH\b|[$?](currentShape|shapesGraph)\b|\b(MINUS|V
 _THIS = re.compile(r"[$?]this\b")
 #: Oxigraph substitutes only a variable of the projection
 _PROJECTS_THIS = re.compile(r"\bSELECT\s+(DISTINCT\s+|REDUCED\s+)?(\*|[^{]*?[$?]this\b)", re.I)
+#: what may hide a brace, a parenthesis or a variable: strings, IRIs and comments
+_OPAQUE = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+                     r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
+_TOKEN = re.compile(r"[{}()]|\bBOUND\s*\(\s*[$?]this\s*\)|[$?]this\b|\bBIND\b", re.I)
+
+
+def _this_pre_bindable(text: str) -> bool:
+    """Whether the store's pre-binding of ``$this`` means what SHACL's does (SEP-0007: every
+    ``$this`` the focus node) in this query: Oxigraph joins the binding to the query's solutions,
+    so ``$this`` reads as unbound in a ``BIND`` before any pattern binds it and in ``bound($this)``;
+    those, ``$this`` in an expression of the projection or of a nested group, and after the
+    ``WHERE`` group (``GROUP BY``, ``ORDER BY``), are left to pySHACL, which substitutes it."""
+    depth = 0
+    opened = False
+    parens = [0]  # the open parentheses at each brace depth
+    bind_at = None  # (depth, parentheses) of the BIND being read
+    for token in _TOKEN.finditer(_OPAQUE.sub(" ", text)):
+        word = token.group().upper()
+        if word == "{":
+            if opened and depth == 0:
+                return False  # a second group after the WHERE clause: not a plain query
+            depth, opened = depth + 1, True
+            parens.append(0)
+        elif word == "}":
+            if depth == 0:
+                return False  # unbalanced: pySHACL reports it
+            depth -= 1
+            parens.pop()
+        elif word == "(":
+            parens[-1] += 1
+        elif word == ")":
+            parens[-1] -= 1
+            if bind_at == (depth, parens[-1]):
+                bind_at = None
+        elif word == "BIND":
+            bind_at = (depth, parens[-1])
+        elif word.startswith("BOUND"):
+            return False
+        elif opened and depth == 0:
+            return False  # after the WHERE group
+        elif bind_at is not None or (parens[-1] and depth != 1):
+            return False  # in a BIND, in an expression of the projection or of a nested group
+    return True
 
 
 @dataclass(frozen=True)
@@ -108,7 +152,7 @@ def take_over(shapes: Graph) -> tuple[Graph, list[Constraint]]:
             continue
         if _UNSUPPORTED.search(text) or len(re.findall(r"\bSELECT\b", text, re.I)) != 1:
             continue
-        if _THIS.search(text) and not _PROJECTS_THIS.search(text):
+        if _THIS.search(text) and not (_PROJECTS_THIS.search(text) and _this_pre_bindable(text)):
             continue
         messages = tuple(shapes.objects(constraint, SH.message))
         shape_messages = tuple(shapes.objects(shape, SH.message))

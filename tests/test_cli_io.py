@@ -317,6 +317,27 @@ def test_an_output_over_an_input_is_refused_and_the_input_kept(tmp_path, command
     assert sha256_tree(tmp_path) == before
 
 
+@pytest.mark.parametrize("out", ["{a}", "{b}", "{tmp}/./a.ttl", "{tmp}/sub/../a.ttl", "{link}", "{release}/CHANGES.md"])
+def test_diff_refuses_an_output_over_either_input(tmp_path, out):
+    """``diff A B --out A`` (or B, or A spelt another way or reached through a link, or a file in a
+    release folder it reads) exits 3 like every other command, and changes nothing."""
+    a, b = tmp_path / "a.ttl", tmp_path / "b.ttl"
+    a.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\n", encoding="utf-8")
+    b.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:d .\n", encoding="utf-8")
+    (tmp_path / "sub").mkdir()
+    (tmp_path / "link.ttl").symlink_to(a)
+    release = tmp_path / "release"
+    release.mkdir()
+    (release / "exitkg.trig").write_text("", encoding="utf-8")
+    before = sha256_tree(tmp_path)
+    old = release if "release" in out else a
+    code, _, err = run_exitkg("diff", old, b, "--out", out.format(a=a, b=b, tmp=tmp_path, link=tmp_path / "link.ttl",
+                                                                release=release))
+    assert code == 3, err
+    assert_one_error_line(err, "--out", "the input", "elsewhere")
+    assert sha256_tree(tmp_path) == before
+
+
 def test_skip_bad_rows_links_the_good_rows_and_names_each_bad_one(tmp_path):
     """Scenario 28, --skip-bad-rows: a ragged row, a formula and a bad flag are left out, each
     named with its line and column; the other rows are linked as without them."""
@@ -333,10 +354,10 @@ def test_skip_bad_rows_links_the_good_rows_and_names_each_bad_one(tmp_path):
     assert err.splitlines() == [
         f"exitkg: note: {mixed}:3:2: the row has 1 fields, the header 3 (row skipped)",
         f"exitkg: note: {mixed}:4:2: the cell '=1+1' would run as a spreadsheet formula; refused (row skipped)",
-        f"exitkg: note: {mixed}:5:3: column isForcedLabour takes 1, 0 or a missing code (-99, NA, empty), not 'yes' "
-        "(row skipped)"]
-    rows = {line.split()[0] for line in out.splitlines() if "/row-" in line.split()[0]}
-    assert {r.split("/row-")[1].split("/")[0].rstrip(">") for r in rows} == {"2", "6"}
+        f"exitkg: note: {mixed}:5:3: column isForcedLabour takes 1, 0 or a missing code (-99, Unknown, empty), "
+        "not 'yes' (row skipped)"]
+    rows = {line.split()[2] for line in out.splitlines() if "#sourceRow>" in line}
+    assert rows == {'"2"^^<http://www.w3.org/2001/XMLSchema#integer>', '"6"^^<http://www.w3.org/2001/XMLSchema#integer>'}
     bad = tmp_path / "bad.csv"
     bad.write_text("yearOfRegistration,gender\n2015\n", encoding="utf-8")
     code, out, err = run_exitkg("link", bad, "--skip-bad-rows")
@@ -409,6 +430,39 @@ def test_json_ld_with_every_key_mapped_loads(tmp_path):
     assert code == 0, err
     assert '<http://example.org/a> <http://example.org/v/x> "A" .' in out
     assert "<http://example.org/a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://example.org/v/T> ." in out
+
+
+_KEPT = '{"@id": "http://example.org/ok", "http://example.org/p": "kept"}'
+
+
+@pytest.mark.parametrize("bad, named", [
+    ('{"@id": "http://example.org/a b", "http://example.org/p": "x"}', "the node IRI <http://example.org/a b>"),
+    ('{"@id": "http://example.org/a", "http://example.org/p q": "x"}', "the property IRI <http://example.org/p q>"),
+    ('{"@id": "http://example.org/a", "@type": "http://example.org/T U"}', "the type IRI <http://example.org/T U>"),
+    ('{"@id": "http://example.org/a", "http://example.org/p": {"@value": "x", "@language": "en GB"}}',
+     "the language tag 'en GB'"),
+    ('{"@id": "http://example.org/a", "http://example.org/p": {"@id": "http://example.org/{b}"}}',
+     "the value IRI <http://example.org/{b}>"),
+    ('{"@id": "http://example.org/a b", "@graph": [{"@id": "http://example.org/b", "http://example.org/p": "x"}]}',
+     "the graph IRI <http://example.org/a b>"),
+])
+def test_json_ld_statements_a_processor_drops_are_refused_and_named(tmp_path, bad, named):
+    """JSON-LD processors drop a statement whose IRI is invalid or whose language tag is ill-formed,
+    and pyoxigraph does so without a word; exitkg stops (exit 2) naming what would be dropped, so
+    every statement of the file is loaded or refused, never lost."""
+    data = tmp_path / "drops.jsonld"
+    data.write_text(f'{{"@graph": [{_KEPT},\n {bad}]}}', encoding="utf-8")
+    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    assert code == 2 and out == ""
+    assert_one_error_line(err, f"{data}:2:", "JSON-LD would drop 1 statement", named)
+    fixed = tmp_path / "fixed.jsonld"  # the same statements, percent-encoded and tagged well, load whole
+    for wrong, right in (("a b", "a%20b"), ("p q", "p%20q"), ("T U", "T%20U"), ("en GB", "en-GB"), ("{b}", "%7Bb%7D")):
+        bad = bad.replace(wrong, right)
+    fixed.write_text(f'{{"@graph": [{_KEPT},\n {bad}]}}', encoding="utf-8")
+    code, out, err = run_exitkg("export", "--only", fixed, "--format", "nquads")
+    assert code == 0, err
+    assert '<http://example.org/ok> <http://example.org/p> "kept"' in out
+    assert any(right in out for right in ("%20", "%7Bb%7D", '"x"@en-GB'))
 
 
 def test_json_nested_too_deep_is_refused_before_parsing(tmp_path):
@@ -684,7 +738,8 @@ def test_csv_with_a_byte_order_mark_or_quoted_newlines_links_and_another_delimit
     assert code == 0, err
     assert "ekg:sourceRow 2" in out
     quoted = tmp_path / "quoted.csv"
-    quoted.write_text('yearOfRegistration,gender\n2019,"Fe\nmale"\n2020,Male\n', encoding="utf-8")
+    quoted.write_text('yearOfRegistration,typeOfExploitConcatenated\n2019,"Sexual exploitation;\nOther"\n2020,Other\n',
+                      encoding="utf-8")
     code, out, err = run_exitkg("link", quoted)
     assert code == 0, err
     assert "ekg:sourceRow 3" in out  # the row after the quoted newline keeps its own number
@@ -834,3 +889,119 @@ def test_a_bad_limit_is_a_usage_error(tmp_path, option, value):
     code, out, err = run_exitkg("validate", option, value)
     assert (code, out) == (3, "")
     assert "Traceback" not in err and option in err
+
+
+# --------------------------------------------------------------------------- #
+# Outputs that cannot be written: a name too long, a full disk, a full temporary folder
+# --------------------------------------------------------------------------- #
+
+_CURATION = FIXTURES / "curation"
+
+
+@pytest.mark.parametrize("command", [
+    ["export", "--format", "turtle", "--out", "{long}"],
+    ["map", "--out", "{long}"],
+    ["site", "--out", "{long}"],
+    ["release", "--out", "{long}"],
+    ["template", "--out", "{long}"],
+    ["add", str(_CURATION / "template"), "--source", str(_CURATION / "study-text.txt"), "--out", "{long}"],
+])
+def test_an_output_name_too_long_is_an_output_error(tmp_path, command):
+    """A file or folder name longer than the system's limit (NAME_MAX, 255 bytes): exit 8 with one
+    line, and nothing written."""
+    long = tmp_path / ("n" * (os.pathconf(tmp_path, "PC_NAME_MAX") + 1))
+    code, _, err = run_exitkg(*[a.format(long=long) for a in command])
+    assert code == 8, err
+    assert_one_error_line(err, "File name too long")
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("command, exit_code", [
+    (["validate", "--only", "{long}"], 2),
+    (["export", "--format", "turtle", "--data", "{long}"], 2),
+    (["check-quotes", "--source", "{long}"], 2),
+    (["diff", "{long}", "{long}"], 2),
+    (["add", "{long}", "--source", str(_CURATION / "study-text.txt"), "--out", "{out}"], 2),
+    (["query", "included-studies", "--store", "{long}"], 8),
+])
+def test_an_input_or_store_name_too_long_is_one_line_not_an_internal_error(tmp_path, command, exit_code):
+    long = tmp_path / ("n" * (os.pathconf(tmp_path, "PC_NAME_MAX") + 1))
+    code, _, err = run_exitkg(*[a.format(long=long, out=tmp_path / "out") for a in command])
+    assert code == exit_code, err
+    assert_one_error_line(err)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.fixture
+def full_disk(tmp_path):
+    """A folder on a file system of 64 KiB, filled up: a small tmpfs, mounted for the test (root
+    only; skipped with the reason otherwise)."""
+    import subprocess
+
+    folder = tmp_path / "full"
+    folder.mkdir()
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=64k,mode=0755", "tmpfs", str(folder)],
+                             capture_output=True, text=True)
+    if mounted.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {mounted.stderr.strip() or 'mount failed'}")
+    try:
+        with open(folder / "filler", "wb") as filler:
+            try:
+                filler.write(b"\0" * 128 * 1024)
+                filler.flush()
+            except OSError:
+                pass
+        yield folder
+    finally:
+        subprocess.run(["umount", str(folder)], capture_output=True)
+
+
+@pytest.mark.parametrize("command", [
+    ["release", "--out", "{full}/release"],
+    ["site", "--out", "{full}/site"],
+    ["add", str(_CURATION / "template"), "--source", str(_CURATION / "study-text.txt"), "--out", "{full}/study"],
+    ["export", "--format", "trig", "--out", "{full}/exitkg.trig"],
+])
+def test_a_full_disk_is_an_output_error_and_leaves_nothing(full_disk, command):
+    code, _, err = run_exitkg(*[a.format(full=full_disk) for a in command])
+    assert code == 8, err
+    assert_one_error_line(err, "No space left on device")
+    assert [p.name for p in full_disk.iterdir()] == ["filler"]
+
+
+@pytest.mark.parametrize("command", [["release", "--out", "{out}/release"], ["site", "--out", "{out}/site"]])
+def test_a_file_size_limit_is_an_output_error_and_leaves_nothing(tmp_path, command):
+    """The same with the process's file size limit (RLIMIT_FSIZE, SIGXFSZ ignored so that a write
+    over it fails with EFBIG), which needs no privilege."""
+    import resource
+    import signal
+    import subprocess
+    import sys
+
+    def limited():
+        resource.setrlimit(resource.RLIMIT_FSIZE, (64 * 1024, 64 * 1024))
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)
+
+    proc = subprocess.run([sys.executable, "-m", "exitkg", *[a.format(out=tmp_path) for a in command]],
+                          capture_output=True, text=True, preexec_fn=limited, cwd=FIXTURES.parent.parent)
+    assert proc.returncode == 8, proc.stderr
+    assert_one_error_line(proc.stderr, "File too large")
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_a_full_temporary_folder_is_an_output_error_for_the_reasoner(full_disk):
+    """``reason`` writes its input for HermiT in a temporary folder: that folder full is exit 8 with
+    one line (Python itself passes over a full TMPDIR for another, so the test sets its folder)."""
+    import shutil
+    import subprocess
+    import sys
+
+    if not (os.environ.get("EXITKG_JAVA") or shutil.which("java")):
+        pytest.skip("no Java: reason stops before its temporary folder")
+    code = ("import sys, tempfile\ntempfile.tempdir = sys.argv[1]\nfrom exitkg.cli import main\n"
+            "sys.exit(main(['reason']))\n")
+    proc = subprocess.run([sys.executable, "-c", code, str(full_disk)], capture_output=True, text=True,
+                          cwd=FIXTURES.parent.parent)
+    assert proc.returncode == 8, proc.stderr
+    assert_one_error_line(proc.stderr, "No space left on device", "TMPDIR")
+    assert [p.name for p in full_disk.iterdir()] == ["filler"]

@@ -218,6 +218,28 @@ def test_cli_lists_every_problem_on_its_own_line_with_exit_code_1(tmp_path):
     assert not (tmp_path / "out").exists()
 
 
+def test_a_repeated_finding_row_is_a_problem_not_a_second_finding(tmp_path):
+    """A finding row pasted twice (the same factor, role, absence and quote, whitespace aside) is
+    one statement: the repeat is named with its row and the row it repeats, and nothing is written.
+    Two rows about one factor with different quotes stay two findings (the fixture study's own)."""
+    folder = tmp_path / "template"
+    shutil.copytree(TEMPLATE, folder)
+    rows = _read(folder / FINDINGS_SHEET)
+    quote = rows[0].index("quote")
+    family = next(i for i, r in enumerate(rows) if r[0] == "family")
+    repeat = list(rows[family])
+    repeat[quote] = "  " + repeat[quote].replace(" ", "  ") + " "
+    _write(folder / FINDINGS_SHEET, rows + [repeat])
+    out = tmp_path / "out"
+    result = run_exitkg("add", folder, "--source", STUDY_TEXT, "--out", out)
+    assert result.code == 1, result.stderr
+    lines = result.stderr.splitlines()
+    assert lines[0] == (f"exitkg: {folder / FINDINGS_SHEET}:{len(rows) + 1}:{quote + 1} (quote): repeats row "
+                        f"{family + 1} (the same factor, role, absence and quote): one finding; delete one of the two rows")
+    assert lines[1:] == ["exitkg: error: template not added (1 problem(s)); nothing written"]
+    assert not out.exists()
+
+
 def test_existing_output_folder_is_refused(tmp_path):
     out = tmp_path / "out"
     out.mkdir()

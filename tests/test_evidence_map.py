@@ -134,3 +134,53 @@ def test_the_source_filter_separates_the_review_from_a_study_added_later(driver,
         assert shown == _sparql(graph, stated=stated, source=source), (source, stated)
         seen.add(frozenset(shown))
     assert len(seen) > 2, "the layers differ"
+
+
+#: a factor label holding what ends, or hides the end of, an HTML <script> element
+SCRIPT_BREAKING_LABEL = "Stigma <!--<script> </script> & \u2028 \u2029 ]]> end"
+
+
+def data_with_label(folder: Path, label: str = SCRIPT_BREAKING_LABEL) -> list[Path]:
+    """A copy of the packaged sources in *folder* with *label* as the English label of stigma."""
+    import shutil
+
+    from conftest import REPO_ROOT
+
+    shutil.copytree(REPO_ROOT / "data", folder)
+    factors = folder / "common" / "factors.ttl"
+    text = factors.read_text(encoding="utf-8")
+    escaped = label.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+    assert text.count('skos:prefLabel "Stigma"@en') == 1
+    factors.write_text(text.replace('skos:prefLabel "Stigma"@en', f'skos:prefLabel "{escaped}"@en'), encoding="utf-8")
+    return sorted(p for p in folder.iterdir() if p.is_dir())
+
+
+@pytest.fixture(scope="module")
+def odd_page(tmp_path_factory) -> Path:
+    root = tmp_path_factory.mktemp("odd-label")
+    out = root / "evidence-map.html"
+    result = run_exitkg("map", "--only", *data_with_label(root / "data"), "--out", out)
+    assert result.code == 0, result.stderr
+    return out
+
+
+def embedded_data(html: str) -> tuple[str, dict]:
+    """The text of the map's data element, up to the first ``</script>``, and the JSON it holds."""
+    text = html.split('<script type="application/json" id="map-data">', 1)[1].split("</script>", 1)[0]
+    return text, json.loads(text)
+
+
+def test_a_label_that_breaks_script_elements_is_embedded_escaped(odd_page):
+    """``<``, ``>``, ``&`` and U+2028/U+2029 of the data are JSON escapes inside the <script>
+    element, so the HTML parser sees none of the label's markup and the JSON reads back whole."""
+    text, data = embedded_data(odd_page.read_text(encoding="utf-8"))
+    assert not set(text) & set("<>&\u2028\u2029")
+    assert SCRIPT_BREAKING_LABEL in {f["label"] for f in data["factors"]}
+
+
+def test_a_label_that_breaks_script_elements_still_renders_in_a_browser(driver, odd_page):
+    _open(driver, odd_page)
+    _set(driver)
+    chip = driver.find_element("css selector", '.chip[data-factor="stigma"]')
+    assert chip.get_attribute("title").startswith(SCRIPT_BREAKING_LABEL + ": ")
+    assert len(driver.find_elements("css selector", "#controversial li")) > 0

@@ -186,3 +186,28 @@ def test_a_target_that_cannot_be_written_keeps_its_old_bytes(tmp_path, monkeypat
     assert err.count("exitkg: error:") == 1 and "Permission denied" in err and "Traceback" not in err
     assert target.read_text(encoding="utf-8") == "old\n"
     assert _leftovers(tmp_path) == []
+
+
+@pytest.mark.parametrize("umask, folders, files", [(0o022, 0o755, 0o644), (0o027, 0o750, 0o640)])
+def test_site_release_and_add_write_folders_and_files_with_the_umask_modes(tmp_path, umask, folders, files):
+    """Folders and files written by ``site``, ``release`` and ``add`` have the modes the umask gives
+    new ones (0755 and 0644 under umask 022), not those of private temporary ones (0700, 0600),
+    which a web server running as another user could not read."""
+    import subprocess
+    import sys
+
+    from conftest import FIXTURES, REPO_ROOT
+
+    curation = FIXTURES / "curation"
+    commands = [["site", "--out", tmp_path / "site"], ["release", "--out", tmp_path / "release"],
+                ["add", curation / "template", "--source", curation / "study-text.txt", "--out", tmp_path / "add"]]
+    for command in commands:
+        proc = subprocess.run([sys.executable, "-m", "exitkg", *map(str, command)], cwd=REPO_ROOT, capture_output=True,
+                              text=True, preexec_fn=lambda: os.umask(umask))
+        assert proc.returncode == 0, proc.stderr
+    modes = {}
+    for path in [tmp_path / "site", tmp_path / "release", tmp_path / "add", *tmp_path.rglob("*")]:
+        expected = folders if path.is_dir() else files
+        modes.setdefault(oct(stat.S_IMODE(path.lstat().st_mode)) == oct(expected), []).append(str(path))
+    assert list(modes) == [True], modes.get(False, [])[:5]
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []

@@ -31,21 +31,33 @@ HTCDS_SOURCE = "https://github.com/UNMigration/HTCDS/tree/3c2f6537cd76c3305975aa
 CTDC_SOURCE = "https://www.ctdatacollaborative.org/page/global-synthetic-dataset"
 ALLOWED_PREDICATES = {"skos:relatedMatch", "skos:broadMatch", "skos:narrowMatch"}
 
-#: The CTDC Global Synthetic Dataset columns listed in the project's reference notes.
-CTDC_COLUMNS = frozenset({
-    "yearOfRegistration", "Datasource", "gender", "ageBroad", "majorityStatus",
-    "majorityStatusAtExploit", "majorityEntry", "citizenship", "CountryOfExploitation",
-    "meansOfControlDebtBondage", "meansOfControlTakesEarnings",
-    "meansOfControlRestrictsFinancialAccess", "meansOfControlThreats",
-    "meansOfControlPsychologicalAbuse", "meansOfControlPhysicalAbuse", "meansOfControlSexualAbuse",
-    "meansOfControlFalsePromises", "meansOfControlPsychoactiveSubstances",
-    "meansOfControlRestrictsMovement", "meansOfControlRestrictsMedicalCare",
-    "meansOfControlExcessiveWorkingHours", "meansOfControlUsesChildren",
-    "meansOfControlThreatOfLawEnforcement", "meansOfControlWithholdsNecessities",
-    "meansOfControlWithholdsDocuments", "isForcedLabour", "isSexualExploit", "isOtherExploit",
-    "typeOfExploitConcatenated", "recruiterRelationIntimatePartner", "recruiterRelationFriend",
-    "recruiterRelationFamily", "recruiterRelationOther",
-})
+CTDC_DIR = REPO_ROOT.parent / "shared" / "reference" / "ctdc"
+CTDC_UNMAPPED = REPO_ROOT / "mappings" / "ctdc-unmapped.tsv"
+
+
+def ctdc_values() -> set[tuple[str, str]]:
+    """Every value of the CTDC codebook file as (variable, code): a flag column is its own code
+    ("1"), a year or country column stands for all its values ("*"); missing codes are no values."""
+    from exitkg.link import load_codebook
+
+    values = set()
+    for v in load_codebook():
+        if v.kind == "flag":
+            values.add((v.name, "1"))
+        elif v.kind in ("year", "country"):
+            values.add((v.name, "*"))
+        else:
+            values |= {(v.name, c) for c in v.codes}
+    return values
+
+
+def ctdc_value_of(iri: str) -> tuple[str, str]:
+    """(variable, code) of a ctdc: code IRI: a column IRI is a flag, <variable>/<code> a value."""
+    from urllib.parse import unquote
+
+    variable, _, code = local(iri, mappings.CTDC_NS).partition("/")
+    return (variable, unquote(code)) if code else (variable, "1")
+
 
 needs_htcds = pytest.mark.skipif(not HTCDS_DIR.is_dir(), reason=f"HTCDS reference files not found at {HTCDS_DIR}")
 needs_sssom = pytest.mark.skipif(importlib.util.find_spec("sssom") is None,
@@ -141,12 +153,42 @@ def test_object_namespaces_and_sources(mapping_set):
             pytest.fail(f"object outside the htcds: and ctdc: namespaces: {m.object_id}")
 
 
-def test_ctdc_objects_are_ctdc_columns(mapping_set):
-    ctdc = [local(m.object_iri, mappings.CTDC_NS) for m in mapping_set.mappings
-            if m.object_iri.startswith(mappings.CTDC_NS)]
+def test_ctdc_objects_are_values_of_the_codebook(mapping_set):
+    """Every mapped CTDC code is a value the codebook file documents (a flag column, or a code of
+    a category); no row maps a whole category or list column."""
+    ctdc = {ctdc_value_of(m.object_iri) for m in mapping_set.mappings if m.object_iri.startswith(mappings.CTDC_NS)}
     assert ctdc
-    unknown = sorted(set(ctdc) - CTDC_COLUMNS)
-    assert not unknown, f"not CTDC columns: {unknown}"
+    unknown = sorted(ctdc - ctdc_values())
+    assert not unknown, f"not values of mappings/ctdc-codebook.tsv: {unknown}"
+
+
+def test_every_ctdc_value_is_mapped_or_listed_unmapped_with_a_reason(mapping_set):
+    mapped = {ctdc_value_of(m.object_iri) for m in mapping_set.mappings if m.object_iri.startswith(mappings.CTDC_NS)}
+    lines = [line for line in CTDC_UNMAPPED.read_text(encoding="utf-8").splitlines() if not line.startswith("#")]
+    rows = list(csv.DictReader(lines, delimiter="\t"))
+    unmapped = {(r["variable"], r["code"]) for r in rows}
+    assert len(unmapped) == len(rows), "a value is listed twice"
+    for r in rows:
+        assert len(r["reason"]) >= 30, r
+    assert not mapped & unmapped, f"both mapped and listed unmapped: {sorted(mapped & unmapped)}"
+    assert unmapped <= ctdc_values(), f"listed but not in the codebook: {sorted(unmapped - ctdc_values())}"
+    missing = ctdc_values() - mapped - unmapped
+    assert not missing, f"neither mapped nor listed unmapped: {sorted(missing)}"
+
+
+@pytest.mark.skipif(not CTDC_DIR.is_dir(), reason=f"CTDC reference files not found at {CTDC_DIR}")
+def test_codebook_file_names_are_those_of_the_ctdc_codebooks():
+    """Every variable (and alias) of the codebook file is spelled as in one of CTDC's documents,
+    and every variable those documents list is in the file."""
+    from exitkg.link import load_codebook
+
+    texts = " ".join(p.read_text(encoding="utf-8") for p in sorted(CTDC_DIR.glob("*.txt")) + sorted(CTDC_DIR.glob("*.csv")))
+    words = set(re.findall(r"[A-Za-z]+", texts))
+    names = {n for v in load_codebook() for n in (v.name, *v.aliases)}
+    # isSlaveryAndPractices: a column of the 2020-2021 releases, which no document at hand lists
+    assert names - words == {"isSlaveryAndPractices"}
+    listed = set(re.findall(r"^\s*\d+\s+([a-zA-Z]+)\s*$", texts, re.M))
+    assert listed and listed <= {n.lower() for n in names} | names
 
 
 # --------------------------------------------------------------------------- #
@@ -177,12 +219,20 @@ def htcds_fields() -> tuple[set[str], dict[str, set[str]]]:
 
 @needs_htcds
 def test_htcds_objects_exist_in_the_standard(mapping_set):
-    names, _ = htcds_fields()
+    """Every htcds: object is a code, <field>/<picklist value>, of a field of the field list; a
+    vic_MethodsOfControl value may also be a category of the Field Definitions (MethodsOfControl<value>)."""
+    names, values = htcds_fields()
     htcds = [local(m.object_iri, mappings.HTCDS_NS) for m in mapping_set.mappings
              if m.object_iri.startswith(mappings.HTCDS_NS)]
     assert htcds
-    unknown = sorted(set(htcds) - names)
-    assert not unknown, f"not HTCDS field names: {unknown}"
+    unknown = []
+    for code in htcds:
+        field, _, value = code.partition("/")
+        known = values.get(field, set()) | ({n[len("MethodsOfControl"):] for n in names if n.startswith("MethodsOfControl")}
+                                            if field == "vic_MethodsOfControl" else set())
+        if not value or value not in known:
+            unknown.append(code)
+    assert not unknown, f"not <field>/<value> codes of the HTCDS standard: {unknown}"
 
 
 @needs_htcds
@@ -193,7 +243,7 @@ def test_names_cited_in_comments_exist_in_the_standard(mapping_set):
     checked = 0
     for m in mapping_set.mappings:
         for value, field in re.findall(r"picklist value (\w+)(?: of (\w+))?", m.comment):
-            field = field or local(m.object_iri, mappings.HTCDS_NS)
+            field = field or local(m.object_iri, mappings.HTCDS_NS).split("/")[0]
             assert field in values, (m.object_id, field)
             assert value in values[field], (m.object_id, field, value)
             checked += 1
@@ -323,7 +373,7 @@ def test_cli_table(run_cli, mapping_set):
     code, out, err = run_cli("mappings")
     assert code == 0, err
     assert f"({len(mapping_set.mappings)} mappings;" in out
-    assert "htcds:MethodsOfControlPsychoactiveSubstances" in out
+    assert "htcds:vic_MethodsOfControl/PsychoactiveSubstance" in out
 
 
 def test_cli_tsv_json_turtle(run_cli, mapping_set):

@@ -209,6 +209,36 @@ def test_query_with_a_store_from_the_command_line(tmp_path):
     assert run_exitkg("query", "included-studies", "--store", folder, "--endpoint", "http://127.0.0.1:9/q").code == 3
 
 
+def test_the_store_lock_writes_nothing_into_a_folder_refused_or_left_by_a_failed_load(tmp_path):
+    """``--store DIR`` locks DIR itself, so it writes nothing into a folder it refuses (one holding
+    other files), a first load that fails leaves no folder behind, and a store holds only what it
+    needs; two runs at once on a new folder still build it once, and both answer."""
+    import subprocess
+    import sys
+
+    from conftest import REPO_ROOT, run_exitkg
+
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine\n", encoding="utf-8")
+    result = run_exitkg("query", "included-studies", "--store", other)
+    assert result.code == 8 and "holds other files" in result.stderr
+    assert [p.name for p in other.iterdir()] == ["notes.txt"]
+    bad = tmp_path / "bad.ttl"
+    bad.write_text("not turtle\n", encoding="utf-8")
+    failed = tmp_path / "failed"
+    assert run_exitkg("query", "included-studies", "--only", bad, "--store", failed).code == 2
+    assert not failed.exists()
+    store = tmp_path / "store"
+    runs = [subprocess.Popen([sys.executable, "-m", "exitkg", "query", "included-studies", "--format", "csv",
+                              "--store", str(store)], cwd=REPO_ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                             text=True) for _ in range(2)]
+    answers = [run.communicate(timeout=600) for run in runs]
+    assert [run.returncode for run in runs] == [0, 0], answers
+    assert answers[0][0] == answers[1][0] != ""
+    assert sorted(p.name for p in store.iterdir()) == ["exitkg-store.json", "oxigraph"]
+
+
 # --------------------------------------------------------------------------------------------- #
 # Typed literals come out as they went in
 # --------------------------------------------------------------------------------------------- #

@@ -198,7 +198,7 @@ class _Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):  # noqa: N802
         length = int(self.headers.get("Content-Length", 0))
-        self.rfile.read(length)
+        body_in = self.rfile.read(length)
         mode = self.server.mode
         self.server.requests.append(dict(self.headers))
         ok = {"head": {"vars": ["x"]}, "results": {"bindings": [{"x": {"type": "literal", "value": "1"}}]}}
@@ -212,8 +212,33 @@ class _Handler(http.server.BaseHTTPRequestHandler):
             self.send_header("Content-Type", "text/plain")
             if mode == "429":
                 self.send_header("Retry-After", "1")
-        elif mode == "ok":
-            body = json.dumps(ok).encode()
+        elif mode == "not-a-number":  # the variables the query selects, each bound to "many"
+            import urllib.parse
+
+            import pyoxigraph as ox
+
+            query = urllib.parse.parse_qs(body_in.decode())["query"][0]
+            answer = ox.Store().query(query)  # read, never evaluated: nothing is iterated
+            if isinstance(answer, ox.QuerySolutions):
+                names = [v.value for v in answer.variables]
+                doc = {"head": {"vars": names}, "results": {"bindings": [
+                    {n: {"type": "literal", "value": "many"} for n in names}]}}
+            else:
+                doc = {"head": {}, "boolean": False}
+            body = json.dumps(doc).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/sparql-results+json")
+        elif mode in ("ok", "extra", "metadata", "members-first"):
+            doc = ok
+            if mode == "extra":
+                doc = {"head": {"vars": ["x", "extra"]}, "results": {"bindings": [
+                    {"x": {"type": "literal", "value": "1"}, "extra": {"type": "literal", "value": "2"}}]}}
+            elif mode == "metadata":  # as Comunica writes it
+                doc = {**ok, "metadata": {"httpRequests": 1}}
+            elif mode == "members-first":
+                doc = {"results": {"distinct": False, "ordered": True, "bindings": ok["results"]["bindings"]},
+                       "metadata": {}, "head": {"link": [], "vars": ["x"]}}
+            body = json.dumps(doc).encode()
             self.send_response(200)
             self.send_header("Content-Type", "application/sparql-results+json")
         elif mode == "anytime":  # Virtuoso's partial answer at its time limit
@@ -292,14 +317,14 @@ def bad_server():
         server.server_close()
 
 
-def _check_failure(url: str, code: int, fragment: str, tmp_path: Path, *extra: str) -> None:
+def _check_failure(url: str, code: int, fragment: str, tmp_path: Path, *extra: str, query: str = "figure-2") -> None:
     out_file = tmp_path / "result.csv"
     out_file.write_text("previous content\n")
-    got, out, err = run_exitkg("query", "figure-2", "--endpoint", url, "--format", "csv", "--out", str(out_file), *extra)
+    got, out, err = run_exitkg("query", query, "--endpoint", url, "--format", "csv", "--out", str(out_file), *extra)
     assert got == code, err
     assert_one_error_line(err, url, fragment)
     assert out_file.read_text() == "previous content\n"  # nothing partial written
-    assert [p.name for p in tmp_path.iterdir()] == ["result.csv"]  # and no temporary file left
+    assert [p.name for p in tmp_path.iterdir() if p.suffix != ".rq"] == ["result.csv"]  # and no temporary file left
 
 
 def test_connection_refused_exit_6(tmp_path):
@@ -325,19 +350,64 @@ def test_bad_answers_exit_6(bad_server, tmp_path, mode, fragment):
     _check_failure(bad_server(mode), 6, fragment, tmp_path)
 
 
+def test_an_answer_with_other_variables_exits_6_naming_one(bad_server, tmp_path):
+    """An endpoint that answers with variables other than those asked: ``report`` and ``query``
+    stop with exit 6 and one line naming a variable (``report`` stopped with exit 70)."""
+    url = bad_server("ok")  # every answer has the one variable ?x
+    code, out, err = run_exitkg("report", "--endpoint", url)
+    assert code == 6 and out == "", err
+    assert_one_error_line(err, url, "has no variable ?")
+    _check_failure(url, 6, "has no variable ?review, which the query selects", tmp_path)
+    query = tmp_path / "y.rq"
+    query.write_text("SELECT ?x ?y WHERE { ?x ?p ?y }\n")
+    _check_failure(url, 6, "has no variable ?y", tmp_path, query=str(query))
+    query.write_text("SELECT ?z WHERE { ?z ?p ?o }\n")
+    _check_failure(url, 6, "has no variable ?z", tmp_path, query=str(query))
+    query.write_text("ASK { ?x ?p ?o }\n")
+    _check_failure(url, 6, "with rows instead of true or false", tmp_path, query=str(query))
+
+
+def test_a_count_that_is_not_a_number_exits_6(bad_server):
+    """The variables asked for, each bound to the word "many": ``report`` stops with exit 6 and
+    one line (it stopped with exit 70)."""
+    url = bad_server("not-a-number")
+    code, out, err = run_exitkg("report", "--endpoint", url)
+    assert code == 6 and out == "", err
+    assert_one_error_line(err, url, "'many' where the report needs a count")
+
+
+def test_an_answer_with_a_variable_not_asked_for_exits_6(bad_server):
+    from exitkg.errors import EndpointError
+
+    url = bad_server("extra")  # ?x and ?extra
+    with pytest.raises(EndpointError, match=r"has a variable \?extra, which the query does not select"):
+        RemoteEngine(url).run("SELECT ?x WHERE { ?x ?p ?o }")
+    assert RemoteEngine(url).run("SELECT * WHERE { ?x ?p ?o }").variables == ["x", "extra"]
+
+
+@pytest.mark.parametrize("mode", ["metadata", "members-first"])
+def test_results_with_members_of_their_own_are_read(bad_server, mode):
+    """Comunica writes a ``metadata`` member after the results; other stores add ``link``,
+    ``distinct`` or ``ordered``, and members may come in any order."""
+    result = RemoteEngine(bad_server(mode)).run("SELECT ?x WHERE { ?x ?p ?o }")
+    assert [r["x"].value for r in result.rows] == ["1"]
+
+
 def test_an_answer_of_a_round_number_of_rows_is_flagged_as_maybe_cut(bad_server, tmp_path):
     """No header says the answer was cut, but it has exactly as many rows as a limit servers set:
     a warning, and under --strict exit 6 with nothing written; one row fewer is not flagged."""
     url = bad_server("rows-1000")
+    query = tmp_path / "x.rq"
+    query.write_text("SELECT ?x WHERE { ?x ?p ?o }\n")  # what the server answers
     out_file = tmp_path / "result.csv"
-    code, out, err = run_exitkg("query", "figure-2", "--endpoint", url, "--format", "csv", "--out", str(out_file))
+    code, out, err = run_exitkg("query", query, "--endpoint", url, "--format", "csv", "--out", str(out_file))
     assert code == 0, err
     assert err.count("\n") == 1 and err.startswith("exitkg: warning: ") and "exactly 1,000 rows" in err
     assert "may be incomplete" in err
     assert len(out_file.read_text().splitlines()) == 1 + 1000
     out_file.unlink()
-    _check_failure(url, 6, "may be incomplete", tmp_path, "--strict")
-    code, out, err = run_exitkg("query", "figure-2", "--endpoint", bad_server("rows-999"), "--format", "csv", "--strict")
+    _check_failure(url, 6, "may be incomplete", tmp_path, "--strict", query=str(query))
+    code, out, err = run_exitkg("query", query, "--endpoint", bad_server("rows-999"), "--format", "csv", "--strict")
     assert code == 0 and err == "" and len(out.splitlines()) == 1 + 999
 
 

@@ -17,11 +17,11 @@ else:  # pragma: no cover
 
 def test_exit_codes():
     assert (errors.OK, errors.FAILED, errors.INPUT, errors.USAGE, errors.QUERY, errors.REASONER,
-            errors.ENDPOINT, errors.TIMEOUT, errors.OUTPUT, errors.INTERNAL, errors.INTERRUPTED) == (
-        0, 1, 2, 3, 4, 5, 6, 7, 8, 70, 130)
+            errors.ENDPOINT, errors.TIMEOUT, errors.OUTPUT, errors.RULES, errors.INTERNAL, errors.INTERRUPTED) == (
+        0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 70, 130)
     for cls, code in [(errors.InputError, 2), (errors.UsageError, 3), (errors.QueryError, 4),
                       (errors.ReasonerError, 5), (errors.EndpointError, 6),
-                      (errors.DeadlineError, 7), (errors.OutputError, 8)]:
+                      (errors.DeadlineError, 7), (errors.OutputError, 8), (errors.RulesError, 9)]:
         exc = cls("multi\nline   message")
         assert isinstance(exc, errors.ExitkgError)
         assert exc.exit_code == code

@@ -16,7 +16,7 @@ from pathlib import Path
 import pyoxigraph as ox
 import pytest
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, assert_one_error_line, run_exitkg
 from exitkg import queries as Q
 from exitkg.graph import load
 
@@ -197,6 +197,111 @@ def test_service_is_refused_and_nothing_is_fetched(guarded):
             listener.accept()
 
 
+#: SERVICE clauses that a look at the text misses (escapes in an IRI or a name make it read a
+#: comment or a string where the parser reads none) or that stand where it might not look; {url}
+#: is the URL of a listening socket, {base} its folder
+HIDDEN_SERVICE = [
+    # an escape keeps the IRI from being seen as one, and its '#' then looks like a comment
+    "SELECT * WHERE {{ ?s <http://example.org/\\u0061#> ?o . SERVICE <{url}> {{ ?s ?p ?o }} }}",
+    # a local name's escaped '#' looks like a comment too, and the service's own name has an escape
+    "PREFIX ex: <{base}> SELECT * WHERE {{ ?s ex:a\\#b ?o . SERVICE ex:sp\\%61rql {{ ?s ?p ?o }} }}",
+    # an escaped quote in a local name looks like the start of a string
+    "PREFIX ex: <http://example.org/> SELECT * WHERE {{ ?s ex:it\\'s ?o . SERVICE <{url}> {{ ?s ?p ?o }} ?s ex:b\\' ?o }}",
+    # lower case, SILENT, in a subquery, the IRI spelled with an escape
+    "SELECT * WHERE {{ ?s ?p ?o {{ SELECT * WHERE {{ service silent <{base}\\u0073parql> {{ ?s ?p ?o }} }} }} }}",
+    # a comment between the keyword and the IRI, in an ASK
+    "ASK {{ SERVICE # a comment\n <{url}> {{ ?s ?p ?o }} }}",
+]
+
+
+def _listener():
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen()
+    listener.settimeout(1.0)
+    base = f"http://127.0.0.1:{listener.getsockname()[1]}/"
+    return listener, base
+
+
+def _nothing_arrives(listener) -> None:
+    with pytest.raises(TimeoutError):
+        connection, _ = listener.accept()
+        connection.close()
+
+
+@pytest.mark.parametrize("template", HIDDEN_SERVICE)
+def test_a_hidden_service_is_refused_locally_and_nothing_is_fetched(template, tmp_path):
+    """The library refuses each before it runs; the same through ``exitkg query FILE``."""
+    from exitkg.errors import QueryError
+
+    listener, base = _listener()
+    with listener:
+        text = template.format(url=base + "sparql", base=base)
+        with pytest.raises(QueryError, match="SERVICE is not run"):
+            load().run(text)
+        query = tmp_path / "q.rq"
+        query.write_text(text, encoding="utf-8")
+        code, out, err = run_exitkg("query", query)
+        assert code == 4 and out == ""
+        assert_one_error_line(err, "SERVICE is not run")
+        _nothing_arrives(listener)
+
+
+@pytest.mark.parametrize("template", HIDDEN_SERVICE)
+def test_a_hidden_service_is_refused_by_the_endpoint_and_nothing_is_fetched(guarded, template):
+    _, url = guarded
+    listener, base = _listener()
+    with listener:
+        status, body, _ = _sparql(url, template.format(url=base + "sparql", base=base))
+        assert status == 400 and b"SERVICE" in body, body
+        _nothing_arrives(listener)
+
+
+SANDBOXED = pytest.mark.skipif(not (sys.platform == "linux" and __import__("platform").machine().lower()
+                                     in ("x86_64", "aarch64")), reason="the seccomp filter is for Linux on x86-64 and ARM64")
+
+
+@SANDBOXED
+def test_the_local_engine_cannot_reach_the_network_even_past_the_parser():
+    """Below the parser's refusal: a SERVICE query handed straight to the threads local queries
+    run in fails with 'permission denied', and nothing arrives at the listening socket."""
+    import pyoxigraph as ox
+
+    from exitkg.engine import _evaluate, _in_sandbox
+    from exitkg.errors import QueryError
+
+    listener, base = _listener()
+    with listener:
+        with pytest.raises(QueryError, match="Permission denied"):
+            _in_sandbox(_evaluate, ox.Store(), f"SELECT * WHERE {{ SERVICE <{base}sparql> {{ ?s ?p ?o }} }}", {})
+        with pytest.raises(PermissionError):
+            _in_sandbox(socket.create_connection, ("127.0.0.1", listener.getsockname()[1]))
+        _nothing_arrives(listener)
+        socket.create_connection(("127.0.0.1", listener.getsockname()[1])).close()  # this thread still can
+        listener.accept()[0].close()
+
+
+@SANDBOXED
+def test_the_query_processes_of_serve_cannot_reach_the_network(guarded):
+    proc, _ = guarded
+    workers = _children(proc.pid, "exitkg._query_worker")
+    assert workers
+    for pid in workers:
+        status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
+        assert status["Seccomp"].strip() == "2"  # a filter is in place (see exitkg.endpoint.deny_network)
+
+
+def test_the_word_service_elsewhere_is_no_service():
+    from exitkg.endpoint import has_service
+
+    for text in ["SELECT ?service WHERE { ?service <http://example.org/service> 'SERVICE' } # SERVICE",
+                 "PREFIX service: <http://e/> PREFIX Service: <http://f/> SELECT * { ?s service:p Service:service }",
+                 "PREFIX ex: <http://e/> SELECT * { ?s ex:a\\#b 'service' }"]:
+        assert not has_service(text)
+    with pytest.raises(SyntaxError):
+        has_service("SELECT ?service WHERE { ?service ?p")
+
+
 def test_updates_are_refused(guarded):
     _, url = guarded
     status, body, _ = _sparql(url, "INSERT DATA { <urn:a> <urn:b> <urn:c> }", ctype="application/sparql-update")
@@ -290,6 +395,70 @@ def test_more_queries_than_allowed_are_told_to_retry(guarded):
     for thread in threads:
         thread.join()
     assert status == 503 and headers.get("Retry-After")
+
+
+def test_a_burst_of_64_clients_is_answered_not_reset(guarded):
+    """64 clients connect at the same moment, three times over: each gets an HTTP answer, the
+    answer (200) or a request to retry (503 with Retry-After); none has its connection reset."""
+    import threading
+
+    _, url = guarded
+    clients = 64
+    for _ in range(3):
+        barrier = threading.Barrier(clients)
+        answers: list = []
+
+        def client():
+            request = urllib.request.Request(url, data=BENIGN.encode(), method="POST", headers={
+                "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
+            barrier.wait()
+            try:
+                with urllib.request.urlopen(request, timeout=60) as response:
+                    response.read()
+                    answers.append((response.status, None))
+            except urllib.error.HTTPError as exc:
+                answers.append((exc.code, exc.headers.get("Retry-After")))
+            except OSError as exc:  # a reset, a refused connection: no answer
+                answers.append((type(exc).__name__, str(exc)))
+
+        threads = [threading.Thread(target=client) for _ in range(clients)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert len(answers) == clients
+        unanswered = [a for a in answers if not (a[0] == 200 or (a[0] == 503 and a[1]))]
+        assert not unanswered
+        assert any(status == 200 for status, _ in answers)
+    assert _sparql(url, BENIGN)[0] == 200
+
+
+def test_when_every_handler_is_taken_a_client_is_told_to_retry():
+    """Clients that send half a request each hold a handler; with all of them held, the next
+    client is answered 503 with Retry-After at once, and once they go, answered again."""
+    from exitkg.endpoint import Limits
+
+    proc, base, _ = _start("--concurrent", "1")
+    held = []
+    try:
+        port = int(base.rsplit(":", 1)[1].strip("/"))
+        for _ in range(Limits(concurrent=1).handlers):
+            slow = socket.create_connection(("127.0.0.1", port))
+            slow.sendall(b"POST /query HTTP/1.1\r\nHost: x\r\n")  # and never the rest
+            held.append(slow)
+        time.sleep(0.5)
+        status, body, headers = _sparql(base + "query", BENIGN)
+        assert status == 503 and headers.get("Retry-After") and b"retry" in body, body
+        for slow in held:
+            slow.close()
+        deadline = time.monotonic() + 10
+        while (status := _sparql(base + "query", BENIGN)[0]) != 200 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert status == 200
+    finally:
+        for slow in held:
+            slow.close()
+        _stop(proc)
 
 
 def _children(pid: int, word: str) -> list[int]:

@@ -434,3 +434,88 @@ def test_the_site_in_a_browser_map_to_factor_page_to_ontology(site, driver):
     section = driver.find_element("id", "ControversialByEvidence")
     assert "hasStatement some EffectivelyFacilitatingAssertion" in section.text
     driver.save_screenshot(str(ARTIFACTS / "site-ontology.png"))
+
+
+def test_a_label_that_breaks_script_elements_leaves_the_home_page_whole(tmp_path, driver):
+    """A factor labelled ``<!--<script> </script> & ...`` (which, unescaped in the map's data, made
+    the HTML parser read the rest of the page as script): the home page's data holds no markup,
+    the map renders in a browser, and the factor's page shows the label as text."""
+    from test_evidence_map import SCRIPT_BREAKING_LABEL, data_with_label, embedded_data
+
+    out = tmp_path / "site"
+    result = run_exitkg("site", "--only", *data_with_label(tmp_path / "data"), "--out", out)
+    assert result.code == 0, result.stderr
+    text, data = embedded_data((out / "index.html").read_text(encoding="utf-8"))
+    assert not set(text) & set("<>&\u2028\u2029")
+    assert SCRIPT_BREAKING_LABEL in {f["label"] for f in data["factors"]}
+    driver.get((out / "index.html").as_uri())
+    assert driver.find_element("css selector", "body").get_attribute("data-ready") == "true"
+    chip = driver.find_element("css selector", '.chip[data-factor="stigma"]')
+    assert chip.get_attribute("title").startswith(SCRIPT_BREAKING_LABEL + ": ")
+    driver.get((out / "id" / "factor" / "stigma.html").as_uri())
+    assert driver.find_element("css selector", "h1").text.startswith(SCRIPT_BREAKING_LABEL.split("\u2028")[0].strip())
+
+
+_STOP_IN_STAGING = """
+import pathlib, sys, time
+from exitkg.cli import main
+write = pathlib.Path.write_bytes
+def stop(self, data):
+    write(self, data)
+    if self.parent.parent.name.startswith(".exitkg-staging-") or self.parent.name.startswith(".exitkg-staging-"):
+        print("STAGING", flush=True)
+        time.sleep(120)
+pathlib.Path.write_bytes = stop
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def _site_stopped_in_staging(out: Path):
+    """A real ``exitkg site`` process, held while its staging folder (named after its process id)
+    is being written beside *out*; (the process, the staging folder's name)."""
+    import subprocess
+    import sys
+
+    from conftest import REPO_ROOT
+
+    proc = subprocess.Popen([sys.executable, "-c", _STOP_IN_STAGING, "site", "--out", str(out)], cwd=REPO_ROOT,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    assert proc.stdout.readline() == "STAGING\n", proc.stderr.read() if proc.poll() is not None else ""
+    staging = [p.name for p in out.parent.iterdir() if p.name.startswith(f".exitkg-staging-{proc.pid}-")]
+    assert len(staging) == 1
+    return proc, staging[0]
+
+
+@pytest.mark.parametrize("signal_name", ["SIGTERM", "SIGINT"])
+def test_a_site_stopped_by_a_signal_removes_its_staging_folder(tmp_path, signal_name):
+    import signal
+
+    out = tmp_path / "parent" / "site"
+    out.parent.mkdir()
+    proc, _ = _site_stopped_in_staging(out)
+    proc.send_signal(getattr(signal, signal_name))
+    assert proc.wait(timeout=60) == 130
+    assert proc.stderr.read().splitlines() == ["exitkg: interrupted"]
+    assert list(out.parent.iterdir()) == []
+
+
+def test_the_staging_folder_of_a_killed_site_is_removed_by_the_next_run(tmp_path):
+    """SIGKILL leaves no chance to clean up: the staging folder stays until the next run that
+    writes beside it, which removes the staging folders of processes that no longer run, and
+    never that of a running one."""
+    import signal
+
+    out = tmp_path / "parent" / "site"
+    out.parent.mkdir()
+    running, kept = _site_stopped_in_staging(tmp_path / "parent" / "other")
+    try:
+        killed, stale = _site_stopped_in_staging(out)
+        killed.send_signal(signal.SIGKILL)
+        assert killed.wait(timeout=60) == -signal.SIGKILL
+        assert sorted(p.name for p in out.parent.iterdir()) == sorted([kept, stale])
+        result = run_exitkg("site", "--out", out)
+        assert result.code == 0, result.stderr
+        assert sorted(p.name for p in out.parent.iterdir()) == sorted([kept, "site"])
+    finally:
+        running.kill()
+        running.wait(timeout=60)

@@ -7,7 +7,7 @@ import json
 import pytest
 from rdflib import Graph
 
-from conftest import IO_FIXTURES, VALIDATE_FIXTURES, run_exitkg
+from conftest import IO_FIXTURES, REPO_ROOT, VALIDATE_FIXTURES, run_exitkg
 from exitkg.errors import InputError
 from exitkg.graph import load
 from exitkg.shacl import render_json, render_text, render_turtle, validate
@@ -477,7 +477,7 @@ ex:TypedShape a sh:NodeShape ; sh:targetClass ex:Typed ; sh:property [ sh:path e
 
 def test_rules_that_never_stop_adding_are_stopped(tmp_path):
     """A rule that mints a blank node every round (one more statement each time) never reaches a
-    fixed point: it is stopped at pySHACL's limit of rounds, with one line and exit 2."""
+    fixed point: it is stopped at pySHACL's limit of rounds, with one line and exit 9."""
     from conftest import assert_one_error_line, run_exitkg
 
     shapes = tmp_path / "minting.ttl"
@@ -488,8 +488,56 @@ def test_rules_that_never_stop_adding_are_stopped(tmp_path):
     data = tmp_path / "thing.ttl"
     data.write_text("<http://example.org/a> a <http://example.org/Thing> .\n", encoding="utf-8")
     code, out, err = run_exitkg("validate", "--only", data, "--shapes", shapes, "--allow-rules")
-    assert (code, out) == (2, "")
-    assert_one_error_line(err, "iteration limit")
+    assert (code, out) == (9, "")
+    assert_one_error_line(err, "still add statements after 100 rounds")
+
+
+_DOUBLING = ("@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://example.org/> .\n"
+             "ex:S a sh:NodeShape ; sh:targetClass ex:Thing ;\n"
+             '  sh:rule [ a sh:SPARQLRule ; sh:construct "CONSTRUCT { $this <http://example.org/p> [] } '
+             'WHERE { $this <http://example.org/p> ?o }" ] .\n')
+
+
+def test_rules_whose_output_doubles_are_stopped_at_the_statement_bound(tmp_path):
+    """A rule that adds a fresh statement for each one it finds doubles its output each round: its
+    100 rounds would add 2^100 statements. It is stopped once the rules have added more than
+    --max-rule-triples statements (a small bound here, reached in a few rounds), with one line and
+    exit 9; the bound goes with --allow-rules, and its default is the one the README and the help give."""
+    from conftest import assert_one_error_line
+
+    from exitkg import errors, shacl
+
+    shapes = tmp_path / "doubling.ttl"
+    shapes.write_text(_DOUBLING, encoding="utf-8")
+    data = tmp_path / "thing.ttl"
+    data.write_text("<http://example.org/a> a <http://example.org/Thing> ; <http://example.org/p> 1 .\n",
+                    encoding="utf-8")
+    graph = load(only=[data], ontology=False)
+    with pytest.raises(errors.RulesError, match="more than 300 statements") as caught:
+        shacl.validate(graph, shapes=[shapes], allow_rules=True, max_rule_triples=300)
+    assert caught.value.exit_code == errors.RULES == 9
+    code, out, err = run_exitkg("validate", "--only", data, "--shapes", shapes, "--allow-rules",
+                                "--max-rule-triples", "300")
+    assert (code, out) == (9, "")
+    assert_one_error_line(err, "more than 300 statements", "--max-rule-triples")
+    code, out, err = run_exitkg("validate", "--only", data, "--shapes", shapes, "--max-rule-triples", "300")
+    assert code == 3 and "--allow-rules" in err
+    # with SHACL-JS, pySHACL runs in a child process, which hands the same error back
+    js_shapes, js_data = _js_case(tmp_path)
+    js_shapes.write_text(js_shapes.read_text(encoding="utf-8") + _DOUBLING.split("\n", 2)[2], encoding="utf-8")
+    js_data.write_text(js_data.read_text(encoding="utf-8") + "ex:a a ex:Thing ; ex:p 1 .\n", encoding="utf-8")
+    with pytest.raises(errors.RulesError, match="more than 300 statements"):
+        shacl.validate(load(only=[js_data], ontology=False), shapes=[js_shapes], allow_rules=True, allow_js=True,
+                       max_rule_triples=300)
+    # rules that settle within the bound run: one statement added, with a bound of one
+    settling = tmp_path / "settling.ttl"
+    settling.write_text(_DOUBLING.replace("$this <http://example.org/p> []", "$this <http://example.org/q> 2"),
+                        encoding="utf-8")
+    assert shacl.validate(graph, shapes=[settling], allow_rules=True, max_rule_triples=1).conforms
+    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    assert f"`--max-rule-triples` statements (default {shacl.MAX_RULE_TRIPLES};" in readme
+    code, out, err = run_exitkg("validate", "--help")
+    assert f"default: {shacl.MAX_RULE_TRIPLES})" in " ".join(out.split())
 
 
 def test_a_constraint_with_service_is_refused_and_fetches_nothing(tmp_path):
