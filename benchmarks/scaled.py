@@ -100,7 +100,9 @@ def evidence_triples(k: int, variants: int = 30, flip: float = 0.1, seed: int = 
 
     graph = load()
     ontology = {q.triple for q in graph.graph_quads(ONTOLOGY_GRAPH)}
-    data = sorted((q.triple for q in graph.triples() if q.triple not in ontology), key=str)
+    derived = ox.NamedNode(EKG + "effectiveRole")  # derived again when the copies are loaded
+    data = sorted((q.triple for q in graph.triples() if q.triple not in ontology and q.predicate != derived),
+                  key=str)
     rng = random.Random(seed)
     stated = ox.NamedNode(EKG + "statedRole")
     facilitating, hindering = ox.NamedNode(EKG + "facilitating"), ox.NamedNode(EKG + "hindering")

@@ -40,11 +40,12 @@ from exitkg.errors import (
     ReasonerError,
     UsageError,
 )
+from exitkg.rdfio import Reading
 
 __all__ = [
     "__version__",
     "load", "connect", "query", "validate", "report", "reason", "check_quotes", "add_study", "diff", "release",
-    "build_site",
+    "build_site", "Reading",
     "ExitkgError", "InputError", "UsageError", "QueryError", "ReasonerError", "EndpointError",
     "DeadlineError", "OutputError",
 ]

@@ -21,21 +21,19 @@ import re
 from typing import NamedTuple
 
 from exitkg.errors import InputError
-from exitkg.namespaces import EKG
+from exitkg.namespaces import EKG, sparql_prefixes
 
 CONTEXT = "http://www.w3.org/ns/anno.jsonld"
 CONTEXT_WIDTH = 32
 
-_QUOTES = """
-PREFIX ekg: <https://w3id.org/exitkg/ontology#>
+_QUOTES = sparql_prefixes("ekg") + """
 SELECT DISTINCT ?x ?quote ?doc WHERE {
   ?x ekg:quote ?quote .
   OPTIONAL { ?x ekg:inSource ?source . ?source ekg:encodes ?doc }
   FILTER NOT EXISTS { ?x ekg:inSource ?s2 . ?s2 ekg:encodes ?d2 . ?d2 a ekg:Study }
 } ORDER BY ?x ?quote"""
 
-_REVIEW = """
-PREFIX ekg: <https://w3id.org/exitkg/ontology#>
+_REVIEW = sparql_prefixes("ekg") + """
 SELECT ?review WHERE { ?review a ekg:Review } ORDER BY ?review LIMIT 1"""
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING, Union
 if TYPE_CHECKING:  # pragma: no cover
     from exitkg.engine import Result
     from exitkg.graph import KnowledgeGraph
+    from exitkg.rdfio import Reading
     from exitkg.quotes import QuoteCheck
     from exitkg.reasoner import ReasonResult
     from exitkg.remote import RemoteEngine
@@ -37,25 +38,29 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 
 def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Iterable[PathLike] | None = None,
-         *, ontology: bool = True, describe: bool = False, input_format: str | None = None, base: str | None = None,
-         repair_iris: bool = False, allow_empty: bool = False, context_map: PathLike | None = None,
-         max_bytes: int | None = None, max_triples: int | None = None) -> "KnowledgeGraph":
+         *, ontology: bool = True, describe: bool = False, normalize_literals: bool = False,
+         store: PathLike | None = None, reading: "Reading | None" = None, **options) -> "KnowledgeGraph":
     """Load the graph: the ontology and the packaged sources, with *data* (files or source
     folders) added, or with *only* instead of the packaged sources. ``only=[...],
     ontology=False`` reads exactly those files: the graph holds their triples and nothing else
     (no ontology, no description), as ``--only PATH ... --without-ontology`` does.
-    ``describe=True`` adds the graph's VoID/DCAT description; *input_format* names the format of
-    every file of *data* and *only* (``"turtle"``, ``"ntriples"``, ``"nquads"``, ``"trig"``, ``"rdfxml"``, ``"jsonld"``)
-    whatever its extension; *base* is the IRI their relative IRIs resolve against;
-    *repair_iris* reads an IRI that holds a character no IRI may hold percent-encoded, naming each
-    change in the graph's notes; *allow_empty* reads an empty file as no statements;
-    *context_map* maps remote JSON-LD context URLs to local copies; *max_bytes* and *max_triples*
-    bound the size and the statements of *data* and *only* in all. See :func:`exitkg.graph.load`."""
+    ``describe=True`` adds the graph's VoID/DCAT description. *normalize_literals* accepts the
+    store's canonical form where the inputs write one value in two forms (``"01"`` and ``"1"``)
+    or one language tag in two spellings; *store* keeps the graph in an Oxigraph store on disk in
+    that folder, opened again while the inputs are unchanged.
+
+    *reading* (:class:`exitkg.Reading`), or its fields as keyword arguments, says how the files
+    of *data* and *only* are read: *format* (or ``input_format``: ``"turtle"``, ``"ntriples"``,
+    ``"nquads"``, ``"trig"``, ``"rdfxml"``, ``"jsonld"``) whatever their extension; *base*, the IRI
+    their relative IRIs resolve against; *repair_iris* reads an IRI that holds a character no IRI
+    may hold percent-encoded, naming each change in the graph's notes; *allow_empty* reads an
+    empty file as no statements; *context_map* maps remote JSON-LD context URLs to local copies;
+    *max_bytes* and *max_triples* bound the size and the statements of *data* and *only* in all.
+    See :func:`exitkg.graph.load`."""
     from exitkg.graph import load as _load
 
-    return _load(data, only, ontology=ontology, describe=describe, input_format=input_format, base=base,
-                 repair_iris=repair_iris, allow_empty=allow_empty, context_map=context_map, max_bytes=max_bytes,
-                 max_triples=max_triples)
+    return _load(data, only, ontology=ontology, describe=describe, normalize_literals=normalize_literals,
+                 store=store, reading=reading, **options)
 
 
 def connect(endpoint: str, graph: str | None = None, timeout: float = 30.0) -> "RemoteEngine":

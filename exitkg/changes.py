@@ -21,12 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from exitkg.errors import InputError
+from exitkg.namespaces import sparql_prefixes
 
-_SUBJECTS = """
-PREFIX ekg: <https://w3id.org/exitkg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+_SUBJECTS = sparql_prefixes("ekg", "rdfs", "dcterms", "skos") + """
 SELECT ?x ?kind ?label WHERE {
   VALUES (?class ?kind) { (ekg:Study "study") (ekg:Finding "finding") (ekg:CitedEvidence "cited evidence") }
   ?x a ?class .
@@ -35,20 +32,16 @@ SELECT ?x ?kind ?label WHERE {
 
 _DESCRIPTION = """SELECT ?p ?o WHERE { ?x ?p ?o }"""
 
-_FINDING_FACTOR = """
-PREFIX ekg: <https://w3id.org/exitkg/ontology#>
+_FINDING_FACTOR = sparql_prefixes("ekg") + """
 SELECT ?x ?factor WHERE { ?x ekg:aboutFactor ?factor }"""
 
-_CLASSIFICATIONS = """
-PREFIX ekg: <https://w3id.org/exitkg/ontology#>
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
+_CLASSIFICATIONS = sparql_prefixes("ekg", "skos") + """
 SELECT ?factor ?label ?source ?level ?role WHERE {
   ?c a ekg:FactorClassification ; ekg:classifies ?factor ; ekg:inSource ?source ; ekg:level ?level ; ekg:role ?role .
   OPTIONAL { ?factor skos:prefLabel ?label }
 }"""
 
-_DEPRECATED = """
-PREFIX owl: <http://www.w3.org/2002/07/owl#>
+_DEPRECATED = sparql_prefixes("owl") + """
 SELECT ?x WHERE { ?x owl:deprecated true }"""
 
 _IDENTIFIERS = """

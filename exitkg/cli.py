@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import logging
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -132,17 +133,24 @@ def _with_ontology(args: argparse.Namespace, needed_for: str | None = None) -> b
     return False
 
 
+def _reading(args: argparse.Namespace):
+    """How the files of --data and --only are read: the reading options, carried whole."""
+    from exitkg.rdfio import Reading
+
+    return Reading(format=args.input_format, base=args.base, repair_iris=args.repair_iris,
+                   allow_empty=args.allow_empty, context_map=args.context_map, max_bytes=args.max_bytes,
+                   max_triples=args.max_triples)
+
+
 def _graph(args: argparse.Namespace, **options):
     """The graph a command reads: the ontology and the packaged sources, plus --data or instead
     --only (without the ontology with --without-ontology)."""
     from exitkg.graph import load
 
     graph = load(args.data, args.only, ontology=_with_ontology(args), normalize_literals=args.normalize_literals,
-                 input_format=args.input_format,
-                 base=args.base, repair_iris=args.repair_iris, allow_empty=args.allow_empty,
-                 context_map=args.context_map, max_bytes=args.max_bytes, max_triples=args.max_triples, **options)
+                 reading=_reading(args), **options)
     for note in graph.notes:
-        sys.stderr.write(f"exitkg: note: {note}\n")
+        sys.stderr.write(f"exitkg: note: {with_flags(note)}\n")
     return graph
 
 
@@ -188,6 +196,7 @@ def cmd_validate(args: argparse.Namespace) -> int:
                               js_timeout=args.js_timeout or JS_TIMEOUT, base=args.base,
                               max_rule_triples=MAX_RULE_TRIPLES if args.max_rule_triples is None
                               else args.max_rule_triples)
+    result.notes = [with_flags(note) for note in result.notes]
     emit(RENDERERS[args.format](result))
     return result.strict_exit_code if args.strict else result.exit_code
 
@@ -366,9 +375,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
                     result_bytes=args.max_result_mib * 2**20, concurrent=args.concurrent)
     return serve(args.data, args.only, ontology=_with_ontology(args), host=args.host, port=args.port,
                  store=args.store, limits=limits,
-                 normalize_literals=args.normalize_literals, input_format=args.input_format, base=args.base,
-                 repair_iris=args.repair_iris, allow_empty=args.allow_empty, context_map=args.context_map,
-                 max_bytes=args.max_bytes, max_triples=args.max_triples, announce=announce)
+                 normalize_literals=args.normalize_literals, reading=_reading(args), announce=announce)
 
 
 def _configure_publish(p: argparse.ArgumentParser) -> None:
@@ -652,10 +659,7 @@ def cmd_release(args: argparse.Namespace) -> int:
 
     _with_ontology(args, "a release holds the ontology")
     emit(build_release(args.out, previous=args.previous, data=args.data, only=args.only,
-                       normalize_literals=args.normalize_literals, input_format=args.input_format,
-                       base=args.base, repair_iris=args.repair_iris, allow_empty=args.allow_empty,
-                       context_map=args.context_map, max_bytes=args.max_bytes,
-                       max_triples=args.max_triples).describe())
+                       normalize_literals=args.normalize_literals, reading=_reading(args)).describe())
     return errors.OK
 
 
@@ -734,7 +738,8 @@ def build_parser(only: str | None = None) -> ArgumentParser:
         prog=PROG,
         description="Tools for the exitkg knowledge graph on exit from sex trafficking.",
         epilog="Exit codes: 0 ok, 1 violations/quotes missing, 2 unreadable input, 3 usage, "
-               "4 query error, 5 reasoner, 6 endpoint, 7 timeout, 8 output, 70 internal error, "
+               "4 query error, 5 reasoner, 6 endpoint, 7 timeout, 8 output, 9 runaway SHACL rules, "
+               "70 internal error, "
                "130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"{PROG} {__version__}")
@@ -758,7 +763,25 @@ def _debug() -> bool:
     return os.environ.get("EXITKG_DEBUG", "") not in ("", "0")
 
 
+#: the options the library names in its messages (as `allow_empty`: their Python names, the
+#: library knowing no flags), and the flags the command line shows for them
+_FLAGS = {"format": "--input-format", "base": "--base", "repair_iris": "--repair-iris",
+          "allow_empty": "--allow-empty", "context_map": "--context-map", "max_bytes": "--max-bytes",
+          "max_triples": "--max-triples", "normalize_literals": "--normalize-literals",
+          "strict_columns": "--strict-columns", "endpoint": "--endpoint URL", "engine": "--engine",
+          "allow_rules": "--allow-rules", "allow_js": "--allow-js", "js_timeout": "--js-timeout",
+          "abort_on_first": "--abort-on-first", "max_rule_triples": "--max-rule-triples"}
+_OPTION = re.compile(r"`([a-z][a-z0-9_]*)`")
+
+
+def with_flags(text: str) -> str:
+    """A library message as the command line shows it: each option it names (`allow_empty`) as its
+    flag (--allow-empty)."""
+    return _OPTION.sub(lambda m: _FLAGS.get(m[1], m[0]), text)
+
+
 def _fail(message: str, code: int) -> int:
+    message = with_flags(message)
     try:
         sys.stderr.write(f"{PROG}: {message}\n")
         sys.stderr.flush()

@@ -34,19 +34,14 @@ from pathlib import Path
 
 from exitkg import errors
 from exitkg.errors import ExitkgError, InputError, OutputError
-from exitkg.namespaces import EKG, EKG_ID, RDF
+from exitkg import vocabulary
+from exitkg.namespaces import BIBO, DCTERMS, EKG, EKG_ID, FOAF, PROV, RDF, RDFS, SKOS, XSD
+from exitkg.vocabulary import effective_role
 
 STUDY_SHEET = "study.tsv"
 FINDINGS_SHEET = "findings.tsv"
 SHEETS = (STUDY_SHEET, FINDINGS_SHEET)
 
-DCTERMS = "http://purl.org/dc/terms/"
-BIBO = "http://purl.org/ontology/bibo/"
-PROV = "http://www.w3.org/ns/prov#"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-FOAF = "http://xmlns.com/foaf/0.1/"
-XSD = "http://www.w3.org/2001/XMLSchema#"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 
 _SLUG = re.compile(r"^[a-z0-9]+(?:-[a-z0-9]+)*$")
@@ -100,7 +95,14 @@ FINDING_COLUMNS = (
 )
 
 COLUMNS = {STUDY_SHEET: STUDY_COLUMNS, FINDINGS_SHEET: FINDING_COLUMNS}
-_ROLES = {"facilitating": f"{EKG}facilitating", "hindering": f"{EKG}hindering"}
+
+
+def _roles() -> dict[str, str]:
+    """The roles a finding may state (label -> IRI): those of the ontology's roles that are a direction."""
+    return {name: iri for name, iri in sorted(vocabulary.labels(vocabulary.ROLE).items())
+            if effective_role(iri, False) is not None}
+
+
 _CHARACTERISTICS = {  # column -> (class, property)
     "design": ("DesignCharacteristic", "design"),
     "gender": ("GenderCharacteristic", "genderComposition"),
@@ -165,31 +167,10 @@ class AddResult:
 # The empty template
 # --------------------------------------------------------------------------- #
 
-_ONTOLOGY = None
-
-
-def _ontology_graph():
-    global _ONTOLOGY
-    if _ONTOLOGY is None:
-        import pyoxigraph as ox
-
-        from exitkg.rdfio import parse_file
-        from exitkg.resources import ontology_path
-
-        store = ox.Store()
-        store.extend(ox.Quad(q.subject, q.predicate, q.object) for q in parse_file(ontology_path()).quads)
-        _ONTOLOGY = store
-    return _ONTOLOGY
-
-
 def _value_map(cls: str) -> dict[str, str]:
-    """Allowed value (lower case) -> individual IRI, for the individuals of *cls*."""
-    import pyoxigraph as ox
-
-    rows = _ontology_graph().query(
-        "SELECT ?x ?label ?cls WHERE { ?x a ?cls ; <http://www.w3.org/2004/02/skos/core#prefLabel> ?label }",
-        substitutions={ox.Variable("cls"): ox.NamedNode(cls)})
-    return {row["label"].value.lower(): row["x"].value for row in rows}
+    """Allowed value (lower case) -> individual IRI, for the individuals of *cls* (read from the
+    ontology, :func:`exitkg.vocabulary.labels`)."""
+    return vocabulary.labels(cls)
 
 
 def _explanation(column: Column) -> str:
@@ -574,9 +555,9 @@ def _build_findings(b: _Builder, rows: list[Row], study: dict | None, findings_f
         role_text = b.required(c("role"))
         role = None
         if role_text:
-            role = _ROLES.get(role_text.lower())
+            role = _roles().get(role_text.lower())
             if role is None:
-                b.problem(c("role"), f"{role_text!r} is not a role; one of: facilitating, hindering")
+                b.problem(c("role"), f"{role_text!r} is not a role; one of: {', '.join(_roles())}")
         absence = _yes_no(b, c("about_absence"), False)
         named = _yes_no(b, c("factor_named"), True)
         quote = b.required(c("quote"))
@@ -612,7 +593,7 @@ def _build_findings(b: _Builder, rows: list[Row], study: dict | None, findings_f
         b.add(finding, PROV + "wasDerivedFrom", _iri(study["study"]))
         built += 1
         if factor in new_factors:
-            effective = role if not absence else (_ROLES["hindering"] if role == _ROLES["facilitating"] else _ROLES["facilitating"])
+            effective = effective_role(role, absence)
             new_factors[factor]["roles"].add(effective)
             new_factors[factor]["section"] = new_factors[factor]["section"] or section
     for factor, info in new_factors.items():
@@ -692,7 +673,7 @@ def _turtle(triples: list[tuple], study_id: str) -> bytes:
 
 def _place_shacl(b: _Builder, result) -> list[str]:
     """Map SHACL violations on the new study's resources to the template's rows and columns."""
-    from exitkg.namespaces import compact
+    from exitkg.namespaces import compact, local_name
 
     placed = []
     path_columns = {EKG + "quote": "quote", EKG + "statedRole": "role", EKG + "aboutFactor": "factor",
@@ -703,7 +684,7 @@ def _place_shacl(b: _Builder, result) -> list[str]:
         if r.severity != "Violation":
             continue
         where = b.subjects.get(r.focus)
-        shape = (r.shape or "").rsplit("#", 1)[-1]
+        shape = local_name(r.shape or "")
         message = r.message.split("; ", 1)[-1]
         if isinstance(where, Row):
             column = path_columns.get(r.path or "") or shape_columns.get(shape)

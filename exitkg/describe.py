@@ -11,7 +11,7 @@ description.
 
 from __future__ import annotations
 
-from exitkg.namespaces import DATASET, EKG, EKG_ID, ONTOLOGY_IRI as ONTOLOGY
+from exitkg.namespaces import DATASET, DCTERMS, EKG, EKG_ID, OWL, RDF, XSD, ONTOLOGY_IRI as ONTOLOGY
 REVIEW_URL = "https://vc.bridgew.edu/jiws/vol22/iss5/13"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 EXAMPLES = ("factor/stigma", "finding/ferrari-2021/wilson-nochajski-2016-stigma", "study/hickle-2017",
@@ -29,10 +29,7 @@ DISTRIBUTIONS = {
 }
 VOID = "http://rdfs.org/ns/void#"
 DCAT = "http://www.w3.org/ns/dcat#"
-DCTERMS = "http://purl.org/dc/terms/"
-XSD = "http://www.w3.org/2001/XMLSchema#"
-OWL = "http://www.w3.org/2002/07/owl#"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+RDF_TYPE = RDF + "type"
 
 _COUNTS = """
 SELECT

@@ -114,7 +114,7 @@ def run_on_store(store, text: str, bindings: Mapping | None = None) -> Result:
         raise QueryError(f"malformed SPARQL: {one_line(exc)}") from None
     if service:
         raise QueryError("SERVICE is not run on the local graph: exitkg makes no network request unless "
-                         "you name an endpoint (--endpoint URL)")
+                         "you name an endpoint (`endpoint`)")
     substitutions = {ox.Variable(k): to_oxigraph(v) for k, v in (bindings or {}).items()}
     return _in_sandbox(_evaluate, store, text, substitutions)
 

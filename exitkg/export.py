@@ -275,6 +275,8 @@ def _xml_text(text: str, where: str) -> str:
     return text
 
 
+# Kept by hand, not pyoxigraph's RDF/XML writer (0.5): that one changes every released byte, lower-cases
+# language tags, and writes ill-formed XML for a control character or a predicate with no XML name.
 def write_rdfxml(triples, prefixes: dict[str, str], tags: dict[str, str] | None = None) -> bytes:
     """RDF/XML with one rdf:Description per subject, in sorted order; language tags spelled as in
     *tags*. Every character is checked before anything is written: a literal or IRI that XML 1.0

@@ -12,14 +12,21 @@ from __future__ import annotations
 from xml.sax.saxutils import escape, quoteattr
 
 from exitkg import queries as Q
+from exitkg import vocabulary
 from exitkg.errors import QueryError
 from exitkg.namespaces import EKG
 
 ROLES = (("facilitating", "Facilitating", "#e3f1e4", "#3d7f45"),
          ("hindering", "Hindering", "#f8e1df", "#a2392f"),
          ("controversial", "Controversial", "#fcf0d2", "#9a6a07"))
-LEVELS = (("individualLevel", "Individual level"), ("relationalLevel", "Relational level"),
-          ("structuralLevel", "Structural level"))
+
+
+def _levels() -> tuple[tuple[str, str], ...]:
+    """(local name, heading) of each level, in the ontology's order ("Individual level" for the first)."""
+    label = {iri: text for text, iri in vocabulary.labels(vocabulary.LEVEL).items()}
+    return tuple((vocabulary.local_name(iri), f"{label[iri].capitalize()} level")
+                 for iri in vocabulary.members(vocabulary.LEVEL))
+
 
 _LEFT, _COLUMN, _HEADER, _LINE, _PAD, _TITLE = 150, 270, 44, 19, 14, 46
 
@@ -33,12 +40,12 @@ def figure_boxes(graph, review: str | None = None) -> tuple[str, dict[str, dict[
     if review is None:
         chosen = reviews[0]
     else:
-        matches = [r for r in reviews if r == review or r.rsplit("/", 1)[-1] == review]
+        matches = [r for r in reviews if r == review or vocabulary.local_name(r) == review]
         if not matches:
             raise QueryError(f"no review {review!r} in the graph; its reviews are: "
-                             + ", ".join(r.rsplit("/", 1)[-1] for r in reviews))
+                             + ", ".join(vocabulary.local_name(r) for r in reviews))
         chosen = matches[0]
-    boxes = {role: {level: [] for level, _ in LEVELS} for role, *_ in ROLES}
+    boxes = {role: {level: [] for level, _ in _levels()} for role, *_ in ROLES}
     for r in rows:
         if r["review"].value != chosen or r.get("category2") is None or r.get("members") is None:
             continue
@@ -54,7 +61,7 @@ def _label(graph, iri: str) -> str:
 
     rows = graph.run("SELECT ?r ?l WHERE { ?r <http://www.w3.org/2000/01/rdf-schema#label> ?l } LIMIT 1",
                      {"r": ox.NamedNode(iri)}).rows
-    return rows[0]["l"].value if rows else iri.rsplit("/", 1)[-1]
+    return rows[0]["l"].value if rows else vocabulary.local_name(iri)
 
 
 def render_svg(graph, review: str | None = None) -> str:
@@ -63,7 +70,7 @@ def render_svg(graph, review: str | None = None) -> str:
     title = f"Figure 2 of {_label(graph, chosen)}, rebuilt from the graph"
     heights = {role: _PAD * 2 + _LINE * max(1, max(len(items) for items in boxes[role].values()))
                for role, *_ in ROLES}
-    width = _LEFT + _COLUMN * len(LEVELS) + 2
+    width = _LEFT + _COLUMN * len(_levels()) + 2
     height = _TITLE + _HEADER + sum(heights.values()) + 2
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
@@ -73,7 +80,7 @@ def render_svg(graph, review: str | None = None) -> str:
         f'<text x="{width // 2}" y="28" text-anchor="middle" font-size="16" font-weight="bold">{escape(title)}</text>',
     ]
     y = _TITLE
-    for index, (_, name) in enumerate(LEVELS):
+    for index, (_, name) in enumerate(_levels()):
         x = _LEFT + index * _COLUMN
         out.append(f'<rect x="{x}" y="{y}" width="{_COLUMN}" height="{_HEADER}" fill="#eeeeee" stroke="#555555"/>')
         out.append(f'<text x="{x + _COLUMN // 2}" y="{y + 27}" text-anchor="middle" font-weight="bold">{escape(name)}</text>')
@@ -87,7 +94,7 @@ def render_svg(graph, review: str | None = None) -> str:
                    f'fill="{stroke}">{escape(name)}</text>')
         out.append(f'<text x="{_LEFT // 2}" y="{y + h // 2 + 18}" text-anchor="middle" fill="{stroke}">'
                    f'{total} factor{"s" if total != 1 else ""}</text>')
-        for index, (level, _) in enumerate(LEVELS):
+        for index, (level, _) in enumerate(_levels()):
             x = _LEFT + index * _COLUMN
             out.append(f'<g class="box" data-level={quoteattr(level)}>')
             out.append(f'<rect x="{x}" y="{y}" width="{_COLUMN}" height="{h}" fill="{fill}" stroke="{stroke}"/>')

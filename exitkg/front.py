@@ -1,5 +1,5 @@
 """The web front of ``exitkg serve``: the SPARQL endpoint, a query page that knows the project, and
-the project's identifiers, on one port.
+the project's identifiers, on one port (and ``/static/``, the stylesheets their pages link).
 
 ``/query`` is the SPARQL 1.1 Protocol endpoint (GET, form POST and direct POST): each query is
 checked and then answered by one of the query processes of :mod:`exitkg.endpoint`, under its
@@ -14,10 +14,9 @@ to be accepted, never reset.
 
 from __future__ import annotations
 
-import json
+import os
 import socket
 import threading
-from html import escape
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 from exitkg.namespaces import PREFIXES
@@ -37,6 +36,7 @@ def query_page() -> str:
     from exitkg.errors import QueryError
     from exitkg.queries import bind, catalogue
     from exitkg.remote import with_bindings
+    from exitkg.templating import render
 
     def with_defaults(q) -> str:
         """The query with its default parameters bound (BIND), so it answers as `exitkg query` does;
@@ -46,59 +46,10 @@ def query_page() -> str:
         except QueryError:
             return q.text
 
-    queries = [{"id": q.id, "title": q.title, "kind": q.kind, "text": with_defaults(q)} for q in catalogue().values()]
-    prologue = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(PREFIXES.items()))
-    reproduces = {q.id: q.reproduces for q in catalogue().values()}
-    options = "".join(f'<option value="{escape(q["id"])}" title="{escape(reproduces[q["id"]])}">'
-                      f'{escape(q["id"])}: {escape(q["title"])}</option>' for q in queries)
-    payload = json.dumps(queries, ensure_ascii=True).replace("</", "<\\/")
-    return f"""<!DOCTYPE html>
-<html lang="en"><head><meta charset="utf-8"><title>exitkg SPARQL</title>
-<style>body{{font-family:system-ui,Arial,sans-serif;margin:1.2rem;max-width:80rem}}
-textarea{{width:100%;height:18rem;font-family:monospace;font-size:.85rem}}
-table{{border-collapse:collapse;font-size:.85rem}}td,th{{border:1px solid #ddd;padding:.25rem .4rem;text-align:left}}
-#status{{color:#555;margin:.5rem 0}}</style></head>
-<body><h1>exitkg SPARQL endpoint</h1>
-<p>The endpoint is <code>/query</code> (SPARQL 1.1 Protocol, read-only). Pick a canned query, or write one.</p>
-<p><select id="canned"><option value="">(write your own)</option>{options}</select></p>
-<textarea id="query">{escape(prologue)}
-SELECT * WHERE {{ ?s ?p ?o }} LIMIT 10</textarea>
-<p><button id="run">Run</button></p>
-<div id="status"></div>
-<table id="results"></table>
-<script type="application/json" id="queries">{payload}</script>
-<script>
-(function () {{
-  const queries = JSON.parse(document.getElementById('queries').textContent);
-  const q = document.getElementById('query');
-  document.getElementById('canned').addEventListener('change', (e) => {{
-    const found = queries.find((x) => x.id === e.target.value);
-    if (found) q.value = found.text;
-  }});
-  document.getElementById('run').addEventListener('click', async () => {{
-    const status = document.getElementById('status');
-    const table = document.getElementById('results');
-    table.textContent = '';
-    status.textContent = 'running';
-    const response = await fetch('query', {{method: 'POST',
-      headers: {{'Content-Type': 'application/x-www-form-urlencoded', 'Accept': 'application/sparql-results+json'}},
-      body: new URLSearchParams({{query: q.value}})}});
-    if (!response.ok) {{ status.textContent = 'error ' + response.status + ': ' + await response.text(); return; }}
-    const data = await response.json();
-    const vars = data.head.vars || [];
-    const head = table.insertRow();
-    for (const v of vars) {{ const th = document.createElement('th'); th.textContent = v; head.appendChild(th); }}
-    for (const b of (data.results ? data.results.bindings : [])) {{
-      const tr = table.insertRow();
-      tr.className = 'row';
-      for (const v of vars) tr.insertCell().textContent = b[v] ? b[v].value : '';
-    }}
-    status.textContent = (data.results ? data.results.bindings.length : 0) + ' rows';
-    status.dataset.rows = String(data.results ? data.results.bindings.length : 0);
-  }});
-}})();
-</script></body></html>
-"""
+    queries = catalogue().values()
+    return render("query-page.html", queries=queries,
+                  prologue="".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(PREFIXES.items())),
+                  canned=[{"id": q.id, "title": q.title, "kind": q.kind, "text": with_defaults(q)} for q in queries])
 
 
 def make_server(host: str, port: int, pool, graph) -> ThreadingHTTPServer:
@@ -106,9 +57,12 @@ def make_server(host: str, port: int, pool, graph) -> ThreadingHTTPServer:
     is the loaded graph, for the identifiers."""
     from exitkg.endpoint import Refused, check_query, query_request
     from exitkg.site import Identifiers
+    from exitkg.templating import STATIC_TYPES, static_names, static_text
 
     limits = pool.limits
     page = query_page().encode("utf-8")
+    # the stylesheets the identifiers' pages link (../static/NAME), as the site holds them
+    static = {name for name in static_names() if os.path.splitext(name)[1] in STATIC_TYPES}
     # the identifiers, answered as the site answers them; pages link back to this query page
     ids = Identifiers([graph.store], nav=(("index", "Query"), ("ontology", "Ontology")), graph=graph)
 
@@ -159,6 +113,9 @@ def make_server(host: str, port: int, pool, graph) -> ThreadingHTTPServer:
                 return self._query(None)
             if path in ("/", "/index.html"):
                 return self._send(200, "text/html; charset=utf-8", page)
+            if path.startswith("/static/") and path[len("/static/"):] in static:
+                name = path[len("/static/"):]
+                return self._send(200, STATIC_TYPES[os.path.splitext(name)[1]], static_text(name).encode("utf-8"))
             key, form = path.lstrip("/"), None
             for ext, name in ((".html", "html"), (".ttl", "turtle"), (".jsonld", "jsonld")):
                 if key.endswith(ext) and key[: -len(ext)] in ids.by_path:

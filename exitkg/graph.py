@@ -13,6 +13,12 @@ declare several sources, such as an export of the whole graph) have no named gra
 queries read. So a triple that two sources both state is counted once, and ``GRAPH`` patterns still
 see which source states what.
 
+With the ontology, the merge also gets the one derived property, ``ekg:effectiveRole`` (a role
+assertion's stated role, reversed when it is about the factor's absence;
+:func:`exitkg.vocabulary.derive_effective_roles`), which the queries read. Without the ontology
+(``ontology=False``) the graph holds exactly the files' triples, so nothing is derived: the
+queries see an effective role there only where the files carry it (as ``exitkg export`` writes it).
+
 Everything is parsed before anything is added: on an error nothing is loaded. Inputs are only
 read, never modified.
 """
@@ -22,13 +28,13 @@ from __future__ import annotations
 import os
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import asdict, dataclass
-from typing import NamedTuple
 from pathlib import Path
 
 from exitkg.engine import Queryable, Result, run_on_store
 from exitkg.errors import InputError, one_line
-from exitkg.namespaces import DATASET, EKG, ONTOLOGY_IRI, RDF
-from exitkg.rdfio import ParsedFile, PathLike, _ox_format, parse_file, rdf_files, read_context_map
+from exitkg.namespaces import DATASET, EKG, ONTOLOGY_IRI, OWL, RDF, sparql_prefixes
+from exitkg.rdfio import ParsedFile, PathLike, Reading, _ox_format, as_reading, parse_file, rdf_files
+from exitkg.vocabulary import derive_effective_roles
 
 ONTOLOGY_GRAPH = ONTOLOGY_IRI
 SOURCE_CLASS = EKG + "Source"
@@ -54,26 +60,6 @@ def _declared_sources(parsed: list[ParsedFile]) -> list[str]:
     found = {q.subject.value for item in parsed for q in item.quads
              if q.predicate == rdf_type and q.object == source and isinstance(q.subject, ox.NamedNode)}
     return sorted(found)
-
-
-class Reading(NamedTuple):
-    """How the files a user names are read: their format (whatever their extension) and the base
-    IRI their relative IRIs resolve against; None for each: by extension, and no base."""
-
-    format: str | None = None
-    base: str | None = None
-    #: percent-encode the characters an IRI may not hold (Turtle, TriG, N-Triples, N-Quads)
-    repair_iris: bool = False
-    #: read an empty file, or one without triples, as no statements instead of stopping
-    allow_empty: bool = False
-    #: a JSON file mapping remote JSON-LD context URLs to local copies
-    context_map: str | None = None
-    #: the contexts that file maps, read once (:func:`exitkg.rdfio.read_context_map`)
-    contexts: dict | None = None
-    #: the bytes the files may hold in all, checked before any is read
-    max_bytes: int | None = None
-    #: the statements the files may hold in all, counted as they are read
-    max_triples: int | None = None
 
 
 @dataclass
@@ -212,8 +198,7 @@ class KnowledgeGraph(Queryable):
 
     def sources(self) -> dict[str, str]:
         """The sources in the graph: IRI -> title."""
-        rows = self.run("""PREFIX ekg: <https://w3id.org/exitkg/ontology#>
-            PREFIX dcterms: <http://purl.org/dc/terms/>
+        rows = self.run(sparql_prefixes("ekg", "dcterms") + """
             SELECT ?s (SAMPLE(?t) AS ?title) WHERE { ?s a ekg:Source OPTIONAL { ?s dcterms:title ?t } }
             GROUP BY ?s ORDER BY ?s""").rows
         return {r["s"].value: (r["title"].value if r.get("title") is not None else "") for r in rows}
@@ -271,7 +256,7 @@ def _version_quads() -> list:
 
     from exitkg import __version__
 
-    owl = "http://www.w3.org/2002/07/owl#"
+    owl = OWL
     subject = ox.NamedNode(ONTOLOGY_IRI)
     triples = [(subject, ox.NamedNode(owl + "versionInfo"), ox.Literal(__version__)),
                (subject, ox.NamedNode(owl + "versionIRI"), ox.NamedNode(f"{ONTOLOGY_IRI}/{__version__}"))]
@@ -288,17 +273,16 @@ def _as_list(paths) -> list:
 
 def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Iterable[PathLike] | None = None,
          *, ontology: bool = True, describe: bool = False, endpoint: str | None = None,
-         store: PathLike | None = None, normalize_literals: bool = False,
-         input_format: str | None = None, base: str | None = None, repair_iris: bool = False,
-         allow_empty: bool = False, context_map: PathLike | None = None, max_bytes: int | None = None,
-         max_triples: int | None = None) -> KnowledgeGraph:
+         store: PathLike | None = None, normalize_literals: bool = False, reading: Reading | None = None,
+         **options) -> KnowledgeGraph:
     """Load the exitkg graph.
 
     * ``load()``: the ontology and the packaged sources.
     * ``load(data=[...])``: the same, with these files or source folders added.
     * ``load(only=[...])``: the ontology and these files or folders instead of the packaged sources.
     * ``load(only=[...], ontology=False)``: exactly these files: their triples and nothing else
-      (no ontology, no ``owl:versionInfo``, no description, whatever *describe* says), so that
+      (no ontology, no ``owl:versionInfo``, no derived ``ekg:effectiveRole``, no description,
+      whatever *describe* says), so that
       ``SELECT (COUNT(*) AS ?n) { ?s ?p ?o }`` counts the files' distinct triples. The ontology
       comes back by naming its file among *only* (:func:`exitkg.resources.ontology_path`).
     * ``describe=True`` adds the graph's VoID/DCAT description (with *endpoint* as its SPARQL
@@ -320,8 +304,10 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
     spelled them (:attr:`KnowledgeGraph.tags`); one tag spelled two ways (``en-GB``, ``en-gb``) is
     an :class:`~exitkg.errors.InputError` too, unless ``normalize_literals=True`` (lower case kept).
 
-    *input_format* (``"turtle"``, ``"ntriples"``, ``"nquads"``, ``"trig"``, ``"rdfxml"`` or
-    ``"jsonld"``) is the format of every file of *data* and *only*, whatever its extension;
+    *reading* (:class:`exitkg.rdfio.Reading`; or its fields as keyword arguments, *options*, which
+    replace the fields of *reading*) says how the files of *data* and *only* are read. Its
+    *format* (``input_format=`` is taken too: ``"turtle"``, ``"ntriples"``, ``"nquads"``, ``"trig"``,
+    ``"rdfxml"`` or ``"jsonld"``) is the format of every file of *data* and *only*, whatever its extension;
     without it, each file's extension says its format. *base* is the absolute IRI that relative
     IRIs in those files resolve against (without it, a relative IRI is an error). With
     *repair_iris*, an IRI holding a character no IRI may hold (a space, braces, ``|`` ...) in a
@@ -344,12 +330,7 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
 
     only_list, data_list = _as_list(only), _as_list(data)
     # the map is read once, before any input: a bad map is an error before anything is read
-    mapped = os.fsdecode(context_map) if context_map is not None else None
-    for name, limit in (("max_bytes", max_bytes), ("max_triples", max_triples)):
-        if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
-            raise InputError(f"{name} must be a whole number, 0 or more (given {limit!r})")
-    reading = Reading(input_format, base, repair_iris, allow_empty, mapped,
-                      read_context_map(mapped) if mapped else None, max_bytes, max_triples)
+    reading = as_reading(reading, **options).prepared()
     if only is not None and not only_list:
         raise InputError("no input files given")
     if store is not None:
@@ -440,7 +421,7 @@ def _preflight(paths: list, input_format: str | None, max_bytes: int | None = No
             total += size
             need += size * _MEMORY_PER_BYTE.get(fmt, _MEMORY_PER_BYTE_OTHER)
     if max_bytes is not None and total > max_bytes:
-        raise InputError(f"the inputs hold {total:,} bytes, more than --max-bytes allows ({max_bytes:,}); "
+        raise InputError(f"the inputs hold {total:,} bytes, more than `max_bytes` allows ({max_bytes:,}); "
                          "nothing was read")
     if not total:
         return
@@ -497,13 +478,13 @@ def _restore_map(inputs: list[_Input], normalize: bool) -> tuple[dict, list[str]
         for key in clashes:
             del restore[key]
         notes.append(f"{len(clashes)} value{'s' if len(clashes) != 1 else ''} written in two forms, kept in the "
-                     "store's canonical form (--normalize-literals)")
+                     "store's canonical form (`normalize_literals`)")
     elif clashes:
         key, forms = sorted(clashes.items())[0]
         shown = " and ".join(short_literal(*f) for f in sorted(forms))
         raise InputError(f"{shown} (values of <{key[0]}>) are one value, which the store keeps once, as "
                          f"{short_literal(*key[1:])} ({len(clashes)} such value{'s' if len(clashes) != 1 else ''}); "
-                         "write one form, or accept the store's with --normalize-literals")
+                         "write one form, or accept the store's with `normalize_literals`")
     return {(ox.NamedNode(k[0]), ox.Literal(k[1], datatype=ox.NamedNode(k[2]))):
             ox.Literal(o[0], datatype=ox.NamedNode(o[1])) for k, o in restore.items()}, notes
 
@@ -522,9 +503,9 @@ def _tag_map(inputs: list[_Input], normalize: bool) -> tuple[dict[str, str], lis
         low, forms = sorted(clashes.items())[0]
         raise InputError(f"the language tags {' and '.join(sorted(forms))} are one tag, which the store keeps once, "
                          f"as {low} ({len(clashes)} such tag{'s' if len(clashes) != 1 else ''}); write one form, or "
-                         "accept the store's with --normalize-literals")
+                         "accept the store's with `normalize_literals`")
     notes = [f"{len(clashes)} language tag{'s' if len(clashes) != 1 else ''} written in two forms, kept in lower "
-             "case (--normalize-literals)"] if clashes else []
+             "case (`normalize_literals`)"] if clashes else []
     return {low: min(forms) for low, forms in spellings.items() if len(forms) == 1 and min(forms) != low}, notes
 
 
@@ -605,6 +586,7 @@ def _fill(store, inputs: list[_Input], ontology: bool, normalize_literals: bool 
                 prefixes.setdefault(prefix, ns)
     if ontology:
         store.extend(_version_quads())
+        derive_effective_roles(store)
     return KnowledgeGraph(store, parts, prefixes, restore, notes, tags, ontology=ontology)
 
 
@@ -644,6 +626,7 @@ def _manifest(only_list: list | None, data_list: list, ontology: bool, endpoint:
     if reading.context_map:
         inputs.append(["context-map", files(reading.context_map)])
     return {"exitkg": __version__, "ontology": ontology, "endpoint": endpoint, "inputs": inputs,
+            "derived": ["effectiveRole"] if ontology else [],
             "normalize_literals": normalize_literals, "input_format": reading.format, "base": reading.base,
             "repair_iris": reading.repair_iris, "allow_empty": reading.allow_empty,
             "context_map": reading.context_map}

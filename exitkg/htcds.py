@@ -56,10 +56,10 @@ from functools import lru_cache
 from pathlib import Path
 
 from exitkg.errors import InputError
-from exitkg.namespaces import EKG
+from exitkg.namespaces import EKG, FACTOR_NS, REF, SKOS
 from exitkg.rdfio import PathLike
 
-HTCDS_NS = "https://w3id.org/exitkg/ref/htcds/"
+HTCDS_NS = REF + "htcds/"
 FIELDS_FILE = "htcds-fields.json"
 DATASET_KEY = "htcds"
 DATASET = (HTCDS_NS + "dataset/records", "HTCDS case records")
@@ -370,7 +370,7 @@ def read_header(path: PathLike, strict_columns: bool = False) -> tuple[list[str]
         if key not in by_lower:
             if strict_columns:
                 raise InputError(f"{shown}:1:{j}: column {name!r} is not a field of the HTCDS standard "
-                                 f"(--strict-columns)")
+                                 f"(`strict_columns`)")
             notes.append(f"{shown}:1:{j}: column {name!r} is not a field of the HTCDS standard; left out")
     return header, notes
 
@@ -438,7 +438,7 @@ def _close_matches(graph):
 
     from exitkg.link import CTDC_NS, code_iri
 
-    close = ox.NamedNode("http://www.w3.org/2004/02/skos/core#closeMatch")
+    close = ox.NamedNode(SKOS + "closeMatch")
     for f in load_standard().read.values():
         for value, targets in f.close_match:
             iri = f.code_iri(value)
@@ -502,7 +502,7 @@ def link_records(path: PathLike, out: PathLike | None = None, *, base: str, form
                         notes=notes)
     prefixes = {"ekg": EKG, "htcds": HTCDS_NS, "ctdc": CTDC_NS, "dcterms": PREFIXES["dcterms"],
                 "xsd": PREFIXES["xsd"], "skos": PREFIXES["skos"], "rdfs": PREFIXES["rdfs"], "country": COUNTRY_NS,
-                "ageband": AGE_BAND_NS, "case": base + "case/", "factor": "https://w3id.org/exitkg/id/factor/"}
+                "ageband": AGE_BAND_NS, "case": base + "case/", "factor": FACTOR_NS}
     options = {"prefixes": prefixes} if fmt == ox.RdfFormat.TURTLE else {}
     with Progress("linking cases", total, enabled=progress) as bar:
         triples = case_triples(path, base, result, bar, skip_bad_rows)

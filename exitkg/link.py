@@ -59,18 +59,15 @@ from pathlib import Path
 from urllib.parse import quote
 
 from exitkg.errors import InputError
-from exitkg.namespaces import EKG
+from exitkg.namespaces import AGE_BAND_NS, COUNTRY_NS, DCTERMS, EKG, FACTOR_NS, RDF, RDFS, REF, SKOS
 from exitkg.rdfio import PathLike
 
-CTDC_NS = "https://w3id.org/exitkg/ref/ctdc/"
-COUNTRY_NS = "https://w3id.org/exitkg/id/country/"
-AGE_BAND_NS = "https://w3id.org/exitkg/id/age-band/"
+CTDC_NS = REF + "ctdc/"
 DEFAULT_BASE = "https://example.org/cases/"
 CODEBOOK_FILE = "ctdc-codebook.tsv"
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
-RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
-SKOS = "http://www.w3.org/2004/02/skos/core#"
-DCT_SOURCE = "http://purl.org/dc/terms/source"
+RDF_TYPE = RDF + "type"
+RDFS_LABEL = RDFS + "label"
+DCT_SOURCE = DCTERMS + "source"
 DCAT_DATASET = "http://www.w3.org/ns/dcat#Dataset"
 XSD_INTEGER = "http://www.w3.org/2001/XMLSchema#integer"
 
@@ -487,7 +484,7 @@ def _header(shown: str, header: list[str], strict_columns: bool) -> tuple[dict[s
     if undocumented and strict_columns:
         j, name = undocumented[0]
         raise InputError(f"{shown}:1:{j}: column {name!r} is not documented in the CTDC codebooks "
-                         f"(--strict-columns)")
+                         f"(`strict_columns`)")
     if len(undocumented) == len(header):
         j, name = undocumented[0]
         raise InputError(f"{shown}:1:{j}: unknown column {name!r}: no column of the header is a column of a "
@@ -697,7 +694,7 @@ def link_cases(path: PathLike, out: PathLike | None = None, *, base: str = DEFAU
                         notes=_notes(os.fsdecode(path), head))
     prefixes = {"ekg": EKG, "ctdc": CTDC_NS, "dcterms": PREFIXES["dcterms"], "xsd": PREFIXES["xsd"],
                 "skos": PREFIXES["skos"], "rdfs": PREFIXES["rdfs"], "country": COUNTRY_NS, "ageband": AGE_BAND_NS,
-                "case": base + "case/", "factor": "https://w3id.org/exitkg/id/factor/"}
+                "case": base + "case/", "factor": FACTOR_NS}
     options = {"prefixes": prefixes} if fmt == ox.RdfFormat.TURTLE else {}
     with Progress("linking cases", total, enabled=progress) as bar:
         triples = case_triples(path, base, result, bar, skip_bad_rows, head)

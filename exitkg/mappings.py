@@ -9,9 +9,8 @@ and CTDC publish no IRIs for their fields, so both prefixes are exitkg's own nam
 spells it. See ``mappings/README.md`` for what a mapping claims and what it does not.
 
 The file is an SSSOM TSV: a YAML metadata block in ``#`` lines, then a tab-separated table with
-one mapping per row. This module reads it with the :mod:`csv` module and a small parser for the
-part of YAML the metadata block uses (``key: value`` lines, one level of nested mapping or list,
-plain or quoted scalars), so that it needs no YAML library.
+one mapping per row. This module reads the table with the :mod:`csv` module and the metadata block with PyYAML
+(every scalar a string; ``key: value`` lines, one level of nested mapping or list).
 """
 
 from __future__ import annotations
@@ -25,12 +24,12 @@ from pathlib import Path
 from typing import NamedTuple
 
 from exitkg.errors import InputError
+from exitkg.namespaces import REF
 
 MAPPINGS_FILE = "exit-factors-to-case-data.sssom.tsv"
 
-FACTOR_NS = "https://w3id.org/exitkg/id/factor/"
-HTCDS_NS = "https://w3id.org/exitkg/ref/htcds/"
-CTDC_NS = "https://w3id.org/exitkg/ref/ctdc/"
+HTCDS_NS = REF + "htcds/"
+CTDC_NS = REF + "ctdc/"
 
 #: Columns every row must have, with a non-empty value.
 REQUIRED_COLUMNS = (
@@ -197,75 +196,50 @@ def _expand(curie: str, curie_map: dict[str, str], path: Path, where: str | None
 
 
 def _parse_metadata(lines: list[str], path: Path) -> dict[str, object]:
-    """Parse the metadata block: ``key: scalar``, or ``key:`` followed by indented
-    ``name: scalar`` lines (a mapping) or ``- scalar`` lines (a list)."""
-    content = [line.rstrip() for line in lines if line.strip() and not line.strip().startswith("#")]
-    if not content:
+    """Parse the metadata block with PyYAML, every scalar read as a string (as SSSOM's own
+    readers keep CURIEs, versions and dates): a mapping whose values are scalars, mappings of
+    scalars or lists of scalars. A key given twice or given no value is refused."""
+    import yaml
+
+    class Loader(yaml.BaseLoader):
+        """YAML's structure with no implicit types; a plain empty scalar is no value."""
+
+        def construct_scalar(self, node):
+            value = super().construct_scalar(node)
+            return None if node.style is None and value == "" else value
+
+        def construct_mapping(self, node, deep=False):
+            seen = set()
+            for key_node, _ in node.value:
+                key = self.construct_object(key_node, deep=True)
+                if key in seen:
+                    raise InputError(f"{path}: metadata key {key!r} occurs twice")
+                seen.add(key)
+            return super().construct_mapping(node, deep=True)
+
+    text = "\n".join(lines)
+    for line in lines:
+        if "\t" in line and line.strip() and not line.strip().startswith("#"):
+            raise InputError(f"{path}: tab in the metadata block: {line.strip()!r}")
+    try:
+        result = yaml.load(text, Loader=Loader)  # noqa: S506 - BaseLoader builds strings, lists and dicts only
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        where = f" (line {mark.line + 1} of the block)" if mark is not None else ""
+        problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+        raise InputError(f"{path}: cannot read the metadata block as YAML: {problem}{where}") from None
+    if result is None:
         return {}
-    margin = min(len(line) - len(line.lstrip(" ")) for line in content)
-    result: dict[str, object] = {}
-    block: dict[str, str] | list[str] | None = None
-    block_key = ""
-    for raw in content:
-        if "\t" in raw:
-            raise InputError(f"{path}: tab in the metadata block: {raw.strip()!r}")
-        line = raw[margin:]
-        indented = line.startswith(" ")
-        text = line.strip()
-        if not indented:
-            key, sep, value = text.partition(":")
-            if not sep or not key or " " in key:
-                raise InputError(f"{path}: metadata line is not 'key: value': {text!r}")
-            if key in result:
-                raise InputError(f"{path}: metadata key {key!r} occurs twice")
-            if value.strip():
-                result[key] = _scalar(value.strip(), path)
-                block, block_key = None, ""
-            else:
-                block, block_key = None, key
-                result[key] = None
-            continue
-        if not block_key:
-            raise InputError(f"{path}: unexpected indented metadata line: {text!r}")
-        if text.startswith("- ") or text == "-":
-            if block is None:
-                block = []
-                result[block_key] = block
-            if not isinstance(block, list):
-                raise InputError(f"{path}: metadata {block_key!r} mixes list items and keys")
-            block.append(_scalar(text[1:].strip(), path))
-        else:
-            name, sep, value = text.partition(":")
-            if not sep or not name or not value.strip():
-                raise InputError(f"{path}: metadata line is not 'name: value': {text!r}")
-            if block is None:
-                block = {}
-                result[block_key] = block
-            if not isinstance(block, dict):
-                raise InputError(f"{path}: metadata {block_key!r} mixes list items and keys")
-            block[name.strip()] = _scalar(value.strip(), path)
-    empty = [k for k, v in result.items() if v is None]
-    if empty:
-        raise InputError(f"{path}: metadata key {empty[0]!r} has no value")
+    if not isinstance(result, dict):
+        raise InputError(f"{path}: the metadata block is not a mapping of 'key: value' lines")
+    for key, value in result.items():
+        if value is None:
+            raise InputError(f"{path}: metadata key {key!r} has no value")
+        items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else [value]
+        if any(not isinstance(item, str) for item in items):
+            raise InputError(f"{path}: unsupported YAML in the metadata block: {key!r} nests deeper than one level "
+                             "or has an item with no value")
     return result
-
-
-def _scalar(text: str, path: Path) -> str:
-    if text[:1] == '"':
-        try:
-            value = json.loads(text)
-        except json.JSONDecodeError:
-            raise InputError(f"{path}: cannot read quoted metadata value {text!r}") from None
-        if not isinstance(value, str):
-            raise InputError(f"{path}: cannot read quoted metadata value {text!r}")
-        return value
-    if text[:1] == "'":
-        if len(text) < 2 or not text.endswith("'"):
-            raise InputError(f"{path}: cannot read quoted metadata value {text!r}")
-        return text[1:-1].replace("''", "'")
-    if text[:1] in "[{&*!|>%@`":
-        raise InputError(f"{path}: unsupported YAML in the metadata block: {text!r}")
-    return text
 
 
 # --------------------------------------------------------------------------- #

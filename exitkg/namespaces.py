@@ -2,9 +2,20 @@
 
 from __future__ import annotations
 
-EKG = "https://w3id.org/exitkg/ontology#"
-EKG_SHAPES = "https://w3id.org/exitkg/shapes#"
-EKG_ID = "https://w3id.org/exitkg/id/"
+#: Everything exitkg names is under this IRI (w3id.org redirects it).
+BASE = "https://w3id.org/exitkg/"
+EKG = BASE + "ontology#"
+EKG_SHAPES = BASE + "shapes#"
+EKG_ID = BASE + "id/"
+#: the values of other data sets (case records' fields and codes), by data set: ``REF + "htcds/"``
+REF = BASE + "ref/"
+#: nanopublications (trusty URIs)
+NP_BASE = BASE + "np/"
+FACTOR_NS = EKG_ID + "factor/"
+STUDY_NS = EKG_ID + "study/"
+SOURCE_NS = EKG_ID + "source/"
+COUNTRY_NS = EKG_ID + "country/"
+AGE_BAND_NS = EKG_ID + "age-band/"
 #: The ontology's IRI, also the name of the named graph that holds it.
 ONTOLOGY_IRI = "https://w3id.org/exitkg/ontology"
 #: The dataset's IRI (its VoID/DCAT description), also the name of the graph that holds it.
@@ -16,7 +27,14 @@ QUOTE_PROPERTIES = (QUOTE, CITED_AS)
 
 SH = "http://www.w3.org/ns/shacl#"
 RDF = "http://www.w3.org/1999/02/22-rdf-syntax-ns#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+OWL = "http://www.w3.org/2002/07/owl#"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+SKOS = "http://www.w3.org/2004/02/skos/core#"
+DCTERMS = "http://purl.org/dc/terms/"
+PROV = "http://www.w3.org/ns/prov#"
+BIBO = "http://purl.org/ontology/bibo/"
+FOAF = "http://xmlns.com/foaf/0.1/"
 
 # Fixed prefixes; they take precedence over prefixes declared in input files so
 # that rendered output is stable.
@@ -26,14 +44,25 @@ PREFIXES: dict[str, str] = {
     "ekgid": EKG_ID,
     "sh": SH,
     "rdf": RDF,
-    "rdfs": "http://www.w3.org/2000/01/rdf-schema#",
-    "owl": "http://www.w3.org/2002/07/owl#",
+    "rdfs": RDFS,
+    "owl": OWL,
     "xsd": XSD,
-    "skos": "http://www.w3.org/2004/02/skos/core#",
-    "dcterms": "http://purl.org/dc/terms/",
-    "prov": "http://www.w3.org/ns/prov#",
+    "skos": SKOS,
+    "dcterms": DCTERMS,
+    "prov": PROV,
     "schema": "https://schema.org/",
 }
+
+
+def sparql_prefixes(*names: str) -> str:
+    """The ``PREFIX`` lines of a SPARQL query for these prefixes of :data:`PREFIXES` (``"ekg"``, ``"skos"`` ...)."""
+    return "".join(f"PREFIX {name}: <{PREFIXES[name]}>\n" for name in names)
+
+
+def local_name(iri: str) -> str:
+    """The last segment of an IRI, after its last ``#`` or ``/``
+    (``https://w3id.org/exitkg/ontology#hindering`` -> ``hindering``)."""
+    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
 
 
 def compact(iri: str, prefixes: dict[str, str] | None = None, *, path: bool = False) -> str:

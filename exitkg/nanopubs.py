@@ -21,15 +21,12 @@ import re
 from functools import cmp_to_key
 from typing import NamedTuple
 
-from exitkg.namespaces import EKG, RDF
+from exitkg.namespaces import (DCTERMS, EKG, FACTOR_NS, NP_BASE, PROV, RDF, RDFS, SOURCE_NS, STUDY_NS, XSD,
+                               sparql_prefixes)
 
-NP_BASE = "https://w3id.org/exitkg/np/"
 NP = "http://www.nanopub.org/nschema#"
 NPX = "http://purl.org/nanopub/x/"
-PROV = "http://www.w3.org/ns/prov#"
-DCTERMS = "http://purl.org/dc/terms/"
-RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-XSD_STRING = "http://www.w3.org/2001/XMLSchema#string"
+XSD_STRING = XSD + "string"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 PLACEHOLDER = " "
 _ASSERTION_PREDICATES = (RDF + "type", RDFS + "label", EKG + "aboutFactor", EKG + "statedRole",
@@ -169,9 +166,7 @@ def _fill(quads: list[Quad], hashstr: str) -> list[Quad]:
 # Findings as nanopublications
 # --------------------------------------------------------------------------- #
 
-_FINDINGS = """
-PREFIX ekg: <https://w3id.org/exitkg/ontology#>
-PREFIX prov: <http://www.w3.org/ns/prov#>
+_FINDINGS = sparql_prefixes("ekg", "prov") + """
 SELECT ?f ?pub WHERE { ?f a ekg:Finding ; prov:wasDerivedFrom ?pub } ORDER BY ?f ?pub"""
 
 
@@ -282,8 +277,7 @@ def export_nanopubs(graph=None, sign_key=None) -> bytes:
             everything.append(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), obj, ox.NamedNode(g)))
     everything.sort(key=lambda q: (q.graph_name.value, str(q.subject), str(q.predicate), str(q.object)))
     prefixes = {"np": NP, "npx": NPX, "prov": PROV, "dcterms": DCTERMS, "rdfs": RDFS, "ekg": EKG,
-                "factor": "https://w3id.org/exitkg/id/factor/",
-                "study": "https://w3id.org/exitkg/id/study/", "source": "https://w3id.org/exitkg/id/source/"}
+                "factor": FACTOR_NS, "study": STUDY_NS, "source": SOURCE_NS}
     from exitkg.export import recased
 
     # pyoxigraph writes language tags in lower case: spelled again as in the quads the trusty URIs hash

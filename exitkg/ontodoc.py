@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from html import escape
 
 from exitkg.namespaces import EKG, ONTOLOGY_IRI, PREFIXES, RDF
 
@@ -135,36 +134,56 @@ def expression(index: _Index, node):
     raise ValueError(f"a restriction exitkg cannot read ({node})")
 
 
-def manchester(expr, name) -> str:
-    """*expr* in Manchester syntax, as HTML; *name* renders a named term (an IRI) as HTML."""
-    def kw(word: str) -> str:
-        return f'<span class="kw">{word}</span>'
+def manchester_parts(expr, name) -> list[dict]:
+    """*expr* in Manchester syntax, as the parts ``templates/parts.html`` writes (named terms,
+    keywords, literals, punctuation); *name* gives a named term's part (a link)."""
+    def kw(word: str) -> dict:
+        return {"kind": "kw", "value": word}
 
-    def inner(e, nested: bool) -> str:
+    def text(value: str) -> dict:
+        return {"kind": "text", "value": value}
+
+    def between(items: list[list[dict]], sep: list[dict]) -> list[dict]:
+        out: list[dict] = []
+        for i, item in enumerate(items):
+            out += (sep if i else []) + item
+        return out
+
+    def inner(e, nested: bool) -> list[dict]:
         if isinstance(e, Named):
-            return name(e.iri)
+            return [name(e.iri)]
         if isinstance(e, Value):
             if e.datatype in (XSD + "boolean", XSD + "integer", XSD + "nonNegativeInteger"):
-                return escape(e.lexical)
-            return f'"{escape(e.lexical)}"^^{name(e.datatype)}'
+                return [text(e.lexical)]
+            return [{"kind": "typed", "value": e.lexical, "datatype": name(e.datatype)}]
         if isinstance(e, Nary):
             if e.op == "oneOf":
-                return "{" + ", ".join(inner(i, False) for i in e.items) + "}"
-            text = f" {kw(e.op)} ".join(inner(i, True) for i in e.items)
-            return f"({text})" if nested else text
+                return [text("{")] + between([inner(i, False) for i in e.items], [text(", ")]) + [text("}")]
+            parts = between([inner(i, True) for i in e.items], [text(" "), kw(e.op), text(" ")])
+            return [text("(")] + parts + [text(")")] if nested else parts
         if isinstance(e, Not):
-            return f"{kw('not')} {inner(e.item, True)}"
+            return [kw("not"), text(" ")] + inner(e.item, True)
         if isinstance(e, Restriction):
-            prop = (f"{kw('inverse')} ({name(e.prop[1].iri)})" if isinstance(e.prop, tuple) else name(e.prop.iri))
+            prop = ([kw("inverse"), text(" ("), name(e.prop[1].iri), text(")")]
+                    if isinstance(e.prop, tuple) else [name(e.prop.iri)])
             if e.op == "self":
-                text = f"{prop} {kw('Self')}"
+                parts = prop + [text(" "), kw("Self")]
             elif e.n is not None:
-                text = f"{prop} {kw(e.op)} {e.n}" + (f" {inner(e.filler, True)}" if e.filler is not None else "")
+                parts = prop + [text(" "), kw(e.op), text(f" {e.n}")] + (
+                    [text(" ")] + inner(e.filler, True) if e.filler is not None else [])
             else:
-                text = f"{prop} {kw(e.op)} {inner(e.filler, True)}"
-            return f"({text})" if nested else text
+                parts = prop + [text(" "), kw(e.op), text(" ")] + inner(e.filler, True)
+            return [text("(")] + parts + [text(")")] if nested else parts
         raise TypeError(e)
     return inner(expr, False)
+
+
+def manchester(expr, name) -> str:
+    """*expr* in Manchester syntax, as HTML; *name* gives a named term's text (linked to its IRI)."""
+    from exitkg.templating import environment
+
+    parts = environment().get_template("parts.html").module.parts
+    return str(parts(manchester_parts(expr, lambda iri: {"kind": "link", "href": iri, "value": name(iri)})))
 
 
 # --------------------------------------------------------------------------- #
@@ -187,13 +206,19 @@ def _local(iri: str) -> str:
     return iri[len(EKG):] if iri.startswith(EKG) else iri
 
 
-def render_ontology_page(triples, *, page: str = "ontology", nav: str = "", link=None) -> str:
+def render_ontology_page(triples, *, page: str = "ontology", nav: str = "", link=None,
+                         static_root: str | None = None) -> str:
     """The documentation of the ontology whose *triples* are given (its named graph), as one HTML
     page at the site path *page* (``ontology``, or ``ontology/0.1.0`` for a version); *nav* is HTML
     put at the top (the site's navigation); *link* maps other identifiers of the project to the
-    address of their page (or None)."""
+    address of their page (or None); *static_root*, the address of the site's ``static/`` folder,
+    links the stylesheet there instead of holding it."""
     import os
+
     import pyoxigraph as ox
+    from markupsafe import Markup
+
+    from exitkg.templating import render
 
     index = _Index(triples)
     onto = ox.NamedNode(ONTOLOGY_IRI)
@@ -206,24 +231,33 @@ def render_ontology_page(triples, *, page: str = "ontology", nav: str = "", link
     def label(iri: str) -> str:
         return text(ox.NamedNode(iri), RDFS + "label") or text(ox.NamedNode(iri), SKOS + "prefLabel") or _local(iri)
 
-    def name(iri: str) -> str:
+    def name(iri: str) -> dict:
+        """A named term's link: to its anchor on this page (ours), or to its IRI, shortened."""
         if iri.startswith(EKG):
-            return f'<a href="#{escape(_local(iri))}" title="{escape(label(iri))}">{escape(_local(iri))}</a>'
+            return {"kind": "link", "href": f"#{_local(iri)}", "value": _local(iri), "title": label(iri)}
         for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
             if iri.startswith(ns) and len(iri) > len(ns):
-                return f'<a href="{escape(iri)}">{escape(prefix)}:{escape(iri[len(ns):])}</a>'
+                return {"kind": "link", "href": iri, "value": f"{prefix}:{iri[len(ns):]}"}
         for prefix, ns in (("bibo", "http://purl.org/ontology/bibo/"), ("vann", "http://purl.org/vocab/vann/"),
                            ("void", "http://rdfs.org/ns/void#"), ("obo", "http://purl.obolibrary.org/obo/")):
             if iri.startswith(ns):
-                return f'<a href="{escape(iri)}">{prefix}:{escape(iri[len(ns):])}</a>'
-        return f'<a href="{escape(iri)}">&lt;{escape(iri)}&gt;</a>'
+                return {"kind": "link", "href": iri, "value": f"{prefix}:{iri[len(ns):]}"}
+        return {"kind": "link", "href": iri, "value": f"<{iri}>"}
 
-    def show(node) -> str:
+    def show(node) -> list[dict]:
         if isinstance(node, ox.NamedNode):
-            return name(node.value)
+            return [name(node.value)]
         if isinstance(node, ox.Literal):
-            return escape(node.value)
-        return manchester(expression(index, node), name)
+            return [{"kind": "text", "value": node.value}]
+        return manchester_parts(expression(index, node), name)
+
+    def joined(items: list[list[dict]], sep: dict) -> list[dict]:
+        out: list[dict] = []
+        for i, item in enumerate(items):
+            out += ([sep] if i else []) + item
+        return out
+
+    comma, text_part = {"kind": "text", "value": ", "}, (lambda value: [{"kind": "text", "value": value}])
 
     types: dict[str, set[str]] = defaultdict(set)
     for subject, props in index.by_subject.items():
@@ -264,31 +298,30 @@ def render_ontology_page(triples, *, page: str = "ontology", nav: str = "", link
                 disjoint[subject.value].add(other.value)
                 disjoint[other.value].add(subject.value)
 
-    def links(iris) -> str:
-        return ", ".join(name(i) for i in sorted(set(iris), key=_local))
+    def links(iris) -> list[dict]:
+        return joined([[name(i)] for i in sorted(set(iris), key=_local)], comma)
 
-    def term(iri: str, section: str) -> str:
+    def term(iri: str, section: str) -> dict:
         node = ox.NamedNode(iri)
-        local = _local(iri)
-        rows: list[tuple[str, str]] = [("IRI", f"<code>{escape(iri)}</code>")]
+        rows: list[tuple[str, list[dict]]] = [("IRI", [{"kind": "code", "value": text_part(iri)}])]
         kinds = sorted(t for t in types[iri] if t.startswith(EKG) or t.rsplit("#", 1)[-1] in _CHARACTERISTICS)
         if kinds:
             rows.append(("type", links(kinds) if section == "individuals" else
-                         ", ".join(escape(k.rsplit("#", 1)[-1].replace("Property", "")) for k in kinds)))
+                         joined([text_part(k.rsplit("#", 1)[-1].replace("Property", "")) for k in kinds], comma)))
         for prop, what in ((SKOS + "definition", "definition"), (RDFS + "comment", "comment"),
                            (SKOS + "scopeNote", "scope note"), (SKOS + "editorialNote", "editorial note")):
             for v in sorted(index.values(node, prop), key=lambda v: v.value):
-                rows.append((what, escape(v.value)))
+                rows.append((what, text_part(v.value)))
         for prop, what in ((SKOS + "prefLabel", "preferred label"), (SKOS + "altLabel", "also called"),
                            (SKOS + "notation", "notation")):
             found = sorted(v.value for v in index.values(node, prop))
             if found:
-                rows.append((what, "; ".join(escape(v) for v in found)))
+                rows.append((what, joined([text_part(v) for v in found], {"kind": "text", "value": "; "})))
         for v in index.values(node, OWL + "equivalentClass"):
-            rows.append(("equivalent to", f'<span class="owl">{show(v)}</span>'))
+            rows.append(("equivalent to", [{"kind": "owl", "value": show(v)}]))
         supers = index.values(node, RDFS + "subClassOf")
         if supers:
-            rows.append(("subclass of", "<br>".join(show(s) for s in sorted(supers, key=str))))
+            rows.append(("subclass of", joined([show(s) for s in sorted(supers, key=str)], {"kind": "br"})))
         if subclasses.get(iri):
             rows.append(("superclass of", links(subclasses[iri])))
         for prop, what in ((RDFS + "subPropertyOf", "subproperty of"), (OWL + "inverseOf", "inverse of"),
@@ -297,7 +330,7 @@ def render_ontology_page(triples, *, page: str = "ontology", nav: str = "", link
                            (SKOS + "hasTopConcept", "top concepts")):
             found = index.values(node, prop)
             if found:
-                rows.append((what, ", ".join(show(v) for v in sorted(found, key=str))))
+                rows.append((what, joined([show(v) for v in sorted(found, key=str)], comma)))
         if disjoint.get(iri):
             rows.append(("disjoint with", links(disjoint[iri])))
         if different.get(iri):
@@ -308,26 +341,23 @@ def render_ontology_page(triples, *, page: str = "ontology", nav: str = "", link
             rows.append(("properties with this domain", links(domain_of[iri])))
         if range_of.get(iri):
             rows.append(("properties with this range", links(range_of[iri])))
-        body = "\n".join(f"<tr><th>{k}</th><td>{v}</td></tr>" for k, v in rows)
-        return (f'<section class="term" id="{escape(local)}">\n<h3>{escape(label(iri))} '
-                f'<span class="local">{escape(local)}</span></h3>\n<table>\n{body}\n</table>\n</section>')
+        return {"local": _local(iri), "label": label(iri), "rows": rows}
 
     placed: set[str] = set()
     sections = []
-    toc = []
     for key, title, kind in SECTIONS:
         members = sorted((i for i, ts in types.items() if kind in ts and i not in placed), key=_local)
         if not members:
             continue
         placed.update(members)
-        toc.append(f'<li><a href="#{key}">{title}</a> ({len(members)}): '
-                   + ", ".join(f'<a href="#{escape(_local(i))}">{escape(_local(i))}</a>' for i in members) + "</li>")
-        sections.append(f'<h2 id="{key}">{title}</h2>\n' + "\n".join(term(i, key) for i in members))
-    derived = sorted((i for i in types if index.values(ox.NamedNode(i), OWL + "equivalentClass")
-                      and index.one(index.one(ox.NamedNode(i), OWL + "equivalentClass"), OWL + "oneOf") is None),
-                     key=_local)
+        sections.append({"key": key, "title": title, "terms": [term(i, key) for i in members]})
+    derived = [{"local": _local(i), "label": label(i),
+                "definition": show(index.one(ox.NamedNode(i), OWL + "equivalentClass"))}
+               for i in sorted((i for i in types if index.values(ox.NamedNode(i), OWL + "equivalentClass")
+                                and index.one(index.one(ox.NamedNode(i), OWL + "equivalentClass"), OWL + "oneOf") is None),
+                               key=_local)]
 
-    header_rows = []
+    header = []
     for prop, what in ((DCT + "title", "title"), (OWL + "versionInfo", "version"), (OWL + "versionIRI", "version IRI"),
                        (DCT + "creator", "creator"), (DCT + "created", "created"), (DCT + "license", "license"),
                        (DCT + "source", "source"), ("http://purl.org/vocab/vann/preferredNamespacePrefix", "prefix"),
@@ -335,36 +365,16 @@ def render_ontology_page(triples, *, page: str = "ontology", nav: str = "", link
         for v in sorted(index.values(onto, prop), key=lambda v: v.value):
             target = (link(v.value) if link else None) if isinstance(v, ox.NamedNode) else None
             if isinstance(v, ox.NamedNode) and target is None and v.value.startswith(ONTOLOGY_IRI):
-                value = escape(v.value)        # an identifier of the project with no page here: no dead link
+                value = text_part(v.value)        # an identifier of the project with no page here: no dead link
             elif isinstance(v, ox.NamedNode):
-                value = f'<a href="{escape(target or v.value)}">{escape(v.value)}</a>'
+                value = [{"kind": "link", "href": target or v.value, "value": v.value}]
             else:
-                value = escape(v.value)
-            header_rows.append(f"<tr><th>{what}</th><td>{value}</td></tr>")
-    title = text(onto, DCT + "title") or "Ontology"
-    base = escape(os.path.basename(page))
-    description = text(onto, DCT + "description")
-    return (
-        f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{escape(title)}</title>\n'
-        f'<link rel="alternate" type="text/turtle" href="{base}.ttl">\n'
-        f'<link rel="alternate" type="application/ld+json" href="{base}.jsonld">\n'
-        f"<style>{STYLE}</style>\n</head>\n<body>\n{nav}"
-        f"<h1>{escape(title)}</h1>\n<p><code>{escape(ONTOLOGY_IRI)}</code></p>\n<p>{escape(description)}</p>\n"
-        f'<p>Also as <a href="{base}.ttl">Turtle</a> and <a href="{base}.jsonld">JSON-LD</a>.</p>\n'
-        f"<table>\n{chr(10).join(header_rows)}\n</table>\n"
-        "<h2 id=\"derived\">Derived classes</h2>\n<p>Classes a reasoner fills from the statements, by their OWL "
-        "definitions (Manchester syntax):</p>\n<ul>\n"
-        + "\n".join(f'<li><a href="#{escape(_local(i))}">{escape(label(i))}</a> &#8801; <span class="owl">'
-                    f'{show(index.one(ox.NamedNode(i), OWL + "equivalentClass"))}</span></li>' for i in derived)
-        + "\n</ul>\n<h2>Contents</h2>\n<ul>\n" + "\n".join(toc) + "\n</ul>\n"
-        + "\n".join(sections) + "\n</body>\n</html>\n")
+                value = text_part(v.value)
+            header.append((what, value))
+    return render("ontology.html", stylesheet=STYLESHEET, title=text(onto, DCT + "title") or "Ontology",
+                  name=os.path.basename(page), nav=Markup(nav), iri=ONTOLOGY_IRI, static_root=static_root,
+                  description=text(onto, DCT + "description"), header=header, derived=derived, sections=sections)
 
 
-STYLE = ("body{font-family:system-ui,Arial,sans-serif;margin:1.5rem;max-width:72rem;color:#222}"
-         "nav{margin-bottom:1rem}nav a{margin-right:1rem}"
-         "table{border-collapse:collapse}th,td{border-bottom:1px solid #ddd;padding:.3rem .6rem;text-align:left;"
-         "vertical-align:top}th{font-weight:normal;color:#555;white-space:nowrap}"
-         "section.term{margin:1.2rem 0;padding-top:.3rem;border-top:1px solid #eee}"
-         "h3 .local{font-weight:normal;color:#777;font-size:.85em;margin-left:.5rem}"
-         ".kw{color:#7a2a8a;font-weight:600}.owl{font-family:ui-monospace,monospace;font-size:.9em}"
-         "code{font-size:.9em}.lang{color:#888}")
+#: the stylesheet of the ontology's page (exitkg/static/), inlined
+STYLESHEET = "ontology.css"

@@ -31,6 +31,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from exitkg import vocabulary
 from exitkg.engine import Result
 from exitkg.errors import InputError, QueryError
 from exitkg.namespaces import EKG, EKG_ID, PREFIXES, XSD, compact
@@ -48,19 +49,19 @@ SLUG_TYPES = {
 }
 #: Prefixes a header value may use (``dimension: dimension:by-design``).
 HEADER_PREFIXES = {"ekg": EKG, "dimension": EKG_ID + "dimension/", "unit": EKG_ID + "unit/"}
-#: Parameter types that take a value from a closed list of the ontology.
-CLOSED_TYPES = {
-    "design": ("qualitative", "quantitative", "mixedMethods"),
-    "age_group": ("adults", "youngAdults", "youngAdultsAndAdults"),
-    "level": ("individualLevel", "relationalLevel", "structuralLevel"),
-    "role": ("facilitating", "hindering", "controversial"),
+#: Parameter types that take a value from a closed list of the ontology (:mod:`exitkg.vocabulary`).
+CLOSED_TYPES = vocabulary.ClosedNames({
+    "design": vocabulary.STUDY_DESIGN,
+    "age_group": vocabulary.AGE_GROUP,
+    "level": vocabulary.LEVEL,
+    "role": vocabulary.ROLE,
     # the attributes of a linked case (exitkg.link.PROPERTIES), to split a cohort by
     "case_attribute": ("registrationYear", "dataSource", "gender", "ageBand", "majorityStatus",
                        "majorityStatusAtExploitation", "majorityStatusAtEntry", "citizenship", "countryOfExploitation",
                        "traffickingDuration", "meansOfControl", "exploitationType", "labourType",
                        "sexualExploitationType", "wayOfEntry", "recruiterRelation", "recruitmentMethod",
                        "vulnerability", "traffickingStatus", "educationLevel", "supportPlanType"),
-}
+})
 PARAM_TYPES = ("boolean", "integer", "string", "iri", *SLUG_TYPES, *CLOSED_TYPES)
 
 _HEADER = re.compile(r"^#\s*([a-z_]+)\s*:\s*(.*?)\s*$")
@@ -399,11 +400,10 @@ def render_catalogue_turtle(queries: Mapping[str, Query]) -> str:
     tools can offer the same queries."""
     import pyoxigraph as ox
 
-    SH = "http://www.w3.org/ns/shacl#"
-    RDFS = "http://www.w3.org/2000/01/rdf-schema#"
-    SCHEMA = "https://schema.org/"
-    DCT = "http://purl.org/dc/terms/"
-    rdf_type = ox.NamedNode("http://www.w3.org/1999/02/22-rdf-syntax-ns#type")
+    from exitkg.namespaces import DCTERMS as DCT, RDF, RDFS, SH
+
+    SCHEMA = PREFIXES["schema"]
+    rdf_type = ox.NamedNode(RDF + "type")
     triples = []
     for q in queries.values():
         node = ox.NamedNode(QUERY_NS + q.id)

@@ -16,7 +16,7 @@ from typing import NamedTuple
 
 from exitkg import errors
 from exitkg.errors import InputError
-from exitkg.namespaces import EKG_ID, QUOTE_PROPERTIES, compact
+from exitkg.namespaces import EKG_ID, QUOTE_PROPERTIES, compact, local_name
 
 _WHITESPACE = re.compile(r"\s+")
 _DISPLAY_MAX = 100
@@ -100,7 +100,7 @@ def check_quotes(source_path: str | os.PathLike[str], graph=None, of: str | None
         iri = of if ":" in of else f"{EKG_ID}source/{of}"
         if iri not in graph.sources():
             raise InputError(f"no source {of!r} in the graph; its sources are: "
-                             + ", ".join(s.rsplit("/", 1)[-1] for s in graph.sources()))
+                             + ", ".join(local_name(s) for s in graph.sources()))
         keep = {row["x"] for row in graph.store.query(
             _SUBJECTS_OF_SOURCE, substitutions={ox.Variable("source"): ox.NamedNode(iri)})}
         skip = set()

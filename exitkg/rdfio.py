@@ -90,9 +90,9 @@ def check_base(base: str) -> str:
     try:
         ox.NamedNode(base)
     except ValueError as exc:
-        raise InputError(f"--base {base!r} is not an IRI: {one_line(exc)}") from None
+        raise InputError(f"`base` {base!r} is not an IRI: {one_line(exc)}") from None
     if not re.match(r"[A-Za-z][A-Za-z0-9+.-]*:", base):
-        raise InputError(f"--base {base!r} is not an absolute IRI (it needs a scheme, such as https:)")
+        raise InputError(f"`base` {base!r} is not an absolute IRI (it needs a scheme, such as https:)")
     return base
 
 
@@ -286,7 +286,7 @@ def _syntax_message(exc: Exception, shown: str, fmt: str, text: str) -> str:
         urls = sorted({u for block in re.findall(r'"@(?:context|import)"\s*:\s*(\[[^\]]*\]|"[^"]*")', text)
                        for u in re.findall(r'"([^"]+)"', block) if ":" in u})
         message = ("remote JSON-LD contexts are not loaded" + (f" ({', '.join(urls)})" if urls else "")
-                   + "; embed the @context in the file, or give a local copy with --context-map")
+                   + "; embed the @context in the file, or give a local copy with `context_map`")
     if line is not None and "IRI" in message:  # name the IRI, control characters escaped
         lines = text.splitlines()
         if 0 < line <= len(lines):
@@ -305,7 +305,7 @@ def _syntax_message(exc: Exception, shown: str, fmt: str, text: str) -> str:
     elif "No scheme found in an absolute IRI" in message and fmt == "rdfxml":
         message += "; a relative IRI needs a base: add xml:base to the rdf:RDF element, or write it whole"
     elif "Invalid IRI code point" in message and fmt in REPAIRABLE:
-        message += "; --repair-iris reads such IRIs percent-encoded"
+        message += "; `repair_iris` reads such IRIs percent-encoded"
     if line is not None:
         return f"{shown}:{line}:{column if column is not None else 1}: {message}"
     return f"{shown}: {message}"
@@ -467,6 +467,55 @@ def read_context_map(path: PathLike) -> dict:
             raise InputError(f"{where}, which holds no @context object")
         contexts[url] = context
     return contexts
+
+
+class Reading(NamedTuple):
+    """How the files a user names are read, carried whole from the command line or the Python API
+    to the loader (:func:`exitkg.graph.load`, :func:`exitkg.serve.serve`,
+    :func:`exitkg.releases.build_release`): their format (whatever their extension) and the base
+    IRI their relative IRIs resolve against (None for each: by extension, and no base), and the
+    options below. :func:`as_reading` makes one from keyword arguments."""
+
+    format: str | None = None
+    base: str | None = None
+    #: percent-encode the characters an IRI may not hold (Turtle, TriG, N-Triples, N-Quads)
+    repair_iris: bool = False
+    #: read an empty file, or one without triples, as no statements instead of stopping
+    allow_empty: bool = False
+    #: a JSON file mapping remote JSON-LD context URLs to local copies
+    context_map: str | None = None
+    #: the contexts that file maps, read once (:func:`exitkg.rdfio.read_context_map`)
+    contexts: dict | None = None
+    #: the bytes the files may hold in all, checked before any is read
+    max_bytes: int | None = None
+    #: the statements the files may hold in all, counted as they are read
+    max_triples: int | None = None
+
+    def prepared(self) -> "Reading":
+        """This reading checked (the limits are whole numbers, 0 or more) and with the contexts of
+        its context map read, once: a bad map is an error before any input is read."""
+        for name, limit in (("max_bytes", self.max_bytes), ("max_triples", self.max_triples)):
+            if limit is not None and (isinstance(limit, bool) or not isinstance(limit, int) or limit < 0):
+                raise InputError(f"{name} must be a whole number, 0 or more (given {limit!r})")
+        if self.context_map is None:
+            return self
+        mapped = os.fsdecode(self.context_map)
+        return self._replace(context_map=mapped,
+                             contexts=self.contexts if self.contexts is not None else read_context_map(mapped))
+
+
+def as_reading(reading: Reading | None = None, **options) -> Reading:
+    """*reading* (default: every option off) with *options*, named as :class:`Reading`'s fields
+    (``input_format`` is taken for ``format``), replacing its fields; :class:`TypeError` for a
+    name that is not one."""
+    if "input_format" in options:
+        if "format" in options:
+            raise TypeError("give format or input_format, not both")
+        options["format"] = options.pop("input_format")
+    unknown = sorted(set(options) - set(Reading._fields))
+    if unknown:
+        raise TypeError(f"not a reading option: {', '.join(unknown)} (the options: {', '.join(Reading._fields)})")
+    return (reading or Reading())._replace(**options)
 
 
 def _apply_context_map(text: str, contexts: dict) -> tuple[str, list[str]]:
@@ -726,21 +775,21 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
     if fmt is None:
         raise InputError(
             f"{shown}: unsupported format {suffix or '(no extension)'!r}; "
-            f"supported extensions: {', '.join(supported_extensions())} (or name the format with --input-format)"
+            f"supported extensions: {', '.join(supported_extensions())} (or name the format with `format`)"
         )
     data = _read_bytes(file, shown)
     if not data or data.isspace():
         if allow_empty:
             return ParsedFile(file, [], {}, 0, fmt, notes=(f"{shown}: the file is empty, read as no statements "
-                                                           "(--allow-empty)",))
-        raise InputError(f"{shown}: file is empty (--allow-empty reads it as no statements)")
+                                                           "(`allow_empty`)",))
+        raise InputError(f"{shown}: file is empty (`allow_empty` reads it as no statements)")
     text = _decode_utf8(data, shown)
     del data
     repairs: list = []
     rewritten = False  # the text read differs from the file's (--repair-iris, --context-map)
     if repair:
         if fmt not in REPAIRABLE:
-            raise InputError(f"{shown}: --repair-iris repairs the IRIs of Turtle, TriG, N-Triples and N-Quads "
+            raise InputError(f"{shown}: `repair_iris` repairs the IRIs of Turtle, TriG, N-Triples and N-Quads "
                              f"files, not of {INPUT_FORMATS[fmt]}")
         text, repairs = repair_iris(text)
         rewritten = bool(repairs)
@@ -820,7 +869,7 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
         other = None if input_format or base else _reads_as(text, fmt)
         if other is not None:
             raise InputError(f"{shown}: not {INPUT_FORMATS[fmt]}, as its extension {suffix} says, but "
-                             f"{INPUT_FORMATS[other]}: rename it, or give --input-format {other}") from None
+                             f"{INPUT_FORMATS[other]}: rename it, or give `format` {other}") from None
         raise InputError(_syntax_message(exc, shown, fmt, text)) from None
     except OSError as exc:
         raise InputError(f"{shown}: cannot read file: {exc}") from None
@@ -838,11 +887,11 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
         if dropped is not None:
             raise InputError(f"{shown}{dropped}")
     if not count and not allow_empty:
-        raise InputError(f"{shown}: file contains no triples (--allow-empty reads it as no statements)")
+        raise InputError(f"{shown}: file contains no triples (`allow_empty` reads it as no statements)")
     literals = {(value, datatype) for _, value, datatype in typed}
     forms = stored_forms(literals)
     changed = {(p, v, d): forms[(v, d)] for p, v, d in typed if (v, d) in forms}
-    notes = [] if count else [f"{shown}: the file holds no triples, read as no statements (--allow-empty)"]
+    notes = [] if count else [f"{shown}: the file holds no triples, read as no statements (`allow_empty`)"]
     notes += [f"{shown}:{line}:{column}: IRI repaired, <{_shown_iri(before)}> read as <{after}>"
               for line, column, before, after in repairs[:MAX_REPAIR_NOTES]]
     if len(repairs) > MAX_REPAIR_NOTES:
@@ -868,7 +917,7 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
 
 
 def _over_limit(shown: str, limit: int) -> InputError:
-    return InputError(f"{shown}: more statements than --max-triples leaves for it ({limit:,}); stopped there")
+    return InputError(f"{shown}: more statements than `max_triples` leaves for it ({limit:,}); stopped there")
 
 
 #: the repaired IRIs named one by one, per file; beyond, a count

@@ -41,7 +41,7 @@ from pathlib import Path
 from exitkg import errors
 from exitkg.children import die_with_parent
 from exitkg.errors import DeadlineError, ReasonerError, one_line
-from exitkg.namespaces import EKG
+from exitkg.namespaces import EKG, OWL, sparql_prefixes
 
 CONTROVERSIAL_CLASS = EKG + "ControversialByEvidence"
 CONTESTED_CLASS = EKG + "ContestedByEvidence"
@@ -112,13 +112,12 @@ def java_failure(err: str, java: str, status: int) -> str:
         return f"HermiT needs {need}; {java} is older{have}: install one, or set {JAVA_ENV} to its path"
     if "OutOfMemoryError" in err:
         return (f"HermiT ran out of Java heap memory: give it more with {MEMORY_ENV}=MiB "
-                "(2000 by default), or reason on less data (--engine rl needs no Java)")
+                "(2000 by default), or reason on less data (`engine` rl needs no Java)")
     lines = [line for line in err.splitlines() if line.strip()]
     return f"HermiT failed: {one_line(lines[-1] if lines else f'exit status {status}')}"
 
 
-_CLOSURE = """
-PREFIX ekg: <https://w3id.org/exitkg/ontology#>
+_CLOSURE = sparql_prefixes("ekg") + """
 SELECT DISTINCT ?a WHERE {
   { ?a a ekg:Finding } UNION { ?a a ekg:CitedEvidence } UNION { ?a a ekg:RoleAssertion }
   FILTER NOT EXISTS { ?a ekg:population ?p }
@@ -137,9 +136,8 @@ def reasoner_input(graph) -> bytes:
     """
     import pyoxigraph as ox
 
-    from exitkg.namespaces import RDF, XSD
+    from exitkg.namespaces import OWL as owl, RDF, XSD
 
-    owl = "http://www.w3.org/2002/07/owl#"
     closure = []
     for i, row in enumerate(graph.run(_CLOSURE).rows):
         restriction = ox.BlankNode(f"closure{i}")
@@ -155,15 +153,11 @@ def reasoner_input(graph) -> bytes:
 
 
 _CAUSES = (
-    ("""PREFIX owl: <http://www.w3.org/2002/07/owl#>
-SELECT DISTINCT ?x ?p ?values WHERE {
+    (sparql_prefixes("owl") + """SELECT DISTINCT ?x ?p ?values WHERE {
   ?p a owl:FunctionalProperty . ?x ?p ?values , ?w . FILTER(!sameTerm(?values, ?w))
 } ORDER BY STR(?x) STR(?p) STR(?values) LIMIT 200""",
      "{x} has more than one value of the functional property {p}: {values}"),
-    ("""PREFIX owl: <http://www.w3.org/2002/07/owl#>
-PREFIX rdf: <http://www.w3.org/1999/02/22-rdf-syntax-ns#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
-SELECT DISTINCT ?x ?c1 ?c2 WHERE {
+    (sparql_prefixes("owl", "rdf", "rdfs") + """SELECT DISTINCT ?x ?c1 ?c2 WHERE {
   { ?c1 owl:disjointWith ?c2 } UNION { ?c2 owl:disjointWith ?c1 } UNION
   { ?d a owl:AllDisjointClasses ; owl:members ?l . ?l rdf:rest*/rdf:first ?c1 . ?l rdf:rest*/rdf:first ?c2 }
   FILTER(isIRI(?c1) && isIRI(?c2) && STR(?c1) < STR(?c2))
@@ -247,8 +241,7 @@ def reason(graph=None, *, timeout: float = DEFAULT_TIMEOUT) -> ReasonResult:
     )
 
 
-_RL_ABOX = """
-PREFIX ekg: <https://w3id.org/exitkg/ontology#>
+_RL_ABOX = sparql_prefixes("ekg") + """
 CONSTRUCT {
   ?factor a ekg:Factor ; ekg:hasStatement ?a .
   ?a a ekg:RoleAssertion, ?sample ; ekg:statedRole ?role ; ekg:aboutAbsence ?absence .
@@ -276,7 +269,7 @@ def rl_module(graph) -> list:
     for q in graph.graph_quads(ONTOLOGY_GRAPH):
         by_subject.setdefault(q.subject, []).append(q.triple)
     axioms, todo, seen = [], [ox.NamedNode(EKG + name) for name in _RL_CLASSES], set()
-    equivalent = "http://www.w3.org/2002/07/owl#equivalentClass"
+    equivalent = OWL + "equivalentClass"
     while todo:
         node = todo.pop()
         if node in seen:

@@ -31,6 +31,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exitkg.errors import InputError
+from exitkg.rdfio import Reading
 
 DATASET_FILE = "exitkg.trig"
 
@@ -56,13 +57,12 @@ def _ontology_only(graph) -> "object":
 
 def build_release(out: str | os.PathLike[str], *, previous: str | os.PathLike[str] | None = None,
                   data=None, only=None, normalize_literals: bool = False,
-                  input_format: str | None = None, base: str | None = None,
-                  repair_iris: bool = False, allow_empty: bool = False, context_map=None,
-                  max_bytes: int | None = None, max_triples: int | None = None) -> ReleaseResult:
+                  reading: Reading | None = None) -> ReleaseResult:
     """Build the release files of the graph (default: the packaged one) into the new folder *out*.
 
     *previous* is the previous release's folder (or a data folder or an export), for the change
-    log. Nothing is written unless everything was built; *out* must not exist or be empty.
+    log. *reading* says how the files of *data* and *only* are read (:func:`exitkg.graph.load`).
+    Nothing is written unless everything was built; *out* must not exist or be empty.
     """
     from exitkg import __version__
     from exitkg.changes import diff, render_markdown
@@ -72,9 +72,7 @@ def build_release(out: str | os.PathLike[str], *, previous: str | os.PathLike[st
     target = require_new_folder(out, "a release")
     if previous is not None and not Path(os.fsdecode(previous)).exists():
         raise InputError(f"{os.fsdecode(previous)}: no such file or folder (the previous release)")
-    graph = load(data, only, describe=True, normalize_literals=normalize_literals, input_format=input_format,
-                 base=base, repair_iris=repair_iris, allow_empty=allow_empty,
-                 context_map=context_map, max_bytes=max_bytes, max_triples=max_triples)
+    graph = load(data, only, describe=True, normalize_literals=normalize_literals, reading=reading)
 
     files = release_files(graph)
     files["CITATION.cff"] = _citation(__version__)

@@ -25,19 +25,15 @@ from dataclasses import dataclass, field
 
 from exitkg import errors
 from exitkg import queries as Q
-from exitkg.namespaces import EKG
+from exitkg import vocabulary
+from exitkg.namespaces import EKG, sparql_prefixes
 from exitkg.terms import lexical
 
-_LABELS = """
-PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+_LABELS = sparql_prefixes("skos", "rdfs") + """
 SELECT ?term ?label WHERE { { ?term skos:prefLabel ?label } UNION { ?term rdfs:label ?label } }
 """
 
-_REVIEWS = """
-PREFIX ekg: <https://w3id.org/exitkg/ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+_REVIEWS = sparql_prefixes("ekg", "dcterms", "rdfs") + """
 SELECT ?review ?name ?citation WHERE {
   ?review a ekg:Review .
   OPTIONAL { ?review rdfs:label ?name }
@@ -45,9 +41,7 @@ SELECT ?review ?name ?citation WHERE {
 } ORDER BY ?review
 """
 
-_CONTRADICTIONS = """
-PREFIX ekg: <https://w3id.org/exitkg/ontology#>
-PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
+_CONTRADICTIONS = sparql_prefixes("ekg", "rdfs") + """
 SELECT ?review ?c ?label ?comment ?note WHERE {
   ?c a ekg:Contradiction ; rdfs:label ?label ; rdfs:comment ?comment ; ekg:resolutionNote ?note ;
      ekg:inSource ?source .
@@ -55,9 +49,7 @@ SELECT ?review ?c ?label ?comment ?note WHERE {
 } ORDER BY ?review ?label
 """
 
-_OTHER_SOURCES = """
-PREFIX ekg: <https://w3id.org/exitkg/ontology#>
-PREFIX dcterms: <http://purl.org/dc/terms/>
+_OTHER_SOURCES = sparql_prefixes("ekg", "dcterms") + """
 SELECT ?source ?title ?doc WHERE {
   ?source a ekg:Source ; ekg:encodes ?doc .
   OPTIONAL { ?source dcterms:title ?title }
@@ -66,8 +58,6 @@ SELECT ?source ?title ?doc WHERE {
 } ORDER BY ?source
 """
 
-LEVELS = ("individualLevel", "relationalLevel", "structuralLevel")
-ROLES = ("facilitating", "hindering", "controversial")
 
 
 @dataclass
@@ -142,8 +132,7 @@ def _int(term) -> int | None:
         raise _NotACount(lexical(term)) from None
 
 
-def _slug(iri: str) -> str:
-    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+_slug = vocabulary.local_name
 
 
 def _short(term) -> str:
@@ -218,7 +207,8 @@ def _build_report(engine, *, include_cited: bool = True) -> Report:
     for row in Q.run(catalogue["figure-2"], engine).rows:
         review = lexical(row["review"])
         figure = report.figure_2.setdefault(review, {
-            label_iri(EKG + r, labels): {label_iri(EKG + lv, labels): [] for lv in LEVELS} for r in ROLES})
+            label_iri(r, labels): {label_iri(lv, labels): [] for lv in vocabulary.members(vocabulary.LEVEL)}
+            for r in vocabulary.members(vocabulary.ROLE)})
         if row.get("category2") is not None and row.get("members") is not None:
             figure[label(row["category"])][label(row["category2"])] = lexical(row["members"]).split(" | ")
 
@@ -404,73 +394,74 @@ def render_json(report: Report) -> str:
     return json.dumps(report.as_dict(), indent=2, ensure_ascii=False) + "\n"
 
 
-def render_html(report: Report, link=None, *, nav: str = "") -> str:
-    """The report as one HTML page. *link* maps an identifier to the address of its page (or
-    None); without it nothing is linked. *nav* is HTML put at the top (the site's navigation)."""
-    from html import escape as e
+def render_html(report: Report, link=None, *, nav: str = "", static_root: str | None = None) -> str:
+    """The report as one HTML page (``exitkg/templates/report.html``). *link* maps an identifier to
+    the address of its page (or None); without it nothing is linked. *nav* is HTML put at the top
+    (the site's navigation); *static_root*, the address of the site's ``static/`` folder, links the
+    stylesheet there instead of holding it."""
+    from markupsafe import Markup
 
-    def a(iri: str | None, text: str) -> str:
-        href = link(iri) if (link and iri) else None
-        return f'<a href="{e(href)}">{e(text)}</a>' if href else e(text)
+    from exitkg.templating import render
 
-    def table(head: list[str], rows: list[list[str]]) -> str:
-        return ("<table>\n<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>\n"
-                + "\n".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows) + "\n</table>\n")
+    # a cell is a list of parts (templates/parts.html): links, text, quotes
+    def a(iri: str | None, text: str) -> dict:
+        return {"kind": "link", "value": text, "href": (link(iri) if (link and iri) else None) or None}
+
+    def t(text: str) -> dict:
+        return {"kind": "text", "value": text}
+
+    def quote(text: str) -> dict:
+        return {"kind": "quote", "value": text}
+
+    def head(*names: str) -> list:
+        return [[t(name)] for name in names]
 
     n = len(report.reproductions)
     bad = sum(1 for r in report.reproductions if not r.agrees)
-    names = ", ".join(report.review_names.values()) or "no review"
-    out = [f"<h1>{e(names)} recomputed from the exitkg graph</h1>", f"<p>{n - bad} of {n} reproductions agree.</p>"]
+    reviews = []
     for review, citation in report.reviews.items():
-        out.append(f"<h2>Reproductions of {a(review, citation)}</h2>")
         rows = []
         for r in (r for r in report.reproductions if r.review == review):
-            where = e(r.located_in) + (f": &#8220;{e(r.quote)}&#8221;" if r.quote else "")
-            if r.note:
-                where += f" (note: {e(r.note)})"
-            query = f"<code>{a(Q.QUERY_NS + r.query, r.query)}</code>"
-            rows.append([e(r.what), str(r.stated), "-" if r.computed is None else str(r.computed),
-                         "yes" if r.agrees else "<strong>no</strong>", where, query])
-        out.append(table(["what", "stated", "computed", "agrees", "where the review says it", "query"], rows))
+            where = [t(r.located_in)] + ([t(": "), quote(r.quote)] if r.quote else []) + (
+                [t(f" (note: {r.note})")] if r.note else [])
+            rows.append([[t(r.what)], [t(str(r.stated))], [t("-" if r.computed is None else str(r.computed))],
+                         [t("yes")] if r.agrees else [{"kind": "strong", "value": [t("no")]}], where,
+                         [{"kind": "code", "value": [a(Q.QUERY_NS + r.query, r.query)]}]])
+        figure = None
         if review in report.figure_2:
-            figure = report.figure_2[review]
-            levels = list(next(iter(figure.values()), {}))
-            out.append("<h3>Figure 2 rebuilt</h3>")
-            out.append(table(["role"] + [e(lv) for lv in levels],
-                             [[e(role)] + [e("; ".join(items[lv])) for lv in levels] for role, items in
-                              ((role, lvs) for role, lvs in figure.items())]))
-    out.append("<h2>Controversial by evidence</h2>")
+            levels = list(next(iter(report.figure_2[review].values()), {}))
+            figure = {"head": head("role", *levels),
+                      "rows": [[[t(role)]] + [[t("; ".join(items[lv]))] for lv in levels]
+                               for role, items in report.figure_2[review].items()]}
+        reviews.append({"link": a(review, citation), "rows": rows, "figure": figure,
+                        "head": head("what", "stated", "computed", "agrees", "where the review says it", "query")})
     rows = []
     for entry in report.controversial:
         for ev in entry["evidence"] or [{"direction": "", "evidence": "", "kind": "", "population": None, "quote": ""}]:
-            evidence = a(ev.get("evidence_iri"), ev["evidence"]) + (" (cited)" if ev["kind"] == "cited" else "")
-            rows.append([a(entry["factor"], entry["label"]), e(entry["status"]), e(_verdicts(entry, report.review_names)),
-                         e(ev["direction"]), evidence, e(ev["population"] or ""),
-                         f"&#8220;{e(ev['quote'])}&#8221;" if ev["quote"] else ""])
-    out.append(table(["factor", "status", "reviews", "direction", "evidence", "population", "quote"], rows))
-    out.append("<h2>Where a review contradicts itself</h2>\n<ul>")
-    out += [f"<li><strong>{a(c['contradiction'], c['label'])}</strong>: {e(c['description'])}</li>"
-            for c in report.contradictions]
-    out.append("</ul>\n<h2>What the whole graph says now</h2>")
-    out.append(f"<p>Sources beyond the reviews: {len(report.graph_sources)}.</p>")
-    if report.graph_sources:
-        out.append("<ul>" + "".join(f"<li>{a(s['source'], _slug(s['source']))}: {e(s['title'])}</li>"
-                                    for s in report.graph_sources) + "</ul>")
-    out.append("<p>Controversial by evidence in the whole graph: "
-               + (", ".join(a(x["factor"], x["label"]) for x in report.graph_controversial) or "none") + ".</p>")
+            rows.append([[a(entry["factor"], entry["label"])], [t(entry["status"])],
+                         [t(_verdicts(entry, report.review_names))], [t(ev["direction"])],
+                         [a(ev.get("evidence_iri"), ev["evidence"])] + ([t(" (cited)")] if ev["kind"] == "cited" else []),
+                         [t(ev["population"] or "")], [quote(ev["quote"])] if ev["quote"] else []])
+    changes = None
     if report.graph_changes:
-        out.append(table(["factor", "in the reviews", "in the whole graph", "evidence in the whole graph"], [
-            [a(ch["factor"], ch["label"]), e(ch["in_reviews"]), e(ch["in_graph"]),
-             "; ".join(f"{e(ev['direction'])} {a(ev.get('evidence_iri'), ev['evidence'])}: &#8220;{e(ev['quote'])}&#8221;"
-                       for ev in ch["evidence"])] for ch in report.graph_changes]))
-    else:
-        out.append("<p>No factor's controversy status differs from the reviews'.</p>")
-    style = ("body{font-family:system-ui,Arial,sans-serif;margin:1.5rem;max-width:80rem;color:#222}"
-             "nav a{margin-right:1rem}table{border-collapse:collapse;margin:.5rem 0}"
-             "th,td{border:1px solid #ddd;padding:.3rem .5rem;text-align:left;vertical-align:top;font-size:.9rem}"
-             "th{background:#f3f3f3}")
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>Report: {e(names)}</title>\n'
-            f"<style>{style}</style>\n</head>\n<body>\n{nav}" + "\n".join(out) + "\n</body>\n</html>\n")
+        changes = {"head": head("factor", "in the reviews", "in the whole graph", "evidence in the whole graph"),
+                   "rows": [[[a(ch["factor"], ch["label"])], [t(ch["in_reviews"])], [t(ch["in_graph"])],
+                             [part for i, ev in enumerate(ch["evidence"]) for part in
+                              ([t("; ")] if i else []) + [t(f"{ev['direction']} "), a(ev.get("evidence_iri"), ev["evidence"]),
+                                                         t(": "), quote(ev["quote"])]]]
+                            for ch in report.graph_changes]}
+    names = ", ".join(report.review_names.values()) or "no review"
+    return render("report.html", stylesheet="report.css", title=f"Report: {names}", nav=Markup(nav), names=names,
+                  static_root=static_root,
+                  agree=n - bad, total=n, reviews=reviews,
+                  controversial={"head": head("factor", "status", "reviews", "direction", "evidence", "population",
+                                              "quote"), "rows": rows},
+                  contradictions=[{"link": a(c["contradiction"], c["label"]), "description": c["description"]}
+                                  for c in report.contradictions],
+                  sources=[{"link": a(s["source"], _slug(s["source"])), "title": s["title"]}
+                           for s in report.graph_sources],
+                  graph_controversial=[a(x["factor"], x["label"]) for x in report.graph_controversial],
+                  changes=changes)
 
 
 RENDERERS = {"text": render_text, "markdown": render_markdown, "json": render_json, "html": render_html}

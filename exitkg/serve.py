@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterable
 from pathlib import Path
 
 from exitkg.errors import EndpointError, OutputError, one_line
-from exitkg.rdfio import PathLike
+from exitkg.rdfio import PathLike, Reading
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 7878
@@ -115,11 +115,11 @@ def _stop_on_signals() -> dict:
 
 def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | None = None, *, ontology: bool = True,
           host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, store: PathLike | None = None,
-          limits=None, normalize_literals: bool = False, input_format: str | None = None, base: str | None = None,
-          repair_iris: bool = False, allow_empty: bool = False, context_map=None, max_bytes: int | None = None,
-          max_triples: int | None = None, announce: Callable[[str], None] = print) -> int:
+          limits=None, normalize_literals: bool = False, reading: Reading | None = None,
+          announce: Callable[[str], None] = print) -> int:
     """Serve the graph until interrupted; return 0 after a clean stop. ``ontology=False`` (with
-    *only*) serves exactly the files of *only* (see :func:`exitkg.graph.load`).
+    *only*) serves exactly the files of *only*; *reading* says how the files of *data* and *only*
+    are read (see :func:`exitkg.graph.load`).
 
     *limits* (:class:`exitkg.endpoint.Limits`) bound what one query may take: seconds, the size
     of the query text and of the answer, and the queries running at once (see
@@ -134,8 +134,7 @@ def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | Non
     shown = f"[{host}]" if ":" in host else host
     url = f"http://{shown}:{port}/query"
     graph = load(data, only, ontology=ontology, describe=True, endpoint=url, normalize_literals=normalize_literals,
-                 input_format=input_format, base=base, repair_iris=repair_iris,
-                 allow_empty=allow_empty, context_map=context_map, max_bytes=max_bytes, max_triples=max_triples)
+                 reading=reading)
     folder, temporary = _prepare_store(store)
     pool = front = None
     try:

@@ -19,7 +19,7 @@ from rdflib.term import Node
 
 from exitkg import errors
 from exitkg.errors import InputError, one_line
-from exitkg.namespaces import PREFIXES, compact
+from exitkg.namespaces import PREFIXES, compact, local_name
 from exitkg.rdfio import PathLike, bind_prefixes, rdflib_graph
 
 SH = Namespace("http://www.w3.org/ns/shacl#")
@@ -203,8 +203,7 @@ def _named_shape(shapes: Graph, shape: Node) -> Node:
 
 
 def _local_name(iri: Node) -> str:
-    text = str(iri)
-    return text.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    return local_name(str(iri))
 
 
 def _rdflib_path(graph: Graph, node: Node):
@@ -326,8 +325,8 @@ def shapes_graph(paths: Iterable[PathLike] | None = None, *, allow_rules: bool =
     refused = (() if allow_js else (SH.jsFunctionName, SH.jsLibrary, SH.jsLibraryURL)) + (() if allow_rules else (SH.rule,))
     for predicate in refused:
         for subject in graph.subjects(predicate, None):
-            why = ("SHACL rules add statements, which exitkg applies only with --allow-rules" if predicate == SH.rule
-                   else "SHACL-JS is code, which exitkg runs only with --allow-js")
+            why = ("SHACL rules add statements, which exitkg applies only with `allow_rules`" if predicate == SH.rule
+                   else "SHACL-JS is code, which exitkg runs only with `allow_js`")
             raise InputError(f"the shapes hold {compact(str(predicate), dict(PREFIXES))} (on {_full(subject)}); {why}")
     if allow_js:
         for library, url in list(graph.subject_objects(SH.jsLibraryURL)):
@@ -476,7 +475,7 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
                          "runs in a cycle through sh:node, and pySHACL stopped the recursion there (SHACL leaves "
                          "recursive shapes undefined)")
     if stopped:
-        notes.append("validation stopped at the first shape violated (--abort-on-first): the report holds "
+        notes.append("validation stopped at the first shape violated (`abort_on_first`): the report holds "
                      "what that shape found, not every result")
     return ValidationResult(
         conforms=conforms, results=results, report_graph=report,
@@ -512,7 +511,7 @@ def _bounded_rules(limit: int):
             added = original(self, data_graph, *args, **kwargs)
             if len(data_graph) - before > limit:
                 raise errors.RulesError(f"the SHACL rules added more than {limit} statements to the data "
-                                        "(--max-rule-triples); stopped")
+                                        "(`max_rule_triples`); stopped")
             return added
         return apply
 
@@ -621,7 +620,7 @@ def _in_child(data: Graph, options: dict, timeout: float,
     sender.close()
     try:
         if not receiver.poll(timeout):
-            raise errors.DeadlineError(f"the shapes' SHACL-JS code ran past {timeout:g} s; stopped (raise --js-timeout)")
+            raise errors.DeadlineError(f"the shapes' SHACL-JS code ran past {timeout:g} s; stopped (raise `js_timeout`)")
         try:
             kind, payload, warned = receiver.recv()
         except EOFError:

@@ -7,7 +7,8 @@ identifier: ``<path>.html`` (a page: its label and classes, every statement abou
 to it, identifiers linked to their pages; for the ontology, its documentation from
 :mod:`exitkg.ontodoc`), ``<path>.ttl`` (Turtle) and ``<path>.jsonld`` (JSON-LD). Beside them: the
 evidence map as ``index.html``, the report, a page listing every identifier by class, the query
-catalogue with each query's text, and the downloads (the release files). The ``.htaccess`` at the
+catalogue with each query's text, the downloads (the release files), and ``static/``, the pages'
+stylesheets and the map's script (:mod:`exitkg.templating`). The ``.htaccess`` at the
 root applies content negotiation as the w3id service's rules do (HTML for browsers, Turtle or
 JSON-LD on request, ``Vary: Accept``), so an Apache httpd serving the folder at
 ``https://w3id.org/exitkg/`` resolves every identifier. ``exitkg serve`` answers the same
@@ -19,11 +20,10 @@ from __future__ import annotations
 
 import os
 from dataclasses import dataclass
-from html import escape
 from pathlib import Path
 
 from exitkg.export import canonical_triples
-from exitkg.namespaces import EKG, ONTOLOGY_IRI, PREFIXES
+from exitkg.namespaces import EKG, ONTOLOGY_IRI, PREFIXES, local_name
 
 BASE = "https://w3id.org/exitkg/"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -71,12 +71,8 @@ RewriteRule ^(.+)$ $1.html [L]
 SITE_NAV = (("index", "Evidence map"), ("report", "Report"), ("browse", "Browse"), ("ontology", "Ontology"),
             ("queries", "Queries"), ("downloads", "Downloads"))
 
-_STYLE = ("body{font-family:system-ui,Arial,sans-serif;margin:1.5rem;max-width:72rem;color:#222}"
-          "nav{margin-bottom:1rem}nav a{margin-right:1rem}"
-          "table{border-collapse:collapse}th,td{border-bottom:1px solid #ddd;padding:.3rem .6rem;"
-          "text-align:left;vertical-align:top}th{font-weight:normal;color:#555}.lang{color:#888}"
-          "pre{white-space:pre-wrap;background:#f7f7f7;padding:.5rem;margin:0;font-size:.85rem}"
-          "ul.cols{columns:2}")
+#: the stylesheet of the site's pages (exitkg/static/), inlined in each
+STYLESHEET = "site.css"
 
 
 @dataclass
@@ -108,8 +104,9 @@ def _relative(from_path: str, to_path: str) -> str:
 
 def nav_html(path: str, items=SITE_NAV) -> str:
     """The navigation bar of the page at *path* (a site path without ``.html``)."""
-    return "<nav>" + " ".join(f'<a href="{escape(_relative(path, target + ".html"))}">{escape(text)}</a>'
-                              for target, text in items) + "</nav>\n"
+    from exitkg.templating import render
+
+    return render("nav.html", items=[(_relative(path, target + ".html"), text) for target, text in items])
 
 
 def _compact(iri: str) -> str:
@@ -180,7 +177,7 @@ class Identifiers:
             for prop in (SKOS_PREF, RDFS_LABEL, DCT_TITLE):
                 for q in store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(prop), None, ox.DefaultGraph()):
                     return q.object.value
-        return iri.rsplit("/", 1)[-1].rsplit("#", 1)[-1]
+        return local_name(iri)
 
     # --- descriptions ------------------------------------------------------------------------
     def triples(self, iri: str) -> list:
@@ -240,81 +237,75 @@ class Identifiers:
         """The page of *iri*: its label, types and definition, every statement about it, and what
         refers to it, every identifier linked to its page."""
         import pyoxigraph as ox
+        from markupsafe import Markup
+
+        from exitkg.templating import render
 
         path = self.known[iri]
         if self.is_ontology(iri):
             from exitkg.ontodoc import render_ontology_page
 
             return render_ontology_page(self.triples(iri), nav=nav_html(path, self.nav), page=path,
+                                        static_root=_relative(path, "static"),
                                         link=lambda other: self.href(other, path))
 
-        def show(term) -> str:
-            if isinstance(term, ox.NamedNode):
-                text = escape(_compact(term.value))
-                target = self.href(term.value, path)
-                if target:
-                    return f'<a href="{escape(target)}">{text}</a>'
-                if term.value.startswith(BASE):
-                    return text
-                return f'<a href="{escape(term.value)}">{text}</a>' if term.value.startswith(("http://", "https://")) else text
-            if isinstance(term, ox.Literal):
-                lang = (f' <span class="lang">@{escape(self.tags.get(term.language, term.language))}</span>'
-                        if term.language else "")
-                if "\n" in term.value:
-                    return f"<pre>{escape(term.value)}</pre>{lang}"
-                return escape(term.value) + lang
-            return "[ ]"
-
         store = self.where[iri]
-
-        def named(subject: str) -> str:
-            """A referring identifier by its label, linked to its page (by its name where it has none)."""
-            target = self.href(subject, path)
-            return (f'<a href="{escape(target)}">{escape(self.label(subject))}</a>' if target
-                    else show(ox.NamedNode(subject)))
-
-        def said(subject: str) -> str:
-            """What a referring finding (or any node with a quote) quotes its source as saying."""
-            found = sorted(q.object.value for q in store.quads_for_pattern(
-                ox.NamedNode(subject), ox.NamedNode(EKG + "quote"), None, ox.DefaultGraph()))
-            return "<br>".join(f"<q>{escape(text)}</q>" for text in found)
-
-        incoming = sorted({(q.subject.value, q.predicate.value)
-                           for q in store.quads_for_pattern(None, None, ox.NamedNode(iri), ox.DefaultGraph())
-                           if isinstance(q.subject, ox.NamedNode)})
         triples = self.triples(iri)
-        rows = []
-        for t in triples:
-            subject = "" if (isinstance(t.subject, ox.NamedNode) and t.subject.value == iri) else "[ ] "
-            # an identifier of this page with a fragment (a query's parameter) is anchored at its row
-            anchor = (f' id="{escape(t.object.value.split("#", 1)[1])}"' if isinstance(t.object, ox.NamedNode)
-                      and t.object.value.startswith(iri + "#") else "")
-            rows.append(f"<tr{anchor}><th>{subject}{show(t.predicate)}</th><td>{show(t.object)}</td></tr>")
+        rows = [{"blank": not (isinstance(t.subject, ox.NamedNode) and t.subject.value == iri),
+                 "predicate": self.term(t.predicate, path), "object": self.term(t.object, path),
+                 # an identifier of this page with a fragment (a query's parameter) is anchored at its row
+                 "anchor": (t.object.value.split("#", 1)[1] if isinstance(t.object, ox.NamedNode)
+                            and t.object.value.startswith(iri + "#") else None)}
+                for t in triples]
+        incoming = []
+        for subject, predicate in sorted({(q.subject.value, q.predicate.value)
+                                          for q in store.quads_for_pattern(None, None, ox.NamedNode(iri), ox.DefaultGraph())
+                                          if isinstance(q.subject, ox.NamedNode)}):
+            # a referring identifier by its label, linked to its page (by its name where it has none),
+            # with what it quotes its source as saying
+            target = self.href(subject, path)
+            incoming.append({
+                "subject": (_term(self.label(subject), target) if target else self.term(ox.NamedNode(subject), path)),
+                "predicate": self.term(ox.NamedNode(predicate), path),
+                "quotes": sorted(q.object.value for q in store.quads_for_pattern(
+                    ox.NamedNode(subject), ox.NamedNode(EKG + "quote"), None, ox.DefaultGraph()))})
         types = sorted({t.object.value for t in triples if t.subject == ox.NamedNode(iri)
                         and t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode)})
-        name = os.path.basename(path)
-        title = escape(self.label(iri))
-        kinds = (" <small>(" + ", ".join(show(ox.NamedNode(t)) for t in types) + ")</small>") if types else ""
-        return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{title}</title>\n'
-                f'<link rel="alternate" type="text/turtle" href="{escape(name)}.ttl">\n'
-                f'<link rel="alternate" type="application/ld+json" href="{escape(name)}.jsonld">\n'
-                f'<style>{_STYLE}</style>\n</head>\n<body>\n{nav_html(path, self.nav)}'
-                f'<h1>{title}{kinds}</h1>\n<p><code>{escape(iri)}</code></p>\n'
-                f'<p>Also as <a href="{escape(name)}.ttl">Turtle</a> and <a href="{escape(name)}.jsonld">JSON-LD</a>.</p>\n'
-                f'<table>\n{chr(10).join(rows)}\n</table>\n'
-                + ('<h2>Referred to by</h2>\n<table>\n' + "\n".join(
-                    f"<tr><td>{named(s)}</td><th>{show(ox.NamedNode(p))}</th><td>{said(s)}</td></tr>"
-                    for s, p in incoming)
-                   + "\n</table>\n" if incoming else "")
-                + '</body>\n</html>\n')
+        return render("identifier.html", stylesheet=STYLESHEET, static_root=_relative(path, "static"),
+                      title=self.label(iri), iri=iri,
+                      name=os.path.basename(path), nav=Markup(nav_html(path, self.nav)),
+                      types=[self.term(ox.NamedNode(t), path) for t in types], rows=rows, incoming=incoming)
+
+    def term(self, term, path: str) -> dict:
+        """What an identifier's page shows of one RDF term (see ``templates/terms.html``)."""
+        import pyoxigraph as ox
+
+        if isinstance(term, ox.NamedNode):
+            target = self.href(term.value, path)
+            if target is None and not term.value.startswith(BASE) and term.value.startswith(("http://", "https://")):
+                target = term.value
+            return _term(_compact(term.value), target)
+        if isinstance(term, ox.Literal):
+            return _term(term.value, None, pre="\n" in term.value,
+                         lang=self.tags.get(term.language, term.language) if term.language else None)
+        return _term("[ ]", None)
+
+
+def _term(text: str, href: str | None, pre: bool = False, lang: str | None = None) -> dict:
+    return {"text": text, "href": href, "pre": pre, "lang": lang}
 
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
-def _page_shell(path: str, title: str, body: str) -> str:
-    return (f'<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n<title>{escape(title)}</title>\n'
-            f'<style>{_STYLE}</style>\n</head>\n<body>\n{nav_html(path)}<h1>{escape(title)}</h1>\n{body}</body>\n</html>\n')
+def _page(template: str, path: str, title: str, **context) -> str:
+    """One of the site's own pages (``exitkg/templates/TEMPLATE``), with the navigation bar."""
+    from markupsafe import Markup
+
+    from exitkg.templating import render
+
+    return render(template, stylesheet=STYLESHEET, static_root=_relative(path, "static"), title=title,
+                  nav=Markup(nav_html(path)), **context)
 
 
 def _browse_page(ids: Identifiers) -> str:
@@ -328,38 +319,22 @@ def _browse_page(ids: Identifiers) -> str:
             if isinstance(q.object, ox.NamedNode) and q.object.value.startswith((EKG, "http://www.w3.org/ns/shacl#",
                                                                                   "http://rdfs.org/ns/void#")):
                 groups.setdefault(q.object.value, []).append(iri)
-    sections, toc = [], []
-    for kind in sorted(groups, key=lambda k: ids.label(k).lower()):
-        anchor = kind.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
-        members = sorted(set(groups[kind]), key=lambda i: (ids.label(i).lower(), i))
-        toc.append(f'<a href="#{escape(anchor)}">{escape(ids.label(kind))}</a> ({len(members)})')
-        type_link = ids.href(kind, "browse")
-        heading = (f'<a href="{escape(type_link)}">{escape(ids.label(kind))}</a>' if type_link
-                   else escape(ids.label(kind)))
-        sections.append(f'<h2 id="{escape(anchor)}">{heading} ({len(members)})</h2>\n<ul class="cols">\n' + "\n".join(
-            f'<li><a href="{escape(ids.href(i, "browse"))}">{escape(ids.label(i))}</a></li>' for i in members)
-            + "\n</ul>\n")
-    return _page_shell("browse", "Every identifier, by class",
-                       "<p>" + " &#183; ".join(toc) + "</p>\n" + "".join(sections))
+    sections = [{"anchor": local_name(kind), "label": ids.label(kind),
+                 "href": ids.href(kind, "browse"),
+                 "members": [{"href": ids.href(i, "browse"), "label": ids.label(i)}
+                             for i in sorted(set(groups[kind]), key=lambda i: (ids.label(i).lower(), i))]}
+                for kind in sorted(groups, key=lambda k: ids.label(k).lower())]
+    return _page("browse.html", "browse", "Every identifier, by class", sections=sections)
 
 
 def _queries_page(queries) -> str:
     """The query catalogue: each query's title, kind, what it reproduces, parameters and text."""
     from exitkg.queries import QUERY_NS
 
-    parts = ['<p>Every canned query, as run by <code>exitkg query NAME</code>; also as data '
-             '(<a href="downloads/queries.ttl">queries.ttl</a>, each query a <code>sh:SPARQLExecutable</code>).</p>\n<ul class="cols">\n'
-             + "\n".join(f'<li><a href="#{escape(q.id)}">{escape(q.id)}</a></li>' for q in queries.values()) + "\n</ul>\n"]
-    for q in queries.values():
-        params = "".join(f"<li><code>{escape(p.describe())}</code></li>" for p in q.params)
-        parts.append(
-            f'<section id="{escape(q.id)}">\n<h2>{escape(q.id)}: {escape(q.title)}</h2>\n'
-            f'<p>Kind: {escape(q.kind)}. Identifier: <a href="{escape(_relative("queries", resource_path(QUERY_NS + q.id) + ".html"))}">'
-            f"<code>{escape(QUERY_NS + q.id)}</code></a></p>\n"
-            + (f"<p>Reproduces: {escape(q.reproduces)}</p>\n" if q.reproduces else "")
-            + (f"<p>Parameters:</p>\n<ul>{params}</ul>\n" if params else "")
-            + f"<pre>{escape(q.text)}</pre>\n</section>\n")
-    return _page_shell("queries", "The query catalogue", "".join(parts))
+    return _page("queries.html", "queries", "The query catalogue", queries=[
+        {"id": q.id, "title": q.title, "kind": q.kind, "reproduces": q.reproduces, "text": q.text,
+         "params": [p.describe() for p in q.params], "iri": QUERY_NS + q.id,
+         "href": _relative("queries", resource_path(QUERY_NS + q.id) + ".html")} for q in queries.values()])
 
 
 def _downloads_page(files: dict[str, bytes]) -> str:
@@ -367,14 +342,9 @@ def _downloads_page(files: dict[str, bytes]) -> str:
 
     from exitkg import __version__
 
-    rows = "\n".join(
-        f'<tr><td><a href="downloads/{escape(name)}">{escape(name)}</a></td><td>{len(data):,} bytes</td>'
-        f"<td><code>{hashlib.sha256(data).hexdigest()}</code></td></tr>" for name, data in sorted(files.items()))
-    return _page_shell("downloads", f"Downloads (version {__version__})",
-                       "<p>The graph and its parts in every format, built from the sources as a release builds "
-                       "them (<code>exitkg release</code>); checksums in "
-                       '<a href="downloads/SHA256SUMS">SHA256SUMS</a>.</p>\n'
-                       f"<table>\n<tr><th>file</th><th>size</th><th>SHA-256</th></tr>\n{rows}\n</table>\n")
+    return _page("downloads.html", "downloads", f"Downloads (version {__version__})", files=[
+        {"name": name, "size": f"{len(data):,}", "sha256": hashlib.sha256(data).hexdigest()}
+        for name, data in sorted(files.items())])
 
 
 def build_site(out: str | os.PathLike[str], graph=None) -> SiteResult:
@@ -389,6 +359,7 @@ def build_site(out: str | os.PathLike[str], graph=None) -> SiteResult:
     from exitkg.queries import catalogue, render_catalogue_turtle
     from exitkg.releases import release_files
     from exitkg.reporting import build_report, render_html
+    from exitkg.templating import static_names, static_text
 
     target = require_new_folder(out, "the site")
     graph = (graph if graph is not None else load()).described()
@@ -400,8 +371,10 @@ def build_site(out: str | os.PathLike[str], graph=None) -> SiteResult:
     downloads = release_files(graph)
     sums = "".join(f"{hashlib.sha256(data).hexdigest()}  {name}\n" for name, data in sorted(downloads.items()))
     pages = {
-        "index.html": render_map(graph, nav=nav_html("index"), link=lambda iri: ids.href(iri, "index")),
-        "report.html": render_html(build_report(graph), lambda iri: ids.href(iri, "report"), nav=nav_html("report")),
+        "index.html": render_map(graph, nav=nav_html("index"), link=lambda iri: ids.href(iri, "index"),
+                                 static_root="static"),
+        "report.html": render_html(build_report(graph), lambda iri: ids.href(iri, "report"), nav=nav_html("report"),
+                                   static_root="static"),
         "browse.html": _browse_page(ids),
         "queries.html": _queries_page(queries),
         "downloads.html": _downloads_page(downloads),
@@ -420,5 +393,8 @@ def build_site(out: str | os.PathLike[str], graph=None) -> SiteResult:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_bytes(data)
         (staging / "downloads" / "SHA256SUMS").write_text(sums, encoding="utf-8")
+        (staging / "static").mkdir()
+        for name in static_names():
+            (staging / "static" / name).write_text(static_text(name), encoding="utf-8")
         (staging / ".htaccess").write_text(HTACCESS, encoding="utf-8")
     return SiteResult(target, len(ids.known), len(ids.known) + len(pages))

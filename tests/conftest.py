@@ -90,6 +90,12 @@ def checkout_resource_files(name: str) -> list[str]:
 
 def pytest_addoption(parser):
     parser.addoption(
+        "--fast", action="store_true", default=False,
+        help="the development loop: leave out the tests marked slow and those of external engines "
+             "(the same as -m \"not slow and not browser and not apache and not virtuoso and not hermit "
+             "and not comunica and not owlapi\")",
+    )
+    parser.addoption(
         "--update-expected", action="store_true", default=False,
         help="rewrite the expected files (query results, shape reports) from what the code now gives, "
              "instead of failing when they differ; review the diff before committing",
@@ -134,12 +140,12 @@ ARTIFACTS = Path(os.environ.get("EXITKG_TEST_ARTIFACTS", REPO_ROOT / "build" / "
 @pytest.fixture(scope="session")
 def driver():
     """Headless Chromium, the system's (Debian's ``chromium`` and ``chromium-driver``), through
-    Selenium; skipped with the reason when the system has no browser (``.ci/run`` installs it)."""
+    Selenium; skipped with the reason when the system has no browser (``.ci/setup-system`` installs it)."""
     browser = os.environ.get("EXITKG_CHROMIUM") or shutil.which("chromium") or shutil.which("chromium-browser")
     chromedriver = os.environ.get("EXITKG_CHROMEDRIVER") or shutil.which("chromedriver")
     if not browser or not chromedriver:
         pytest.skip("no system Chromium and chromedriver (Debian: apt-get install chromium chromium-driver; "
-                    ".ci/run installs them)")
+                    ".ci/setup-system installs them)")
     webdriver = pytest.importorskip("selenium.webdriver")
     from selenium.webdriver.chrome.options import Options
     from selenium.webdriver.chrome.service import Service
@@ -194,3 +200,42 @@ def descendants(pid: int) -> dict[int, str]:
         frontier = {child for child, parent in parents.items() if parent in frontier and child not in found}
         found.update({child: commands.get(child, "") for child in frontier})
     return found
+
+
+# --------------------------------------------------------------------------- #
+# Markers for the external engines (registered in pyproject.toml)
+# --------------------------------------------------------------------------- #
+
+#: Fixtures that start an engine of the system, and the marker each gives the tests using them
+#: (whole modules of one engine carry their marker as ``pytestmark`` instead).
+ENGINE_FIXTURES = {"driver": "browser", "apache": "apache"}
+ENGINES = ("browser", "apache", "virtuoso", "hermit", "comunica", "owlapi")
+
+
+#: What ``--fast`` leaves out.
+NOT_FAST = ("slow", *ENGINES)
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for fixture, marker in ENGINE_FIXTURES.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(marker)
+    if config.getoption("--fast"):
+        left_out = [item for item in items if any(item.get_closest_marker(m) for m in NOT_FAST)]
+        if left_out:
+            config.hook.pytest_deselected(items=left_out)
+            items[:] = [item for item in items if item not in left_out]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus, config):
+    """One line when tests of an external engine were skipped: which engines, and what installs them."""
+    skipped: dict[str, int] = {}
+    for report in terminalreporter.stats.get("skipped", []):
+        for engine in ENGINES:
+            if engine in getattr(report, "keywords", {}):
+                skipped[engine] = skipped.get(engine, 0) + 1
+    if skipped:
+        counts = ", ".join(f"{engine} {n}" for engine, n in sorted(skipped.items()))
+        terminalreporter.write_line(
+            f"tests of external engines skipped ({counts}): `sh .ci/setup-system` installs what they need")

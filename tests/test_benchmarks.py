@@ -4,14 +4,20 @@ render from the figures. (What the figures say is in benchmarks/README.md; no ti
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
+
+import pytest
 
 from conftest import REPO_ROOT
 
 BENCH = REPO_ROOT / "benchmarks" / "bench.py"
+RESULTS = REPO_ROOT / "benchmarks" / "results"
+README = (REPO_ROOT / "benchmarks" / "README.md").read_text(encoding="utf-8")
 
 
+@pytest.mark.slow  # the whole benchmark at its quick sizes: minutes of CPU
 def test_every_part_of_the_benchmark_runs_and_renders(tmp_path):
     out = tmp_path / "results.json"
     proc = subprocess.run([sys.executable, str(BENCH), "--quick", "--repeat", "1", "--out", str(out)],
@@ -82,10 +88,22 @@ def test_the_generated_cases_are_the_synthetic_datasets_shape(tmp_path):
     assert scaled.FULL_SIZE == 258_000
 
 
+def test_the_tree_keeps_exactly_the_runs_the_readme_cites_by_file():
+    """One file per part of the benchmark, the newest run its tables come from; the README names
+    older runs by letter, in git history, never as a file of the tree."""
+    cited = set(re.findall(r"\b(\d{4}-\d\d-\d\d-[a-z]\.json)", README))
+    kept = {p.name for p in RESULTS.glob("*.json")}
+    assert cited == kept, f"cited but not in the tree: {sorted(cited - kept)}; in the tree but not cited: {sorted(kept - cited)}"
+    assert "`git log --all -- benchmarks/results/`" in README  # where the older runs are
+    parts = [set(json.loads((RESULTS / name).read_text(encoding="utf-8"))) for name in kept]
+    for part in ("startup", "validate", "link", "load", "queries", "reason"):
+        assert any(part in keys for keys in parts), f"no run of the part {part} is kept"
+
+
 def test_every_recorded_run_still_renders():
     """benchmarks/README.md cites runs by file; each must still print its tables, whatever the
     form of its figures (the link part's changed on 2026-12-07)."""
-    runs = sorted((REPO_ROOT / "benchmarks" / "results").glob("*.json"))
+    runs = sorted(RESULTS.glob("*.json"))
     assert runs
     for run in runs:
         table = subprocess.run([sys.executable, str(BENCH), "--table", str(run)], capture_output=True, text=True)

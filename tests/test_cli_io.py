@@ -873,7 +873,7 @@ def test_max_triples_counts_every_input_and_max_bytes_their_size(tmp_path):
         path.write_text("".join(f"<urn:s{i}{j}> <urn:p> <urn:o> .\n" for j in range(3)), encoding="utf-8")
     with pytest.raises(InputError) as info:
         exitkg.load(only=[first, second], max_triples=5)
-    assert info.value.message.startswith(f"{second}: more statements than --max-triples leaves for it (2)")
+    assert info.value.message.startswith(f"{second}: more statements than `max_triples` leaves for it (2)")
     assert len(list(exitkg.load(only=[first, second], max_triples=6).triples())) >= 6
     size = first.stat().st_size + second.stat().st_size
     code, out, err = run_exitkg("query", "dataset-description", "--data", first, second, "--max-bytes", str(size - 1))

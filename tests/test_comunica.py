@@ -1,5 +1,5 @@
 """A third store: Comunica, a SPARQL engine in JavaScript (npm's ``@comunica/query-sparql-file``,
-installed by ``.ci/run`` into ``~/.cache/exitkg-ci/node``), serving the packaged graph exported to
+installed by ``.ci/setup-system`` into ``~/.cache/exitkg-ci/node``), serving the packaged graph exported to
 an N-Triples file, on a free loopback port. Its answers carry a ``metadata`` member after the
 results, which the SPARQL JSON results format does not define; exitkg reads them all the same.
 
@@ -30,7 +30,9 @@ from exitkg.graph import load
 from exitkg.remote import RemoteEngine
 from test_remote import _cases, free_port
 
-#: where .ci/run installs Comunica (npm install --prefix), and the version it installs
+pytestmark = pytest.mark.comunica
+
+#: where .ci/setup-system installs Comunica (npm install --prefix), and the version it installs
 NODE_PREFIX = Path(os.environ.get("EXITKG_NODE_PREFIX", Path.home() / ".cache" / "exitkg-ci" / "node"))
 SERVER = NODE_PREFIX / "node_modules" / ".bin" / "comunica-sparql-file-http"
 
@@ -64,9 +66,9 @@ def _ask(url: str, query: str, accept: str = "application/sparql-results+json") 
 def comunica(tmp_path_factory):
     """The query URL of Comunica serving the packaged graph (as ``exitkg export`` writes it)."""
     if not shutil.which("node") or not shutil.which("npm"):
-        pytest.skip("needs Node.js and npm (Comunica is an npm package; .ci/run installs it)")
+        pytest.skip("needs Node.js and npm (Comunica is an npm package; .ci/setup-system installs it)")
     if not SERVER.exists():
-        pytest.fail(f"Comunica is not installed in {NODE_PREFIX}: run .ci/run, or "
+        pytest.fail(f"Comunica is not installed in {NODE_PREFIX}: run sh .ci/setup-system, or "
                     f"npm install --prefix {NODE_PREFIX} @comunica/query-sparql-file@4.5.0")
     folder = tmp_path_factory.mktemp("comunica")
     graph = folder / "graph.nt"

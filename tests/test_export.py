@@ -244,6 +244,7 @@ def test_rdfxml_writes_the_characters_xml_can_hold(tmp_path):
 
 
 @pytest.mark.parametrize("fmt", ["turtle", "ntriples", "trig", "nquads", "jsonld", "rdfxml"])
+@pytest.mark.slow
 def test_deep_nesting_and_long_lists_export_quickly_and_the_same_each_time(tmp_path, fmt):
     """Blank nodes nested 10,000 deep and a 20,000-item list (rdflib's Turtle writer recursed per
     level; RDFC-1.0 takes minutes on such chains and Oxigraph's ends the process): written in

@@ -59,7 +59,7 @@ def test_png_is_the_svg_drawn_at_twice_its_size(tmp_path):
     try:
         import cairosvg  # noqa: F401
     except (ImportError, OSError) as exc:
-        pytest.skip(f"PNG needs CairoSVG and the cairo library ({exc}); .ci/run installs them")
+        pytest.skip(f"PNG needs CairoSVG and the cairo library ({exc}); .ci/setup-system installs them")
     svg, png = tmp_path / "f.svg", tmp_path / "f.png"
     assert run_exitkg("figure", "--out", svg).code == 0
     result = run_exitkg("figure", "--format", "png", "--out", png)

@@ -189,6 +189,7 @@ def test_a_target_that_cannot_be_written_keeps_its_old_bytes(tmp_path, monkeypat
 
 
 @pytest.mark.parametrize("umask, folders, files", [(0o022, 0o755, 0o644), (0o027, 0o750, 0o640)])
+@pytest.mark.slow
 def test_site_release_and_add_write_folders_and_files_with_the_umask_modes(tmp_path, umask, folders, files):
     """Folders and files written by ``site``, ``release`` and ``add`` have the modes the umask gives
     new ones (0755 and 0644 under umask 022), not those of private temporary ones (0700, 0600),

@@ -360,6 +360,23 @@ def test_loader_rejects_broken_copies(tmp_path, edit, message):
         mappings.load_mappings(broken_copy(tmp_path, edit))
 
 
+def test_the_metadata_block_is_read_as_yaml(tmp_path):
+    """The block is YAML (read by PyYAML, every scalar a string): a comment after a value is no
+    part of it, a list may be written in flow style, and the rest reads as before."""
+    lines = TSV.read_text(encoding="utf-8").splitlines()
+    edited = [("# license: https://creativecommons.org/licenses/by/4.0/  # CC BY 4.0" if line.startswith("# license:")
+               else line) for line in lines if not line.startswith("#   - exitkg curators")]
+    edited = [("# creator_label: [exitkg curators, 'second, curator']" if line == "# creator_label:" else line)
+              for line in edited]
+    copy = tmp_path / "yaml.sssom.tsv"
+    copy.write_text("\n".join(edited) + "\n", encoding="utf-8")
+    read, packaged = mappings.load_mappings(copy), mappings.load_mappings(TSV)
+    assert read.metadata["license"] == packaged.metadata["license"]
+    assert read.metadata["creator_label"] == ["exitkg curators", "second, curator"]
+    assert {k: v for k, v in read.metadata.items() if k != "creator_label"} == {
+        k: v for k, v in packaged.metadata.items() if k != "creator_label"}
+
+
 def test_loader_reports_missing_file(tmp_path):
     with pytest.raises(InputError, match="none.sssom.tsv: no such file"):
         mappings.load_mappings(tmp_path / "none.sssom.tsv")
@@ -421,6 +438,7 @@ def sssom_validate(path: Path) -> subprocess.CompletedProcess:
 
 
 @needs_sssom
+@pytest.mark.slow
 def test_sssom_validate_accepts_the_mapping_set():
     proc = sssom_validate(TSV)
     assert proc.returncode == 0, proc.stdout + proc.stderr
@@ -450,6 +468,7 @@ def test_sssom_reads_every_row_as_written(mapping_set):
     set_cell("confidence", "1.5"),
     drop_prefix("htcds"),                                            # undeclared prefix
 ], ids=["justification-not-curie", "justification-unknown", "confidence-out-of-range", "undeclared-prefix"])
+@pytest.mark.slow
 def test_sssom_validate_rejects_broken_copies(tmp_path, edit):
     proc = sssom_validate(broken_copy(tmp_path, edit))
     assert proc.returncode != 0, proc.stdout + proc.stderr

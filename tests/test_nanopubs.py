@@ -95,6 +95,7 @@ def _nanopub_objects(data: bytes):
         yield hashstr, Nanopub(rdf=graph)
 
 
+@pytest.mark.slow
 def test_the_nanopub_package_accepts_every_nanopublication(trig):
     for hashstr, np in _nanopub_objects(trig):
         assert np.is_valid and np.has_valid_trusty, hashstr

@@ -1,5 +1,5 @@
 """The ontology and every export stay in OWL 2 DL, by the OWL API's own profile checker (Debian's
-``libowlapi-java``, installed by ``.ci/run``; ``tests/owl/ProfileCheck.java`` is compiled here).
+``libowlapi-java``, installed by ``.ci/setup-system``; ``tests/owl/ProfileCheck.java`` is compiled here).
 Each export is checked with the ontology in it, as exitkg writes it; linked cases are checked
 merged with the ontology."""
 
@@ -13,13 +13,15 @@ import pytest
 
 from conftest import FIXTURES, REPO_ROOT, run_exitkg
 
+pytestmark = pytest.mark.owlapi
+
 JARS = "/usr/share/java/*"
 
 
 @pytest.fixture(scope="module")
 def checker(tmp_path_factory):
     if not shutil.which("javac") or not shutil.which("java") or not glob.glob("/usr/share/java/owlapi-distribution*.jar"):
-        pytest.skip("needs Java and the OWL API (Debian's libowlapi-java; .ci/run installs it)")
+        pytest.skip("needs Java and the OWL API (Debian's libowlapi-java; .ci/setup-system installs it)")
     folder = tmp_path_factory.mktemp("owlapi")
     subprocess.run(["javac", "-cp", JARS, "-d", str(folder), str(REPO_ROOT / "tests" / "owl" / "ProfileCheck.java")],
                    check=True, capture_output=True, timeout=300)

@@ -12,7 +12,7 @@ import pytest
 import exitkg
 from conftest import FIXTURES, REPO_ROOT, assert_one_error_line, run_exitkg, sha256_tree, source_facts
 
-pytestmark = pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java")
+pytestmark = [pytest.mark.hermit, pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java (Debian: default-jdk-headless; .ci/setup-system installs it)")]
 
 FACTOR = "https://w3id.org/exitkg/id/factor/"
 FERRARI = source_facts("ferrari-2021")

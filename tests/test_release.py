@@ -111,6 +111,7 @@ def test_release_refuses_an_existing_folder_and_a_missing_previous(release, tmp_
     assert not (tmp_path / "x").exists()
 
 
+@pytest.mark.slow
 def test_two_builds_of_the_same_sources_are_byte_identical(tmp_path, monkeypatch):
     """Reproducible builds: with SOURCE_DATE_EPOCH fixed, every file of two releases is the same
     (blank nodes, as in the ontology's class definitions, get canonical labels)."""

@@ -466,6 +466,7 @@ def test_only_sparql_json_results_are_asked_for(bad_server):
     assert bad_server.servers[-1].requests[0]["Accept"] == "application/sparql-results+json"
 
 
+@pytest.mark.slow
 def test_publishing_at_the_same_time_leaves_one_whole_graph(store):
     """Three runs at once, by both methods: each writes a graph of its own and moves it in place;
     in the end the store holds the graph once, blank nodes included (before, the runs' blank

@@ -4,6 +4,7 @@ identifiers answer with content negotiation, beside the SPARQL endpoint, on one 
 from __future__ import annotations
 
 import json
+import re
 import socket
 import subprocess
 import sys
@@ -88,6 +89,19 @@ def test_identifiers_answer_with_content_negotiation(served):
                for t in ox.parse(body, format=ox.RdfFormat.TURTLE))
     with pytest.raises(urllib.error.HTTPError) as info:
         _get(base + "id/factor/no-such-factor")
+    assert info.value.code == 404
+
+
+def test_the_stylesheets_identifier_pages_link_are_served(served):
+    base, _ = served
+    _, _, body = _get(base + "id/factor/stigma", "text/html")
+    links = re.findall(r'<link rel="stylesheet" href="([^"]+)">', body.decode("utf-8"))
+    assert links
+    for href in links:
+        ctype, _, sheet = _get(urllib.parse.urljoin(base + "id/factor/stigma", href))
+        assert ctype.startswith("text/css") and sheet == (REPO_ROOT / "exitkg" / "static" / href.rsplit("/", 1)[1]).read_bytes()
+    with pytest.raises(urllib.error.HTTPError) as info:
+        _get(base + "static/no-such.css")
     assert info.value.code == 404
 
 
@@ -327,6 +341,7 @@ def test_oversized_and_deeply_nested_queries_do_not_bring_the_server_down(guarde
     # a regular expression that backtracks for ever in a backtracking engine, over every pair of values
     'SELECT (COUNT(*) AS ?n) WHERE { ?a ?b ?c . ?d ?e ?f FILTER(REGEX(CONCAT(STR(?c), STR(?f)), "^(a|aa)+(a|aa)+$")) }',
 ])
+@pytest.mark.slow
 def test_a_query_is_stopped_at_the_deadline(guarded, text):
     """Oxigraph's own server timeout answers the first with status 200 and a cut body, and never
     stops the second; here both end at the deadline with a 503."""
@@ -346,6 +361,7 @@ def test_a_large_answer_is_refused(guarded):
     assert status == 200 and len(json.loads(body)["results"]["bindings"]) == 10
 
 
+@pytest.mark.slow
 def test_a_benign_client_is_answered_while_others_send_expensive_queries(guarded):
     """Three clients send cross products (each stopped at the timeout) for about eight seconds; a
     fourth asks a small question every quarter second. Every small question is answered; the
@@ -382,6 +398,7 @@ def test_a_benign_client_is_answered_while_others_send_expensive_queries(guarded
     assert max(latencies) < TIMEOUT  # answered well before any expensive query ends
 
 
+@pytest.mark.slow
 def test_more_queries_than_allowed_are_told_to_retry(guarded):
     import threading
 
@@ -397,6 +414,7 @@ def test_more_queries_than_allowed_are_told_to_retry(guarded):
     assert status == 503 and headers.get("Retry-After")
 
 
+@pytest.mark.slow
 def test_a_burst_of_64_clients_is_answered_not_reset(guarded):
     """64 clients connect at the same moment, three times over: each gets an HTTP answer, the
     answer (200) or a request to retry (503 with Retry-After); none has its connection reset."""
@@ -475,6 +493,7 @@ def _alive(pid: int) -> bool:
         return False
 
 
+@pytest.mark.slow
 def test_a_killed_query_process_is_replaced_and_none_outlives_a_killed_serve():
     import os
     import signal

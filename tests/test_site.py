@@ -68,7 +68,7 @@ def _free_port() -> int:
 def apache(site, tmp_path_factory):
     binary = shutil.which("apache2") or ("/usr/sbin/apache2" if Path("/usr/sbin/apache2").exists() else None)
     if not binary or not MODULES.is_dir():
-        pytest.skip("no Apache httpd (Debian: apt-get install apache2; .ci/run installs it)")
+        pytest.skip("no Apache httpd (Debian: apt-get install apache2; .ci/setup-system installs it)")
     root = tmp_path_factory.mktemp("apache")
     www = root / "www"
     www.mkdir()
@@ -499,6 +499,7 @@ def test_a_site_stopped_by_a_signal_removes_its_staging_folder(tmp_path, signal_
     assert list(out.parent.iterdir()) == []
 
 
+@pytest.mark.slow
 def test_the_staging_folder_of_a_killed_site_is_removed_by_the_next_run(tmp_path):
     """SIGKILL leaves no chance to clean up: the staging folder stays until the next run that
     writes beside it, which removes the staging folders of processes that no longer run, and

@@ -111,6 +111,7 @@ def test_bad_input_raises():
         validate(load(), shapes=[IO_FIXTURES / "bad_syntax.ttl"])
 
 
+@pytest.mark.slow
 def test_progress_on_a_terminal_and_the_sparql_cache_is_removed_afterwards():
     """``exitkg validate`` says what it is doing on a terminal, nothing in a pipe; the parsed-query
     cache it installs in rdflib while pySHACL runs is gone when validation ends."""
@@ -225,7 +226,7 @@ def test_shapes_with_rules_or_javascript_are_refused(tmp_path, extra):
     shapes = tmp_path / "rules.ttl"
     shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://example.org/> .\n"
                       "ex:S a sh:NodeShape ; sh:targetNode ex:a .\n" + extra + "\n", encoding="utf-8")
-    flag = "--allow-rules" if "sh:rule" in extra else "--allow-js"
+    flag = "`allow_rules`" if "sh:rule" in extra else "`allow_js`"  # the library names its options, not flags
     with pytest.raises(InputError, match=f"exitkg (runs|applies) only with {flag}$"):
         shacl.validate(shapes=[shapes])
     # each opt-in lets only its own kind through
@@ -312,6 +313,7 @@ def test_a_javascript_library_must_be_a_local_file(tmp_path, library, expected):
     assert_one_error_line(err, expected)
 
 
+@pytest.mark.slow
 def test_javascript_that_never_returns_is_stopped_at_the_deadline(tmp_path):
     """SHACL-JS code runs in a JavaScript engine Python cannot interrupt: a function that loops
     for ever is stopped after --js-timeout with one line and exit 7, and its process is gone."""
@@ -413,7 +415,7 @@ def test_rules_run_only_when_allowed_on_a_copy_of_the_data(tmp_path):
     shapes.write_text(_RULE_SHAPES, encoding="utf-8")
     graph = load()
     before = len(graph)
-    with pytest.raises(InputError, match="--allow-rules"):
+    with pytest.raises(InputError, match="`allow_rules`"):
         shacl.validate(graph, shapes=[shapes])
     result = shacl.validate(graph, shapes=[shapes], allow_rules=True)
     assert result.conforms and result.focus_nodes > 0
@@ -502,7 +504,7 @@ def test_rules_whose_output_doubles_are_stopped_at_the_statement_bound(tmp_path)
     """A rule that adds a fresh statement for each one it finds doubles its output each round: its
     100 rounds would add 2^100 statements. It is stopped once the rules have added more than
     --max-rule-triples statements (a small bound here, reached in a few rounds), with one line and
-    exit 9; the bound goes with --allow-rules, and its default is the one the README and the help give."""
+    exit 9; the bound goes with --allow-rules, and its default is the one docs/validation.md and the help give."""
     from conftest import assert_one_error_line
 
     from exitkg import errors, shacl
@@ -534,7 +536,7 @@ def test_rules_whose_output_doubles_are_stopped_at_the_statement_bound(tmp_path)
     settling.write_text(_DOUBLING.replace("$this <http://example.org/p> []", "$this <http://example.org/q> 2"),
                         encoding="utf-8")
     assert shacl.validate(graph, shapes=[settling], allow_rules=True, max_rule_triples=1).conforms
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
+    readme = (REPO_ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
     assert f"`--max-rule-triples` statements (default {shacl.MAX_RULE_TRIPLES};" in readme
     code, out, err = run_exitkg("validate", "--help")
     assert f"default: {shacl.MAX_RULE_TRIPLES})" in " ".join(out.split())

@@ -1,5 +1,5 @@
 """A second real store: Virtuoso 7.2 (Debian's ``virtuoso-opensource-7-bin``, installed by
-``.ci/run``), started on free loopback ports with a database folder of its own. The graph is
+``.ci/setup-system``), started on free loopback ports with a database folder of its own. The graph is
 published to it through the Graph Store Protocol and through SPARQL Update (a large linked case
 set too, in chunks); every canned query with its example parameters, and ``exitkg report``, must
 give there what they give locally. Values are compared as values: Virtuoso writes booleans as 1
@@ -20,6 +20,8 @@ from exitkg import queries as Q
 from exitkg.graph import load
 from exitkg.remote import RemoteEngine
 from test_remote import _cases, free_port
+
+pytestmark = pytest.mark.virtuoso
 
 GRAPH = "https://example.org/exitkg-virtuoso-test"
 CASES = "https://example.org/exitkg-virtuoso-cases"
@@ -67,7 +69,7 @@ MaxQueryCostEstimationTime=0
 def virtuoso(tmp_path_factory):
     """(query URL, Graph Store URL) of a fresh Virtuoso, writable without authentication."""
     if not shutil.which("virtuoso-t") or not shutil.which("isql-vt"):
-        pytest.skip("needs Virtuoso (Debian's virtuoso-opensource-7-bin; .ci/run installs it)")
+        pytest.skip("needs Virtuoso (Debian's virtuoso-opensource-7-bin; .ci/setup-system installs it)")
     folder = tmp_path_factory.mktemp("virtuoso")
     (folder / "www").mkdir()
     isql, http = free_port(), free_port()

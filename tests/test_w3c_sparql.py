@@ -18,7 +18,7 @@ reason, and each checked: :data:`REFUSED` (exitkg stops with one error line and 
 given), :data:`NAMED_GRAPHS` (not run: a dataset the command line cannot give),
 :data:`NUMBER_FORMS` (the same numbers in another lexical form) and :data:`DIFFERS` (another
 answer). An entry that comes to give the expected answer fails its check, so the lists stay
-true. The README states the counts; a test checks them against the manifests and the lists.
+true. docs/queries.md states the counts; a test checks them against the manifests and the lists.
 """
 
 from __future__ import annotations
@@ -36,6 +36,8 @@ import pytest
 
 from conftest import REPO_ROOT, assert_one_error_line, run_exitkg
 from exitkg import errors
+
+pytestmark = pytest.mark.slow  # the whole W3C suite
 
 SUITE = REPO_ROOT / "tests" / "w3c" / "sparql"
 MF = "http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#"
@@ -405,10 +407,10 @@ def test_the_command_gives_the_same_answer_in_process_and_as_a_process(empty):
 
 
 def test_the_readme_states_the_counts():
-    """The README's query section gives the counts the manifests and these lists make."""
-    readme = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
-    section = readme[readme.index("### `exitkg query "):]
-    section = section[:section.index("\n### ")]
+    """The query section of docs/queries.md gives the counts the manifests and these lists make."""
+    readme = (REPO_ROOT / "docs" / "queries.md").read_text(encoding="utf-8")
+    section = readme[readme.index("## `exitkg query "):]
+    section = section[:section.index("\n## ")]
     counts = {r"of the (\d+) W3C SPARQL 1\.1 query evaluation tests": len(CASES),
               r"(\d+) give the expected answer": len(EXACT),
               r"(\d+) more the expected numbers in another lexical form": len(NUMBER_FORMS),

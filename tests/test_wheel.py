@@ -50,6 +50,14 @@ def test_sdist_contains_resources(dists, name):
     assert not missing, f"not in sdist: {missing}"
 
 
+@pytest.mark.parametrize("folder", ["templates", "static"])
+def test_wheel_contains_the_pages_templates_and_static_files(dists, folder):
+    wheel, _ = dists
+    names = set(zipfile.ZipFile(wheel).namelist())
+    files = sorted(p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / "exitkg" / folder).iterdir() if p.is_file())
+    assert files and not [f for f in files if f not in names]
+
+
 def test_wheel_metadata(dists):
     wheel, _ = dists
     with zipfile.ZipFile(wheel) as zf:
@@ -57,7 +65,7 @@ def test_wheel_metadata(dists):
         metadata = zf.read(meta_name).decode("utf-8")
         entry_points = zf.read(meta_name.replace("METADATA", "entry_points.txt")).decode("utf-8")
     assert "Version: 0.1.0" in metadata
-    for dep in ("rdflib>=7", "owlready2", "pyshacl", "sparqlwrapper", "pyoxigraph"):
+    for dep in ("rdflib>=7", "owlready2", "pyshacl", "sparqlwrapper", "pyoxigraph", "jinja2", "pyyaml"):
         assert dep.lower() in metadata.lower()
     assert "exitkg = exitkg.cli:main" in entry_points
 
