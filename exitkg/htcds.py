@@ -56,7 +56,7 @@ from functools import lru_cache
 from pathlib import Path
 
 from exitkg.errors import InputError
-from exitkg.namespaces import EKG, FACTOR_NS, REF, SKOS
+from exitkg.namespaces import REF, SKOS
 from exitkg.rdfio import PathLike
 
 HTCDS_NS = REF + "htcds/"
@@ -477,39 +477,17 @@ def check_records(path: PathLike, skipped: list | None = None) -> int:
 
 def link_records(path: PathLike, out: PathLike | None = None, *, base: str, format: str = "turtle",
                  progress: bool = False, skip_bad_rows: bool = False, strict_columns: bool = False):
-    """Link the HTCDS records in *path* (as :func:`exitkg.link.link_cases` does CTDC records):
-    check the whole file, then write its cases as Turtle or N-Triples to *out* (atomically) or to
-    standard output. Returns an :class:`exitkg.link.LinkResult`."""
-    import sys
+    """Link the HTCDS records in *path* (as :func:`exitkg.link.link_cases` does CTDC records, which
+    hands them here after checking *base* and *format*): check the whole file, then write its cases
+    as Turtle or N-Triples to *out* (atomically) or to standard output. Returns an
+    :class:`exitkg.link.LinkResult`."""
+    from exitkg.link import LinkResult, write_cases
 
-    import pyoxigraph as ox
-
-    from exitkg.errors import UsageError
-    from exitkg.fsutil import atomic_writer
-    from exitkg.link import AGE_BAND_NS, COUNTRY_NS, CTDC_NS, FORMATS, LinkResult
-    from exitkg.namespaces import PREFIXES
-    from exitkg.progress import Progress
-    from exitkg.queries import absolute_iri
-
-    absolute_iri(base, "the base IRI", error=UsageError)
-    if format not in FORMATS:
-        raise UsageError(f"unknown format {format!r} (expected one of {', '.join(FORMATS)})")
-    fmt = ox.RdfFormat.TURTLE if FORMATS[format] == "turtle" else ox.RdfFormat.N_TRIPLES
     _, notes = read_header(path, strict_columns)
     skipped: list | None = [] if skip_bad_rows else None
     total = check_records(path, skipped)
     result = LinkResult(out=os.fsdecode(out) if out is not None else "standard output", skipped=skipped or [],
                         notes=notes)
-    prefixes = {"ekg": EKG, "htcds": HTCDS_NS, "ctdc": CTDC_NS, "dcterms": PREFIXES["dcterms"],
-                "xsd": PREFIXES["xsd"], "skos": PREFIXES["skos"], "rdfs": PREFIXES["rdfs"], "country": COUNTRY_NS,
-                "ageband": AGE_BAND_NS, "case": base + "case/", "factor": FACTOR_NS}
-    options = {"prefixes": prefixes} if fmt == ox.RdfFormat.TURTLE else {}
-    with Progress("linking cases", total, enabled=progress) as bar:
-        triples = case_triples(path, base, result, bar, skip_bad_rows)
-        if out is None:
-            ox.serialize(triples, sys.stdout.buffer, format=fmt, **options)
-            sys.stdout.buffer.flush()
-        else:
-            with atomic_writer(out) as handle:
-                ox.serialize(triples, handle, format=fmt, **options)
+    write_cases(lambda bar: case_triples(path, base, result, bar, skip_bad_rows), total, out, format=format,
+                base=base, progress=progress, prefixes={"htcds": HTCDS_NS})
     return result

@@ -668,14 +668,7 @@ def link_cases(path: PathLike, out: PathLike | None = None, *, base: str = DEFAU
     *skip_bad_rows*, a bad row is left out instead of stopping the link, and named in
     :attr:`LinkResult.skipped`; a column no codebook documents is named in :attr:`LinkResult.notes`
     and left out, or, with *strict_columns*, stops the link."""
-    import sys
-
-    import pyoxigraph as ox
-
     from exitkg.errors import UsageError
-    from exitkg.fsutil import atomic_writer
-    from exitkg.namespaces import PREFIXES
-    from exitkg.progress import Progress
     from exitkg.queries import absolute_iri
 
     absolute_iri(base, "the base IRI", error=UsageError)
@@ -686,25 +679,43 @@ def link_cases(path: PathLike, out: PathLike | None = None, *, base: str = DEFAU
     if htcds.file_is_htcds(path):  # records of the IOM Human Trafficking Case Data Standard
         return htcds.link_records(path, out, base=base, format=format, progress=progress,
                                   skip_bad_rows=skip_bad_rows, strict_columns=strict_columns)
-    fmt = ox.RdfFormat.TURTLE if FORMATS[format] == "turtle" else ox.RdfFormat.N_TRIPLES
     head = read_header(path, strict_columns)
     skipped: list | None = [] if skip_bad_rows else None
     total = check_cases(path, skipped, head)
     result = LinkResult(out=os.fsdecode(out) if out is not None else "standard output", skipped=skipped or [],
                         notes=_notes(os.fsdecode(path), head))
-    prefixes = {"ekg": EKG, "ctdc": CTDC_NS, "dcterms": PREFIXES["dcterms"], "xsd": PREFIXES["xsd"],
-                "skos": PREFIXES["skos"], "rdfs": PREFIXES["rdfs"], "country": COUNTRY_NS, "ageband": AGE_BAND_NS,
-                "case": base + "case/", "factor": FACTOR_NS}
-    options = {"prefixes": prefixes} if fmt == ox.RdfFormat.TURTLE else {}
+    write_cases(lambda bar: case_triples(path, base, result, bar, skip_bad_rows, head), total, out,
+                format=format, base=base, progress=progress)
+    return result
+
+
+def write_cases(triples_of, total: int, out: PathLike | None, *, format: str, base: str, progress: bool,
+                prefixes: dict | None = None) -> None:
+    """Write the cases' triples, ``triples_of(progress bar)``, as Turtle or N-Triples (*format*, a
+    key of :data:`FORMATS`) to *out* atomically or to standard output, with a progress bar over
+    *total* records; the Turtle prefixes are the case model's, plus *prefixes*. The one writer of
+    every kind of case record (:func:`link_cases`, :func:`exitkg.htcds.link_records`)."""
+    import sys
+
+    import pyoxigraph as ox
+
+    from exitkg.fsutil import atomic_writer
+    from exitkg.namespaces import PREFIXES
+    from exitkg.progress import Progress
+
+    fmt = ox.RdfFormat.TURTLE if FORMATS[format] == "turtle" else ox.RdfFormat.N_TRIPLES
+    names = {"ekg": EKG, "ctdc": CTDC_NS, "dcterms": PREFIXES["dcterms"], "xsd": PREFIXES["xsd"],
+             "skos": PREFIXES["skos"], "rdfs": PREFIXES["rdfs"], "country": COUNTRY_NS, "ageband": AGE_BAND_NS,
+             "case": base + "case/", "factor": FACTOR_NS, **(prefixes or {})}
+    options = {"prefixes": names} if fmt == ox.RdfFormat.TURTLE else {}
     with Progress("linking cases", total, enabled=progress) as bar:
-        triples = case_triples(path, base, result, bar, skip_bad_rows, head)
+        triples = triples_of(bar)
         if out is None:
             ox.serialize(triples, sys.stdout.buffer, format=fmt, **options)
             sys.stdout.buffer.flush()
         else:
             with atomic_writer(out) as handle:
                 ox.serialize(triples, handle, format=fmt, **options)
-    return result
 
 
 def __getattr__(name: str):
