@@ -125,8 +125,8 @@ def slope(points: list[tuple[float, float]]) -> float | None:
 
 COHORT = r"""
 import json, sys, time
-from exitkg import queries as Q
-from exitkg.graph import load
+from exitkg.sparql import queries as Q
+from exitkg.graph.local import load
 t, w = time.process_time(), time.perf_counter()
 g = load(data=[sys.argv[1]])
 out = {"load_cpu": time.process_time() - t, "load_wall": time.perf_counter() - w, "triples": len(g), "queries": {}}
@@ -208,7 +208,7 @@ def link_verdict(lk: dict, cpus: int | None = None) -> list[str]:
 
 LOAD_EXITKG = r"""
 import json, sys
-from exitkg.graph import load
+from exitkg.graph.local import load
 g = load(only=[sys.argv[1]], ontology=False)
 print(json.dumps({"triples": len(g)}))
 """
@@ -258,8 +258,8 @@ BASELINE = {
 """
 QUERIES_OXIGRAPH = ENGINE_ALONE + r"""
 import gc, json, sys, time
-from exitkg import queries as Q
-from exitkg.graph import load
+from exitkg.sparql import queries as Q
+from exitkg.graph.local import load
 g = load(only=[sys.argv[1]])
 out = {"triples": len(g), "queries": {}}
 for q in Q.catalogue().values():
@@ -284,9 +284,9 @@ QUERIES_RDFLIB = ENGINE_ALONE + r"""
 import gc, json, signal, sys, time
 import pyoxigraph as ox
 from rdflib import Graph
-from exitkg import queries as Q
-from exitkg.graph import load
-from exitkg.terms import to_rdflib
+from exitkg.sparql import queries as Q
+from exitkg.graph.local import load
+from exitkg.rdf.terms import to_rdflib
 g = load(only=[sys.argv[1]])
 graph = Graph()
 for q in g.triples():
@@ -348,8 +348,8 @@ def part_queries(sizes, tmp: Path, repeat: int, rdflib_sizes, rdflib_timeout: fl
 VALIDATE = r"""
 import json, sys, time
 import pyshacl
-from exitkg.graph import load
-from exitkg.shacl import shapes_graph, validate
+from exitkg.graph.local import load
+from exitkg.checks.validate import shapes_graph, validate
 g = load()
 data, shapes = g.to_rdflib(), shapes_graph()
 validate(g)
@@ -376,8 +376,8 @@ def part_validate(repeat: int) -> dict:
 
 RL = r"""
 import json, sys, time
-from exitkg.graph import load
-from exitkg.reasoner import classify_rl
+from exitkg.graph.local import load
+from exitkg.checks.reason import classify_rl
 g = load(only=[sys.argv[1]])
 factors = len(g.run("PREFIX ekg: <https://w3id.org/exitkg/ontology#> SELECT DISTINCT ?f WHERE { ?a ekg:aboutFactor ?f }").rows)
 t = time.process_time(); result = classify_rl(g); cpu = time.process_time() - t
@@ -385,8 +385,8 @@ out = {"factors": factors, "classify_cpu": cpu, "controversial": len(result.cont
        "module_triples": result.triples}
 if len(sys.argv) > 2:  # the same module through owlrl (pure Python OWL 2 RL), for comparison
     import owlrl, rdflib
-    from exitkg.reasoner import rl_module
-    from exitkg.terms import to_rdflib
+    from exitkg.checks.reason import rl_module
+    from exitkg.rdf.terms import to_rdflib
     t = time.process_time()
     module = rdflib.Graph()
     for x in rl_module(g):
@@ -438,7 +438,7 @@ def part_startup(repeat: int) -> dict:
 MERGED = r"""
 import json, sys
 import pyoxigraph as ox
-from exitkg.graph import load
+from exitkg.graph.local import load
 g = load(only=[sys.argv[1]] if sys.argv[1] != "-" else None)
 with open(sys.argv[2], "wb") as out:
     ox.serialize((ox.Triple(q.subject, q.predicate, q.object) for q in g.triples()), out, ox.RdfFormat.N_TRIPLES)
@@ -461,8 +461,8 @@ print(json.dumps({"load_cpu": loaded - t, "validate_cpu": done - loaded, "confor
 
 EXITKG_VALIDATE = r"""
 import json, sys, time
-from exitkg.graph import load
-from exitkg.shacl import validate
+from exitkg.graph.local import load
+from exitkg.checks.validate import validate
 t = time.process_time()
 g = load(only=[sys.argv[1]], ontology=False)
 loaded = time.process_time()
@@ -478,8 +478,8 @@ from pathlib import Path
 import pyoxigraph as ox, pyrudof, rdflib
 sys.path.insert(0, sys.argv[1])
 import shape_cases
-from exitkg.graph import load
-from exitkg.shacl import validate
+from exitkg.graph.local import load
+from exitkg.checks.validate import validate
 SH = rdflib.Namespace("http://www.w3.org/ns/shacl#")
 shapes = sys.argv[2]
 agree, differ = 0, []

@@ -96,7 +96,7 @@ def evidence_triples(k: int, variants: int = 30, flip: float = 0.1, seed: int = 
     """The triples (pyoxigraph) of *k* copies of the packaged data, as described above."""
     import pyoxigraph as ox
 
-    from exitkg.graph import ONTOLOGY_GRAPH, load
+    from exitkg.graph.local import ONTOLOGY_GRAPH, load
 
     graph = load()
     ontology = {q.triple for q in graph.graph_quads(ONTOLOGY_GRAPH)}

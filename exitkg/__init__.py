@@ -15,8 +15,7 @@ do, ``add_study`` what ``exitkg add`` does and ``build_site`` what ``exitkg site
 :class:`ExitkgError` subclasses with one-line messages.
 """
 
-__version__ = "0.1.0"
-
+from exitkg.core.version import __version__
 from exitkg.api import (
     add_study,
     build_site,
@@ -30,7 +29,7 @@ from exitkg.api import (
     report,
     validate,
 )
-from exitkg.errors import (
+from exitkg.core.errors import (
     DeadlineError,
     EndpointError,
     ExitkgError,
@@ -40,7 +39,7 @@ from exitkg.errors import (
     ReasonerError,
     UsageError,
 )
-from exitkg.rdfio import Reading
+from exitkg.rdf.files import Reading
 
 __all__ = [
     "__version__",

@@ -21,18 +21,18 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING, Union
 
 if TYPE_CHECKING:  # pragma: no cover
-    from exitkg.engine import Result
-    from exitkg.graph import KnowledgeGraph
-    from exitkg.rdfio import Reading
-    from exitkg.quotes import QuoteCheck
-    from exitkg.reasoner import ReasonResult
-    from exitkg.remote import RemoteEngine
-    from exitkg.reporting import Report
-    from exitkg.site import SiteResult
-    from exitkg.shacl import ValidationResult
-    from exitkg.curate import AddResult
-    from exitkg.changes import Diff
-    from exitkg.releases import ReleaseResult
+    from exitkg.sparql.engine import Result
+    from exitkg.graph.local import KnowledgeGraph
+    from exitkg.rdf.files import Reading
+    from exitkg.checks.check_quotes import QuoteCheck
+    from exitkg.checks.reason import ReasonResult
+    from exitkg.graph.remote import RemoteEngine
+    from exitkg.review.report import Report
+    from exitkg.publish.site import SiteResult
+    from exitkg.checks.validate import ValidationResult
+    from exitkg.review.curate import AddResult
+    from exitkg.review.diff import Diff
+    from exitkg.publish.release import ReleaseResult
 
 PathLike = Union[str, "os.PathLike[str]"]
 
@@ -56,8 +56,8 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
     may hold percent-encoded, naming each change in the graph's notes; *allow_empty* reads an
     empty file as no statements; *context_map* maps remote JSON-LD context URLs to local copies;
     *max_bytes* and *max_triples* bound the size and the statements of *data* and *only* in all.
-    See :func:`exitkg.graph.load`."""
-    from exitkg.graph import load as _load
+    See :func:`exitkg.graph.local.load`."""
+    from exitkg.graph.local import load as _load
 
     return _load(data, only, ontology=ontology, describe=describe, normalize_literals=normalize_literals,
                  store=store, reading=reading, **options)
@@ -66,7 +66,7 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
 def connect(endpoint: str, graph: str | None = None, timeout: float = 30.0) -> "RemoteEngine":
     """A graph behind a SPARQL 1.1 endpoint (its query URL), optionally one named graph of it.
     It offers the same ``query`` and ``run`` as a loaded graph."""
-    from exitkg.remote import RemoteEngine
+    from exitkg.graph.remote import RemoteEngine
 
     return RemoteEngine(endpoint, graph, timeout)
 
@@ -74,7 +74,7 @@ def connect(endpoint: str, graph: str | None = None, timeout: float = 30.0) -> "
 def query(name: str, graph=None, /, **params: str) -> "Result":
     """Run a canned query (its id, as ``exitkg queries`` lists them) or a ``.rq`` file on *graph*
     (a loaded graph or an endpoint; default: :func:`load`). *params* are the query's parameters
-    as text, bound as RDF terms. Returns a :class:`exitkg.engine.Result`: ``rows`` of RDF terms,
+    as text, bound as RDF terms. Returns a :class:`exitkg.sparql.engine.Result`: ``rows`` of RDF terms,
     ``dicts()`` of Python values, ``to_dataframe()`` with pandas."""
     return (graph if graph is not None else load()).query(name, **params)
 
@@ -84,7 +84,7 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
     """Validate a loaded graph (default: :func:`load`) against the SHACL shapes (the packaged
     ones, or the files of *shapes*); with *abort_on_first*, stop at the first shape violated;
     with *allow_rules*, apply the shapes' SHACL rules to a copy of the data first."""
-    from exitkg.shacl import validate as _validate
+    from exitkg.checks.validate import validate as _validate
 
     return _validate(graph, shapes=shapes, abort_on_first=abort_on_first, allow_rules=allow_rules)
 
@@ -92,7 +92,7 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
 def report(graph=None, *, include_cited: bool = True) -> "Report":
     """Recompute every number each review states and the controversy from the evidence, on a
     loaded graph or an endpoint (default: :func:`load`)."""
-    from exitkg.reporting import build_report
+    from exitkg.review.report import build_report
 
     return build_report(graph if graph is not None else load(), include_cited=include_cited)
 
@@ -102,9 +102,9 @@ def reason(graph=None, *, timeout: float = 120.0, engine: str = "hermit") -> "Re
     consistency (needs Java 17+), under a deadline of *timeout* seconds; ``engine="rl"`` classifies
     with an OWL 2 RL engine on the module that decides it, fast at any size, and checks no
     consistency (see ``exitkg reason``)."""
-    from exitkg.errors import UsageError
-    from exitkg.reasoner import classify_rl
-    from exitkg.reasoner import reason as _reason
+    from exitkg.core.errors import UsageError
+    from exitkg.checks.reason import classify_rl
+    from exitkg.checks.reason import reason as _reason
 
     if engine == "rl":
         return classify_rl(graph)
@@ -116,7 +116,7 @@ def reason(graph=None, *, timeout: float = 120.0, engine: str = "hermit") -> "Re
 def check_quotes(text: PathLike, graph=None, *, of: str | None = None) -> "QuoteCheck":
     """Check that every quote and printed citation of the graph occurs verbatim in the plain-text
     copy of the review at *text* (or, with *of*, the quotes of one source in that source's text)."""
-    from exitkg.quotes import check_quotes as _check_quotes
+    from exitkg.checks.check_quotes import check_quotes as _check_quotes
 
     return _check_quotes(text, graph, of=of)
 
@@ -126,7 +126,7 @@ def add_study(template: PathLike, text: PathLike, out: PathLike,
     """Check a filled curation template against the study's *text* and the graph (the packaged
     sources and *data*), and write the study as the new source folder *out*. Raises
     ``TemplateError`` (exit code 1) listing every problem as ``file:row:column``; writes nothing then."""
-    from exitkg.curate import add_study as _add_study
+    from exitkg.review.curate import add_study as _add_study
 
     return _add_study(template, text, out, data)
 
@@ -134,14 +134,14 @@ def add_study(template: PathLike, text: PathLike, out: PathLike,
 def diff(old: PathLike, new: PathLike) -> "Diff":
     """What changed between two versions of the graph (release folders, data folders, source
     folders or exports): studies, findings, classifications, controversy, stated numbers, identifiers."""
-    from exitkg.changes import diff as _diff
+    from exitkg.review.diff import diff as _diff
 
     return _diff(old, new)
 
 
 def release(out: PathLike, *, previous: PathLike | None = None, data=None, only=None) -> "ReleaseResult":
     """Build the release files into the new folder *out* (see ``exitkg release``)."""
-    from exitkg.releases import build_release
+    from exitkg.publish.release import build_release
 
     return build_release(out, previous=previous, data=data, only=only)
 
@@ -149,6 +149,6 @@ def release(out: PathLike, *, previous: PathLike | None = None, data=None, only=
 def build_site(out: PathLike, graph=None) -> "SiteResult":
     """Write the static site (map, ontology documentation, a page per identifier with its Turtle
     and JSON-LD, report, query catalogue, downloads) into the new folder *out* (see ``exitkg site``)."""
-    from exitkg.site import build_site as _build
+    from exitkg.publish.site import build_site as _build
 
     return _build(out, graph)

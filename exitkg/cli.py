@@ -3,7 +3,7 @@
 Each subcommand is one small function registered with :func:`command`; it
 parses nothing itself, calls one public function of the library, writes the
 rendered result to standard output and returns an exit code (see
-:mod:`exitkg.errors`). Heavy libraries are imported inside the command
+:mod:`exitkg.core.errors`). Heavy libraries are imported inside the command
 functions so that ``exitkg --help`` stays fast.
 """
 
@@ -17,8 +17,10 @@ import sys
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
-from exitkg import __version__, errors
-from exitkg.errors import ExitkgError, OutputError, UsageError, one_line
+from exitkg.core.version import __version__
+
+from exitkg.core import errors
+from exitkg.core.errors import ExitkgError, OutputError, UsageError, one_line
 
 PROG = "exitkg"
 
@@ -107,7 +109,7 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
 
 
 def _size(text: str) -> int:
-    from exitkg.graph import parse_size
+    from exitkg.graph.local import parse_size
 
     try:
         return parse_size(text)
@@ -135,7 +137,7 @@ def _with_ontology(args: argparse.Namespace, needed_for: str | None = None) -> b
 
 def _reading(args: argparse.Namespace):
     """How the files of --data and --only are read: the reading options, carried whole."""
-    from exitkg.rdfio import Reading
+    from exitkg.rdf.files import Reading
 
     return Reading(format=args.input_format, base=args.base, repair_iris=args.repair_iris,
                    allow_empty=args.allow_empty, context_map=args.context_map, max_bytes=args.max_bytes,
@@ -145,7 +147,7 @@ def _reading(args: argparse.Namespace):
 def _graph(args: argparse.Namespace, **options):
     """The graph a command reads: the ontology and the packaged sources, plus --data or instead
     --only (without the ontology with --without-ontology)."""
-    from exitkg.graph import load
+    from exitkg.graph.local import load
 
     graph = load(args.data, args.only, ontology=_with_ontology(args), normalize_literals=args.normalize_literals,
                  reading=_reading(args), **options)
@@ -180,8 +182,8 @@ def _configure_validate(p: argparse.ArgumentParser) -> None:
 
 @command("validate", "check the graph against the SHACL shapes", _configure_validate)
 def cmd_validate(args: argparse.Namespace) -> int:
-    from exitkg.progress import Progress
-    from exitkg.shacl import JS_TIMEOUT, MAX_RULE_TRIPLES, RENDERERS, validate
+    from exitkg.core.progress import Progress
+    from exitkg.checks.validate import JS_TIMEOUT, MAX_RULE_TRIPLES, RENDERERS, validate
 
     if args.js_timeout is not None and not args.allow_js:
         raise UsageError("--js-timeout goes with --allow-js")
@@ -217,14 +219,14 @@ def _configure_check_quotes(p: argparse.ArgumentParser) -> None:
 @command("check-quotes", "check that ekg:quote and ekg:citedAs literals occur verbatim in the review",
          _configure_check_quotes)
 def cmd_check_quotes(args: argparse.Namespace) -> int:
-    from exitkg.quotes import RENDERERS, check_quotes
+    from exitkg.checks.check_quotes import RENDERERS, check_quotes
 
     graph = _graph(args)
     result = check_quotes(args.source, graph, of=args.of)
     emit(RENDERERS[args.format](result, args.source))
     if not args.annotations:
         return result.exit_code
-    from exitkg.annotations import check_annotations
+    from exitkg.checks.annotations import check_annotations
 
     problems, checked = check_annotations(args.source, args.annotations, graph)
     for problem in problems:
@@ -260,10 +262,10 @@ def _engine(args: argparse.Namespace):
     if args.data or args.only or args.store or args.without_ontology:
         raise UsageError("--data, --only, --without-ontology and --store choose the local graph; they cannot be "
                          "combined with --endpoint")
-    from exitkg.remote import DEFAULT_TIMEOUT, RemoteEngine
+    from exitkg.graph.remote import DEFAULT_TIMEOUT, RemoteEngine
 
     if args.graph is not None:
-        from exitkg.queries import absolute_iri
+        from exitkg.sparql.queries import absolute_iri
 
         absolute_iri(args.graph, "--graph", error=UsageError)
     return RemoteEngine(args.endpoint, args.graph, args.timeout or DEFAULT_TIMEOUT)
@@ -271,7 +273,7 @@ def _engine(args: argparse.Namespace):
 
 def _output(args: argparse.Namespace, text: str) -> None:
     if getattr(args, "out", None):
-        from exitkg.fsutil import atomic_write_text
+        from exitkg.core.fsutil import atomic_write_text
 
         atomic_write_text(args.out, text)
     else:
@@ -289,7 +291,8 @@ def _configure_report(p: argparse.ArgumentParser) -> None:
 @command("report", "recompute the review's findings from the graph and compare with what it states",
          _configure_report)
 def cmd_report(args: argparse.Namespace) -> int:
-    from exitkg.reporting import RENDERERS, build_report
+    from exitkg.pages.report import RENDERERS
+    from exitkg.review.report import build_report
 
     report = build_report(_engine(args), include_cited=not args.exclude_cited)
     _output(args, RENDERERS[args.format](report))
@@ -310,7 +313,7 @@ def _configure_query(p: argparse.ArgumentParser) -> None:
 
 @command("query", "run a canned SPARQL query (or a query file) on the graph or an endpoint", _configure_query)
 def cmd_query(args: argparse.Namespace) -> int:
-    from exitkg import queries
+    from exitkg.sparql import queries
 
     query = queries.resolve(args.name)
     values = queries.parse_param_args(args.param)
@@ -337,8 +340,8 @@ def _port(text: str) -> int:
 
 
 def _configure_serve(p: argparse.ArgumentParser) -> None:
-    from exitkg.endpoint import Limits
-    from exitkg.serve import DEFAULT_HOST, DEFAULT_PORT
+    from exitkg.sparql.guard import Limits
+    from exitkg.serve.serve import DEFAULT_HOST, DEFAULT_PORT
 
     _add_graph_options(p)
     p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST}, loopback only)")
@@ -364,12 +367,12 @@ def _positive_int(text: str) -> int:
 
 @command("serve", "serve the graph as a read-only SPARQL endpoint, with a query page and the identifiers", _configure_serve)
 def cmd_serve(args: argparse.Namespace) -> int:
-    from exitkg.serve import serve
+    from exitkg.serve.serve import serve
 
     def announce(line: str) -> None:
         emit(line + "\n")
 
-    from exitkg.endpoint import Limits
+    from exitkg.sparql.guard import Limits
 
     limits = Limits(timeout=args.timeout, query_bytes=args.max_query_kib * 1024,
                     result_bytes=args.max_result_mib * 2**20, concurrent=args.concurrent)
@@ -379,7 +382,7 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
 
 def _configure_publish(p: argparse.ArgumentParser) -> None:
-    from exitkg.remote import DEFAULT_GRAPH
+    from exitkg.graph.remote import DEFAULT_GRAPH
 
     p.add_argument("--endpoint", required=True, metavar="URL", help="the store's SPARQL query URL (used to verify)")
     p.add_argument("--graph", default=DEFAULT_GRAPH, metavar="IRI", help=f"the named graph to replace (default: {DEFAULT_GRAPH})")
@@ -394,9 +397,9 @@ def _configure_publish(p: argparse.ArgumentParser) -> None:
 
 @command("publish", "load the whole graph into a triple store, replacing a named graph, and verify", _configure_publish)
 def cmd_publish(args: argparse.Namespace) -> int:
-    from exitkg.progress import Progress
-    from exitkg.publish import publish
-    from exitkg.remote import DEFAULT_TIMEOUT
+    from exitkg.core.progress import Progress
+    from exitkg.publish.publish import publish
+    from exitkg.graph.remote import DEFAULT_TIMEOUT
 
     with Progress("publishing") as progress:
         with progress.stage("loading the graph"):
@@ -417,7 +420,7 @@ def _configure_queries(p: argparse.ArgumentParser) -> None:
 def cmd_queries(args: argparse.Namespace) -> int:
     import json
 
-    from exitkg import queries
+    from exitkg.sparql import queries
 
     catalogue = queries.catalogue()
     if args.format == "json":
@@ -430,7 +433,7 @@ def cmd_queries(args: argparse.Namespace) -> int:
 
 
 def _configure_export(p: argparse.ArgumentParser) -> None:
-    from exitkg.export import FORMATS, TABLES
+    from exitkg.publish.export import FORMATS, TABLES
 
     p.add_argument("--format", choices=FORMATS, required=True, help="output format")
     p.add_argument("--out", metavar="PATH",
@@ -449,8 +452,8 @@ def _configure_export(p: argparse.ArgumentParser) -> None:
                    "RDF/XML or CSV tables; the findings as nanopublications; the quotes as Web Annotations",
          _configure_export)
 def cmd_export(args: argparse.Namespace) -> int:
-    from exitkg import export
-    from exitkg.fsutil import atomic_write_bytes
+    from exitkg.publish import export
+    from exitkg.core.fsutil import atomic_write_bytes
 
     if args.format != "annotations" and args.source:
         raise UsageError("--source goes with --format annotations only")
@@ -458,13 +461,13 @@ def cmd_export(args: argparse.Namespace) -> int:
         raise UsageError("--sign-key goes with --format nanopub only")
     if args.format in ("nanopub", "annotations"):
         if args.format == "nanopub":
-            from exitkg.nanopubs import export_nanopubs
+            from exitkg.publish.nanopubs import export_nanopubs
 
             data = export_nanopubs(_graph(args), sign_key=args.sign_key)
         else:
             if not args.source:
                 raise UsageError("--format annotations needs --source FILE, the review's text to anchor the quotes in")
-            from exitkg.annotations import export_annotations
+            from exitkg.checks.annotations import export_annotations
 
             data = export_annotations(args.source, _graph(args))
         if args.out:
@@ -488,7 +491,7 @@ def cmd_export(args: argparse.Namespace) -> int:
             raise OutputError(f"{args.out}: not an existing folder")
         from contextlib import ExitStack
 
-        from exitkg.fsutil import atomic_writer
+        from exitkg.core.fsutil import atomic_writer
 
         tables = export.export_tables(_graph(args))  # everything computed before anything is written
         with ExitStack() as files:  # all three replaced, or (on any failure) none
@@ -498,7 +501,7 @@ def cmd_export(args: argparse.Namespace) -> int:
 
 
 def _configure_link(p: argparse.ArgumentParser) -> None:
-    from exitkg.link import DEFAULT_BASE
+    from exitkg.linking.ctdc import DEFAULT_BASE
 
     p.add_argument("cases", metavar="CASES.csv", help="a CTDC dataset as downloaded, or HTCDS case records (UTF-8 CSV)")
     p.add_argument("--base", default=DEFAULT_BASE, metavar="IRI",
@@ -519,7 +522,7 @@ def _configure_link(p: argparse.ArgumentParser) -> None:
 @command("link", "turn case records (CTDC Global Dataset, Global Synthetic Dataset or HTCDS) into RDF linked to "
                  "the exit factors and their evidence", _configure_link)
 def cmd_link(args: argparse.Namespace) -> int:
-    from exitkg.link import link_cases
+    from exitkg.linking.link import link_cases
 
     result = link_cases(args.cases, args.out, base=args.base, format=args.format, progress=True,
                         skip_bad_rows=args.skip_bad_rows, strict_columns=args.strict_columns)
@@ -538,7 +541,7 @@ def _configure_template(p: argparse.ArgumentParser) -> None:
 @command("template", "write an empty curation template: a study sheet and a findings sheet, with explained columns",
          _configure_template)
 def cmd_template(args: argparse.Namespace) -> int:
-    from exitkg.curate import write_template
+    from exitkg.review.curate import write_template
 
     for path in write_template(args.out):
         emit(f"{path}\n")
@@ -558,7 +561,7 @@ def _configure_add(p: argparse.ArgumentParser) -> None:
 @command("add", "check a filled template and write the study as a new source folder, validated with the whole graph",
          _configure_add)
 def cmd_add(args: argparse.Namespace) -> int:
-    from exitkg.curate import TemplateError, add_study
+    from exitkg.review.curate import TemplateError, add_study
 
     try:
         result = add_study(args.template, args.source, args.out, args.data)
@@ -582,7 +585,7 @@ def _configure_diff(p: argparse.ArgumentParser) -> None:
 @command("diff", "what changed between two versions of the graph: studies, findings, classifications, "
                  "controversy, stated numbers, identifiers", _configure_diff)
 def cmd_diff(args: argparse.Namespace) -> int:
-    from exitkg.changes import RENDERERS, diff
+    from exitkg.review.diff import RENDERERS, diff
 
     _output(args, RENDERERS[args.format](diff(args.old, args.new)))
     return errors.OK
@@ -600,14 +603,14 @@ def _configure_figure(p: argparse.ArgumentParser) -> None:
 @command("figure", "draw a review's Figure 2 (roles by levels, with the factors of each box) from its classifications",
          _configure_figure)
 def cmd_figure(args: argparse.Namespace) -> int:
-    from exitkg.figure import render_png, render_svg
+    from exitkg.pages.figure import render_png, render_svg
 
     if args.format == "svg":
         _output(args, render_svg(_graph(args), args.review))
         return errors.OK
     if not args.out:
         raise UsageError("--format png writes a binary file: give it with --out")
-    from exitkg.fsutil import atomic_write_bytes
+    from exitkg.core.fsutil import atomic_write_bytes
 
     atomic_write_bytes(args.out, render_png(_graph(args), args.review))
     return errors.OK
@@ -623,7 +626,7 @@ def _configure_map(p: argparse.ArgumentParser) -> None:
 @command("map", "write the evidence map: one self-contained HTML page with Figure 2, the factor by study matrix, "
                 "each factor's evidence and filters", _configure_map)
 def cmd_map(args: argparse.Namespace) -> int:
-    from exitkg.evidence_map import render_map
+    from exitkg.pages.map import render_map
 
     _output(args, render_map(_graph(args), args.review))
     return errors.OK
@@ -637,7 +640,7 @@ def _configure_site(p: argparse.ArgumentParser) -> None:
 @command("site", "write every identifier as an HTML page, Turtle and JSON-LD, with the content-negotiation rules "
                  "(.htaccess) and the evidence map as the home page", _configure_site)
 def cmd_site(args: argparse.Namespace) -> int:
-    from exitkg.site import build_site
+    from exitkg.publish.site import build_site
 
     _with_ontology(args, "the site documents the ontology")
     emit(build_site(args.out, _graph(args)).describe())
@@ -655,7 +658,7 @@ def _configure_release(p: argparse.ArgumentParser) -> None:
 @command("release", "build the release files (every RDF format, CSV tables, SSSOM, VoID/DCAT, change log) "
                     "into a new folder, from the sources and the one version", _configure_release)
 def cmd_release(args: argparse.Namespace) -> int:
-    from exitkg.releases import build_release
+    from exitkg.publish.release import build_release
 
     _with_ontology(args, "a release holds the ontology")
     emit(build_release(args.out, previous=args.previous, data=args.data, only=args.only,
@@ -674,7 +677,7 @@ def _positive_seconds(text: str) -> float:
 
 
 def _configure_reason(p: argparse.ArgumentParser) -> None:
-    from exitkg.reasoner import DEFAULT_TIMEOUT
+    from exitkg.checks.reason import DEFAULT_TIMEOUT
 
     _add_graph_options(p)
     p.add_argument("--timeout", type=_positive_seconds, default=DEFAULT_TIMEOUT, metavar="SECONDS",
@@ -689,9 +692,9 @@ def _configure_reason(p: argparse.ArgumentParser) -> None:
 @command("reason", "classify the factors controversial by evidence: with HermiT, which also checks consistency, "
                    "or with an OWL 2 RL engine on the module that decides it", _configure_reason)
 def cmd_reason(args: argparse.Namespace) -> int:
-    from exitkg.errors import DeadlineError
-    from exitkg.progress import Progress
-    from exitkg.reasoner import RENDERERS, classify_rl, reason
+    from exitkg.core.errors import DeadlineError
+    from exitkg.core.progress import Progress
+    from exitkg.checks.reason import RENDERERS, classify_rl, reason
 
     _with_ontology(args, "the reasoner classifies with the ontology's definitions")
     try:
@@ -720,7 +723,7 @@ def _configure_mappings(p: argparse.ArgumentParser) -> None:
 @command("mappings", "list or export the SSSOM mappings from exit factors to case-data fields (HTCDS, CTDC)",
          _configure_mappings)
 def cmd_mappings(args: argparse.Namespace) -> int:
-    from exitkg.mappings import RENDERERS, load_mappings
+    from exitkg.linking.mappings import RENDERERS, load_mappings
 
     _output(args, RENDERERS[args.format](load_mappings()))
     return errors.OK

@@ -34,7 +34,7 @@ def test_every_part_of_the_benchmark_runs_and_renders(tmp_path):
     engine_alone = next(line for line in table.stdout.splitlines() if line.startswith("| the engine alone |"))
     assert "rdflib / Oxigraph" in engine_alone
     assert any(line.startswith("| one pattern, counted | ") and " | x" in line for line in table.stdout.splitlines())
-    from exitkg.queries import catalogue
+    from exitkg.sparql.queries import catalogue
 
     assert all(f"`{name}`" in table.stdout for name in catalogue())
     # the link part: the targets beside the figures, and a verdict for the whole command and each cohort query
@@ -59,7 +59,7 @@ def test_the_generated_cases_are_the_synthetic_datasets_shape(tmp_path):
     import csv
 
     import scaled
-    from exitkg.link import age_band, country_alpha2, load_codebook, normalise
+    from exitkg.linking.ctdc import age_band, country_alpha2, load_codebook, normalise
 
     columns = scaled.synthetic_columns()
     assert len(columns) == 27

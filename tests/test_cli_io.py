@@ -263,7 +263,7 @@ def test_keyboard_interrupt_exits_130(monkeypatch, capsys):
 
 def test_exitkg_error_uses_its_exit_code(monkeypatch, capsys):
     from exitkg import cli
-    from exitkg.errors import DeadlineError
+    from exitkg.core.errors import DeadlineError
 
     def slow(args):
         raise DeadlineError("took too long")
@@ -282,11 +282,11 @@ def test_start_up_imports_only_what_the_command_needs(argv):
 
     code = ("import sys\nfrom exitkg.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
             "print('LOADED:' + ' '.join(sorted(m for m in sys.modules if m.split('.')[0] in ('rdflib', 'pyoxigraph', 'pyshacl', "
-            "'owlready2', 'SPARQLWrapper', 'http') or m in ('exitkg.serve', 'exitkg.remote', 'exitkg.link', "
-            "'exitkg.export', 'exitkg.reasoner'))))" % argv)
+            "'owlready2', 'SPARQLWrapper', 'http') or m in ('exitkg.serve.serve', 'exitkg.graph.remote', 'exitkg.linking.ctdc', "
+            "'exitkg.publish.export', 'exitkg.checks.reason'))))" % argv)
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60).stdout
     loaded = out.rsplit("LOADED:", 1)[1].strip()
-    allowed = {"exitkg.remote", "http", "http.client"} if argv[0] == "report" else set()
+    allowed = {"exitkg.graph.remote", "http", "http.client"} if argv[0] == "report" else set()
     assert set(loaded.split()) <= allowed, loaded
 
 
@@ -866,7 +866,7 @@ def test_max_triples_counts_every_input_and_max_bytes_their_size(tmp_path):
     """The limits are for all the files a command reads (the packaged ones aside): the second of
     two files of 3 statements goes over 5; --max-bytes refuses before anything is read."""
     import exitkg
-    from exitkg.errors import InputError
+    from exitkg.core.errors import InputError
 
     first, second = tmp_path / "a.nt", tmp_path / "b.nt"
     for i, path in enumerate((first, second)):

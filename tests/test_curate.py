@@ -17,8 +17,8 @@ from pathlib import Path
 import pytest
 
 from conftest import FIXTURES, REPO_ROOT, run_exitkg, sha256_tree
-from exitkg.curate import COLUMNS, FINDINGS_SHEET, STUDY_SHEET, TemplateError, add_study, check_template
-from exitkg.errors import InputError
+from exitkg.review.curate import COLUMNS, FINDINGS_SHEET, STUDY_SHEET, TemplateError, add_study, check_template
+from exitkg.core.errors import InputError
 
 CURATION = FIXTURES / "curation"
 TEMPLATE = CURATION / "template"

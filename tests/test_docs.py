@@ -11,7 +11,9 @@ import sys
 import pytest
 
 from conftest import REPO_ROOT
-from exitkg import cli, clidoc, errors, queries
+from exitkg import cli, clidoc
+from exitkg.core import errors
+from exitkg.sparql import queries
 
 README = (REPO_ROOT / "README.md").read_text(encoding="utf-8")
 DOCS = REPO_ROOT / "docs"
@@ -101,7 +103,7 @@ def _codes_of_table(text: str) -> dict[int, str]:
 
 
 def test_the_exit_codes_are_the_same_in_the_docs_and_the_code():
-    """docs/exit-codes.md, the table of exitkg/errors.py's docstring and its constants give the same codes."""
+    """docs/exit-codes.md, the table of exitkg/core/errors.py's docstring and its constants give the same codes."""
     documented = _codes_of_table((DOCS / "exit-codes.md").read_text(encoding="utf-8"))
     in_docstring = {int(code): name for code, name in re.findall(r"^(\d+)\s+``([A-Z]+)``", errors.__doc__, re.M)}
     assert set(documented) == set(in_docstring) == set(errors.EXIT_CODES.values()), (
@@ -154,8 +156,8 @@ def test_the_api_names_stay_functions_after_every_module_is_imported():
 
 
 def test_the_help_names_every_exit_code():
-    """``exitkg --help`` ends with the exit codes: every code of exitkg.errors is there."""
-    from exitkg import errors
+    """``exitkg --help`` ends with the exit codes: every code of exitkg.core.errors is there."""
+    from exitkg.core import errors
 
     epilog = cli.build_parser().epilog
     codes = {int(code) for code in re.findall(r"\b(\d+) [a-z]", epilog)}

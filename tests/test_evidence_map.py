@@ -16,9 +16,9 @@ from pathlib import Path
 import pytest
 
 from conftest import ARTIFACTS, run_exitkg
-from exitkg import queries as Q
-from exitkg.evidence_map import map_data
-from exitkg.graph import load
+from exitkg.sparql import queries as Q
+from exitkg.pages.map import map_data
+from exitkg.graph.local import load
 
 @pytest.fixture(scope="module")
 def graph():

@@ -13,9 +13,9 @@ from rdflib.compare import isomorphic
 
 import exitkg
 from conftest import assert_one_error_line, run_exitkg
-from exitkg.describe import DATASET
-from exitkg.export import canonical_triples
-from exitkg.graph import ONTOLOGY_GRAPH, load
+from exitkg.graph.describe import DATASET
+from exitkg.publish.export import canonical_triples
+from exitkg.graph.local import ONTOLOGY_GRAPH, load
 
 EXT = {"turtle": "ttl", "ntriples": "nt", "jsonld": "jsonld", "rdfxml": "rdf", "trig": "trig", "nquads": "nq"}
 VOID = "http://rdfs.org/ns/void#"
@@ -128,7 +128,7 @@ def _value(triples, subject: str, predicate: str):
 
 
 def test_description_counts_are_computed_from_the_graph():
-    from exitkg.describe import describe
+    from exitkg.graph.describe import describe
 
     graph = load()
     description = describe(graph)
@@ -266,7 +266,7 @@ def test_deep_nesting_and_long_lists_export_quickly_and_the_same_each_time(tmp_p
 def test_tree_labels_do_not_depend_on_the_input_labels():
     import pyoxigraph as ox
 
-    from exitkg.export import tree_labels
+    from exitkg.publish.export import tree_labels
 
     text = ('<http://e/s> <http://e/p> [ <http://e/q> ( "a" "b" ) ; <http://e/r> [ <http://e/t> "x" ] ] .\n'
             '<http://e/s> <http://e/p> [ <http://e/q> "y" ] .\n')

@@ -7,9 +7,9 @@ import xml.etree.ElementTree as ET
 import pytest
 
 from conftest import run_exitkg
-from exitkg import queries as Q
-from exitkg.graph import load
-from exitkg.namespaces import EKG
+from exitkg.sparql import queries as Q
+from exitkg.graph.local import load
+from exitkg.rdf.namespaces import EKG
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -7,8 +7,8 @@ import stat
 
 import pytest
 
-from exitkg import fsutil
-from exitkg.errors import OutputError
+from exitkg.core import fsutil
+from exitkg.core.errors import OutputError
 
 
 def _leftovers(directory):
@@ -84,7 +84,7 @@ def test_unwritable_directory(tmp_path):
 
 
 def test_new_folder_appears_whole_or_not_at_all(tmp_path):
-    from exitkg.fsutil import new_folder
+    from exitkg.core.fsutil import new_folder
 
     target = tmp_path / "out" / "built"
     with pytest.raises(RuntimeError):
@@ -112,7 +112,7 @@ def test_sigkill_during_a_write_leaves_the_old_file_and_no_temporary(tmp_path):
     target.write_bytes(b"old\n")
     script = (
         "import os, signal\n"
-        "from exitkg.fsutil import atomic_writer\n"
+        "from exitkg.core.fsutil import atomic_writer\n"
         f"with atomic_writer({str(target)!r}) as handle:\n"
         "    handle.write(b'new' * 100000)\n"
         "    handle.flush()\n"

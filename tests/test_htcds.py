@@ -7,7 +7,7 @@ import csv
 import pytest
 
 from conftest import FIXTURES, REPO_ROOT, assert_one_error_line, run_exitkg
-from exitkg import htcds
+from exitkg.linking import htcds
 
 RECORDS = FIXTURES / "htcds" / "records.csv"
 LINES = RECORDS.read_text(encoding="utf-8").splitlines()
@@ -21,7 +21,7 @@ needs_htcds = pytest.mark.skipif(not HTCDS_DIR.is_dir(), reason=f"HTCDS referenc
 
 
 def graph_of(path):
-    from exitkg.graph import load
+    from exitkg.graph.local import load
 
     return load(only=[path], ontology=False).to_rdflib()
 
@@ -125,7 +125,7 @@ def test_codes_are_described_and_mappings_travel_with_them(linked):
 
 def test_a_case_finds_its_factors(linked):
     """``?case ?p ?code . ?factor skos:relatedMatch ?code`` gives a case's factors."""
-    from exitkg.graph import load
+    from exitkg.graph.local import load
 
     g = load(data=[linked])
     rows = g.run("""PREFIX ekg: <https://w3id.org/exitkg/ontology#>
@@ -251,7 +251,7 @@ def test_the_field_file_is_the_standard():
 
 
 def test_the_read_fields_have_a_known_property():
-    from exitkg.link import PROPERTIES
+    from exitkg.linking.ctdc import PROPERTIES
 
     for f in htcds.load_standard().read.values():
         if f.property is not None:
@@ -259,7 +259,7 @@ def test_the_read_fields_have_a_known_property():
 
 
 def test_every_mapped_htcds_code_is_a_value_the_reader_reads():
-    from exitkg.mappings import load_mappings
+    from exitkg.linking.mappings import load_mappings
 
     standard = htcds.load_standard()
     readable = {f.code_iri(name) for f in standard.read.values() if f.read_as == "code" for name, _ in f.values}
@@ -271,7 +271,7 @@ def test_every_mapped_htcds_code_is_a_value_the_reader_reads():
 def test_every_value_read_is_mapped_or_unmapped_with_a_reason():
     import json
 
-    from exitkg.mappings import load_mappings
+    from exitkg.linking.mappings import load_mappings
 
     mapped = {m.object_iri for m in load_mappings().mappings}
     document = json.loads(htcds.load_standard().path.read_text(encoding="utf-8"))
@@ -291,7 +291,7 @@ def test_every_value_read_is_mapped_or_unmapped_with_a_reason():
 
 
 def test_close_matches_are_codes_of_the_ctdc_codebook():
-    from exitkg.link import load_codebook, normalise
+    from exitkg.linking.ctdc import load_codebook, normalise
 
     documented = {(v.name, normalise(c)) for v in load_codebook() for c in v.codes}
     checked = 0

@@ -92,7 +92,7 @@ def linked(tmp_path_factory):
 
 def test_fixtures_cover_every_documented_code():
     """Each fixture holds every code and every missing code its codebook documents for its columns."""
-    from exitkg.link import load_codebook, normalise, variables_of
+    from exitkg.linking.ctdc import load_codebook, normalise, variables_of
 
     for path, dataset in ((GLOBAL, "global"), (SYNTHETIC, "synthetic"), (SYNTHETIC_2021, "synthetic")):
         rows = _rows(path)
@@ -196,7 +196,7 @@ def test_a_forced_labour_case_reaches_no_prostitution_factor(linked):
 
 
 def test_missing_codes_give_no_triple(tmp_path):
-    from exitkg.link import load_codebook
+    from exitkg.linking.ctdc import load_codebook
 
     out = tmp_path / "o.nt"
     for dataset in ("global", "synthetic"):
@@ -239,7 +239,7 @@ def test_alpha3_and_alpha2_countries_give_the_same_iri(tmp_path):
 
 
 def test_age_bands_agree_across_datasets_and_spellings():
-    from exitkg.link import age_band
+    from exitkg.linking.ctdc import age_band
 
     assert age_band("18--20") == age_band("18\u201420") == age_band("18-20") == (
         "https://w3id.org/exitkg/id/age-band/18-20", 18, 20)
@@ -273,7 +273,7 @@ def test_case_iris_are_stable_and_independent_of_row_order(tmp_path):
 def _expected_factor_cases(path: Path) -> dict[str, dict[str, set[int]]]:
     """factor -> gender code -> data lines, computed from the CSV and the mapping set (flags only:
     every mapped CTDC code is a flag)."""
-    from exitkg.mappings import CTDC_NS as NS, load_mappings
+    from exitkg.linking.mappings import CTDC_NS as NS, load_mappings
 
     flags = defaultdict(set)
     for m in load_mappings().mappings:
@@ -440,13 +440,13 @@ def test_progress_shows_on_a_terminal_only(tmp_path):
 
 
 def test_the_query_parameter_type_lists_the_case_properties_of_the_ontology():
-    """case_attribute (exitkg.queries) takes exactly the case properties, and each is in the ontology."""
+    """case_attribute (exitkg.sparql.queries) takes exactly the case properties, and each is in the ontology."""
     from rdflib import Graph, URIRef
     from rdflib.namespace import RDFS
 
     from conftest import REPO_ROOT
-    from exitkg.link import PROPERTIES
-    from exitkg.queries import CLOSED_TYPES
+    from exitkg.linking.ctdc import PROPERTIES
+    from exitkg.sparql.queries import CLOSED_TYPES
 
     assert CLOSED_TYPES["case_attribute"] == PROPERTIES
     ontology = Graph().parse(REPO_ROOT / "ontology" / "exit-factors.ttl")

@@ -16,8 +16,8 @@ from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
 from conftest import REPO_ROOT
-from exitkg import mappings
-from exitkg.errors import InputError
+from exitkg.linking import mappings
+from exitkg.core.errors import InputError
 
 TSV = REPO_ROOT / "mappings" / "exit-factors-to-case-data.sssom.tsv"
 FACTORS = REPO_ROOT / "data" / "common" / "factors.ttl"
@@ -38,7 +38,7 @@ CTDC_UNMAPPED = REPO_ROOT / "mappings" / "ctdc-unmapped.tsv"
 def ctdc_values() -> set[tuple[str, str]]:
     """Every value of the CTDC codebook file as (variable, code): a flag column is its own code
     ("1"), a year or country column stands for all its values ("*"); missing codes are no values."""
-    from exitkg.link import load_codebook
+    from exitkg.linking.ctdc import load_codebook
 
     values = set()
     for v in load_codebook():
@@ -180,7 +180,7 @@ def test_every_ctdc_value_is_mapped_or_listed_unmapped_with_a_reason(mapping_set
 def test_codebook_file_names_are_those_of_the_ctdc_codebooks():
     """Every variable (and alias) of the codebook file is spelled as in one of CTDC's documents,
     and every variable those documents list is in the file."""
-    from exitkg.link import load_codebook
+    from exitkg.linking.ctdc import load_codebook
 
     texts = " ".join(p.read_text(encoding="utf-8") for p in sorted(CTDC_DIR.glob("*.txt")) + sorted(CTDC_DIR.glob("*.csv")))
     words = set(re.findall(r"[A-Za-z]+", texts))

@@ -12,8 +12,8 @@ import pytest
 import rdflib
 
 from conftest import REVIEW_TEXT, run_exitkg
-from exitkg.graph import load
-from exitkg.nanopubs import NP, NP_BASE, export_nanopubs
+from exitkg.graph.local import load
+from exitkg.publish.nanopubs import NP, NP_BASE, export_nanopubs
 
 pytestmark = pytest.mark.filterwarnings("ignore")
 

@@ -10,9 +10,9 @@ import rdflib
 
 import exitkg
 from conftest import IO_FIXTURES, assert_one_error_line, run_exitkg
-from exitkg.graph import ONTOLOGY_GRAPH
-from exitkg.namespaces import DATASET
-from exitkg.resources import ontology_path
+from exitkg.graph.local import ONTOLOGY_GRAPH
+from exitkg.rdf.namespaces import DATASET
+from exitkg.core.resources import ontology_path
 
 DATA = IO_FIXTURES / "valid.ttl"
 COUNT = "SELECT (COUNT(*) AS ?n) WHERE { ?s ?p ?o }\n"
@@ -99,7 +99,7 @@ def test_the_library_reads_exactly_the_files():
 def test_commands_that_cannot_read_the_files_alone_say_so(tmp_path, args, fragment):
     args = [str(a).replace("{tmp}", str(tmp_path)) for a in args]
     code, out, err = run_exitkg(*args)
-    assert code == exitkg.errors.USAGE
+    assert code == exitkg.core.errors.USAGE
     assert out == ""
     assert_one_error_line(err, "--without-ontology", fragment)
     assert not (tmp_path / "site").exists() and not (tmp_path / "release").exists()

@@ -29,7 +29,7 @@ ID_KINDS = ("category", "characteristic", "cited-evidence", "classification", "c
 
 @pytest.fixture(scope="module")
 def site(tmp_path_factory) -> Path:
-    from exitkg.site import build_site
+    from exitkg.publish.site import build_site
 
     out = tmp_path_factory.mktemp("pinned") / "exitkg"
     build_site(out)
@@ -59,41 +59,42 @@ def test_every_kind_of_identifier_is_pinned(site):
 
 
 def test_the_standalone_evidence_map(expected):
-    from exitkg.evidence_map import render_map
-    from exitkg.graph import load
+    from exitkg.pages.map import render_map
+    from exitkg.graph.local import load
 
     expected(PINNED / "evidence-map.html", render_map(load()))
 
 
 def test_the_standalone_report(expected):
-    from exitkg.graph import load
-    from exitkg.reporting import build_report, render_html
+    from exitkg.graph.local import load
+    from exitkg.pages.report import render_html
+    from exitkg.review.report import build_report
 
     expected(PINNED / "report.html", render_html(build_report(load())))
 
 
 def test_the_serve_query_page(expected):
-    from exitkg.front import query_page
+    from exitkg.serve.front import query_page
 
     expected(PINNED / "serve-query-page.html", query_page())
 
 
 def test_pages_are_written_by_templates_only():
     """No page skeleton, stylesheet, script or hand escaping left in the package's Python: the
-    pages come from exitkg/templates/ and exitkg/static/."""
+    pages come from exitkg/pages/templates/ and exitkg/pages/static/."""
     found = []
-    for module in sorted((REPO_ROOT / "exitkg").glob("*.py")):
+    for module in sorted((REPO_ROOT / "exitkg").rglob("*.py")):
         text = module.read_text(encoding="utf-8")
         for marker in ("<!DOCTYPE html", "<html lang", "<style>", "<script type=", "from html import escape"):
             if marker in text:
-                found.append(f"{module.name}: {marker}")
+                found.append(f"{module.relative_to(REPO_ROOT)}: {marker}")
     assert not found
 
 
 def test_templates_escape_what_they_print():
     from markupsafe import Markup
 
-    from exitkg.templating import render
+    from exitkg.pages.templating import render
 
     nav = render("nav.html", items=[('a"><script>', "Tom & <Jerry>'s"), ("b.html", Markup("<i>kept</i>"))])
     assert nav == ('<nav><a href="a&quot;&gt;&lt;script&gt;">Tom &amp; &lt;Jerry&gt;&#x27;s</a> '
@@ -102,7 +103,7 @@ def test_templates_escape_what_they_print():
 
 def test_the_sites_pages_link_its_static_files(site):
     """The site's pages link their stylesheets and the map's script in its static/ folder (copies
-    of exitkg/static/), and hold none of them (the release's map among the downloads stands alone)."""
+    of exitkg/pages/static/), and hold none of them (the release's map among the downloads stands alone)."""
     import re
 
     linked = set()
@@ -117,4 +118,4 @@ def test_the_sites_pages_link_its_static_files(site):
             linked.add(target.name)
     assert linked == {"site.css", "ontology.css", "report.css", "evidence-map.css", "evidence-map.js"}
     for name in linked:
-        assert (site / "static" / name).read_bytes() == (REPO_ROOT / "exitkg" / "static" / name).read_bytes()
+        assert (site / "static" / name).read_bytes() == (REPO_ROOT / "exitkg" / "pages" / "static" / name).read_bytes()

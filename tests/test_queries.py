@@ -9,8 +9,8 @@ import pytest
 
 import exitkg
 from conftest import REPO_ROOT, assert_one_error_line, run_exitkg, source_facts
-from exitkg import queries as Q
-from exitkg.engine import Result
+from exitkg.sparql import queries as Q
+from exitkg.sparql.engine import Result
 
 CATALOGUE = Q.catalogue()
 FERRARI = source_facts("ferrari-2021")

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from conftest import REVIEW_TEXT, assert_one_error_line
-from exitkg.quotes import check_quotes, normalise_whitespace
-from exitkg.graph import load
+from exitkg.checks.check_quotes import check_quotes, normalise_whitespace
+from exitkg.graph.local import load
 
 SOURCE_TEXT = """The Review
 Women described leaving as \u201ca long and

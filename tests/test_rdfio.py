@@ -9,9 +9,9 @@ import pytest
 
 import exitkg
 from conftest import IO_FIXTURES
-from exitkg.errors import InputError
-from exitkg.graph import ONTOLOGY_GRAPH, load
-from exitkg.rdfio import parse_file
+from exitkg.core.errors import InputError
+from exitkg.graph.local import ONTOLOGY_GRAPH, load
+from exitkg.rdf.files import parse_file
 
 EKG = "https://w3id.org/exitkg/ontology#"
 A = ox.NamedNode("https://w3id.org/exitkg/id/a")
@@ -147,7 +147,7 @@ def test_files_for_the_merge_only_are_bulk_loaded_and_keep_their_meaning(tmp_pat
     """A file that declares no source (case records, other data) goes to the merge through
     Oxigraph's bulk loader, never as Python objects: same triples, blank nodes still distinct
     between files, its triple count kept; a file declaring a source still gets its named graph."""
-    from exitkg.graph import _read_input
+    from exitkg.graph.local import _read_input
 
     first, second = tmp_path / "a.nt", tmp_path / "b.ttl"
     first.write_text('_:b0 <urn:p> "1" .\n<urn:s> <urn:p> "x" .\n', encoding="utf-8")
@@ -171,7 +171,7 @@ def test_a_stored_graph_is_loaded_once_and_reloaded_when_an_input_changes(tmp_pa
     input file is seen and loads again); a folder holding other files is refused."""
     import os
 
-    from exitkg.errors import OutputError
+    from exitkg.core.errors import OutputError
 
     extra = tmp_path / "extra.nt"
     extra.write_text('<urn:s> <urn:p> "1" .\n', encoding="utf-8")
@@ -316,7 +316,7 @@ _SPELLINGS = {"en-GB": "colour", "en-US": "color", "fr": "plain"}
 def test_language_tags_come_out_of_every_export_as_written(tmp_path, source):
     """Scenario 21: Oxigraph keeps language tags in lower case; every export spells them as the
     input did (en-GB, not en-gb), and an export read back keeps those spellings."""
-    from exitkg.export import export_rdf
+    from exitkg.publish.export import export_rdf
 
     data = tmp_path / f"tagged.{source}"
     data.write_text(_TAGGED[source], encoding="utf-8")
@@ -335,7 +335,7 @@ def test_language_tags_come_out_of_every_export_as_written(tmp_path, source):
 
 
 def test_language_tags_are_kept_by_a_store_folder(tmp_path):
-    from exitkg.export import export_rdf
+    from exitkg.publish.export import export_rdf
 
     data = tmp_path / "tagged.ttl"
     data.write_text(_TAGGED["ttl"], encoding="utf-8")
@@ -440,7 +440,7 @@ def test_a_reader_keeps_its_graph_while_another_run_rebuilds_the_store(tmp_path)
     count = "SELECT (COUNT(*) AS ?n) WHERE { ?s <http://example.org/p> ?o }"
     reader = load(only=[first], ontology=False, store=store)
     assert reader.run(count).rows[0]["n"].value == "5000"
-    code = ("import sys\nfrom exitkg.graph import load\n"
+    code = ("import sys\nfrom exitkg.graph.local import load\n"
             "g = load(only=[sys.argv[1]], ontology=False, store=sys.argv[2])\n"
             "print(g.run('" + count + "').rows[0]['n'].value)\n")
     rebuilt = subprocess.run([sys.executable, "-c", code, str(second), str(store)], capture_output=True, text=True,
@@ -488,7 +488,7 @@ def test_a_relative_iri_in_rdfxml_gets_the_same_hint(tmp_path):
 
 
 def test_repair_iris_changes_only_iris_and_places_each_change():
-    from exitkg.rdfio import repair_iris
+    from exitkg.rdf.files import repair_iris
 
     text = ('@prefix ex: <http://example.org/> .\n'
             '# a comment <http://example.org/not an iri>\n'
@@ -576,7 +576,7 @@ def test_the_store_keeps_as_written_what_the_loader_does_not_store_to_check():
     """The loader takes unsigned and negative integers without leading zeros, and the booleans,
     as kept by the store as written; a raw store confirms it for samples of each, and a value
     outside the patterns is still stored to check."""
-    from exitkg.rdfio import XSD_NS, _kept_as_written, stored_forms
+    from exitkg.rdf.files import XSD_NS, _kept_as_written, stored_forms
 
     samples = [("0", "integer"), ("7", "integer"), ("-7", "integer"), ("123456789012345678", "integer"),
                ("-999999999999999999", "integer"), ("true", "boolean"), ("false", "boolean")]
@@ -604,7 +604,7 @@ def test_the_store_keeps_as_written_what_the_loader_does_not_store_to_check():
 def test_the_lexical_spaces_checked_without_rdflib_follow_xsd(datatype, good, bad):
     """The datatypes of the packaged graph are checked by pattern (XSD 1.1: a time zone up to
     14:00, a real day of the month, year 0 a leap year), so reading the graph needs no rdflib."""
-    from exitkg.rdfio import XSD_NS, ill_typed
+    from exitkg.rdf.files import XSD_NS, ill_typed
 
     iri = XSD_NS + datatype
     assert ill_typed([(v, iri) for v in good + bad]) == sorted((v, iri) for v in bad)

@@ -7,17 +7,20 @@ import inspect
 import pytest
 
 import exitkg
-from exitkg.errors import InputError
-from exitkg.rdfio import Reading, as_reading
+from exitkg.core.errors import InputError
+from exitkg.rdf.files import Reading, as_reading
 
 FIELDS = set(Reading._fields) | {"input_format"}
 
 
 def _signatures():
-    from exitkg import api, graph, releases, serve
+    from exitkg import api
+    from exitkg.graph import local
+    from exitkg.publish import release
+    from exitkg.serve import serve
 
-    return {"exitkg.load": api.load, "exitkg.graph.load": graph.load, "exitkg.serve.serve": serve.serve,
-            "exitkg.releases.build_release": releases.build_release}
+    return {"exitkg.load": api.load, "exitkg.graph.local.load": local.load, "exitkg.serve.serve.serve": serve.serve,
+            "exitkg.publish.release.build_release": release.build_release}
 
 
 @pytest.mark.parametrize("name", sorted(_signatures()))

@@ -16,7 +16,7 @@ from rdflib.namespace import DCTERMS
 
 import exitkg
 from conftest import REPO_ROOT, assert_one_error_line, run_exitkg, sha256_tree
-from exitkg.graph import load
+from exitkg.graph.local import load
 
 ONTOLOGY = URIRef("https://w3id.org/exitkg/ontology")
 VANN = rdflib.Namespace("http://purl.org/vocab/vann/")

@@ -18,10 +18,10 @@ from pathlib import Path
 import pytest
 
 from conftest import REPO_ROOT, assert_one_error_line, run_exitkg
-from exitkg import queries as Q
-from exitkg.graph import load
-from exitkg.remote import DEFAULT_GRAPH, RemoteEngine
-from exitkg.serve import oxigraph_binary
+from exitkg.sparql import queries as Q
+from exitkg.graph.local import load
+from exitkg.graph.remote import DEFAULT_GRAPH, RemoteEngine
+from exitkg.serve.serve import oxigraph_binary
 
 GRAPH = "https://example.org/exitkg-test-graph"
 
@@ -377,7 +377,7 @@ def test_a_count_that_is_not_a_number_exits_6(bad_server):
 
 
 def test_an_answer_with_a_variable_not_asked_for_exits_6(bad_server):
-    from exitkg.errors import EndpointError
+    from exitkg.core.errors import EndpointError
 
     url = bad_server("extra")  # ?x and ?extra
     with pytest.raises(EndpointError, match=r"has a variable \?extra, which the query does not select"):
@@ -439,7 +439,7 @@ def test_a_drip_fed_answer_stops_at_the_deadline(bad_server, tmp_path):
 
 
 def test_a_busy_endpoint_is_asked_again_as_it_says(bad_server):
-    from exitkg.remote import RemoteEngine
+    from exitkg.graph.remote import RemoteEngine
 
     url = bad_server("busy-then-ok")
     started = time.monotonic()
@@ -459,7 +459,7 @@ def test_a_partial_virtuoso_answer_is_refused(bad_server, tmp_path):
 
 
 def test_only_sparql_json_results_are_asked_for(bad_server):
-    from exitkg.remote import RemoteEngine
+    from exitkg.graph.remote import RemoteEngine
 
     url = bad_server("ok")
     RemoteEngine(url).run("SELECT ?x WHERE { ?x ?p ?o }")

@@ -92,8 +92,8 @@ def test_report_formats(fmt, marker):
 def test_a_factor_controversial_in_the_review_only_is_reported_as_review_only():
     """When the evidence no longer points both ways for a factor the review calls controversial
     (here: the hindering findings on NGOs removed), the report lists it as review-only."""
-    from exitkg.graph import load
-    from exitkg.reporting import build_report
+    from exitkg.graph.local import load
+    from exitkg.review.report import build_report
 
     graph = load()
     graph.store.update("""PREFIX ekg: <https://w3id.org/exitkg/ontology#>

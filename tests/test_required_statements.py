@@ -31,7 +31,7 @@ def required_property_shapes(shapes: rdflib.Graph):
 @pytest.fixture(scope="module")
 def mutilated(tmp_path_factory):
     import exitkg
-    from exitkg.shacl import shapes_graph
+    from exitkg.checks.validate import shapes_graph
 
     data, shapes = exitkg.load().to_rdflib(), shapes_graph()
     removals, used = [], set()
@@ -62,10 +62,10 @@ def test_enough_required_statements_are_exercised(mutilated):
 
 
 def test_each_removal_is_reported_on_its_node(mutilated):
-    from exitkg.shacl import validate
+    from exitkg.checks.validate import validate
 
     path, removals = mutilated
-    from exitkg.graph import load
+    from exitkg.graph.local import load
 
     result = validate(load(only=[path], ontology=False))  # the ontology is already in the mutilated graph
     assert not result.conforms

@@ -7,7 +7,8 @@ import sys
 import pytest
 
 from conftest import REPO_ROOT, RESOURCE_NAMES, checkout_resource_files
-from exitkg import errors, resources
+from exitkg.core import errors
+from exitkg.core import resources
 
 if sys.version_info >= (3, 11):
     import tomllib
@@ -48,7 +49,7 @@ def test_resource_files_sorted():
 
 
 def test_packaged_sources_are_the_data_folders():
-    from exitkg.graph import packaged_source_folders
+    from exitkg.graph.local import packaged_source_folders
 
     folders = [p.name for p in packaged_source_folders()]
     assert folders == sorted({f.split("/", 1)[0] for f in checkout_resource_files("data") if "/" in f})
@@ -67,6 +68,6 @@ def test_version_matches_pyproject():
     meta = tomllib.loads((REPO_ROOT / "pyproject.toml").read_text(encoding="utf-8"))
     # one source of truth: the package version, stamped by `exitkg release`, read by the build
     assert meta["project"]["dynamic"] == ["version"]
-    assert meta["tool"]["hatch"]["version"]["path"] == "exitkg/__init__.py"
+    assert meta["tool"]["hatch"]["version"]["path"] == "exitkg/core/version.py"
     assert version("exitkg") == exitkg.__version__
     assert meta["project"]["scripts"]["exitkg"] == "exitkg.cli:main"

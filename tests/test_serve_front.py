@@ -18,8 +18,8 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import REPO_ROOT, assert_one_error_line, run_exitkg
-from exitkg import queries as Q
-from exitkg.graph import load
+from exitkg.sparql import queries as Q
+from exitkg.graph.local import load
 
 
 def _free_port() -> int:
@@ -99,7 +99,7 @@ def test_the_stylesheets_identifier_pages_link_are_served(served):
     assert links
     for href in links:
         ctype, _, sheet = _get(urllib.parse.urljoin(base + "id/factor/stigma", href))
-        assert ctype.startswith("text/css") and sheet == (REPO_ROOT / "exitkg" / "static" / href.rsplit("/", 1)[1]).read_bytes()
+        assert ctype.startswith("text/css") and sheet == (REPO_ROOT / "exitkg" / "pages" / "static" / href.rsplit("/", 1)[1]).read_bytes()
     with pytest.raises(urllib.error.HTTPError) as info:
         _get(base + "static/no-such.css")
     assert info.value.code == 404
@@ -155,9 +155,9 @@ def _sparql(url: str, text: str, *, ctype: str = "application/sparql-query", tim
 
 
 def test_every_canned_query_passes_the_endpoint_checks():
-    from exitkg.endpoint import check_query
-    from exitkg.queries import bind
-    from exitkg.remote import with_bindings
+    from exitkg.sparql.guard import check_query
+    from exitkg.sparql.queries import bind
+    from exitkg.graph.remote import with_bindings
 
     for query in Q.catalogue().values():
         check_query(query.text)
@@ -178,7 +178,7 @@ def test_every_canned_query_passes_the_endpoint_checks():
     ("SELECT * FROM NAMED < file:/etc/hosts> WHERE { GRAPH ?g { ?s ?p ?o } }", 400, "reads no files"),
 ])
 def test_abusive_queries_are_refused_before_they_run(text, status, reason):
-    from exitkg.endpoint import Refused, check_query
+    from exitkg.sparql.guard import Refused, check_query
 
     with pytest.raises(Refused) as info:
         check_query(text)
@@ -193,7 +193,7 @@ def test_abusive_queries_are_refused_before_they_run(text, status, reason):
     "SELECT * FROM <http://example.org/g> WHERE { ?s ?p 'FROM <file:x>' }",
 ])
 def test_words_inside_names_strings_and_comments_are_not_refused(text):
-    from exitkg.endpoint import check_query
+    from exitkg.sparql.guard import check_query
 
     check_query(text)
 
@@ -246,7 +246,7 @@ def _nothing_arrives(listener) -> None:
 @pytest.mark.parametrize("template", HIDDEN_SERVICE)
 def test_a_hidden_service_is_refused_locally_and_nothing_is_fetched(template, tmp_path):
     """The library refuses each before it runs; the same through ``exitkg query FILE``."""
-    from exitkg.errors import QueryError
+    from exitkg.core.errors import QueryError
 
     listener, base = _listener()
     with listener:
@@ -281,8 +281,8 @@ def test_the_local_engine_cannot_reach_the_network_even_past_the_parser():
     run in fails with 'permission denied', and nothing arrives at the listening socket."""
     import pyoxigraph as ox
 
-    from exitkg.engine import _evaluate, _in_sandbox
-    from exitkg.errors import QueryError
+    from exitkg.sparql.engine import _evaluate, _in_sandbox
+    from exitkg.core.errors import QueryError
 
     listener, base = _listener()
     with listener:
@@ -298,15 +298,15 @@ def test_the_local_engine_cannot_reach_the_network_even_past_the_parser():
 @SANDBOXED
 def test_the_query_processes_of_serve_cannot_reach_the_network(guarded):
     proc, _ = guarded
-    workers = _children(proc.pid, "exitkg._query_worker")
+    workers = _children(proc.pid, "exitkg.serve._query_worker")
     assert workers
     for pid in workers:
         status = dict(line.split(":", 1) for line in Path(f"/proc/{pid}/status").read_text().splitlines() if ":" in line)
-        assert status["Seccomp"].strip() == "2"  # a filter is in place (see exitkg.endpoint.deny_network)
+        assert status["Seccomp"].strip() == "2"  # a filter is in place (see exitkg.sparql.guard.deny_network)
 
 
 def test_the_word_service_elsewhere_is_no_service():
-    from exitkg.endpoint import has_service
+    from exitkg.sparql.guard import has_service
 
     for text in ["SELECT ?service WHERE { ?service <http://example.org/service> 'SERVICE' } # SERVICE",
                  "PREFIX service: <http://e/> PREFIX Service: <http://f/> SELECT * { ?s service:p Service:service }",
@@ -454,7 +454,7 @@ def test_a_burst_of_64_clients_is_answered_not_reset(guarded):
 def test_when_every_handler_is_taken_a_client_is_told_to_retry():
     """Clients that send half a request each hold a handler; with all of them held, the next
     client is answered 503 with Retry-After at once, and once they go, answered again."""
-    from exitkg.endpoint import Limits
+    from exitkg.sparql.guard import Limits
 
     proc, base, _ = _start("--concurrent", "1")
     held = []
@@ -500,14 +500,14 @@ def test_a_killed_query_process_is_replaced_and_none_outlives_a_killed_serve():
 
     proc, base, _ = _start("--timeout", str(TIMEOUT), "--concurrent", "1")
     try:
-        (child,) = _children(proc.pid, "exitkg._query_worker")
+        (child,) = _children(proc.pid, "exitkg.serve._query_worker")
         os.kill(child, signal.SIGKILL)
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline and _alive(child):
             time.sleep(0.05)
         status, body, _ = _sparql(base + "query", BENIGN)
         assert status == 200, body  # answered by a fresh process
-        (fresh,) = _children(proc.pid, "exitkg._query_worker")
+        (fresh,) = _children(proc.pid, "exitkg.serve._query_worker")
         assert fresh != child
         store = Path(Path(f"/proc/{fresh}/cmdline").read_bytes().split(b"\0")[-2].decode()).parent
         assert store.name.startswith("exitkg-store-") and store.is_dir()

@@ -230,7 +230,7 @@ def test_every_sparql_constraint_declares_its_prefixes():
     Oxigraph, which knows no prefix it is not told."""
     import pyoxigraph as ox
 
-    from exitkg.shacl_sparql import _prefixes
+    from exitkg.checks.shacl_sparql import _prefixes
 
     problems = []
     for constraint, text in sorted(SHAPES.subject_objects(SH.select)):
@@ -283,7 +283,7 @@ def test_invalid_case_violates_its_shape(name):
 def test_full_report_of_key_shapes(name, tmp_path, expected):
     """The product's whole report (exitkg validate --only CASE --format json) on the invalid case."""
     import exitkg
-    from exitkg.shacl import render_json
+    from exitkg.checks.validate import render_json
 
     case = tmp_path / "case.ttl"
     case.write_text(shape_cases.build(name, "invalid"), encoding="utf-8")
@@ -299,8 +299,8 @@ def test_full_report_of_key_shapes(name, tmp_path, expected):
 
 def _pyshacl_results(graph, shapes: Graph) -> list:
     """The results pySHACL alone gives for *graph* (an exitkg graph), as exitkg renders them."""
-    from exitkg.namespaces import PREFIXES
-    from exitkg.shacl import _results_from_report
+    from exitkg.rdf.namespaces import PREFIXES
+    from exitkg.checks.validate import _results_from_report
 
     data = graph.to_rdflib()
     _, report, _ = pyshacl.validate(data, shacl_graph=shapes, inference="none",
@@ -319,7 +319,7 @@ def _comparable(results) -> list:
 
 
 def test_the_comparison_with_pyshacl_covers_every_sparql_constraint():
-    from exitkg.shacl_sparql import take_over
+    from exitkg.checks.shacl_sparql import take_over
 
     _, taken = take_over(SHAPES)
     assert SPARQL_CONSTRAINTS
@@ -385,14 +385,14 @@ def test_edge_cases_of_sparql_constraints_equal_pyshacl(tmp_path):
     from the solution, a node shape's own message and severity, and the constraints left to
     pySHACL (anonymous, ``$this`` not projected, ``$PATH``): the same results as pySHACL alone."""
     import exitkg
-    from exitkg.shacl import shapes_graph
-    from exitkg.shacl_sparql import take_over
+    from exitkg.checks.validate import shapes_graph
+    from exitkg.checks.shacl_sparql import take_over
 
     shapes_file = tmp_path / "shapes.ttl"
     shapes_file.write_text(EDGE_SHAPES, encoding="utf-8")
     data = tmp_path / "data.ttl"
     data.write_text(EDGE_DATA, encoding="utf-8")
-    from exitkg.graph import load
+    from exitkg.graph.local import load
 
     graph = load(only=[data], ontology=False)
     shapes = shapes_graph([shapes_file])

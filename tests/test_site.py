@@ -23,10 +23,10 @@ import pyoxigraph as ox
 import pytest
 
 from conftest import ARTIFACTS, run_exitkg
-from exitkg import queries as Q
-from exitkg.graph import load
-from exitkg.namespaces import EKG, ONTOLOGY_IRI
-from exitkg.ontodoc import Named, Nary, Not, Restriction, Value, expression, _Index
+from exitkg.sparql import queries as Q
+from exitkg.graph.local import load
+from exitkg.rdf.namespaces import EKG, ONTOLOGY_IRI
+from exitkg.pages.ontology import Named, Nary, Not, Restriction, Value, expression, _Index
 
 MODULES = Path("/usr/lib/apache2/modules")
 
@@ -301,7 +301,7 @@ def test_class_definitions_are_read_as_owlready2_reads_them(tmp_path):
 
 
 def test_manchester_syntax_of_each_construct():
-    from exitkg.ontodoc import manchester
+    from exitkg.pages.ontology import manchester
 
     def name(iri):
         return iri.rsplit("#", 1)[-1]
@@ -334,7 +334,7 @@ def test_the_version_iri_resolves_to_the_ontology_of_that_version(site):
 # --------------------------------------------------------------------------- #
 
 def test_the_report_page_links_each_controversial_factor_to_its_page(site):
-    from exitkg.reporting import build_report
+    from exitkg.review.report import build_report
 
     report = build_report(load())
     hrefs = set(_parse(site / "report.html").hrefs)

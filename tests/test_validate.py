@@ -8,9 +8,9 @@ import pytest
 from rdflib import Graph
 
 from conftest import IO_FIXTURES, REPO_ROOT, VALIDATE_FIXTURES, run_exitkg
-from exitkg.errors import InputError
-from exitkg.graph import load
-from exitkg.shacl import render_json, render_text, render_turtle, validate
+from exitkg.core.errors import InputError
+from exitkg.graph.local import load
+from exitkg.checks.validate import render_json, render_text, render_turtle, validate
 
 SHAPES = [VALIDATE_FIXTURES / "tiny-shapes.ttl"]
 ONTOLOGY = [VALIDATE_FIXTURES / "tiny-ontology.ttl"]
@@ -118,7 +118,7 @@ def test_progress_on_a_terminal_and_the_sparql_cache_is_removed_afterwards():
     from rdflib.plugins.sparql.processor import SPARQLProcessor
 
     from conftest import run_on_terminal
-    from exitkg.shacl import validate
+    from exitkg.checks.validate import validate
 
     code, out, seen = run_on_terminal("validate")
     assert code == 0 and "conforms" in out
@@ -133,14 +133,14 @@ def test_progress_on_a_terminal_and_the_sparql_cache_is_removed_afterwards():
 def test_shapes_with_a_federated_query_are_refused(tmp_path):
     """pySHACL returns a ValidationFailure (it does not raise) for a SPARQL constraint with SERVICE."""
     import exitkg
-    from exitkg import shacl
+    from exitkg.checks import validate as shacl
 
     shapes = tmp_path / "service.ttl"
     shapes.write_text(
         "@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://example.org/> .\n"
         "ex:S a sh:NodeShape ; sh:targetNode ex:a ; sh:sparql [ a sh:SPARQLConstraint ;\n"
         '  sh:select "SELECT $this WHERE { SERVICE <http://127.0.0.1:9/> { $this ?p ?o } }" ] .\n', encoding="utf-8")
-    with pytest.raises(exitkg.errors.InputError, match="federated query"):
+    with pytest.raises(exitkg.core.errors.InputError, match="federated query"):
         shacl.validate(shapes=[shapes])
 
 
@@ -178,7 +178,7 @@ def test_shapes_that_select_nothing_are_named_and_fail_under_strict(run_cli, tmp
     document = json.loads(out)
     from rdflib.namespace import SH
 
-    from exitkg.shacl import shapes_graph
+    from exitkg.checks.validate import shapes_graph
 
     shapes = shapes_graph()
     targeted = {str(s) for t in (SH.targetClass, SH.targetSubjectsOf, SH.targetObjectsOf, SH.targetNode)
@@ -196,8 +196,8 @@ def test_shapes_that_select_nothing_are_named_and_fail_under_strict(run_cli, tmp
 def test_a_recursive_shape_over_cyclic_data_is_a_note_and_deterministic(tmp_path):
     """Scenario 26: a shape that refers to itself through sh:node, on data that runs in a cycle:
     the same result every time, and a note naming the shape (which --strict counts)."""
-    from exitkg.graph import load
-    from exitkg.shacl import render_json
+    from exitkg.graph.local import load
+    from exitkg.checks.validate import render_json
 
     shapes = tmp_path / "shapes.ttl"
     shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://example.org/> .\n"
@@ -221,7 +221,7 @@ def test_a_recursive_shape_over_cyclic_data_is_a_note_and_deterministic(tmp_path
 def test_shapes_with_rules_or_javascript_are_refused(tmp_path, extra):
     """Scenario 27: a rule (which would add statements, blank nodes among them) or SHACL-JS (code)
     in the shapes is refused before validation, with one line."""
-    from exitkg import shacl
+    from exitkg.checks import validate as shacl
 
     shapes = tmp_path / "rules.ttl"
     shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://example.org/> .\n"
@@ -270,8 +270,8 @@ def test_javascript_runs_only_when_allowed_with_local_libraries(tmp_path):
 
     from conftest import run_exitkg
 
-    from exitkg import shacl
-    from exitkg.graph import load
+    from exitkg.checks import validate as shacl
+    from exitkg.graph.local import load
 
     shapes, data = _js_case(tmp_path)
     result = shacl.validate(load(only=[data], ontology=False), shapes=[shapes], allow_js=True)
@@ -383,8 +383,10 @@ def test_javascript_without_its_engine_is_a_clear_error(tmp_path, monkeypatch):
     """Without the JavaScript engine (the ``js`` extra), --allow-js names what to install."""
     import sys
 
-    from exitkg import errors, shacl
-    from exitkg.graph import load
+    from exitkg.core import errors
+
+    from exitkg.checks import validate as shacl
+    from exitkg.graph.local import load
 
     shapes, data = _js_case(tmp_path)
     monkeypatch.setitem(sys.modules, "pyduktape2", None)
@@ -408,8 +410,8 @@ def test_rules_run_only_when_allowed_on_a_copy_of_the_data(tmp_path):
     every factor violates; the loaded graph is not changed."""
     from conftest import run_exitkg
 
-    from exitkg import shacl
-    from exitkg.graph import load
+    from exitkg.checks import validate as shacl
+    from exitkg.graph.local import load
 
     shapes = tmp_path / "rules.ttl"
     shapes.write_text(_RULE_SHAPES, encoding="utf-8")
@@ -437,8 +439,8 @@ def test_a_shape_targeting_what_rules_add_is_not_idle(tmp_path):
     as selecting nothing (which would make the run exit 1), and its constraint sees them."""
     from conftest import run_exitkg
 
-    from exitkg import shacl
-    from exitkg.graph import load
+    from exitkg.checks import validate as shacl
+    from exitkg.graph.local import load
 
     shapes = tmp_path / "typing.ttl"
     shapes.write_text("""@prefix sh: <http://www.w3.org/ns/shacl#> .
@@ -507,7 +509,9 @@ def test_rules_whose_output_doubles_are_stopped_at_the_statement_bound(tmp_path)
     exit 9; the bound goes with --allow-rules, and its default is the one docs/validation.md and the help give."""
     from conftest import assert_one_error_line
 
-    from exitkg import errors, shacl
+    from exitkg.core import errors
+
+    from exitkg.checks import validate as shacl
 
     shapes = tmp_path / "doubling.ttl"
     shapes.write_text(_DOUBLING, encoding="utf-8")
@@ -548,7 +552,7 @@ def test_a_constraint_with_service_is_refused_and_fetches_nothing(tmp_path):
     either is never reached."""
     import socket
 
-    from exitkg import shacl
+    from exitkg.checks import validate as shacl
 
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))

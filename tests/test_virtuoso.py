@@ -16,9 +16,9 @@ import urllib.request
 import pytest
 
 from conftest import FIXTURES, run_exitkg
-from exitkg import queries as Q
-from exitkg.graph import load
-from exitkg.remote import RemoteEngine
+from exitkg.sparql import queries as Q
+from exitkg.graph.local import load
+from exitkg.graph.remote import RemoteEngine
 from test_remote import _cases, free_port
 
 pytestmark = pytest.mark.virtuoso

@@ -1,5 +1,5 @@
 """One vocabulary: the closed lists read from the ontology, and the effective direction defined once
-(ekg:effectiveRole, derived at load by exitkg.vocabulary, read by every query and module)."""
+(ekg:effectiveRole, derived at load by exitkg.rdf.vocabulary, read by every query and module)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,16 @@ import pyoxigraph as ox
 import pytest
 
 import exitkg
-from exitkg import vocabulary
-from exitkg.namespaces import EKG
-from exitkg.resources import ontology_path
+from exitkg.rdf import vocabulary
+from exitkg.rdf.namespaces import EKG
+from exitkg.core.resources import ontology_path
 
 from conftest import REPO_ROOT
 
 PACKAGE = REPO_ROOT / "exitkg"
 QUERIES = REPO_ROOT / "queries"
 #: the one place that defines the effective direction
-DEFINITION = PACKAGE / "vocabulary.py"
+DEFINITION = PACKAGE / "rdf" / "vocabulary.py"
 
 
 def _code(path) -> list[tuple[int, str]]:
@@ -63,7 +63,7 @@ def test_nothing_but_the_vocabulary_derives_the_effective_direction():
     scanned = _scanned()
     assert len(scanned) > 40
     found = [where for path in scanned for where in rederivations(path)]
-    assert not found, "derive the direction in exitkg/vocabulary.py only; read ekg:effectiveRole:\n" + "\n".join(found)
+    assert not found, "derive the direction in exitkg/rdf/vocabulary.py only; read ekg:effectiveRole:\n" + "\n".join(found)
 
 
 @pytest.mark.parametrize("text", [
@@ -134,7 +134,7 @@ def test_the_ontology_declares_the_property_with_its_definition():
 
 
 def test_an_export_carries_the_derived_property_and_a_graph_without_the_ontology_derives_none(tmp_path):
-    from exitkg.export import export_rdf
+    from exitkg.publish.export import export_rdf
 
     graph = exitkg.load()
     expected = _derived(graph)
@@ -173,7 +173,7 @@ def test_closed_lists_come_from_the_ontology():
     orders = [int(next(graph.store.quads_for_pattern(ox.NamedNode(lv), ox.NamedNode(EKG + "order"), None)).object.value)
               for lv in levels]
     assert orders == sorted(orders)
-    from exitkg.queries import CLOSED_TYPES
+    from exitkg.sparql.queries import CLOSED_TYPES
 
     assert CLOSED_TYPES["level"] == vocabulary.names(vocabulary.LEVEL)
     assert CLOSED_TYPES["design"] == vocabulary.names(vocabulary.STUDY_DESIGN)
@@ -182,8 +182,8 @@ def test_closed_lists_come_from_the_ontology():
 
 
 def test_no_module_spells_the_closed_lists_or_cuts_iris_by_hand():
-    """The levels are read from the ontology (exitkg.vocabulary), and an IRI's last segment is cut by
-    one function (exitkg.namespaces.local_name), not spelled or re-implemented module by module."""
+    """The levels are read from the ontology (exitkg.rdf.vocabulary), and an IRI's last segment is cut by
+    one function (exitkg.rdf.namespaces.local_name), not spelled or re-implemented module by module."""
     levels = re.compile(r"individualLevel|relationalLevel|structuralLevel")
     cut = re.compile(r"""rsplit\(["'][#/]["'], 1\)\[-1\]\.rsplit\(["'][#/]["'], 1\)\[-1\]""")
     found = []

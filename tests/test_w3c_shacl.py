@@ -1,7 +1,7 @@
 """The W3C SHACL test suite (Core and SHACL-SPARQL), vendored in tests/w3c/shacl (ORIGIN.md says
 from where, at which commit, under which licence).
 
-Each test runs through :func:`exitkg.shacl.validate`, its files read with the base IRI the suite
+Each test runs through :func:`exitkg.checks.validate.validate`, its files read with the base IRI the suite
 publishes them under (``http://datashapes.org/sh/tests/...``), and its report is compared with
 the manifest's expected one as the suite's own comparison does: ``sh:conforms``, and the set of
 results by focus node, path, severity, source shape, source constraint, source constraint
@@ -27,9 +27,9 @@ from rdflib import RDF, BNode, Graph, Literal, Namespace
 from rdflib.collection import Collection
 
 from conftest import REPO_ROOT, assert_one_error_line, run_exitkg
-from exitkg.errors import InputError
-from exitkg.graph import load
-from exitkg.shacl import SH, render_path, validate
+from exitkg.core.errors import InputError
+from exitkg.graph.local import load
+from exitkg.checks.validate import SH, render_path, validate
 
 pytestmark = pytest.mark.slow  # the whole W3C suite
 

@@ -35,7 +35,7 @@ from urllib.parse import unquote, urlparse
 import pytest
 
 from conftest import REPO_ROOT, assert_one_error_line, run_exitkg
-from exitkg import errors
+from exitkg.core import errors
 
 pytestmark = pytest.mark.slow  # the whole W3C suite
 

@@ -54,7 +54,7 @@ def test_sdist_contains_resources(dists, name):
 def test_wheel_contains_the_pages_templates_and_static_files(dists, folder):
     wheel, _ = dists
     names = set(zipfile.ZipFile(wheel).namelist())
-    files = sorted(p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / "exitkg" / folder).iterdir() if p.is_file())
+    files = sorted(p.relative_to(REPO_ROOT).as_posix() for p in (REPO_ROOT / "exitkg" / "pages" / folder).iterdir() if p.is_file())
     assert files and not [f for f in files if f not in names]
 
 
@@ -97,7 +97,7 @@ def test_installed_wheel_uses_packaged_resources(dists, tmp_path):
 
     script = textwrap.dedent("""
         import json, sysconfig
-        import exitkg, exitkg.resources as r
+        import exitkg, exitkg.core.resources as r
         out = {"purelib": sysconfig.get_paths()["purelib"], "package": exitkg.__file__, "dirs": {}}
         for name in r.RESOURCE_NAMES:
             d = r.resource_dir(name)

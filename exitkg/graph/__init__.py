@@ -1,0 +1,1 @@
+"""The graphs exitkg queries: the local one (load) and a remote endpoint (connect), one interface."""

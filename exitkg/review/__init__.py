@@ -1,0 +1,1 @@
+"""The review as curators work on it: the report, the diff, the curation template and add."""

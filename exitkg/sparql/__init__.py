@@ -1,0 +1,1 @@
+"""SPARQL execution on Oxigraph, the query guard, and the canned queries."""
