@@ -65,7 +65,7 @@ def test_the_cited_layer_can_be_left_out(report):
 
 
 def test_contradictions_are_listed(report):
-    assert len(report["contradictions"]) == FERRARI["contradictions"]
+    assert len(report["contradictions"]) == len(FERRARI["contradictions"])
     assert {c["review"] for c in report["contradictions"]} == {REVIEW}
 
 
