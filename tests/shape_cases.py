@@ -1017,6 +1017,11 @@ SPECS: dict[str, tuple[str, list[Op], str, list[Op]]] = {
         "the links to factors are stated in the review or inferred by the curators", [],
         "the remark's link to its factor claims an external source",
         [set_("fx:remark-nepali-sample", "ekg:factorLinkProvenance", S)]),
+    "Statement-factorValue": (
+        "a finding names the value of its factor",
+        [set_("fx:finding-self-esteem", "ekg:factorValue", lit("regained"))],
+        "a finding names an empty value of its factor",
+        [set_("fx:finding-self-esteem", "ekg:factorValue", lit(""))]),
     "Statement-factorLinkHasProvenance": (
         "each statement about a factor states the provenance of that link", [],
         "the remark is about a factor but does not state the provenance of that link",

@@ -150,7 +150,7 @@ def test_figure_item_without_finding_is_kept_and_flagged(graph):
 
 def test_every_contradiction_keeps_both_sides(graph):
     contradictions = rows(graph, "SELECT ?c (COUNT(?x) AS ?n) WHERE { ?c a ekg:Contradiction ; ekg:involves ?x } GROUP BY ?c")
-    assert len(contradictions) == FERRARI["contradictions"]
+    assert len(contradictions) == len(FERRARI["contradictions"])
     values = {r["v"] for r in rows(graph, f"""SELECT ?v WHERE {{ ?c ekg:countValue ?v
         FILTER(?c IN (<{ID}count/ferrari-2021/abstract-controversial>, <{ID}count/ferrari-2021/discussion-controversial>)) }}""")}
     assert len(values) == 2  # both counts of the controversial factors are kept

@@ -37,7 +37,7 @@ def test_readme_python_example_runs(tmp_path):
     done = subprocess.run([sys.executable, str(script)], cwd=tmp_path, capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
-    assert lines and any(line.startswith("Stigma population-specific") for line in lines), done.stdout
+    assert lines and any(line.startswith("Stigma contested") for line in lines), done.stdout
     assert any(line.startswith("Family contested") for line in lines)
 
 

@@ -48,7 +48,7 @@ def test_controversial_factors_with_both_sides(report):
     assert stigma["reviews"] == [{"review": REVIEW, "classification": "hindering", "status": "evidence-only"}]
     india = [e for e in stigma["evidence"] if e["direction"] == "facilitating"]
     assert india and india[0]["population"] == "wilson-nochajski-2016-india"
-    for factor in FERRARI["contested"]:
+    for factor in set(FERRARI["contested"]) - {"stigma"}:  # the review classifies stigma hindering
         assert by_factor[factor]["reviews"][0]["status"] == "confirmed"
         assert {e["direction"] for e in by_factor[factor]["evidence"]} == {"facilitating", "hindering"}
 
@@ -65,7 +65,7 @@ def test_the_cited_layer_can_be_left_out(report):
 
 
 def test_contradictions_are_listed(report):
-    assert len(report["contradictions"]) == FERRARI["contradictions"]
+    assert len(report["contradictions"]) == len(FERRARI["contradictions"])
     assert {c["review"] for c in report["contradictions"]} == {REVIEW}
 
 

@@ -54,9 +54,9 @@ def export_annotations(source_path: str | os.PathLike[str], graph=None) -> bytes
     """One Web Annotation per quote of the review's sources, anchored in the text at *source_path*.
     Raises :class:`InputError` naming the first quote not found (run ``check-quotes`` first)."""
     from exitkg.graph.local import load
-    from exitkg.checks.check_quotes import read_source
+    from exitkg.checks.check_quotes import published_wording, read_source
 
-    text = read_source(source_path)
+    text = published_wording(read_source(source_path))
     graph = graph if graph is not None else load()
     review_rows = list(graph.store.query(_REVIEW))
     default_doc = review_rows[0]["review"].value if review_rows else None
@@ -93,10 +93,10 @@ def check_annotations(source_path: str | os.PathLike[str], annotations_path: str
     """Check every TextQuoteSelector of an annotation file against the text; return the problems
     and the number of selectors checked."""
     from exitkg.graph.local import load
-    from exitkg.checks.check_quotes import normalise_whitespace, read_source
+    from exitkg.checks.check_quotes import normalise_whitespace, published_wording, read_source
     from exitkg.rdf.files import read_text
 
-    text = normalise_whitespace(read_source(source_path))
+    text = normalise_whitespace(published_wording(read_source(source_path)))
     shown = os.fsdecode(annotations_path)
     try:
         document = json.loads(read_text(annotations_path))

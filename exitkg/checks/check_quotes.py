@@ -5,6 +5,10 @@ text after whitespace normalisation: every run of whitespace (spaces, tabs,
 newlines, ...) becomes one space, in both the quote and the source, and
 leading/trailing whitespace is dropped. Nothing else is normalised: case,
 punctuation, curly quotes and dashes must match exactly.
+
+Quotes hold the published wording. Our plain-text copy of the review marks up the numbers it
+prints in parentheses as inline formulas (``( $n = 8$ )`` where the article prints ``(n = 8)``);
+:func:`published_wording` removes that markup from the copy before quotes are looked up in it.
 """
 
 from __future__ import annotations
@@ -25,6 +29,19 @@ _DISPLAY_MAX = 100
 def normalise_whitespace(text: str) -> str:
     """Collapse every run of whitespace to one space and strip both ends."""
     return _WHITESPACE.sub(" ", text).strip()
+
+
+_FORMULA = re.compile(r"(\(\s*)?\$([^$\n]+)\$(\s*\))?")
+
+
+def published_wording(text: str) -> str:
+    """The copy's text as the article prints it: the inline-formula markup of the copy removed.
+
+    ``( $n = 8$ )`` becomes ``(n = 8)`` and ``$n = 3$  Nepali`` becomes ``n = 3  Nepali``: the
+    dollar signs go, and so do the spaces the markup puts inside the parentheses around a formula.
+    The only rule of the kind; the quote check applies it to the source before looking quotes up.
+    """
+    return _FORMULA.sub(lambda m: ("(" if m.group(1) else "") + m.group(2).strip() + (")" if m.group(3) else ""), text)
 
 
 def quote_found(quote: str, normalised_source: str) -> bool:
@@ -91,7 +108,7 @@ def check_quotes(source_path: str | os.PathLike[str], graph=None, of: str | None
 
     from exitkg.graph.local import load
 
-    source = normalise_whitespace(read_source(source_path))
+    source = normalise_whitespace(published_wording(read_source(source_path)))
     graph = graph if graph is not None else load()
     if of is None:
         skip = {row["x"] for row in graph.store.query(_CURATED_STUDY_SUBJECTS)}

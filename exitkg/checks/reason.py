@@ -64,8 +64,9 @@ class ReasonResult:
 
     @property
     def population_specific(self) -> list[str]:
-        """Factors controversial by evidence but not contested: their conflict rests on findings
-        restricted to named populations."""
+        """Factors controversial by evidence but not in ekg:ContestedByEvidence: no conflict among
+        whole-sample assertions. Not the population-aware status of the controversial-by-evidence
+        query, which compares populations (countries) and which OWL cannot state."""
         return sorted(set(self.controversial) - set(self.contested))
 
     @property
@@ -347,7 +348,7 @@ def render_text(result: ReasonResult) -> str:
         lines.extend(f"  {iri}" for iri in result.controversial)
         lines.append(f"Of those, contested among whole-sample evidence ({len(result.contested)}):")
         lines.extend(f"  {iri}" for iri in result.contested)
-        lines.append(f"Population-specific ({len(result.population_specific)}):")
+        lines.append(f"Without a conflict among whole-sample evidence ({len(result.population_specific)}):")
         lines.extend(f"  {iri}" for iri in result.population_specific)
     return "\n".join(lines) + "\n"
 
