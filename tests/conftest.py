@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import shutil
 import subprocess
@@ -239,3 +240,26 @@ def pytest_terminal_summary(terminalreporter, exitstatus, config):
         counts = ", ".join(f"{engine} {n}" for engine, n in sorted(skipped.items()))
         terminalreporter.write_line(
             f"tests of external engines skipped ({counts}): `sh .ci/setup-system` installs what they need")
+
+
+# Shared by the map's tests and the site's: a label that would break a <script> element
+SCRIPT_BREAKING_LABEL = "Stigma <!--<script> </script> & \u2028 \u2029 ]]> end"
+
+
+def data_with_label(folder: Path, label: str = SCRIPT_BREAKING_LABEL) -> list[Path]:
+    """A copy of the packaged sources in *folder* with *label* as the English label of stigma."""
+    import shutil
+
+    shutil.copytree(REPO_ROOT / "data", folder)
+    factors = folder / "common" / "factors.ttl"
+    text = factors.read_text(encoding="utf-8")
+    escaped = label.encode("unicode_escape").decode("ascii").replace('"', '\\"')
+    assert text.count('skos:prefLabel "Stigma"@en') == 1
+    factors.write_text(text.replace('skos:prefLabel "Stigma"@en', f'skos:prefLabel "{escaped}"@en'), encoding="utf-8")
+    return sorted(p for p in folder.iterdir() if p.is_dir())
+
+
+def embedded_data(html: str) -> tuple[str, dict]:
+    """The text of the map's data element, up to the first ``</script>``, and the JSON it holds."""
+    text = html.split('<script type="application/json" id="map-data">', 1)[1].split("</script>", 1)[0]
+    return text, json.loads(text)

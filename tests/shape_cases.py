@@ -5,7 +5,7 @@ The base graph (:func:`base_doc`) is a small, self-contained graph that conforms
 ``shapes/exit-factors-shapes.ttl`` when merged with the ontology. :data:`SPECS` holds, for each
 shape IRI of that file, a valid case (often the base graph unchanged, when it already exercises
 the shape) and an invalid case (the base graph with one change that breaks the rule of that shape),
-each as a list of edits of the base. ``tests/test_shapes.py`` builds every case in memory. To read
+each as a list of edits of the base. ``tests/checks/test_shapes.py`` builds every case in memory. To read
 one case as Turtle::
 
     python tests/shape_cases.py base

@@ -115,5 +115,5 @@ def test_fast_leaves_out_the_slow_tests_and_those_of_external_engines():
     for module in ("test_virtuoso.py", "test_comunica.py", "test_owl_profile.py", "test_reason.py", "test_wheel.py"):
         assert any(module in t for t in left_out) and not any(module in t for t in fast), module
     # modules with some tests that drive a browser or Apache (by their fixtures) and others that do not
-    for module in ("test_site.py", "test_evidence_map.py", "test_serve_front.py"):
+    for module in ("test_site.py", "test_map.py", "test_serve.py"):
         assert any(f"{module}::" in t for t in left_out) and any(f"{module}::" in t for t in fast), module

@@ -139,3 +139,11 @@ def test_subpackages_only_describe_themselves():
         tree = ast.parse((PACKAGE / layer / "__init__.py").read_text(encoding="utf-8"))
         assert ast.get_docstring(tree), layer
         assert not [n for n in tree.body if not isinstance(n, ast.Expr)], layer
+
+
+def test_the_tests_mirror_the_package():
+    """A subpackage's tests are in the folder of the same name under tests/; no folder there names
+    a layer the package does not have."""
+    tests = Path(__file__).resolve().parent
+    folders = {p.name for p in tests.iterdir() if p.is_dir() and any(p.glob("test_*.py"))}
+    assert folders == set(LAYERS)

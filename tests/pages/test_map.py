@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import ARTIFACTS, run_exitkg
+from conftest import ARTIFACTS, SCRIPT_BREAKING_LABEL, data_with_label, embedded_data, run_exitkg
 from exitkg.sparql import queries as Q
 from exitkg.pages.map import map_data
 from exitkg.graph.local import load
@@ -137,24 +137,6 @@ def test_the_source_filter_separates_the_review_from_a_study_added_later(driver,
 
 
 #: a factor label holding what ends, or hides the end of, an HTML <script> element
-SCRIPT_BREAKING_LABEL = "Stigma <!--<script> </script> & \u2028 \u2029 ]]> end"
-
-
-def data_with_label(folder: Path, label: str = SCRIPT_BREAKING_LABEL) -> list[Path]:
-    """A copy of the packaged sources in *folder* with *label* as the English label of stigma."""
-    import shutil
-
-    from conftest import REPO_ROOT
-
-    shutil.copytree(REPO_ROOT / "data", folder)
-    factors = folder / "common" / "factors.ttl"
-    text = factors.read_text(encoding="utf-8")
-    escaped = label.encode("unicode_escape").decode("ascii").replace('"', '\\"')
-    assert text.count('skos:prefLabel "Stigma"@en') == 1
-    factors.write_text(text.replace('skos:prefLabel "Stigma"@en', f'skos:prefLabel "{escaped}"@en'), encoding="utf-8")
-    return sorted(p for p in folder.iterdir() if p.is_dir())
-
-
 @pytest.fixture(scope="module")
 def odd_page(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("odd-label")
@@ -162,12 +144,6 @@ def odd_page(tmp_path_factory) -> Path:
     result = run_exitkg("map", "--only", *data_with_label(root / "data"), "--out", out)
     assert result.code == 0, result.stderr
     return out
-
-
-def embedded_data(html: str) -> tuple[str, dict]:
-    """The text of the map's data element, up to the first ``</script>``, and the JSON it holds."""
-    text = html.split('<script type="application/json" id="map-data">', 1)[1].split("</script>", 1)[0]
-    return text, json.loads(text)
 
 
 def test_a_label_that_breaks_script_elements_is_embedded_escaped(odd_page):

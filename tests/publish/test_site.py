@@ -440,7 +440,7 @@ def test_a_label_that_breaks_script_elements_leaves_the_home_page_whole(tmp_path
     """A factor labelled ``<!--<script> </script> & ...`` (which, unescaped in the map's data, made
     the HTML parser read the rest of the page as script): the home page's data holds no markup,
     the map renders in a browser, and the factor's page shows the label as text."""
-    from test_evidence_map import SCRIPT_BREAKING_LABEL, data_with_label, embedded_data
+    from conftest import SCRIPT_BREAKING_LABEL, data_with_label, embedded_data
 
     out = tmp_path / "site"
     result = run_exitkg("site", "--only", *data_with_label(tmp_path / "data"), "--out", out)
