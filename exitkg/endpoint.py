@@ -129,7 +129,7 @@ def has_service(text: str) -> bool:
             # the column counts characters; bytes too, in case
             offsets = {start + column - 1, start + len(here.encode("utf-8")[:column - 1].decode("utf-8", "ignore"))}
             for word in words:
-                gap_end = _GAP.match(text, word.end()).end()
+                gap_end = _GAP.match(text, word.end()).end()  # type: ignore[union-attr]  # _GAP matches ""
                 if any(word.start() <= offset <= gap_end for offset in offsets):
                     return True
         raise
@@ -194,7 +194,8 @@ def check_query(text: str, limits: Limits = Limits()) -> None:
         raise Refused(400, "SERVICE is not allowed here: this endpoint never queries other endpoints")
     update = _UPDATE.search(syntax)
     if update:
-        raise Refused(403, f"{update.group(1).upper()} is an update, and this endpoint is read-only: updates are refused")
+        raise Refused(403, f"{update.group(1).upper()} is an update, and this endpoint is read-only: "
+                           "updates are refused")
     if _FROM_FILE.search(_STRINGS_AND_COMMENTS.sub(" ", text)):
         raise Refused(400, "FROM <file:...> is not allowed here: this endpoint reads no files (FROM names a graph "
                            "of its store)")
@@ -298,6 +299,7 @@ class _Worker:
         self.buffer = b""
 
     def _read(self, size: int, deadline: float | None) -> bytes:
+        assert self.proc.stdout is not None  # stdout=PIPE
         fd = self.proc.stdout.fileno()
         while len(self.buffer) < size:
             wait = None if deadline is None else deadline - time.monotonic()
@@ -319,6 +321,7 @@ class _Worker:
         return head["status"], head["type"], self._read(body_size, deadline)
 
     def send(self, request: dict) -> None:
+        assert self.proc.stdin is not None  # stdin=PIPE
         self.proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
         self.proc.stdin.flush()
 
@@ -328,7 +331,7 @@ class _Worker:
         self.proc.wait()
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
-                stream.close()
+                stream.close()  # type: ignore[union-attr]  # both are pipes
             except OSError:
                 pass
 
@@ -388,7 +391,8 @@ class QueryPool:
         if not self.closed:
             self._spawn(into=self.idle)
 
-    def run(self, text: str, accept: str, default_graphs: list[str] = (), named_graphs: list[str] = ()
+    def run(self, text: str, accept: str, default_graphs: tuple[str, ...] | list[str] = (),
+            named_graphs: tuple[str, ...] | list[str] = ()
             ) -> tuple[int, str, bytes]:
         """(status, content type, body) of *text* over the dataset given (graph IRIs; none: the
         store's default graph, the merge); :class:`Refused` at the deadline or when busy."""

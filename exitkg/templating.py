@@ -11,7 +11,7 @@ report --format html``) hold them, through ``static(name)``, the text of a stati
 from __future__ import annotations
 
 import html
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 
@@ -23,10 +23,10 @@ def _escaped(value):
     return Markup(html.escape(str(value)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def static_text(name: str) -> str:
     """The text of ``exitkg/static/NAME``."""
-    return resources.files("exitkg").joinpath("static", name).read_text(encoding="utf-8")
+    return resources.files("exitkg").joinpath("static").joinpath(name).read_text(encoding="utf-8")
 
 
 def static_names() -> list[str]:
