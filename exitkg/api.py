@@ -39,7 +39,7 @@ PathLike = Union[str, "os.PathLike[str]"]
 
 def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Iterable[PathLike] | None = None,
          *, ontology: bool = True, describe: bool = False, normalize_literals: bool = False,
-         store: PathLike | None = None, reading: "Reading | None" = None, **options) -> "KnowledgeGraph":
+         store: PathLike | None = None, reading: Reading | None = None, **options) -> KnowledgeGraph:
     """Load the graph: the ontology and the packaged sources, with *data* (files or source
     folders) added, or with *only* instead of the packaged sources. ``only=[...],
     ontology=False`` reads exactly those files: the graph holds their triples and nothing else
@@ -63,7 +63,7 @@ def load(data: PathLike | Iterable[PathLike] | None = None, only: PathLike | Ite
                  store=store, reading=reading, **options)
 
 
-def connect(endpoint: str, graph: str | None = None, timeout: float = 30.0) -> "RemoteEngine":
+def connect(endpoint: str, graph: str | None = None, timeout: float = 30.0) -> RemoteEngine:
     """A graph behind a SPARQL 1.1 endpoint (its query URL), optionally one named graph of it.
     It offers the same ``query`` and ``run`` as a loaded graph."""
     from exitkg.graph.remote import RemoteEngine
@@ -71,7 +71,7 @@ def connect(endpoint: str, graph: str | None = None, timeout: float = 30.0) -> "
     return RemoteEngine(endpoint, graph, timeout)
 
 
-def query(name: str, graph=None, /, **params: str) -> "Result":
+def query(name: str, graph=None, /, **params: str) -> Result:
     """Run a canned query (its id, as ``exitkg queries`` lists them) or a ``.rq`` file on *graph*
     (a loaded graph or an endpoint; default: :func:`load`). *params* are the query's parameters
     as text, bound as RDF terms. Returns a :class:`exitkg.sparql.engine.Result`: ``rows`` of RDF terms,
@@ -80,7 +80,7 @@ def query(name: str, graph=None, /, **params: str) -> "Result":
 
 
 def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_first: bool = False,
-             allow_rules: bool = False) -> "ValidationResult":
+             allow_rules: bool = False) -> ValidationResult:
     """Validate a loaded graph (default: :func:`load`) against the SHACL shapes (the packaged
     ones, or the files of *shapes*); with *abort_on_first*, stop at the first shape violated;
     with *allow_rules*, apply the shapes' SHACL rules to a copy of the data first."""
@@ -89,7 +89,7 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
     return _validate(graph, shapes=shapes, abort_on_first=abort_on_first, allow_rules=allow_rules)
 
 
-def report(graph=None, *, include_cited: bool = True) -> "Report":
+def report(graph=None, *, include_cited: bool = True) -> Report:
     """Recompute every number each review states and the controversy from the evidence, on a
     loaded graph or an endpoint (default: :func:`load`)."""
     from exitkg.review.report import build_report
@@ -97,7 +97,7 @@ def report(graph=None, *, include_cited: bool = True) -> "Report":
     return build_report(graph if graph is not None else load(), include_cited=include_cited)
 
 
-def reason(graph=None, *, timeout: float = 120.0, engine: str = "hermit") -> "ReasonResult":
+def reason(graph=None, *, timeout: float = 120.0, engine: str = "hermit") -> ReasonResult:
     """Classify the controversial and contested factors. ``engine="hermit"`` also checks
     consistency (needs Java 17+), under a deadline of *timeout* seconds; ``engine="rl"`` classifies
     with an OWL 2 RL engine on the module that decides it, fast at any size, and checks no
@@ -113,7 +113,7 @@ def reason(graph=None, *, timeout: float = 120.0, engine: str = "hermit") -> "Re
     return _reason(graph, timeout=timeout)
 
 
-def check_quotes(text: PathLike, graph=None, *, of: str | None = None) -> "QuoteCheck":
+def check_quotes(text: PathLike, graph=None, *, of: str | None = None) -> QuoteCheck:
     """Check that every quote and printed citation of the graph occurs verbatim in the plain-text
     copy of the review at *text* (or, with *of*, the quotes of one source in that source's text)."""
     from exitkg.checks.check_quotes import check_quotes as _check_quotes
@@ -122,7 +122,7 @@ def check_quotes(text: PathLike, graph=None, *, of: str | None = None) -> "Quote
 
 
 def add_study(template: PathLike, text: PathLike, out: PathLike,
-              data: PathLike | Iterable[PathLike] | None = None) -> "AddResult":
+              data: PathLike | Iterable[PathLike] | None = None) -> AddResult:
     """Check a filled curation template against the study's *text* and the graph (the packaged
     sources and *data*), and write the study as the new source folder *out*. Raises
     ``TemplateError`` (exit code 1) listing every problem as ``file:row:column``; writes nothing then."""
@@ -131,7 +131,7 @@ def add_study(template: PathLike, text: PathLike, out: PathLike,
     return _add_study(template, text, out, data)
 
 
-def diff(old: PathLike, new: PathLike) -> "Diff":
+def diff(old: PathLike, new: PathLike) -> Diff:
     """What changed between two versions of the graph (release folders, data folders, source
     folders or exports): studies, findings, classifications, controversy, stated numbers, identifiers."""
     from exitkg.review.diff import diff as _diff
@@ -139,14 +139,14 @@ def diff(old: PathLike, new: PathLike) -> "Diff":
     return _diff(old, new)
 
 
-def release(out: PathLike, *, previous: PathLike | None = None, data=None, only=None) -> "ReleaseResult":
+def release(out: PathLike, *, previous: PathLike | None = None, data=None, only=None) -> ReleaseResult:
     """Build the release files into the new folder *out* (see ``exitkg release``)."""
     from exitkg.publish.release import build_release
 
     return build_release(out, previous=previous, data=data, only=only)
 
 
-def build_site(out: PathLike, graph=None) -> "SiteResult":
+def build_site(out: PathLike, graph=None) -> SiteResult:
     """Write the static site (map, ontology documentation, a page per identifier with its Turtle
     and JSON-LD, report, query catalogue, downloads) into the new folder *out* (see ``exitkg site``)."""
     from exitkg.publish.site import build_site as _build

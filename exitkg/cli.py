@@ -28,7 +28,7 @@ PROG = "exitkg"
 class ArgumentParser(argparse.ArgumentParser):
     """An ArgumentParser that reports bad usage as :class:`UsageError` (exit 3)."""
 
-    def error(self, message: str):  # type: ignore[override]
+    def error(self, message: str):
         raise UsageError(f"{message} (see '{self.prog} --help')")
 
 
@@ -98,14 +98,17 @@ def _add_graph_options(p: argparse.ArgumentParser) -> None:
                    help="read an IRI holding a character no IRI may hold (a space, braces, |, ...) percent-encoded, "
                         "naming each change, instead of stopping (Turtle, TriG, N-Triples, N-Quads)")
     p.add_argument("--allow-empty", action="store_true",
-                   help="read an empty --data or --only file, or one without triples, as no statements instead of stopping")
+                   help="read an empty --data or --only file, or one without triples, as no statements "
+                        "instead of stopping")
     p.add_argument("--context-map", metavar="FILE",
                    help="a JSON object from remote JSON-LD context URLs to local copies, read instead "
                         "(nothing is ever fetched)")
     p.add_argument("--max-bytes", metavar="SIZE", type=_size,
-                   help="refuse --data and --only files larger than this in all (such as 500M or 2G), before reading them")
+                   help="refuse --data and --only files larger than this in all (such as 500M or 2G), "
+                        "before reading them")
     p.add_argument("--max-triples", metavar="N", type=_count,
-                   help="refuse --data and --only files holding more statements than this in all, at the first one over")
+                   help="refuse --data and --only files holding more statements than this in all, "
+                        "at the first one over")
 
 
 def _size(text: str) -> int:
@@ -208,9 +211,11 @@ def _configure_check_quotes(p: argparse.ArgumentParser) -> None:
                    help="plain-text (UTF-8) copy of the review to check the quotes against")
     p.add_argument("--of", metavar="SOURCE",
                    help="check only the quotes of this source (its IRI or last path segment, e.g. a study "
-                        "added with 'exitkg add'); default: every quote but those of studies curated from their own text")
+                        "added with 'exitkg add'); default: every quote but those of studies curated "
+                        "from their own text")
     p.add_argument("--annotations", metavar="FILE",
-                   help="also check the TextQuoteSelectors of a Web Annotation file (from 'exitkg export --format annotations')")
+                   help="also check the TextQuoteSelectors of a Web Annotation file "
+                        "(from 'exitkg export --format annotations')")
     _add_graph_options(p)
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="report format (default: text)")
@@ -231,7 +236,8 @@ def cmd_check_quotes(args: argparse.Namespace) -> int:
     problems, checked = check_annotations(args.source, args.annotations, graph)
     for problem in problems:
         emit(f"  anchor {problem.annotation}: {problem.problem}\n")
-    emit(f"Anchor check: {checked - len({p.annotation for p in problems})} of {checked} quote anchors found in {args.source}\n")
+    emit(f"Anchor check: {checked - len({p.annotation for p in problems})} of {checked} quote anchors "
+         f"found in {args.source}\n")
     return result.exit_code if not problems else errors.FAILED
 
 
@@ -344,10 +350,12 @@ def _configure_serve(p: argparse.ArgumentParser) -> None:
     from exitkg.serve.serve import DEFAULT_HOST, DEFAULT_PORT
 
     _add_graph_options(p)
-    p.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST}, loopback only)")
+    p.add_argument("--host", default=DEFAULT_HOST,
+                   help=f"address to listen on (default: {DEFAULT_HOST}, loopback only)")
     p.add_argument("--port", type=_port, default=DEFAULT_PORT, help=f"TCP port (default: {DEFAULT_PORT})")
     p.add_argument("--store", metavar="DIR",
-                   help="keep the Oxigraph store in this new or empty folder (default: a temporary folder, removed on exit)")
+                   help="keep the Oxigraph store in this new or empty folder "
+                        "(default: a temporary folder, removed on exit)")
     defaults = Limits()
     p.add_argument("--timeout", type=_positive_seconds, default=defaults.timeout, metavar="SECONDS",
                    help=f"stop a query after this long (default: {defaults.timeout:g})")
@@ -365,7 +373,8 @@ def _positive_int(text: str) -> int:
     return int(text)
 
 
-@command("serve", "serve the graph as a read-only SPARQL endpoint, with a query page and the identifiers", _configure_serve)
+@command("serve", "serve the graph as a read-only SPARQL endpoint, with a query page and the identifiers",
+         _configure_serve)
 def cmd_serve(args: argparse.Namespace) -> int:
     from exitkg.serve.serve import serve
 
@@ -385,11 +394,14 @@ def _configure_publish(p: argparse.ArgumentParser) -> None:
     from exitkg.graph.remote import DEFAULT_GRAPH
 
     p.add_argument("--endpoint", required=True, metavar="URL", help="the store's SPARQL query URL (used to verify)")
-    p.add_argument("--graph", default=DEFAULT_GRAPH, metavar="IRI", help=f"the named graph to replace (default: {DEFAULT_GRAPH})")
+    p.add_argument("--graph", default=DEFAULT_GRAPH, metavar="IRI",
+                   help=f"the named graph to replace (default: {DEFAULT_GRAPH})")
     p.add_argument("--method", choices=("gsp", "update"), default="gsp",
                    help="gsp: Graph Store HTTP Protocol PUT (default); update: SPARQL Update")
-    p.add_argument("--store-url", metavar="URL", help="Graph Store Protocol URL (default: the endpoint URL with 'store' as last segment)")
-    p.add_argument("--update-url", metavar="URL", help="SPARQL Update URL (default: the endpoint URL with 'update' as last segment)")
+    p.add_argument("--store-url", metavar="URL",
+                   help="Graph Store Protocol URL (default: the endpoint URL with 'store' as last segment)")
+    p.add_argument("--update-url", metavar="URL",
+                   help="SPARQL Update URL (default: the endpoint URL with 'update' as last segment)")
     p.add_argument("--timeout", type=_positive_seconds, default=None, metavar="SECONDS",
                    help="give up when the store does not answer in time (default: 30)")
     _add_graph_options(p)
@@ -437,7 +449,8 @@ def _configure_export(p: argparse.ArgumentParser) -> None:
 
     p.add_argument("--format", choices=FORMATS, required=True, help="output format")
     p.add_argument("--out", metavar="PATH",
-                   help="output file (written atomically); with --format csv --table all, a folder for the three tables")
+                   help="output file (written atomically); with --format csv --table all, "
+                        "a folder for the three tables")
     _add_in_place(p)
     p.add_argument("--table", choices=(*TABLES, "all"), default="findings",
                    help="with --format csv: the table to export (default: findings)")
@@ -448,7 +461,8 @@ def _configure_export(p: argparse.ArgumentParser) -> None:
     _add_graph_options(p)
 
 
-@command("export", "write the whole graph (with its VoID/DCAT description) as Turtle, N-Triples, TriG, N-Quads, JSON-LD, "
+@command("export", "write the whole graph (with its VoID/DCAT description) as Turtle, N-Triples, TriG, N-Quads, "
+                   "JSON-LD, "
                    "RDF/XML or CSV tables; the findings as nanopublications; the quotes as Web Annotations",
          _configure_export)
 def cmd_export(args: argparse.Namespace) -> int:
@@ -574,7 +588,8 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def _configure_diff(p: argparse.ArgumentParser) -> None:
-    p.add_argument("old", metavar="OLD", help="the earlier version: a release folder, a data folder, a source folder or an RDF export")
+    p.add_argument("old", metavar="OLD",
+                   help="the earlier version: a release folder, a data folder, a source folder or an RDF export")
     p.add_argument("new", metavar="NEW", help="the later version, in any of the same forms")
     p.add_argument("--format", choices=("text", "markdown", "json"), default="text",
                    help="output format (default: text)")
@@ -684,7 +699,8 @@ def _configure_reason(p: argparse.ArgumentParser) -> None:
                    help=f"deadline for the reasoner (default: {DEFAULT_TIMEOUT:g})")
     p.add_argument("--engine", choices=("hermit", "rl"), default="hermit",
                    help="hermit: consistency and classification, the whole graph (default); rl: the "
-                        "classification alone, with an OWL 2 RL engine on the module that decides it (fast at any size)")
+                        "classification alone, with an OWL 2 RL engine on the module that decides it "
+                        "(fast at any size)")
     p.add_argument("--format", choices=("text", "json"), default="text",
                    help="report format (default: text)")
 

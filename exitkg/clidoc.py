@@ -54,6 +54,7 @@ def synopsis(name: str, parser: argparse.ArgumentParser) -> str:
     """``exitkg NAME`` followed by every argument, optional ones in brackets, mutually exclusive
     ones together as ``[A | B]``, in the order the parser has them."""
     groups = {id(a): g for g in parser._mutually_exclusive_groups for a in g._group_actions}
+    done: set[int]
     words, done = [f"exitkg {name}"], set()
     for action in _visible(parser):
         if id(action) in done:

@@ -17,7 +17,7 @@ from __future__ import annotations
 import copy
 import sys
 from dataclasses import dataclass, field
-from typing import Callable
+from collections.abc import Callable
 
 
 PREFIXES = [
@@ -171,7 +171,7 @@ def remove(subject: str) -> Op:
 # The base graph
 # --------------------------------------------------------------------------- #
 
-R, S, I = "ekg:StatedInReview", "ekg:ExternalSource", "ekg:CuratorInference"
+R, S, I = "ekg:StatedInReview", "ekg:ExternalSource", "ekg:CuratorInference"  # noqa: E741 - I for inference
 
 
 def base_doc() -> Doc:

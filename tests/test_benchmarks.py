@@ -71,7 +71,7 @@ def test_the_generated_cases_are_the_synthetic_datasets_shape(tmp_path):
     assert len(rows) == 401
     seen_null = set()
     for row in rows[1:]:
-        for name, cell in zip(rows[0], row):
+        for name, cell in zip(rows[0], row, strict=False):
             v = documented[name]
             if cell in v.missing:
                 seen_null.add(name)

@@ -280,7 +280,8 @@ def test_start_up_imports_only_what_the_command_needs(argv):
     import subprocess
     import sys
 
-    code = ("import sys\nfrom exitkg.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"
+    # a template with braces of its own: %-formatting keeps it readable
+    code = ("import sys\nfrom exitkg.cli import main\ntry:\n    main(%r)\nexcept SystemExit:\n    pass\n"  # noqa: UP031
             "print('LOADED:' + ' '.join(sorted(m for m in sys.modules if m.split('.')[0] in ('rdflib', 'pyoxigraph', 'pyshacl', "
             "'owlready2', 'SPARQLWrapper', 'http') or m in ('exitkg.serve.serve', 'exitkg.graph.remote', 'exitkg.linking.ctdc', "
             "'exitkg.publish.export', 'exitkg.checks.reason'))))" % argv)

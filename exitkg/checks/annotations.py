@@ -126,5 +126,6 @@ def check_annotations(source_path: str | os.PathLike[str], annotations_path: str
             continue
         joined = re.compile(r"\s*".join(re.escape(part) for part in (prefix, exact, suffix) if part))
         if not joined.search(text):
-            problems.append(AnchorProblem(name, "prefix, exact text and suffix do not occur together in the source text"))
+            problems.append(AnchorProblem(name, "prefix, exact text and suffix do not occur together "
+                                                "in the source text"))
     return problems, len(items)

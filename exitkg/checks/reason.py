@@ -150,7 +150,8 @@ def reasoner_input(graph) -> bytes:
                       ox.Literal("0", datatype=ox.NamedNode(XSD + "nonNegativeInteger"))),
         ]
     triples = [ox.Triple(q.subject, q.predicate, q.object) for q in graph.triples()]
-    return ox.serialize(triples + closure, format=ox.RdfFormat.N_TRIPLES)
+    # pyoxigraph's stub: serialize without an output returns bytes
+    return ox.serialize(triples + closure, format=ox.RdfFormat.N_TRIPLES)  # type: ignore[return-value]
 
 
 _CAUSES = (
@@ -269,6 +270,7 @@ def rl_module(graph) -> list:
     by_subject: dict = {}
     for q in graph.graph_quads(ONTOLOGY_GRAPH):
         by_subject.setdefault(q.subject, []).append(q.triple)
+    todo: list[ox.NamedNode | ox.BlankNode]
     axioms, todo, seen = [], [ox.NamedNode(EKG + name) for name in _RL_CLASSES], set()
     equivalent = OWL + "equivalentClass"
     while todo:

@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from rdflib import OWL, RDF, RDFS, BNode, Graph, Literal, URIRef
 from rdflib.collection import Collection
 from rdflib.namespace import SH
+from rdflib.term import Node
 
 from exitkg.core.errors import InputError, one_line
 
@@ -83,7 +84,7 @@ class Constraint:
     shape: URIRef
     node: URIRef
     query: str
-    severity: URIRef
+    severity: Node  # an IRI, as the shapes state it
     messages: tuple
     shape_messages: tuple
     binds_this: bool
@@ -95,7 +96,7 @@ def _is_true(graph: Graph, node, predicate) -> bool:
 
 
 def _referenced(shapes: Graph) -> set:
-    used = set()
+    used: set[Node] = set()
     for predicate in _REFERENCES:
         used.update(shapes.objects(None, predicate))
     for predicate in _LISTS:
@@ -109,7 +110,7 @@ def _referenced(shapes: Graph) -> set:
 
 def _prefixes(shapes: Graph, constraint) -> str | None:
     """The PREFIX lines of *constraint*'s ``sh:prefixes`` (None when they are not plain)."""
-    ontology_declares = set()
+    ontology_declares: set[Node] = set()
     for ontology in shapes.subjects(RDF.type, OWL.Ontology):
         ontology_declares.update(shapes.objects(ontology, SH.declare))
     declared: dict[str, str] = {}
@@ -221,7 +222,7 @@ def targeted(store, shapes: Graph) -> dict:
 
 def _message(text: str, bound: dict) -> str:
     for name, value in bound.items():
-        text = re.sub("{{[?$]{}}}".format(name), str(value), text)
+        text = re.sub(f"{{[?$]{name}}}", str(value), text)
     return text
 
 

@@ -58,7 +58,7 @@ class ShaclResult:
     #: without sh:value: the values the focus node has on the path, in N-Triples syntax, sorted
     values: tuple[str, ...] = ()
 
-    def as_dict(self) -> dict[str, str | None]:
+    def as_dict(self) -> dict[str, str | list[str] | None]:
         return {
             "severity": self.severity,
             "focus": self.focus,
@@ -187,8 +187,8 @@ def _named_shape(shapes: Graph, shape: Node) -> Node:
     """Return *shape* if it is an IRI, else the nearest named shape that contains it."""
     if not isinstance(shape, BNode):
         return shape
-    seen = {shape}
-    frontier = [shape]
+    seen: set[Node] = {shape}
+    frontier: list[Node] = [shape]
     while frontier:
         next_frontier = []
         for node in frontier:
@@ -220,7 +220,8 @@ def _rdflib_path(graph: Graph, node: Node):
         inner = graph.value(node, predicate)
         if inner is not None:
             path = _rdflib_path(graph, inner)
-            return None if path is None else paths.MulPath(path, modifier)
+            # rdflib types its own modifier constants as str where MulPath wants the literals
+            return None if path is None else paths.MulPath(path, modifier)  # type: ignore[arg-type]
     inner = graph.value(node, SH.inversePath)
     if inner is not None:
         path = _rdflib_path(graph, inner)
@@ -262,6 +263,7 @@ def _results_from_report(report: Graph, shapes: Graph, prefixes: dict[str, str],
             if along is not None:
                 values = tuple(sorted(_full(v) for v in data.objects(focus, along)))
         source_constraint = report.value(node, SH.sourceConstraint)
+        shape: Node | None
         if isinstance(source_constraint, URIRef):
             shape = source_constraint
         else:
@@ -280,7 +282,7 @@ def _results_from_report(report: Graph, shapes: Graph, prefixes: dict[str, str],
                 "path": render_path(lookup, path, prefixes) if path is not None else "-",
                 "value": (_display_value(value, prefixes) if value is not None else
                           ", ".join(_display_value(v, prefixes) for v in sorted(data.objects(focus, along), key=_full))
-                          if values else "-"),
+                          if values and data is not None else "-"),
                 "shape": _iri(shape, prefixes) if shape is not None else "-",
             },
         ))
@@ -322,7 +324,8 @@ def shapes_graph(paths: Iterable[PathLike] | None = None, *, allow_rules: bool =
             if not (isinstance(value, Literal) and value.datatype == XSD.boolean and str(value) == "true"):
                 graph.remove((subject, predicate, value))
     # SHACL-JS runs code, SHACL-AF rules change the data: shapes that hold them are refused unless allowed
-    refused = (() if allow_js else (SH.jsFunctionName, SH.jsLibrary, SH.jsLibraryURL)) + (() if allow_rules else (SH.rule,))
+    refused = ((() if allow_js else (SH.jsFunctionName, SH.jsLibrary, SH.jsLibraryURL))
+               + (() if allow_rules else (SH.rule,)))
     for predicate in refused:
         for subject in graph.subjects(predicate, None):
             why = ("SHACL rules add statements, which exitkg applies only with `allow_rules`" if predicate == SH.rule
@@ -388,11 +391,11 @@ def _parsed_query_cache():
             strOrQuery = translated
         return original(self, strOrQuery, initBindings, initNs, base, DEBUG)
 
-    processor.SPARQLProcessor.query = query
+    processor.SPARQLProcessor.query = query  # type: ignore[method-assign]  # patched here, restored below
     try:
         yield
     finally:
-        processor.SPARQLProcessor.query = original
+        processor.SPARQLProcessor.query = original  # type: ignore[method-assign]
 
 
 def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_first: bool = False,
@@ -516,12 +519,12 @@ def _bounded_rules(limit: int):
         return apply
 
     for cls, original in classes:
-        cls.apply = bounded(original)
+        cls.apply = bounded(original)  # type: ignore[method-assign]  # patched here, restored below
     try:
         yield
     finally:
         for cls, original in classes:
-            cls.apply = original
+            cls.apply = original  # type: ignore[method-assign]
 
 
 def _pyshacl(data: Graph, options: dict,
@@ -543,6 +546,7 @@ def _pyshacl(data: Graph, options: dict,
                 # pySHACL keeps the copy it extended to itself: the same rules, applied to a copy again
                 copy = pyshacl.shacl_rules(data, shacl_graph=options["shacl_graph"], inference="none",
                                            iterate_rules=True, js=options.get("js", False))
+                assert isinstance(copy, Graph)  # a graph, as no serialization is asked for
                 failed = copy.value(predicate=SH.message) if (None, RDF.type, SH.ValidationFailure) in copy else None
                 expanded = None if failed else copy.serialize(format="nt", encoding="utf-8")
     except Exception as exc:  # pyshacl raises its own error types for unusable shapes
@@ -620,12 +624,14 @@ def _in_child(data: Graph, options: dict, timeout: float,
     sender.close()
     try:
         if not receiver.poll(timeout):
-            raise errors.DeadlineError(f"the shapes' SHACL-JS code ran past {timeout:g} s; stopped (raise `js_timeout`)")
+            raise errors.DeadlineError(f"the shapes' SHACL-JS code ran past {timeout:g} s; "
+                                       "stopped (raise `js_timeout`)")
         try:
             kind, payload, warned = receiver.recv()
         except EOFError:
+            child.join(5)
             raise InputError(f"SHACL validation could not run: the process running SHACL-JS ended "
-                             f"(exit code {child.join(5) or child.exitcode})") from None
+                             f"(exit code {child.exitcode})") from None
     finally:
         if child.is_alive():
             child.kill()

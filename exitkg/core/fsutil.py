@@ -191,7 +191,7 @@ def remove_stale_staging(parent: Path) -> list[Path]:
 
     A staging folder is named after the process that writes it, so one of a running process (on
     this machine) is never touched."""
-    removed = []
+    removed: list[Path] = []
     try:
         entries = list(parent.iterdir())
     except OSError:

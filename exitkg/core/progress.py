@@ -28,7 +28,7 @@ class Progress:
         self._last = 0.0
         self._width = 0
 
-    def __enter__(self) -> "Progress":
+    def __enter__(self) -> Progress:
         if self.enabled and self.total is not None:
             self._show()
         return self

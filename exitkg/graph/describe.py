@@ -16,7 +16,8 @@ REVIEW_URL = "https://vc.bridgew.edu/jiws/vol22/iss5/13"
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 EXAMPLES = ("factor/stigma", "finding/ferrari-2021/wilson-nochajski-2016-stigma", "study/hickle-2017",
             "classification/ferrari-2021/family", "source/ferrari-2021",
-            "characteristic/ferrari-2021/dalla-kreimer-2017-nationality", "contradiction/ferrari-2021/controversial-count")
+            "characteristic/ferrari-2021/dalla-kreimer-2017-nationality",
+            "contradiction/ferrari-2021/controversial-count")
 #: export format -> (media type, file extension)
 DISTRIBUTIONS = {
     "turtle": ("text/turtle", "ttl"),

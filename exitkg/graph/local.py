@@ -9,9 +9,10 @@
 
 A folder, or a file, that declares exactly one ``ekg:Source`` is loaded into the named graph of
 that source's IRI; TriG and N-Quads files keep the graphs they name; other files (and files that
-declare several sources, such as an export of the whole graph) have no named graph. Every triple is also put, once, into the default graph: the merge of everything, which
-queries read. So a triple that two sources both state is counted once, and ``GRAPH`` patterns still
-see which source states what.
+declare several sources, such as an export of the whole graph) have no named graph. Every triple
+is also put, once, into the default graph: the merge of everything, which queries read. So a
+triple that two sources both state is counted once, and ``GRAPH`` patterns still see which source
+states what.
 
 With the ontology, the merge also gets the one derived property, ``ekg:effectiveRole`` (a role
 assertion's stated role, reversed when it is about the factor's absence;
@@ -100,6 +101,7 @@ def _read_input(path: PathLike, packaged: bool = False, reading: Reading = Readi
         if len(sources) != 1:
             raise InputError(f"{shown}: a packaged data folder declares one ekg:Source, this one {len(sources)}")
         return _Input("source", "packaged", parsed, sources[0])
+    options: dict  # of the keyword arguments of parse_file
     options = dict(input_format=reading.format, base=reading.base, repair=reading.repair_iris,
                    allow_empty=reading.allow_empty,
                    contexts=reading.contexts)
@@ -224,7 +226,7 @@ class KnowledgeGraph(Queryable):
         return graph
 
     # --- description ---------------------------------------------------------------------------
-    def described(self) -> "KnowledgeGraph":
+    def described(self) -> KnowledgeGraph:
         """This graph, with its VoID/DCAT description added if it has none yet (a graph loaded
         with ``ontology=False`` is returned as it is: it holds exactly the files given)."""
         import pyoxigraph as ox
@@ -259,6 +261,7 @@ def _version_quads() -> list:
 
     owl = OWL
     subject = ox.NamedNode(ONTOLOGY_IRI)
+    triples: list[tuple[ox.NamedNode, ox.NamedNode, ox.NamedNode | ox.Literal]]
     triples = [(subject, ox.NamedNode(owl + "versionInfo"), ox.Literal(__version__)),
                (subject, ox.NamedNode(owl + "versionIRI"), ox.NamedNode(f"{ONTOLOGY_IRI}/{__version__}"))]
     return [ox.Quad(s, p, o, g) for s, p, o in triples for g in (ox.NamedNode(ONTOLOGY_GRAPH), ox.DefaultGraph())]
@@ -732,8 +735,8 @@ def _open_or_build(folder: Path, only_list: list | None, data_list: list, *, ont
             store = ox.Store.read_only(str(folder / _DATABASE))
         except OSError as exc:
             raise InputError(f"{folder}: cannot open the store: {one_line(exc)}") from None
-        parts = [Part(**p) for p in kept["parts"]]
-        return KnowledgeGraph(store, parts, kept["prefixes"], _restore_from_json(kept.get("restore", [])),
+        loaded = [Part(**p) for p in kept["parts"]]
+        return KnowledgeGraph(store, loaded, kept["prefixes"], _restore_from_json(kept.get("restore", [])),
                               tags=kept.get("tags", {}), ontology=ontology)
     # (re)load: into a new database beside the old one, swapped in when complete
     try:

@@ -156,7 +156,8 @@ class RemoteEngine(Queryable):
         # only SPARQL JSON results: an endpoint offered application/json too may answer in a JSON
         # of its own (Comunica does)
         client.addCustomHttpHeader("Accept", RESULTS_JSON)
-        client.timeout = remaining  # seconds, a float (setTimeout would round 0.9 s down to none)
+        # seconds, a float (setTimeout would round 0.9 s down to none), though SPARQLWrapper types it int
+        client.timeout = remaining  # type: ignore[assignment]
         if self.graph:
             client.addDefaultGraph(self.graph)
         client.setQuery(query)
@@ -171,7 +172,8 @@ class RemoteEngine(Queryable):
             status = getattr(response.response, "status", None) or response.response.getcode()
             body = _read_before(response.response, deadline)
         except SE.QueryBadFormed as exc:
-            raise QueryError(f"{self.endpoint}: the endpoint rejected the query (HTTP 400): {one_line(_detail(exc))}") from None
+            raise QueryError(f"{self.endpoint}: the endpoint rejected the query (HTTP 400): "
+                             f"{one_line(_detail(exc))}") from None
         except SE.EndPointNotFound:
             raise self._fail("HTTP 404 not found (is this the query URL?)") from None
         except SE.Unauthorized:
@@ -193,7 +195,7 @@ class RemoteEngine(Queryable):
             if isinstance(reason, ConnectionResetError):
                 raise _Retry("the connection was reset", None) from None
             raise self._fail(f"cannot connect: {one_line(reason)}") from None
-        except (socket.timeout, TimeoutError):
+        except TimeoutError:
             raise DeadlineError(f"{self.endpoint}: no answer within {self.timeout:g} s") from None
         except http.client.IncompleteRead:
             raise self._fail("the answer was cut off (truncated body)") from None
@@ -347,7 +349,7 @@ def _read_before(response, deadline: float) -> bytes:
     """The body, read in pieces, each read allowed only the time left: an endpoint that sends its
     answer a few bytes at a time still has to finish by the deadline."""
     raw = getattr(getattr(getattr(response, "fp", None), "raw", None), "_sock", None)
-    parts = []
+    parts: list[bytes] = []
     while True:
         left = deadline - time.monotonic()
         if left <= 0:

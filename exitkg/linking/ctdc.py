@@ -112,7 +112,7 @@ class Variable:
     label: str
     note: str
 
-    @property
+    @property  # type: ignore[operator]  # the builtin: the field `property` above is only annotated
     def iri(self) -> str:
         return CTDC_NS + self.name
 
@@ -221,7 +221,7 @@ def country_alpha2(code: str) -> str | None:
     if key is None or not text.isalpha():
         return None
     for database in (pycountry.countries, pycountry.historic_countries):
-        found = database.get(**{key: text})
+        found = database.get(**{key: text})  # type: ignore[arg-type]  # pycountry: a field=value keyword
         if found is not None:
             return found.alpha_2
     return None
@@ -303,7 +303,7 @@ class CaseGraph:
             self.countries.setdefault(iri, iri[len(COUNTRY_NS):])
         return iri
 
-    def prepare(self, attributes: Iterable[tuple[str, object]]) -> tuple:
+    def prepare(self, attributes: Iterable[tuple[str, int | str]]) -> tuple:
         """The attributes as (property, object) pyoxigraph terms, the objects marked as used (a
         reader may keep the result per distinct cell value: that is what makes a row cheap)."""
         ox = self.ox
@@ -316,7 +316,7 @@ class CaseGraph:
                 out.append((self.properties[prop], self.node(obj)))
         return tuple(out)
 
-    def case(self, cells: Sequence[str], line: int, attributes: Iterable[tuple[str, object]]) -> list:
+    def case(self, cells: Sequence[str], line: int, attributes: Iterable[tuple[str, int | str]]) -> list:
         return self.case_terms(cells, line, self.prepare(attributes))
 
     def case_terms(self, cells: Sequence[str], line: int, terms: Iterable[tuple]) -> list:
@@ -382,7 +382,8 @@ def _decoded_lines(handle, shown: str):
         except UnicodeDecodeError as exc:
             column = len(raw[:exc.start].decode("utf-8", errors="replace")) + 1
             bad = raw[exc.start:exc.start + 1].hex().upper()
-            raise InputError(f"{shown}:{number}:{column}: invalid UTF-8 byte 0x{bad} (files must be UTF-8 encoded)") from None
+            raise InputError(f"{shown}:{number}:{column}: invalid UTF-8 byte 0x{bad} "
+                             "(files must be UTF-8 encoded)") from None
 
 
 def _open_rows(path: PathLike):
@@ -413,7 +414,8 @@ class _Column:
         if v.kind == "flag":
             scheme = None
             for code in v.codes:
-                self.table[code] = (graph.code(v.iri, v.label, v.name, scheme) if graph else v.iri) if code == "1" else None
+                self.table[code] = ((graph.code(v.iri, v.label, v.name, scheme) if graph else v.iri)
+                                    if code == "1" else None)
         elif v.kind in ("category", "list", "age-band"):
             for code in v.codes:
                 if v.kind == "age-band":
@@ -424,7 +426,7 @@ class _Column:
                     iri = code_iri(CTDC_NS, v.name, code)
                     self.table[normalise(code).lower()] = graph.code(iri, code, code, v.iri) if graph else iri
 
-    def read(self, value: str) -> list[tuple[str, object]]:
+    def read(self, value: str) -> list[tuple[str, int | str]]:
         text = value.strip()
         if text in self.missing:
             return []
@@ -446,7 +448,7 @@ class _Column:
                                  f"code ({', '.join(v.missing)}, empty), not {value[:30]!r}")
             return [(self.prop, iri)]
         members = text.split(";") if v.kind == "list" else (text,)
-        out = []
+        out: list[tuple[str, int | str]] = []
         for member in members:
             key = normalise(member).lower()
             if not key and v.kind == "list":
@@ -500,8 +502,9 @@ def _decide(header: list[str], known: dict[str, dict], rows: Iterable[list[str]]
            for key in known}
     best = max(own.values())
     if best and list(own.values()).count(best) == 1:
-        return max(own, key=own.get), "header"
-    columns = {key: [(j, _Column(known[key][n], None)) for j, n in enumerate(names) if n in known[key]] for key in known}
+        return max(own, key=lambda key: own[key]), "header"
+    columns = {key: [(j, _Column(known[key][n], None)) for j, n in enumerate(names) if n in known[key]]
+               for key in known}
     for fields in rows:
         if len(fields) != len(header):
             continue
@@ -549,7 +552,7 @@ def iter_cases(path: PathLike, skipped: list | None = None, header: Header | Non
     byte that is not UTF-8 still stops the reading."""
     head = header if header is not None else read_header(path)
     shown, handle = _open_rows(path)
-    columns = [(j, _Column(v, graph), {}) for j, v in head.columns]
+    columns: list[tuple[int, _Column, dict]] = [(j, _Column(v, graph), {}) for j, v in head.columns]
     risky = frozenset("=+@\t\r-")
     records = 0
     with handle:
@@ -668,7 +671,7 @@ def write_cases(triples_of, total: int, out: PathLike | None, *, format: str, ba
     names = {"ekg": EKG, "ctdc": CTDC_NS, "dcterms": PREFIXES["dcterms"], "xsd": PREFIXES["xsd"],
              "skos": PREFIXES["skos"], "rdfs": PREFIXES["rdfs"], "country": COUNTRY_NS, "ageband": AGE_BAND_NS,
              "case": base + "case/", "factor": FACTOR_NS, **(prefixes or {})}
-    options = {"prefixes": names} if fmt == ox.RdfFormat.TURTLE else {}
+    options: dict = {"prefixes": names} if fmt == ox.RdfFormat.TURTLE else {}
     with Progress("linking cases", total, enabled=progress) as bar:
         triples = triples_of(bar)
         if out is None:

@@ -201,7 +201,8 @@ def _parse_date(value: str, field: str) -> date:
             raise ValueError
         return date.fromisoformat(text)
     except ValueError:
-        raise ValueError(f"field {field} takes a date written YYYY-MM-DD or an empty cell, not {value[:30]!r}") from None
+        raise ValueError(f"field {field} takes a date written YYYY-MM-DD or an empty cell, "
+                         f"not {value[:30]!r}") from None
 
 
 class _Picklist:
@@ -336,7 +337,9 @@ class _Record:
                 if iri is None:
                     from exitkg.linking.ctdc import age_band
 
-                    iri = age_band(code)[0]
+                    band = age_band(code)
+                    assert band is not None, code  # the bands are the codebook's
+                    iri = band[0]
                 return [("ageBand", iri)]
         return []
 

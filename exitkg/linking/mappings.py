@@ -146,7 +146,7 @@ def load_mappings(path: str | os.PathLike[str] | None = None) -> MappingSet:
     for number, row in enumerate(rows[1:], start=2):
         if len(row) != len(columns):
             raise InputError(f"{target}: table row {number} has {len(row)} cells, expected {len(columns)}")
-        values = dict(zip(columns, row))
+        values = dict(zip(columns, row, strict=False))
         mappings.append(_mapping_row(values, curie_map, target, number))
     if not mappings:
         raise InputError(f"{target}: the table has no mappings")
@@ -313,9 +313,9 @@ def render_table(mapping_set: MappingSet) -> str:
     header = ["subject_id", "predicate_id", "object_id", "confidence"]
     body = [[m.subject_id, m.predicate_id, m.object_id, f"{m.confidence:g}"] for m in mapping_set.mappings]
     widths = [max([len(h)] + [len(r[i]) for r in body]) for i, h in enumerate(header)]
-    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths)).rstrip(),
+    lines = ["  ".join(h.ljust(w) for h, w in zip(header, widths, strict=False)).rstrip(),
              "  ".join("-" * w for w in widths)]
-    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths)).rstrip() for r in body]
+    lines += ["  ".join(c.ljust(w) for c, w in zip(r, widths, strict=False)).rstrip() for r in body]
     n = len(body)
     lines.append(f"({n} mapping{'s' if n != 1 else ''}; {mapping_set.mapping_set_id} {mapping_set.version})")
     return "\n".join(lines) + "\n"

@@ -45,7 +45,7 @@ def figure_boxes(graph, review: str | None = None) -> tuple[str, dict[str, dict[
             raise QueryError(f"no review {review!r} in the graph; its reviews are: "
                              + ", ".join(vocabulary.local_name(r) for r in reviews))
         chosen = matches[0]
-    boxes = {role: {level: [] for level, _ in _levels()} for role, *_ in ROLES}
+    boxes: dict[str, dict[str, list[str]]] = {role: {level: [] for level, _ in _levels()} for role, *_ in ROLES}
     for r in rows:
         if r["review"].value != chosen or r.get("category2") is None or r.get("members") is None:
             continue
@@ -83,7 +83,8 @@ def render_svg(graph, review: str | None = None) -> str:
     for index, (_, name) in enumerate(_levels()):
         x = _LEFT + index * _COLUMN
         out.append(f'<rect x="{x}" y="{y}" width="{_COLUMN}" height="{_HEADER}" fill="#eeeeee" stroke="#555555"/>')
-        out.append(f'<text x="{x + _COLUMN // 2}" y="{y + 27}" text-anchor="middle" font-weight="bold">{escape(name)}</text>')
+        out.append(f'<text x="{x + _COLUMN // 2}" y="{y + 27}" text-anchor="middle" font-weight="bold">'
+                   f'{escape(name)}</text>')
     y += _HEADER
     for role, name, fill, stroke in ROLES:
         h = heights[role]
@@ -99,7 +100,8 @@ def render_svg(graph, review: str | None = None) -> str:
             out.append(f'<g class="box" data-level={quoteattr(level)}>')
             out.append(f'<rect x="{x}" y="{y}" width="{_COLUMN}" height="{h}" fill="{fill}" stroke="{stroke}"/>')
             for line, item in enumerate(boxes[role][level]):
-                out.append(f'<text class="factor" x="{x + _PAD}" y="{y + _PAD + 13 + line * _LINE}">{escape(item)}</text>')
+                out.append(f'<text class="factor" x="{x + _PAD}" y="{y + _PAD + 13 + line * _LINE}">'
+                           f'{escape(item)}</text>')
             out.append("</g>")
         out.append("</g>")
         y += h

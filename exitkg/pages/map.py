@@ -23,7 +23,6 @@ The page needs no network: its data, styles and script are inline (the template 
 
 from __future__ import annotations
 
-import json
 
 from exitkg.rdf import vocabulary
 from exitkg.core.errors import QueryError
@@ -35,7 +34,8 @@ PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
 """
 
-_REVIEWS = _PREFIXES + """SELECT ?review ?name WHERE { ?review a ekg:Review OPTIONAL { ?review rdfs:label ?name } } ORDER BY ?review"""
+_REVIEWS = _PREFIXES + ("""SELECT ?review ?name WHERE { ?review a ekg:Review OPTIONAL { ?review rdfs:label ?name } } """
+                         """ORDER BY ?review""")
 
 _CLASSIFICATIONS = _PREFIXES + """
 SELECT ?review ?factor ?label ?level ?role ?printed WHERE {
@@ -75,7 +75,8 @@ SELECT ?population ?title ?country ?provenance WHERE {
 _DOCUMENTS = _PREFIXES + """
 SELECT ?doc ?authors ?year ?title WHERE {
   { ?doc a ekg:Study } UNION { ?e ekg:fromWork ?doc }
-  OPTIONAL { ?doc ekg:authorsAsPrinted ?authors } OPTIONAL { ?doc ekg:year ?year } OPTIONAL { ?doc dcterms:title ?title }
+  OPTIONAL { ?doc ekg:authorsAsPrinted ?authors } OPTIONAL { ?doc ekg:year ?year }
+  OPTIONAL { ?doc dcterms:title ?title }
 }"""
 
 _LABELS = _PREFIXES + """SELECT ?x ?label WHERE { VALUES ?class { ekg:StudyDesign ekg:AgeGroup ekg:Country }

@@ -55,7 +55,7 @@ class Not:
 @dataclass(frozen=True)
 class Restriction:
     op: str                  # some | only | value | min | max | exactly | self
-    prop: object             # Named, or ("inverse", Named)
+    prop: Named | tuple[str, Named]  # Named, or ("inverse", Named)
     filler: object = None
     n: int | None = None
 
@@ -104,8 +104,8 @@ def expression(index: _Index, node):
         return Named(node.value)
     if isinstance(node, ox.Literal):
         return Value(node.value, node.datatype.value)
-    for prop, op in (("intersectionOf", "and"), ("unionOf", "or")):
-        members = index.one(node, OWL + prop)
+    for kind, op in (("intersectionOf", "and"), ("unionOf", "or")):
+        members = index.one(node, OWL + kind)
         if members is not None:
             return Nary(op, tuple(expression(index, m) for m in index.rdf_list(members)))
     members = index.one(node, OWL + "oneOf")
@@ -287,12 +287,12 @@ def render_ontology_page(triples, *, page: str = "ontology", nav: str = "", link
                 range_of[r.value].append(subject.value)
         kinds = {t.value for t in props.get(RDF + "type", [])}
         if OWL + "AllDisjointClasses" in kinds or OWL + "AllDifferent" in kinds:
-            target = disjoint if OWL + "AllDisjointClasses" in kinds else different
+            into = disjoint if OWL + "AllDisjointClasses" in kinds else different
             for key in ("members", "distinctMembers"):
                 for lst in props.get(OWL + key, []):
                     members = [m.value for m in index.rdf_list(lst) if isinstance(m, ox.NamedNode)]
                     for m in members:
-                        target[m].update(x for x in members if x != m)
+                        into[m].update(x for x in members if x != m)
         for other in props.get(OWL + "disjointWith", []):
             if is_named and isinstance(other, ox.NamedNode):
                 disjoint[subject.value].add(other.value)
@@ -354,7 +354,8 @@ def render_ontology_page(triples, *, page: str = "ontology", nav: str = "", link
     derived = [{"local": _local(i), "label": label(i),
                 "definition": show(index.one(ox.NamedNode(i), OWL + "equivalentClass"))}
                for i in sorted((i for i in types if index.values(ox.NamedNode(i), OWL + "equivalentClass")
-                                and index.one(index.one(ox.NamedNode(i), OWL + "equivalentClass"), OWL + "oneOf") is None),
+                                and index.one(index.one(ox.NamedNode(i), OWL + "equivalentClass"),
+                                              OWL + "oneOf") is None),
                                key=_local)]
 
     header = []

@@ -53,14 +53,16 @@ def render_html(report: Report, link=None, *, nav: str = "", static_root: str | 
         for ev in entry["evidence"] or [{"direction": "", "evidence": "", "kind": "", "population": None, "quote": ""}]:
             rows.append([[a(entry["factor"], entry["label"])], [t(entry["status"])],
                          [t(verdicts(entry, report.review_names))], [t(ev["direction"])],
-                         [a(ev.get("evidence_iri"), ev["evidence"])] + ([t(" (cited)")] if ev["kind"] == "cited" else []),
+                         [a(ev.get("evidence_iri"), ev["evidence"])]
+                         + ([t(" (cited)")] if ev["kind"] == "cited" else []),
                          [t(ev["population"] or "")], [quote(ev["quote"])] if ev["quote"] else []])
     changes = None
     if report.graph_changes:
         changes = {"head": head("factor", "in the reviews", "in the whole graph", "evidence in the whole graph"),
                    "rows": [[[a(ch["factor"], ch["label"])], [t(ch["in_reviews"])], [t(ch["in_graph"])],
                              [part for i, ev in enumerate(ch["evidence"]) for part in
-                              ([t("; ")] if i else []) + [t(f"{ev['direction']} "), a(ev.get("evidence_iri"), ev["evidence"]),
+                              ([t("; ")] if i else []) + [t(f"{ev['direction']} "),
+                                                         a(ev.get("evidence_iri"), ev["evidence"]),
                                                          t(": "), quote(ev["quote"])]]]
                             for ch in report.graph_changes]}
     names = ", ".join(report.review_names.values()) or "no review"

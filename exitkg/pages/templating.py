@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import html
 import json
-from functools import lru_cache
+from functools import cache, lru_cache
 from importlib import resources
 
 
@@ -24,10 +24,10 @@ def _escaped(value):
     return Markup(html.escape(str(value)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def static_text(name: str) -> str:
     """The text of ``exitkg/pages/static/NAME``."""
-    return resources.files("exitkg.pages").joinpath("static", name).read_text(encoding="utf-8")
+    return resources.files("exitkg.pages").joinpath("static").joinpath(name).read_text(encoding="utf-8")
 
 
 def static_names() -> list[str]:

@@ -181,7 +181,7 @@ def _term(ox_term, tags: dict[str, str]) -> Term:
 
 
 def finding_nanopub(graph, finding: str, publication: str, version: str,
-                    signer: "Signer | None" = None) -> tuple[str, list[Quad]]:
+                    signer: Signer | None = None) -> tuple[str, list[Quad]]:
     """The nanopublication of one finding: its trusty IRI and its quads."""
     import pyoxigraph as ox
 
@@ -275,10 +275,12 @@ def export_nanopubs(graph=None, sign_key=None) -> bytes:
                    ox.Literal(o.value, datatype=ox.NamedNode(o.datatype)) if o.literal and o.datatype else
                    ox.Literal(o.value) if o.literal else ox.NamedNode(o.value))
             everything.append(ox.Quad(ox.NamedNode(s), ox.NamedNode(p), obj, ox.NamedNode(g)))
-    everything.sort(key=lambda q: (q.graph_name.value, str(q.subject), str(q.predicate), str(q.object)))
+    # every quad here is in a named graph (ox.NamedNode(g) above)
+    everything.sort(key=lambda q: (q.graph_name.value, str(q.subject), str(q.predicate), str(q.object)))  # type: ignore[union-attr]
     prefixes = {"np": NP, "npx": NPX, "prov": PROV, "dcterms": DCTERMS, "rdfs": RDFS, "ekg": EKG,
                 "factor": FACTOR_NS, "study": STUDY_NS, "source": SOURCE_NS}
     from exitkg.publish.export import recased
 
     # pyoxigraph writes language tags in lower case: spelled again as in the quads the trusty URIs hash
-    return recased(ox.serialize(everything, format=ox.RdfFormat.TRIG, prefixes=prefixes), graph.tags)
+    # pyoxigraph's stub: serialize without an output returns bytes
+    return recased(ox.serialize(everything, format=ox.RdfFormat.TRIG, prefixes=prefixes), graph.tags)  # type: ignore[arg-type]

@@ -46,7 +46,7 @@ class ReleaseResult:
         return f"release {self.version}: {len(self.files)} files written to {self.folder}\n"
 
 
-def _ontology_only(graph) -> "object":
+def _ontology_only(graph) -> object:
     """The ontology's named graph, as a graph of its own (with the version triples)."""
     import pyoxigraph as ox
 
@@ -83,7 +83,8 @@ def build_release(out: str | os.PathLike[str], *, previous: str | os.PathLike[st
             path.write_bytes(data_bytes)
         if previous is not None:
             changed = diff(previous, staging / DATASET_FILE)
-            changed.old, changed.new = Path(os.fsdecode(previous)).name or os.fsdecode(previous), f"release {__version__}"
+            changed.old = Path(os.fsdecode(previous)).name or os.fsdecode(previous)
+            changed.new = f"release {__version__}"
             changes = render_markdown(changed)
         else:
             changes = f"# Changes in {__version__}\n\nThe first release: no previous release to compare with.\n"
@@ -117,8 +118,10 @@ def release_files(graph) -> dict[str, bytes]:
     for fmt, ext in export.DATASET_FORMATS.items():
         files[f"exitkg.{ext}"] = export.export_rdf(fmt, graph)
     ontology = export.canonical_triples(_ontology_only(graph))
-    files["ontology/exit-factors.ttl"] = ox.serialize(ontology, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
-    files["ontology/exit-factors.owl"] = ox.serialize(ontology, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES)
+    # pyoxigraph's stub: serialize without an output returns bytes
+    files["ontology/exit-factors.ttl"] = ox.serialize(ontology, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)  # type: ignore[assignment]
+    # pyoxigraph's stub: serialize without an output returns bytes
+    files["ontology/exit-factors.owl"] = ox.serialize(ontology, format=ox.RdfFormat.RDF_XML, prefixes=PREFIXES)  # type: ignore[assignment]
     for name, text in export.export_tables(graph).items():
         files[f"tables/{name}"] = text.encode("utf-8")
     mapping_set = load_mappings()
@@ -138,7 +141,8 @@ def _description_turtle(graph) -> bytes:
 
     triples = sorted((ox.Triple(q.subject, q.predicate, q.object) for q in graph.graph_quads(DATASET)),
                      key=lambda t: (str(t.subject), str(t.predicate), str(t.object)))
-    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)
+    # pyoxigraph's stub: serialize without an output returns bytes
+    return ox.serialize(triples, format=ox.RdfFormat.TURTLE, prefixes=PREFIXES)  # type: ignore[return-value]
 
 
 def _citation(version: str) -> bytes:
@@ -157,4 +161,5 @@ def _citation(version: str) -> bytes:
     epoch = os.environ.get("SOURCE_DATE_EPOCH", "")
     when = time.gmtime(int(epoch)) if epoch.isdigit() else time.gmtime()
     lines = [line for line in text.splitlines() if not line.startswith(("version:", "date-released:"))]
-    return ("\n".join(lines).rstrip("\n") + f'\nversion: "{version}"\ndate-released: "{time.strftime("%Y-%m-%d", when)}"\n').encode("utf-8")
+    return ("\n".join(lines).rstrip("\n")
+            + f'\nversion: "{version}"\ndate-released: "{time.strftime("%Y-%m-%d", when)}"\n').encode("utf-8")

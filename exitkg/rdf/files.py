@@ -123,7 +123,8 @@ def _check_exists(path: Path, shown: str) -> None:
         if not path.is_file():  # a FIFO or a device would block the read, or never end
             raise InputError(f"{shown}: not a regular file (a pipe or a device); give a file")
     except OSError as exc:  # a name too long, a loop of links ...
-        raise InputError(f"{shown[:200]}{'...' if len(shown) > 200 else ''}: cannot read: {exc.strerror or exc}") from None
+        raise InputError(f"{shown[:200]}{'...' if len(shown) > 200 else ''}: "
+                         f"cannot read: {exc.strerror or exc}") from None
 
 
 def _read_bytes(path: Path, shown: str) -> bytes:
@@ -491,7 +492,7 @@ class Reading(NamedTuple):
     #: the statements the files may hold in all, counted as they are read
     max_triples: int | None = None
 
-    def prepared(self) -> "Reading":
+    def prepared(self) -> Reading:
         """This reading checked (the limits are whole numbers, 0 or more) and with the contexts of
         its context map read, once: a bad map is an error before any input is read."""
         for name, limit in (("max_bytes", self.max_bytes), ("max_triples", self.max_triples)):
@@ -598,6 +599,7 @@ def stored_forms(literals) -> dict[tuple[str, str], tuple[str, str]]:
                    for i, (value, dt) in enumerate(literals))
     changed = {}
     for quad in scratch.quads_for_pattern(None, predicate, None):
+        assert isinstance(quad.subject, ox.NamedNode) and isinstance(quad.object, ox.Literal)  # as put in above
         original = literals[int(quad.subject.value[len("urn:exitkg:"):])]
         kept = (quad.object.value, quad.object.datatype.value)
         if kept != original:
@@ -719,7 +721,7 @@ def _needed_lines(text: str) -> tuple[int, str] | None:
 
 def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = None,
                base: str | None = None, repair: bool = False, allow_empty: bool = False,
-               contexts: dict | None = None, whole: bool = False, max_triples: int | None = None) -> "ParsedFile":
+               contexts: dict | None = None, whole: bool = False, max_triples: int | None = None) -> ParsedFile:
     """Parse one RDF file strictly; return its quads (pyoxigraph terms) and declared prefixes.
 
     Triples of a triple format come back in the default graph; TriG and N-Quads keep their named
@@ -903,7 +905,8 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
         if odd:
             twins = [i for i in odd if unicodedata.normalize("NFC", i) in iris]
             notes.append(f"{shown}: {len(odd)} IRI{'s are' if len(odd) != 1 else ' is'} not in Unicode NFC, kept as "
-                         f"written ({', '.join('<' + i.encode('unicode_escape').decode('ascii') + '>' for i in odd[:3])}"
+                         "written ("
+                         f"{', '.join('<' + i.encode('unicode_escape').decode('ascii') + '>' for i in odd[:3])}"
                          f"{', ...' if len(odd) > 3 else ''})"
                          + (f"; {len(twins)} also appear{'s' if len(twins) == 1 else ''} in NFC, as a different IRI"
                             if twins else ""))
@@ -937,7 +940,7 @@ class ParsedFile(NamedTuple):
     path: Path
     quads: list
     prefixes: dict[str, str]
-    count: int = 0
+    count: int = 0  # type: ignore[assignment]  # a field named like tuple.count, kept for the API
     format: str = ""
     sources: frozenset = frozenset()
     #: what a reader should know about the file (ill-typed literals)
@@ -969,7 +972,7 @@ def rdf_files(folder: PathLike) -> list[Path]:
     )
 
 
-def rdflib_graph(paths: PathLike | Iterable[PathLike], *, base: str | None = None) -> "rdflib.Graph":
+def rdflib_graph(paths: PathLike | Iterable[PathLike], *, base: str | None = None) -> rdflib.Graph:
     """Parse files strictly and return their triples (every graph merged) as an rdflib graph.
 
     For libraries that need rdflib (pySHACL reads its shapes this way). *base* is the absolute IRI
@@ -994,7 +997,7 @@ def rdflib_graph(paths: PathLike | Iterable[PathLike], *, base: str | None = Non
     return graph
 
 
-def bind_prefixes(graph: "rdflib.Graph", extra: dict[str, str] | None = None) -> None:
+def bind_prefixes(graph: rdflib.Graph, extra: dict[str, str] | None = None) -> None:
     """Bind the fixed exitkg prefixes (and then *extra* ones that do not clash)."""
     for prefix, ns in PREFIXES.items():
         graph.bind(prefix, ns, override=True, replace=True)

@@ -23,7 +23,7 @@ _INTEGER_TYPES = {XSD + t for t in (
     "nonPositiveInteger", "negativeInteger", "unsignedInt", "unsignedLong", "unsignedShort", "unsignedByte")}
 
 
-def to_rdflib(term: "pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | None"):
+def to_rdflib(term: pyoxigraph.NamedNode | pyoxigraph.BlankNode | pyoxigraph.Literal | None):
     """The rdflib term equal to a pyoxigraph term (``None`` stays ``None``).
 
     Literals keep their lexical form: rdflib is told not to normalise them.

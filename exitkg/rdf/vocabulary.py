@@ -15,7 +15,7 @@ every query and module reads ``ekg:effectiveRole`` instead of deriving it again.
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
-from functools import lru_cache
+from functools import cache, lru_cache
 
 from exitkg.rdf.namespaces import EKG, OWL, RDF, SKOS, XSD
 # re-exported: the one helper that cuts an IRI's last segment, for the modules that read the lists by name
@@ -49,7 +49,7 @@ def ontology_store():
     return store
 
 
-@lru_cache(maxsize=None)
+@cache
 def members(cls: str) -> tuple[str, ...]:
     """The IRIs of the individuals that make up the closed class *cls* (``owl:oneOf``), in the
     ontology's order (by ``ekg:order`` when they all have one); empty when *cls* is not closed."""
@@ -100,7 +100,7 @@ class ClosedNames(Mapping):
         return len(self._lists)
 
 
-@lru_cache(maxsize=None)
+@cache
 def labels(cls: str) -> dict[str, str]:
     """Label (lower case; ``skos:prefLabel``) -> IRI, for the individuals of *cls* (``?x a cls``)."""
     import pyoxigraph as ox

@@ -83,14 +83,16 @@ STUDY_COLUMNS = (
 )
 
 FINDING_COLUMNS = (
-    Column("factor", True, "an existing factor's identifier (the end of its IRI, e.g. family, stigma, spirituality), or a new one"),
+    Column("factor", True, "an existing factor's identifier (the end of its IRI, e.g. family, stigma, spirituality), "
+                           "or a new one"),
     Column("new_factor_label", False, "for a new factor only: its label"),
     Column("new_factor_level", False, "for a new factor only: its level", f"{EKG}Level"),
     Column("role", True, "what the study says the factor does: facilitating or hindering"),
     Column("about_absence", False, "yes when the statement is about the factor's absence or low level (default no)"),
     Column("quote", True, "the statement, verbatim from the study's text, at most 25 words"),
     Column("section", True, "the part of the study the quote stands in, e.g. Results"),
-    Column("factor_named", False, "yes when the quote names the factor in its own words, no when the curators matched it (default yes)"),
+    Column("factor_named", False, "yes when the quote names the factor in its own words, "
+                                  "no when the curators matched it (default yes)"),
     Column("wording_note", False, "why the quote names the factor or the role in other words (optional)"),
 )
 
@@ -373,10 +375,12 @@ def _build_study(b: _Builder, row: Row) -> dict | None:
     journal = b.required(c("journal"))
     doi = c("doi").value
     if doi.lower().startswith(("https://doi.org/", "http://doi.org/", "doi:")):
-        b.problem(c("doi"), f"{doi!r}: give the DOI without the resolver or 'doi:' prefix, e.g. 10.1080/12345678.2022.1234567")
+        b.problem(c("doi"), f"{doi!r}: give the DOI without the resolver or 'doi:' prefix, "
+                            "e.g. 10.1080/12345678.2022.1234567")
         doi = ""
     elif doi and not _DOI.match(doi):
-        b.problem(c("doi"), f"{doi!r} is not a DOI: '10.', a registrant code of 4 to 9 digits, '/', a suffix without spaces")
+        b.problem(c("doi"), f"{doi!r} is not a DOI: '10.', a registrant code of 4 to 9 digits, '/', "
+                            "a suffix without spaces")
         doi = ""
     sample_size = c("sample_size").value
     if sample_size and not re.fullmatch(r"[1-9]\d*", sample_size):
@@ -389,7 +393,8 @@ def _build_study(b: _Builder, row: Row) -> dict | None:
     if orcid_cell.value:
         match = _ORCID.match(orcid_cell.value)
         if not match or not _orcid_ok(match.group(1)):
-            b.problem(orcid_cell, f"{orcid_cell.value!r} is not a valid ORCID iD (0000-0000-0000-0000, last digit a checksum)")
+            b.problem(orcid_cell, f"{orcid_cell.value!r} is not a valid ORCID iD "
+                                  "(0000-0000-0000-0000, last digit a checksum)")
         else:
             orcid = match.group(1)
     curated_text = b.required(c("curated_on"))
@@ -405,19 +410,22 @@ def _build_study(b: _Builder, row: Row) -> dict | None:
         if curated and curated > date.today():
             b.problem(c("curated_on"), f"{curated_text} is in the future")
     values = {}
-    for name, (cls_name, _prop) in _CHARACTERISTICS.items():
+    for name, (_cls_name, _prop) in _CHARACTERISTICS.items():
         column = next(col for col in STUDY_COLUMNS if col.name == name)
+        assert column.closed is not None  # every characteristic has its closed list
         values[name] = b.closed(c(name), column.closed, column.explanation) if b.required(c(name)) else None
     countries = []
     if b.required(c("countries")):
         for code in [part.strip().upper() for part in c("countries").value.split(";") if part.strip()]:
             iri = f"{EKG_ID}country/{code}"
             if not b.is_a(iri, EKG + "Country"):
-                b.problem(c("countries"), f"{code!r} is not a country of the graph (ISO 3166 alpha-2 code of data/common/countries.ttl)")
+                b.problem(c("countries"), f"{code!r} is not a country of the graph "
+                                          "(ISO 3166 alpha-2 code of data/common/countries.ttl)")
             else:
                 countries.append(iri)
     if not study:
         return None
+    assert study_id is not None and source is not None  # set together with study
 
     # the study's record
     b.subjects[study] = row
@@ -463,8 +471,9 @@ def _build_study(b: _Builder, row: Row) -> dict | None:
     char_base = f"{EKG_ID}characteristic/{study_id}/"
     chars = []
     for name, (cls_name, prop) in _CHARACTERISTICS.items():
-        if values.get(name):
-            chars.append((f"{char_base}{name.replace('_', '-')}", cls_name, prop, _iri(values[name]), c(name)))
+        chosen = values.get(name)
+        if chosen:
+            chars.append((f"{char_base}{name.replace('_', '-')}", cls_name, prop, _iri(chosen), c(name)))
     for index, country in enumerate(countries):
         chars.append((f"{char_base}nationality" + (f"-{index + 1}" if len(countries) > 1 else ""),
                       "NationalityCharacteristic", "country", _iri(country), c("countries")))
@@ -489,7 +498,8 @@ def _build_study(b: _Builder, row: Row) -> dict | None:
 def _short_citation(authors: str, year: str) -> str:
     """'Smith 2022', 'Smith & Jones 2022' or 'Smith et al. 2022' from 'Smith, A.; Jones, B.'."""
     names = [a.split(",")[0].strip() for a in authors.split(";") if a.strip()]
-    lead = names[0] if len(names) == 1 else " & ".join(names) if len(names) == 2 else f"{names[0]} et al." if names else "Study"
+    lead = (names[0] if len(names) == 1 else " & ".join(names) if len(names) == 2
+            else f"{names[0]} et al." if names else "Study")
     return f"{lead} {year}".strip()
 
 
@@ -540,7 +550,8 @@ def _build_findings(b: _Builder, rows: list[Row], study: dict | None, findings_f
         elif factor:
             label = label_cell.value
             if not label_cell.value:
-                b.problem(c("factor"), f"unknown factor {factor_id!r}: give new_factor_label and new_factor_level to declare it, or use an existing factor's identifier")
+                b.problem(c("factor"), f"unknown factor {factor_id!r}: give new_factor_label and new_factor_level "
+                                       "to declare it, or use an existing factor's identifier")
             elif not level_cell.value:
                 b.problem(level_cell, f"new factor {factor_id!r} needs a level")
             level = b.closed(level_cell, f"{EKG}Level", "level") if level_cell.value else None
@@ -562,7 +573,8 @@ def _build_findings(b: _Builder, rows: list[Row], study: dict | None, findings_f
         named = _yes_no(b, c("factor_named"), True)
         quote = b.required(c("quote"))
         if quote and not b.quote_found(quote):
-            b.problem(c("quote"), "quote not found verbatim in the source text (whitespace aside, every character must match)")
+            b.problem(c("quote"), "quote not found verbatim in the source text "
+                                  "(whitespace aside, every character must match)")
         section_name = b.required(c("section"))
         if factor and role and quote:  # a row repeated (pasted twice) is one statement, not two findings
             statement = (factor, role, absence, " ".join(quote.split()))
@@ -571,7 +583,7 @@ def _build_findings(b: _Builder, rows: list[Row], study: dict | None, findings_f
                                       "quote): one finding; delete one of the two rows")
                 continue
             first_rows[statement] = row.row
-        if not (study and factor and role and quote and section_name):
+        if not (study and factor and role and role_text and quote and section_name):
             continue
         slug = f"{study['id']}-{factor_id}"
         used_ids[slug] = used_ids.get(slug, 0) + 1
@@ -654,10 +666,13 @@ def _turtle(triples: list[tuple], study_id: str) -> bytes:
         seen.add(key)
         quads.append(ox.Triple(ox.NamedNode(s), ox.NamedNode(p), o))
     # type first, then by predicate and object; subjects in IRI order
-    quads.sort(key=lambda t: (t.subject.value, t.predicate.value != RDF + "type", t.predicate.value, str(t.object)))
+    # subjects are named nodes (built above)
+    quads.sort(key=lambda t: (t.subject.value, t.predicate.value != RDF + "type",  # type: ignore[union-attr]
+                              t.predicate.value, str(t.object)))
     header = (f"# The study {study_id}, curated from its own text with 'exitkg add': its record, its\n"
               "# source (curator and date), what it states of its sample and its findings.\n\n").encode()
-    body = ox.serialize(quads, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode()
+    # pyoxigraph's stub: serialize without an output returns bytes
+    body = ox.serialize(quads, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode()  # type: ignore[union-attr]
     # stable and readable: prefixes sorted, a blank line between resources
     lines = body.splitlines()
     prefix_lines = sorted(line for line in lines if line.startswith("@prefix"))

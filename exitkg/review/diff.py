@@ -1,8 +1,8 @@
 """``exitkg diff OLD NEW``: what changed between two versions of the graph, in the review's terms.
 
 Each side is a release folder (its ``exitkg.trig`` is read), a data folder (a folder of source
-folders, such as ``data/``), one source folder, or one RDF file (an export: TriG, N-Quads, Turtle ...). Each is loaded with the
-ontology and compared on:
+folders, such as ``data/``), one source folder, or one RDF file (an export: TriG, N-Quads, Turtle ...).
+Each is loaded with the ontology and compared on:
 
 - studies and findings added, removed or changed (any statement about them differs);
 - factors whose classifications (source, level, role) or controversy status (from the evidence of
@@ -52,7 +52,7 @@ def _short(iri: str) -> str:
     return iri.rsplit("#", 1)[-1].split("/id/", 1)[-1]
 
 
-def _side(path) -> "object":
+def _side(path):
     from exitkg.graph.local import load
     from exitkg.rdf.files import rdf_files
 
@@ -63,7 +63,8 @@ def _side(path) -> "object":
             raise InputError(f"{shown}: no such file or folder")
         target.is_dir()
     except OSError as exc:  # a name too long ...
-        raise InputError(f"{shown[:200]}{'...' if len(shown) > 200 else ''}: cannot read: {exc.strerror or exc}") from None
+        raise InputError(f"{shown[:200]}{'...' if len(shown) > 200 else ''}: "
+                         f"cannot read: {exc.strerror or exc}") from None
     if target.is_dir() and (target / "exitkg.trig").is_file():  # a release folder
         return load(only=[target / "exitkg.trig"])
     if target.is_dir():
@@ -162,11 +163,11 @@ def diff(old, new) -> Diff:
     ca, la = _classifications(a)
     cb, lb = _classifications(b)
     sa, sb = _controversy(a), _controversy(b)
-    about = {}
+    about: dict[str, str] = {}
     for graph in (a, b):
         for r in graph.store.query(_FINDING_FACTOR):
             about.setdefault(r["x"].value, r["factor"].value)
-    changed_by = {}
+    changed_by: dict[str, list[Change]] = {}
     for change in result.entities:
         if change.kind != "study" and change.iri in about:
             changed_by.setdefault(about[change.iri], []).append(change)
@@ -252,13 +253,16 @@ def render_markdown(d: Diff) -> str:
         out += ["## Factors", "", "| factor | controversy before | after | classifications | findings |",
                 "|---|---|---|---|---|"]
         for f in d.factors:
-            cls = "; ".join([f"+ {c}" for c in f["classifications_added"]] + [f"- {c}" for c in f["classifications_removed"]])
+            cls = "; ".join([f"+ {c}" for c in f["classifications_added"]]
+                            + [f"- {c}" for c in f["classifications_removed"]])
             found = "; ".join(f"{c['change']} `{_short(c['iri'])}`" for c in f["findings"])
-            out.append(f"| {_md(f['label'])} | {f['controversy_before']} | {f['controversy_after']} | {_md(cls)} | {found} |")
+            out.append(f"| {_md(f['label'])} | {f['controversy_before']} | {f['controversy_after']} "
+                       f"| {_md(cls)} | {found} |")
         out.append("")
     if d.counts:
         out += ["## Stated numbers no longer reproduced", ""]
-        out += [f"- {_md(c['what'])}: stated {c['stated']}, now computed {c['computed']} (`{c['query']}`)" for c in d.counts]
+        out += [f"- {_md(c['what'])}: stated {c['stated']}, now computed {c['computed']} (`{c['query']}`)"
+                for c in d.counts]
         out.append("")
     if d.deprecated or d.removed_identifiers:
         out += ["## Identifiers", ""]

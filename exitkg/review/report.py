@@ -156,7 +156,8 @@ def build_report(engine, *, include_cited: bool = True) -> Report:
         if where:
             raise errors.EndpointError(f"{where}: the answer has {str(bad)!r} where the report needs a count "
                                        "(a whole number)") from None
-        raise errors.InputError(f"the graph states {str(bad)!r} where the report needs a count (a whole number)") from None
+        raise errors.InputError(f"the graph states {str(bad)!r} where the report needs a count "
+                                "(a whole number)") from None
 
 
 def _build_report(engine, *, include_cited: bool = True) -> Report:
@@ -174,7 +175,7 @@ def _build_report(engine, *, include_cited: bool = True) -> Report:
 
     # --- stated counts against the reproduction queries of their dimension, review by review
     stated = Q.run(catalogue["stated-counts"], engine).rows
-    computed: dict[str, dict[tuple, int]] = {}
+    computed: dict[str, dict[tuple, int | None]] = {}
     for query in catalogue.values():
         if query.kind == "reproduction" and query.dimension:
             table = computed.setdefault(query.dimension, {})
@@ -185,12 +186,14 @@ def _build_report(engine, *, include_cited: bool = True) -> Report:
     for row in stated:
         review, dimension, unit = lexical(row["review"]), lexical(row["dimension"]), lexical(row["unit"])
         cats = frozenset(lexical(row["categories"]).split()) if row.get("categories") is not None else frozenset()
-        what = f"{label(row['dimension'])}: " + (" and ".join(sorted(label_iri(c, labels) for c in cats)) or "all") + f" ({label(row['unit'])})"
+        what = (f"{label(row['dimension'])}: " + (" and ".join(sorted(label_iri(c, labels) for c in cats)) or "all")
+                + f" ({label(row['unit'])})")
         note = ""
         if row.get("unitProvenance") is not None and lexical(row["unitProvenance"]) == EKG + "CuratorInference":
             note = f"the unit ({label(row['unit'])}) is the curators' reading"
         report.reproductions.append(Reproduction(
-            query=by_dimension.get(dimension, "(none)"), what=what, stated=_int(row["value"]),
+            # ?value is bound in every row of stated-counts
+            query=by_dimension.get(dimension, "(none)"), what=what, stated=_int(row["value"]),  # type: ignore[arg-type]
             computed=computed.get(dimension, {}).get((review, unit, cats)),
             quote=lexical(row["quote"]), located_in=lexical(row["section"]), note=note, review=review,
         ))
@@ -198,7 +201,9 @@ def _build_report(engine, *, include_cited: bool = True) -> Report:
     # --- the selection flow of Figure 1
     for row in Q.run(catalogue["selection-flow"], engine).rows:
         report.reproductions.append(Reproduction(
-            query="selection-flow", what=f"Figure 1: {lexical(row['label'])}", stated=_int(row["stated"]),
+            # ?stated is bound in every row of selection-flow
+            query="selection-flow", what=f"Figure 1: {lexical(row['label'])}",
+            stated=_int(row["stated"]),  # type: ignore[arg-type]
             computed=_int(row.get("computed")), located_in="Figure 1. Flow Chart of the Study Selection Process",
             review=lexical(row["review"]),
         ))
@@ -218,7 +223,8 @@ def _build_report(engine, *, include_cited: bool = True) -> Report:
     by_factor: dict[str, list[dict]] = {}
     for r in versus:
         by_factor.setdefault(lexical(r["factor"]), []).append({
-            "review": lexical(r["review"]), "classification": label(r["classification"]), "status": lexical(r["status"])})
+            "review": lexical(r["review"]), "classification": label(r["classification"]),
+            "status": lexical(r["status"])})
     def controversy(scope: dict[str, str]) -> dict[str, dict]:
         found: dict[str, dict] = {}
         params = {**flags, "population_aware": "true", **scope}
@@ -262,7 +268,8 @@ def _build_report(engine, *, include_cited: bool = True) -> Report:
         now_status = now["status"] if now else "not controversial"
         if before_status != now_status:
             report.graph_changes.append({
-                "factor": factor, "label": label_iri(factor, labels), "in_reviews": before_status, "in_graph": now_status,
+                "factor": factor, "label": label_iri(factor, labels), "in_reviews": before_status,
+                "in_graph": now_status,
                 "evidence": (now or before or {}).get("evidence", []),
             })
 
@@ -314,7 +321,8 @@ def render_text(report: Report) -> str:
                     out.append(f"  {role:<14} {level:<11} {len(items):>2}  {'; '.join(items)}")
             out.append("")
     cited = "with" if report.include_cited else "without"
-    out.append(f"Controversial by evidence (role assertions in both effective directions, {cited} evidence cited in discussions)")
+    out.append(f"Controversial by evidence (role assertions in both effective directions, "
+               f"{cited} evidence cited in discussions)")
     for entry in report.controversial:
         out.append(f"  {entry['label']} ({entry['status']}; {verdicts(entry, report.review_names)})")
         for ev in entry["evidence"]:

@@ -24,6 +24,7 @@ class _Bounded:
     """A bytes sink that refuses to grow past *limit* bytes."""
 
     def __init__(self, limit: int):
+        self.parts: list[bytes]
         self.limit, self.parts, self.size, self.over = limit, [], 0, False
 
     def write(self, data) -> int:
@@ -53,7 +54,8 @@ def answer(store, text: str, accept: str, limit: int, default_graphs=(), named_g
 
     try:
         if has_service(text):  # the front's look at the text can be fooled; Oxigraph's parser cannot
-            return 400, "text/plain; charset=utf-8", b"SERVICE is not allowed here: this endpoint never queries other endpoints\n"
+            return 400, "text/plain; charset=utf-8", (b"SERVICE is not allowed here: "
+                                                      b"this endpoint never queries other endpoints\n")
     except SyntaxError as exc:
         return 400, "text/plain; charset=utf-8", f"malformed query: {exc}\n".encode("utf-8")
     dataset = {}

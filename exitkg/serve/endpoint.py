@@ -23,7 +23,6 @@ import sys
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass
 from typing import NamedTuple
 
 
@@ -118,6 +117,7 @@ class _Worker:
         self.buffer = b""
 
     def _read(self, size: int, deadline: float | None) -> bytes:
+        assert self.proc.stdout is not None  # stdout=PIPE
         fd = self.proc.stdout.fileno()
         while len(self.buffer) < size:
             wait = None if deadline is None else deadline - time.monotonic()
@@ -139,6 +139,7 @@ class _Worker:
         return head["status"], head["type"], self._read(body_size, deadline)
 
     def send(self, request: dict) -> None:
+        assert self.proc.stdin is not None  # stdin=PIPE
         self.proc.stdin.write(json.dumps(request).encode("utf-8") + b"\n")
         self.proc.stdin.flush()
 
@@ -148,7 +149,7 @@ class _Worker:
         self.proc.wait()
         for stream in (self.proc.stdin, self.proc.stdout):
             try:
-                stream.close()
+                stream.close()  # type: ignore[union-attr]  # both are pipes
             except OSError:
                 pass
 
@@ -208,7 +209,8 @@ class QueryPool:
         if not self.closed:
             self._spawn(into=self.idle)
 
-    def run(self, text: str, accept: str, default_graphs: list[str] = (), named_graphs: list[str] = ()
+    def run(self, text: str, accept: str, default_graphs: tuple[str, ...] | list[str] = (),
+            named_graphs: tuple[str, ...] | list[str] = ()
             ) -> tuple[int, str, bytes]:
         """(status, content type, body) of *text* over the dataset given (graph IRIs; none: the
         store's default graph, the merge); :class:`Refused` at the deadline or when busy."""

@@ -141,11 +141,11 @@ def serve(data: Iterable[PathLike] | None = None, only: Iterable[PathLike] | Non
     try:
         location = folder / "db" if temporary else folder
         with tempfile.TemporaryDirectory(prefix="exitkg-load-") as scratch:
-            data = Path(scratch) / "graph.nq"
+            dump = Path(scratch) / "graph.nq"
             import pyoxigraph as ox
 
-            graph.store.dump(str(data), format=ox.RdfFormat.N_QUADS)
-            loaded = subprocess.run([binary, "load", "--location", str(location), "--file", str(data)],
+            graph.store.dump(str(dump), format=ox.RdfFormat.N_QUADS)
+            loaded = subprocess.run([binary, "load", "--location", str(location), "--file", str(dump)],
                                     capture_output=True, text=True)
         if loaded.returncode != 0:
             raise OutputError(f"{location}: Oxigraph could not load the graph: {one_line(loaded.stderr)}")

@@ -72,7 +72,7 @@ def solutions_to_result(answer) -> Result:
     variables = [v.value for v in answer.variables]
     # a solution iterates its values in the order of the variables (None where unbound), which is
     # cheaper than looking each one up by its name
-    rows = [dict(zip(variables, solution)) for solution in answer]
+    rows = [dict(zip(variables, solution, strict=False)) for solution in answer]
     return Result(variables=variables, rows=rows)
 
 
@@ -111,7 +111,7 @@ def _evaluate(store, text: str, substitutions: dict) -> Result:
 
 #: the threads local queries run in, each unable to open a network socket; started when first needed
 _SANDBOX_THREADS = 4
-_sandbox_jobs = None
+_sandbox_jobs: Any = None  # a queue.Queue, with the pid of the process whose threads serve it
 _sandbox_lock = threading.Lock()
 _sandbox_local = threading.local()
 

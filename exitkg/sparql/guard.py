@@ -11,20 +11,9 @@ what one query may take at the endpoint.
 
 from __future__ import annotations
 
-import json
-import os
-import queue
 import re
-import select
-import signal
-import struct
-import subprocess
 import sys
-import threading
-import time
-import urllib.parse
 from dataclasses import dataclass
-from typing import NamedTuple
 
 #: the deepest nesting of brackets and unary operators a query may have
 MAX_NESTING = 100
@@ -123,7 +112,7 @@ def has_service(text: str) -> bool:
             # the column counts characters; bytes too, in case
             offsets = {start + column - 1, start + len(here.encode("utf-8")[:column - 1].decode("utf-8", "ignore"))}
             for word in words:
-                gap_end = _GAP.match(text, word.end()).end()
+                gap_end = _GAP.match(text, word.end()).end()  # type: ignore[union-attr]  # _GAP matches ""
                 if any(word.start() <= offset <= gap_end for offset in offsets):
                     return True
         raise
@@ -188,7 +177,8 @@ def check_query(text: str, limits: Limits = Limits()) -> None:
         raise Refused(400, "SERVICE is not allowed here: this endpoint never queries other endpoints")
     update = _UPDATE.search(syntax)
     if update:
-        raise Refused(403, f"{update.group(1).upper()} is an update, and this endpoint is read-only: updates are refused")
+        raise Refused(403, f"{update.group(1).upper()} is an update, and this endpoint is read-only: "
+                           "updates are refused")
     if _FROM_FILE.search(_STRINGS_AND_COMMENTS.sub(" ", text)):
         raise Refused(400, "FROM <file:...> is not allowed here: this endpoint reads no files (FROM names a graph "
                            "of its store)")

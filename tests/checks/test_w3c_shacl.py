@@ -19,7 +19,7 @@ agree with the manifest.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -52,7 +52,7 @@ def _path(iri: str) -> Path:
     return SUITE / (relative[:-5] + ".ttl" if relative.endswith(".test") else relative)
 
 
-@lru_cache(maxsize=None)
+@cache
 def _graph(path: Path) -> Graph:
     """The file's triples, literals as written (rdflib would rewrite "2011-01-01"^^xsd:dateTime)."""
     import rdflib

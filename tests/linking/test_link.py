@@ -99,7 +99,7 @@ def test_fixtures_cover_every_documented_code():
         names = variables_of(dataset)
         seen: dict[str, set[str]] = defaultdict(set)
         for row in rows[1:]:
-            for name, cell in zip(rows[0], row):
+            for name, cell in zip(rows[0], row, strict=False):
                 v = names.get(name.lower())
                 if v is not None:
                     members = cell.split(";") if v.kind == "list" and cell not in v.missing else [cell]
@@ -285,7 +285,7 @@ def _expected_factor_cases(path: Path) -> dict[str, dict[str, set[int]]]:
     for line, row in enumerate(rows[1:], 2):
         gender = row[header.index("gender")]
         gender = gender if gender not in ("NULL", "-99", "Unknown", "") else "not recorded"
-        for name, cell in zip(header, row):
+        for name, cell in zip(header, row, strict=False):
             if cell == "1":
                 for factor in flags.get(name, ()):
                     out[factor][gender].add(line)

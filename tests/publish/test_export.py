@@ -186,7 +186,7 @@ AWKWARD = {"ff": "a\fb", "ls": "a\u2028b", "ps": "a\u2029b", "nel": "a\u0085b", 
 
 def _escaped(text: str) -> str:
     """*text* as the body of a Turtle string, every character as a \\u escape."""
-    return "".join("\\u%04X" % ord(c) for c in text)
+    return "".join(f"\\u{ord(c):04X}" for c in text)
 
 
 def _awkward_file(folder, *, depth: int = 0, items: int = 0, characters: bool = True):

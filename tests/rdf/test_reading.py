@@ -106,7 +106,7 @@ def test_the_library_names_no_flags():
 
 
 def test_the_command_line_shows_the_flags(tmp_path):
-    from exitkg.cli import main, with_flags
+    from exitkg.cli import with_flags
 
     assert with_flags("file is empty (`allow_empty` reads it as no statements)") == \
         "file is empty (--allow-empty reads it as no statements)"

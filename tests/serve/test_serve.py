@@ -426,7 +426,7 @@ def test_a_burst_of_64_clients_is_answered_not_reset(guarded):
         barrier = threading.Barrier(clients)
         answers: list = []
 
-        def client():
+        def client(barrier=barrier, answers=answers):
             request = urllib.request.Request(url, data=BENIGN.encode(), method="POST", headers={
                 "Content-Type": "application/sparql-query", "Accept": "application/sparql-results+json"})
             barrier.wait()

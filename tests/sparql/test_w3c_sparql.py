@@ -136,7 +136,7 @@ def _manifest_cases() -> list[Case]:
                 continue
             action = graph.value(entry, rdflib.URIRef(MF + "action"))
 
-            def files(subject, predicate):
+            def files(subject, predicate, graph=graph):
                 return tuple(sorted(Path(unquote(urlparse(str(o)).path))  # file: IRIs, the manifest's base
                                     for o in graph.objects(subject, rdflib.URIRef(predicate))))
 
