@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 import tarfile
@@ -105,8 +106,10 @@ def test_installed_wheel_uses_packaged_resources(dists, tmp_path):
             out["dirs"][name] = {"dir": str(d), "files": files}
         print(json.dumps(out))
     """)
+    # without PYTHONPATH, which would put a checkout before the installed package
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
     proc = subprocess.run([str(python), "-c", script], capture_output=True, text=True,
-                          cwd=tmp_path, timeout=300)
+                          cwd=tmp_path, timeout=300, env=clean)
     assert proc.returncode == 0, proc.stderr[-3000:]
     info = json.loads(proc.stdout)
     purelib = Path(info["purelib"]).resolve()
