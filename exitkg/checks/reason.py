@@ -63,7 +63,7 @@ class ReasonResult:
     explanation: list[str] = field(default_factory=list)
 
     @property
-    def population_specific(self) -> list[str]:
+    def without_whole_sample_conflict(self) -> list[str]:
         """Factors controversial by evidence but not in ekg:ContestedByEvidence: no conflict among
         whole-sample assertions. Not the population-aware status of the controversial-by-evidence
         query, which compares populations (countries) and which OWL cannot state."""
@@ -79,7 +79,7 @@ class ReasonResult:
             "reasoner": ENGINES[self.engine],
             "controversial_by_evidence": self.controversial,
             "contested_by_evidence": self.contested,
-            "population_specific": self.population_specific,
+            "without_whole_sample_conflict": self.without_whole_sample_conflict,
             "seconds": round(self.seconds, 3),
             "triples": self.triples,
             "explanation": self.explanation,
@@ -350,8 +350,8 @@ def render_text(result: ReasonResult) -> str:
         lines.extend(f"  {iri}" for iri in result.controversial)
         lines.append(f"Of those, contested among whole-sample evidence ({len(result.contested)}):")
         lines.extend(f"  {iri}" for iri in result.contested)
-        lines.append(f"Without a conflict among whole-sample evidence ({len(result.population_specific)}):")
-        lines.extend(f"  {iri}" for iri in result.population_specific)
+        lines.append(f"Without a conflict among whole-sample evidence ({len(result.without_whole_sample_conflict)}):")
+        lines.extend(f"  {iri}" for iri in result.without_whole_sample_conflict)
     return "\n".join(lines) + "\n"
 
 

@@ -41,7 +41,7 @@ def test_packaged_graph_is_consistent_and_classified():
     assert answer["consistent"] is True
     assert answer["controversial_by_evidence"] == sorted(FACTOR + s for s in FERRARI["controversial_by_evidence"])
     assert answer["contested_by_evidence"] == sorted(FACTOR + s for s in FERRARI["whole_sample_conflict"])
-    assert answer["population_specific"] == sorted(FACTOR + s for s in set(FERRARI["controversial_by_evidence"])
+    assert answer["without_whole_sample_conflict"] == sorted(FACTOR + s for s in set(FERRARI["controversial_by_evidence"])
                                                    - set(FERRARI["whole_sample_conflict"]))
 
 
