@@ -51,6 +51,46 @@ def run_cli():
     return run_exitkg
 
 
+def run_in_process(*args: str, cwd: Path | None = None, timeout: float | None = None) -> CliResult:
+    """``exitkg ARGS`` run by :func:`exitkg.cli.main` in this process, as :func:`run_exitkg` runs it
+    in a subprocess: from *cwd* (the repository by default), without ``EXITKG_DEBUG``, its standard
+    output and error read as UTF-8 with universal newlines, and the warnings Python would print on
+    standard error written there. For error paths whose exit code and message are what is tested
+    (``main`` returns the code and writes the line the console gets); the console itself (a real
+    process: its exit status, one stderr line, no traceback) is tested through :func:`run_exitkg`.
+    *timeout* is accepted for the same calls and not enforced."""
+    import contextlib
+    import io
+    import warnings
+
+    from exitkg.cli import main
+
+    out = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    err = io.TextIOWrapper(io.BytesIO(), encoding="utf-8")
+    debug = os.environ.pop("EXITKG_DEBUG", None)
+    previous = os.getcwd()
+    try:
+        os.chdir(cwd or REPO_ROOT)
+        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err), \
+                warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("default")
+            code = main([str(a) for a in args])
+            for w in caught:  # those a fresh interpreter shows
+                if not issubclass(w.category, (DeprecationWarning, PendingDeprecationWarning, ImportWarning,
+                                               ResourceWarning)):
+                    err.write(warnings.formatwarning(w.message, w.category, w.filename, w.lineno, w.line))
+    finally:
+        os.chdir(previous)
+        if debug is not None:
+            os.environ["EXITKG_DEBUG"] = debug
+
+    def text(stream) -> str:
+        stream.flush()
+        return stream.buffer.getvalue().decode("utf-8").replace("\r\n", "\n").replace("\r", "\n")
+
+    return CliResult(code, text(out), text(err))
+
+
 def assert_one_error_line(stderr: str, *fragments: str) -> str:
     """The CLI must print exactly one ``exitkg: error: ...`` line and no traceback."""
     lines = stderr.splitlines()

@@ -1,4 +1,10 @@
-"""The CLI refuses unreadable input with exit 2 and one clear stderr line."""
+"""The CLI refuses unreadable input with exit 2 and one clear stderr line.
+
+The error paths run in this process (``run_in_process``: ``exitkg.cli.main``, its exit code and
+output); a few run the real console (``run_exitkg``: the process's exit status, one stderr line,
+no traceback), as do those that need a process of their own (limits, a fresh interpreter, a store
+reused by a later run).
+"""
 
 from __future__ import annotations
 
@@ -9,83 +15,83 @@ import os
 import pytest
 
 from conftest import (
-    FIXTURES, IO_FIXTURES, VALIDATE_FIXTURES, assert_one_error_line, run_exitkg, sha256_tree,
+    FIXTURES, IO_FIXTURES, VALIDATE_FIXTURES, assert_one_error_line, run_exitkg, run_in_process, sha256_tree,
 )
 
 
-def test_parse_error_reports_file_line_column(run_cli):
+def test_parse_error_reports_file_line_column():
     path = IO_FIXTURES / "bad_syntax.ttl"
-    code, out, err = run_cli("validate", "--only", path)
+    code, out, err = run_exitkg("validate", "--only", path)
     assert code == 2
     line = assert_one_error_line(err, f"{path}:4:32:")
     assert "undeclared" in line
     assert out == ""
 
 
-def test_rdfxml_parse_error_has_position(run_cli):
+def test_rdfxml_parse_error_has_position():
     path = IO_FIXTURES / "bad_xml.rdf"
-    code, _, err = run_cli("validate", "--only", path)
+    code, _, err = run_in_process("validate", "--only", path)
     assert code == 2
     assert_one_error_line(err, f"{path}:5:")
 
 
 @pytest.mark.parametrize("name", ["empty.ttl", "blank.ttl"])
-def test_empty_file_is_refused(run_cli, name):
+def test_empty_file_is_refused(name):
     path = IO_FIXTURES / name
-    code, out, err = run_cli("validate", "--only", path)
+    code, out, err = run_in_process("validate", "--only", path)
     assert code == 2
     assert_one_error_line(err, str(path), "empty")
     assert out == ""
 
 
-def test_file_without_triples_is_refused(run_cli):
+def test_file_without_triples_is_refused():
     path = IO_FIXTURES / "prefixes_only.ttl"
-    code, out, err = run_cli("validate", "--only", path)
+    code, out, err = run_in_process("validate", "--only", path)
     assert code == 2
     assert_one_error_line(err, str(path), "no triples")
     assert out == ""
 
 
-def test_allow_empty_reads_empty_files_as_no_statements(run_cli):
+def test_allow_empty_reads_empty_files_as_no_statements():
     """Scenario 8, --allow-empty: empty, blank and triple-less files load as nothing, each named
     in a note; validation then reaches only the ontology, so --strict fails on the shapes that
     select no node."""
     paths = [IO_FIXTURES / name for name in ("empty.ttl", "blank.ttl", "prefixes_only.ttl")]
-    code, out, err = run_cli("validate", "--only", *paths, "--allow-empty", "--format", "json")
+    code, out, err = run_in_process("validate", "--only", *paths, "--allow-empty", "--format", "json")
     assert code == 0, err
     notes = err.splitlines()
     assert len(notes) == 3 and all(n.startswith("exitkg: note: ") and "(--allow-empty)" in n for n in notes)
     assert {str(p) for p in paths} == {n.split(": ")[2] for n in notes}
     assert json.loads(out)["idle_shapes"]
-    code, out, err = run_cli("validate", "--only", *paths, "--allow-empty", "--strict")
+    code, out, err = run_in_process("validate", "--only", *paths, "--allow-empty", "--strict")
     assert code == 1
-    code, out, err = run_cli("export", "--format", "ntriples", "--data", *paths, "--allow-empty")
+    code, out, err = run_in_process("export", "--format", "ntriples", "--data", *paths, "--allow-empty")
     assert code == 0, err
-    code, full, _ = run_cli("export", "--format", "ntriples")
+    code, full, _ = run_in_process("export", "--format", "ntriples")
     assert out == full  # nothing added to the packaged graph
 
 
-def test_missing_path_is_named(run_cli, tmp_path):
+def test_missing_path_is_named(tmp_path):
     missing = tmp_path / "does-not-exist.ttl"
-    code, _, err = run_cli("validate", "--only", missing)
+    code, _, err = run_in_process("validate", "--only", missing)
     assert code == 2
     assert_one_error_line(err, str(missing))
 
 
-def test_folder_without_rdf_is_refused(run_cli, tmp_path):
-    code, _, err = run_cli("validate", "--only", tmp_path)
+def test_folder_without_rdf_is_refused(tmp_path):
+    code, _, err = run_in_process("validate", "--only", tmp_path)
     assert code == 2
     assert_one_error_line(err, str(tmp_path), "folder holds no RDF files")
 
 
-def test_data_and_only_exclude_each_other(run_cli):
+def test_data_and_only_exclude_each_other():
     good = VALIDATE_FIXTURES / "good.ttl"
-    code, out, err = run_cli("validate", "--data", good, "--only", good)
+    code, out, err = run_in_process("validate", "--data", good, "--only", good)
     assert code == 3
     assert_one_error_line(err, "not allowed with")
 
 
-def test_validate_adds_data_to_the_packaged_graph(run_cli, tmp_path):
+def test_validate_adds_data_to_the_packaged_graph(tmp_path):
     """--data is checked together with the packaged sources: a finding about a packaged factor
     and study conforms without repeating them; --only the same file lacks them."""
     addition = tmp_path / "addition.ttl"
@@ -100,52 +106,52 @@ def test_validate_adds_data_to_the_packaged_graph(run_cli, tmp_path):
         "  ekg:locatedIn <https://w3id.org/exitkg/id/section/ferrari-2021/results-relational-controversial> ;\n"
         "  ekg:factorLinkProvenance ekg:StatedInReview ;\n"
         "  prov:wasDerivedFrom <https://w3id.org/exitkg/id/review/ferrari-2021> .\n", encoding="utf-8")
-    code, out, err = run_cli("validate", "--data", addition)
+    code, out, err = run_in_process("validate", "--data", addition)
     assert code == 0, out + err
-    code, out, err = run_cli("validate", "--only", addition)
+    code, out, err = run_in_process("validate", "--only", addition)
     assert code == 1
     assert "https://w3id.org/exitkg/id/study/hickle-2017" in out or "ekgsh:Finding-fromStudy" in out
 
 
 @pytest.mark.parametrize("name", ["billion_laughs.rdf", "entity_only.owl"])
-def test_xml_doctype_and_entity_are_refused(run_cli, name):
+def test_xml_doctype_and_entity_are_refused(name):
     path = IO_FIXTURES / name
-    code, out, err = run_cli("validate", "--only", path, timeout=60)
+    code, out, err = run_exitkg("validate", "--only", path, timeout=60)
     assert code == 2
     assert_one_error_line(err, str(path), "DOCTYPE/ENTITY declarations are refused")
     assert out == ""
 
 
-def test_non_utf8_is_refused_with_position(run_cli, tmp_path):
+def test_non_utf8_is_refused_with_position(tmp_path):
     path = tmp_path / "latin1.ttl"
     path.write_bytes(
         b'@prefix ekg: <https://w3id.org/exitkg/ontology#> .\n'
         b'<https://w3id.org/exitkg/id/a> ekg:quote "caf\xe9" .\n'
     )
-    code, _, err = run_cli("validate", "--only", path)
+    code, _, err = run_in_process("validate", "--only", path)
     assert code == 2
     assert_one_error_line(err, f"{path}:2:", "UTF-8")
 
 
-def test_unsupported_format_is_refused(run_cli):
+def test_unsupported_format_is_refused():
     path = IO_FIXTURES / "unsupported.n3"
-    code, _, err = run_cli("validate", "--only", path)
+    code, _, err = run_in_process("validate", "--only", path)
     assert code == 2
     assert_one_error_line(err, str(path), "N3 is not supported")
 
 
-def test_unknown_extension_is_refused(run_cli, tmp_path):
+def test_unknown_extension_is_refused(tmp_path):
     path = tmp_path / "data.txt"
     path.write_text("<https://e/a> <https://e/b> <https://e/c> .\n", encoding="utf-8")
-    code, _, err = run_cli("validate", "--only", path)
+    code, _, err = run_in_process("validate", "--only", path)
     assert code == 2
     assert_one_error_line(err, str(path), "unsupported format")
 
 
-def test_first_bad_file_stops_validation(run_cli):
+def test_first_bad_file_stops_validation():
     good = VALIDATE_FIXTURES / "good.ttl"
     bad = IO_FIXTURES / "bad_syntax.ttl"
-    code, out, err = run_cli("validate", "--only", good, bad)
+    code, out, err = run_in_process("validate", "--only", good, bad)
     assert code == 2
     assert_one_error_line(err, str(bad))
     assert out == ""
@@ -162,49 +168,49 @@ def test_first_bad_file_stops_validation(run_cli):
         ("check-quotes", "--source"),
     ],
 )
-def test_bad_arguments_exit_3(run_cli, args):
-    code, out, err = run_cli(*args)
+def test_bad_arguments_exit_3(args):
+    code, out, err = run_exitkg(*args)
     assert code == 3
     assert_one_error_line(err)
     assert out == ""
 
 
-def test_an_unknown_argument_is_named_with_its_command(run_cli):
+def test_an_unknown_argument_is_named_with_its_command():
     """An argument a command does not take is reported against that command's help, and a query's
     parameter written without --param says how to give it."""
-    code, out, err = run_cli("validate", "--no-such-option")
+    code, out, err = run_in_process("validate", "--no-such-option")
     assert (code, out) == (3, "")
     assert_one_error_line(err, "unrecognized arguments: --no-such-option (see 'exitkg validate --help')")
-    code, out, err = run_cli("--no-such-option", "validate")  # before the command: the top-level help
+    code, out, err = run_in_process("--no-such-option", "validate")  # before the command: the top-level help
     assert (code, out) == (3, "")
     assert_one_error_line(err, "unrecognized arguments: --no-such-option (see 'exitkg --help')")
-    code, out, err = run_cli("query", "classifications-of-factor", "factor=stigma")
+    code, out, err = run_in_process("query", "classifications-of-factor", "factor=stigma")
     assert (code, out) == (3, "")
     assert_one_error_line(err, "a query's parameter is given as --param KEY=VALUE (see 'exitkg query --help')")
 
 
-def test_help_and_version(run_cli):
-    code, out, err = run_cli("--help")
+def test_help_and_version():
+    code, out, err = run_exitkg("--help")
     assert code == 0 and "validate" in out and "check-quotes" in out and err == ""
-    code, out, err = run_cli("--version")
+    code, out, err = run_exitkg("--version")
     assert code == 0 and out.strip() == "exitkg 0.1.0"
 
 
-def test_inputs_are_not_modified(run_cli, tmp_path):
+def test_inputs_are_not_modified(tmp_path):
     source = tmp_path / "source.txt"
     source.write_text("Some words here.\n", encoding="utf-8")
     before = sha256_tree(FIXTURES, source)
     for name in ("bad_syntax.ttl", "empty.ttl", "prefixes_only.ttl", "billion_laughs.rdf",
                  "valid.ttl", "valid.rdf"):
-        run_cli("validate", "--only", IO_FIXTURES / name)
-    run_cli("validate", "--only", VALIDATE_FIXTURES / "bad.ttl", "--format", "json")
-    run_cli("check-quotes", "--source", source, "--only", IO_FIXTURES / "valid.ttl")
+        run_in_process("validate", "--only", IO_FIXTURES / name)
+    run_in_process("validate", "--only", VALIDATE_FIXTURES / "bad.ttl", "--format", "json")
+    run_in_process("check-quotes", "--source", source, "--only", IO_FIXTURES / "valid.ttl")
     assert sha256_tree(FIXTURES, source) == before
 
 
-def test_validate_json_output_fields(run_cli):
+def test_validate_json_output_fields():
     """Needs the packaged ontology and shapes."""
-    code, out, err = run_cli("validate", "--data", VALIDATE_FIXTURES / "good.ttl", "--format", "json")
+    code, out, err = run_in_process("validate", "--data", VALIDATE_FIXTURES / "good.ttl", "--format", "json")
     assert code in (0, 1), err
     document = json.loads(out)
     assert set(document) >= {"conforms", "violations", "warnings", "results"}
@@ -215,9 +221,9 @@ def test_validate_json_output_fields(run_cli):
         assert set(result) == {"severity", "focus", "path", "value", "shape", "component", "message"}
 
 
-def test_validate_turtle_output_is_a_report(run_cli):
+def test_validate_turtle_output_is_a_report():
     """Needs the packaged ontology and shapes."""
-    code, out, err = run_cli("validate", "--data", VALIDATE_FIXTURES / "good.ttl", "--format", "turtle")
+    code, out, err = run_in_process("validate", "--data", VALIDATE_FIXTURES / "good.ttl", "--format", "turtle")
     assert code in (0, 1), err
     from rdflib import Graph, Namespace, RDF
 
@@ -225,9 +231,9 @@ def test_validate_turtle_output_is_a_report(run_cli):
     assert len(list(report.subjects(RDF.type, Namespace("http://www.w3.org/ns/shacl#").ValidationReport))) == 1
 
 
-def test_packaged_data_conforms(run_cli):
+def test_packaged_data_conforms():
     """The shipped knowledge graph must conform to the shipped shapes."""
-    code, out, err = run_cli("validate")
+    code, out, err = run_in_process("validate")
     assert code == 0, out + err
     assert out.startswith("SHACL validation: conforms")
 
@@ -312,7 +318,7 @@ def test_an_output_over_an_input_is_refused_and_the_input_kept(tmp_path, command
     shutil.copy(FIXTURES / "link" / "cohort.csv", csv)
     before = sha256_tree(tmp_path)
     args = [a.format(ttl=ttl, folder=folder, rq=rq, csv=csv) for a in command]
-    code, out, err = run_exitkg(*args)
+    code, out, err = run_in_process(*args)
     assert code == 3, err
     assert_one_error_line(err, "--out", "elsewhere")
     assert sha256_tree(tmp_path) == before
@@ -332,8 +338,8 @@ def test_diff_refuses_an_output_over_either_input(tmp_path, out):
     (release / "exitkg.trig").write_text("", encoding="utf-8")
     before = sha256_tree(tmp_path)
     old = release if "release" in out else a
-    code, _, err = run_exitkg("diff", old, b, "--out", out.format(a=a, b=b, tmp=tmp_path, link=tmp_path / "link.ttl",
-                                                                release=release))
+    code, _, err = run_in_process("diff", old, b, "--out", out.format(a=a, b=b, tmp=tmp_path,
+                                                                    link=tmp_path / "link.ttl", release=release))
     assert code == 3, err
     assert_one_error_line(err, "--out", "the input", "elsewhere")
     assert sha256_tree(tmp_path) == before
@@ -347,10 +353,10 @@ def test_skip_bad_rows_links_the_good_rows_and_names_each_bad_one(tmp_path):
     mixed = tmp_path / "mixed.csv"
     mixed.write_text("yearOfRegistration,gender,isForcedLabour\n2016,Female,0\n2015\n2014,=1+1,0\n"
                      "2013,Male,yes\n2017,Male,0\n", encoding="utf-8")
-    code, out, err = run_exitkg("link", mixed, "--format", "nt")
+    code, out, err = run_in_process("link", mixed, "--format", "nt")
     assert code == 2 and out == ""
     assert_one_error_line(err, "mixed.csv:3:2: the row has 1 fields")
-    code, out, err = run_exitkg("link", mixed, "--format", "nt", "--skip-bad-rows")
+    code, out, err = run_in_process("link", mixed, "--format", "nt", "--skip-bad-rows")
     assert code == 0, err
     assert err.splitlines() == [
         f"exitkg: note: {mixed}:3:2: the row has 1 fields, the header 3 (row skipped)",
@@ -361,7 +367,7 @@ def test_skip_bad_rows_links_the_good_rows_and_names_each_bad_one(tmp_path):
     assert rows == {'"2"^^<http://www.w3.org/2001/XMLSchema#integer>', '"6"^^<http://www.w3.org/2001/XMLSchema#integer>'}
     bad = tmp_path / "bad.csv"
     bad.write_text("yearOfRegistration,gender\n2015\n", encoding="utf-8")
-    code, out, err = run_exitkg("link", bad, "--skip-bad-rows")
+    code, out, err = run_in_process("link", bad, "--skip-bad-rows")
     assert code == 2
     assert_one_error_line(err, "no records after the header (1 bad row skipped)")
 
@@ -373,7 +379,7 @@ def test_in_place_replaces_an_input_with_the_whole_output(tmp_path):
 
     data = tmp_path / "extra.ttl"
     data.write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\n", encoding="utf-8")
-    code, out, err = run_exitkg("export", "--format", "ntriples", "--only", data, "--out", data, "--in-place")
+    code, out, err = run_in_process("export", "--format", "ntriples", "--only", data, "--out", data, "--in-place")
     assert code == 0, err
     written = data.read_text(encoding="utf-8")
     assert "<http://example.org/a> <http://example.org/b> <http://example.org/c> ." in written.splitlines()
@@ -381,13 +387,13 @@ def test_in_place_replaces_an_input_with_the_whole_output(tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["extra.ttl"]  # no temporary file left
     cases = tmp_path / "cases.csv"
     shutil.copy(FIXTURES / "link" / "cohort.csv", cases)
-    code, out, err = run_exitkg("link", cases, "--out", cases, "--in-place", "--format", "nt")
+    code, out, err = run_in_process("link", cases, "--out", cases, "--in-place", "--format", "nt")
     assert code == 0, err
     assert cases.read_text(encoding="utf-8").startswith("<")
     folder = tmp_path / "in"
     folder.mkdir()
     (folder / "a.ttl").write_text("@prefix ex: <http://example.org/> .\nex:a ex:b ex:c .\n", encoding="utf-8")
-    code, out, err = run_exitkg("export", "--format", "turtle", "--only", folder, "--out", folder / "new.ttl", "--in-place")
+    code, out, err = run_in_process("export", "--format", "turtle", "--only", folder, "--out", folder / "new.ttl", "--in-place")
     assert code == 3
     assert_one_error_line(err, "inside --only")
 
@@ -396,13 +402,13 @@ def test_a_relative_iri_in_json_ld_is_refused_not_dropped(tmp_path):
     data = tmp_path / "relative.jsonld"
     data.write_text('{"@context": {"ex": "http://example.org/"}, "@graph": ['
                     '{"@id": "ex:a", "ex:p": {"@id": "b"}}, {"@id": "ex:c", "ex:q": "x"}]}', encoding="utf-8")
-    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", data, "--format", "ntriples")
     assert code == 2
     assert_one_error_line(err, "relative.jsonld", "relative IRI 'b'")
     based = tmp_path / "based.jsonld"
     based.write_text('{"@context": {"ex": "http://example.org/", "@base": "http://example.org/"}, '
                      '"@id": "ex:a", "ex:p": {"@id": "b"}}', encoding="utf-8")
-    code, out, err = run_exitkg("export", "--only", based, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", based, "--format", "ntriples")
     assert code == 0 and "<http://example.org/a> <http://example.org/p> <http://example.org/b> ." in out
 
 
@@ -418,7 +424,7 @@ def test_a_json_ld_key_without_a_mapping_is_refused_not_dropped(tmp_path, docume
     """JSON-LD drops a key its context does not map (a typo, a missing term); exitkg names it."""
     data = tmp_path / "unmapped.jsonld"
     data.write_text(document, encoding="utf-8")
-    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", data, "--format", "ntriples")
     assert code == 2 and out == ""
     assert_one_error_line(err, "unmapped.jsonld", f"{key!r} is not defined by the @context")
 
@@ -427,7 +433,7 @@ def test_json_ld_with_every_key_mapped_loads(tmp_path):
     data = tmp_path / "mapped.jsonld"
     data.write_text('{"@context": {"@vocab": "http://example.org/v/"}, "@id": "http://example.org/a", '
                     '"x": "A", "@type": "T"}', encoding="utf-8")
-    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", data, "--format", "ntriples")
     assert code == 0, err
     assert '<http://example.org/a> <http://example.org/v/x> "A" .' in out
     assert "<http://example.org/a> <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> <http://example.org/v/T> ." in out
@@ -453,14 +459,14 @@ def test_json_ld_statements_a_processor_drops_are_refused_and_named(tmp_path, ba
     every statement of the file is loaded or refused, never lost."""
     data = tmp_path / "drops.jsonld"
     data.write_text(f'{{"@graph": [{_KEPT},\n {bad}]}}', encoding="utf-8")
-    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", data, "--format", "ntriples")
     assert code == 2 and out == ""
     assert_one_error_line(err, f"{data}:2:", "JSON-LD would drop 1 statement", named)
     fixed = tmp_path / "fixed.jsonld"  # the same statements, percent-encoded and tagged well, load whole
     for wrong, right in (("a b", "a%20b"), ("p q", "p%20q"), ("T U", "T%20U"), ("en GB", "en-GB"), ("{b}", "%7Bb%7D")):
         bad = bad.replace(wrong, right)
     fixed.write_text(f'{{"@graph": [{_KEPT},\n {bad}]}}', encoding="utf-8")
-    code, out, err = run_exitkg("export", "--only", fixed, "--format", "nquads")
+    code, out, err = run_in_process("export", "--only", fixed, "--format", "nquads")
     assert code == 0, err
     assert '<http://example.org/ok> <http://example.org/p> "kept"' in out
     assert any(right in out for right in ("%20", "%7Bb%7D", '"x"@en-GB'))
@@ -471,7 +477,7 @@ def test_json_nested_too_deep_is_refused_before_parsing(tmp_path):
     data = tmp_path / "deep.jsonld"
     data.write_text('{"@id": "http://example.org/a", "http://example.org/p": ' + "[" * 5000 + "1" + "]" * 5000 + "}",
                     encoding="utf-8")
-    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", data, "--format", "ntriples")
     assert code == 2
     assert_one_error_line(err, "nested 5001 levels deep", "at most 500")
 
@@ -479,7 +485,7 @@ def test_json_nested_too_deep_is_refused_before_parsing(tmp_path):
 def test_a_literal_beyond_the_parser_limit_is_an_input_error(tmp_path):
     data = tmp_path / "big.nt"
     data.write_text('<http://example.org/a> <http://example.org/p> "' + "x" * (17 * 2**20) + '" .\n', encoding="utf-8")
-    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", data, "--format", "ntriples")
     assert code == 2
     assert_one_error_line(err, "big.nt", "up to 16 MiB")
 
@@ -488,7 +494,7 @@ def test_a_byte_order_mark_is_accepted_on_every_path(tmp_path):
     """A file for the merge only goes to the bulk loader, which does not skip a UTF-8 BOM itself."""
     data = tmp_path / "bom.nt"
     data.write_bytes(b'\xef\xbb\xbf<http://example.org/a> <http://example.org/p> "x" .\n')
-    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", data, "--format", "ntriples")
     assert code == 0, err
     assert '<http://example.org/a> <http://example.org/p> "x" .' in out
 
@@ -496,7 +502,7 @@ def test_a_byte_order_mark_is_accepted_on_every_path(tmp_path):
 def test_an_unknown_prefix_gets_a_hint(tmp_path):
     data = tmp_path / "prefix.ttl"
     data.write_text("@prefix ex: <http://example.org/> .\nex:a foo:b ex:c .\n", encoding="utf-8")
-    code, out, err = run_exitkg("validate", "--only", data)
+    code, out, err = run_in_process("validate", "--only", data)
     assert code == 2
     assert_one_error_line(err, "prefix.ttl:2:", "foo:", "add '@prefix foo: <...> .'")
 
@@ -514,7 +520,7 @@ def test_a_remote_context_is_named(tmp_path, context, url):
     context, url = context.replace("CTX", str(ctx)), url.replace("CTX", str(ctx))
     data = tmp_path / "remote.jsonld"
     data.write_text('{"@context": ' + context + ', "@id": "http://example.org/a", "p": 1}', encoding="utf-8")
-    code, out, err = run_exitkg("validate", "--only", data)
+    code, out, err = run_in_process("validate", "--only", data)
     assert code == 2
     assert_one_error_line(err, url, "not loaded")
 
@@ -538,7 +544,7 @@ def test_a_context_map_reads_a_local_copy_and_fetches_nothing(tmp_path, context)
         data = tmp_path / "mapped.jsonld"
         data.write_text('{"@context": ' + context.replace("URL", url) + ', "@id": "http://example.org/a", "p": "x"}',
                         encoding="utf-8")
-        code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples", "--context-map", mapping)
+        code, out, err = run_in_process("export", "--only", data, "--format", "ntriples", "--context-map", mapping)
         assert code == 0, err
         assert '<http://example.org/a> <http://example.org/p> "x" .' in out.splitlines()
         with pytest.raises(TimeoutError):
@@ -546,7 +552,7 @@ def test_a_context_map_reads_a_local_copy_and_fetches_nothing(tmp_path, context)
     other = tmp_path / "other.jsonld"
     other.write_text('{"@context": "https://example.org/other.jsonld", "@id": "http://example.org/a", "p": 1}',
                      encoding="utf-8")
-    code, out, err = run_exitkg("export", "--only", other, "--format", "ntriples", "--context-map", mapping)
+    code, out, err = run_in_process("export", "--only", other, "--format", "ntriples", "--context-map", mapping)
     assert code == 2
     assert_one_error_line(err, "https://example.org/other.jsonld", "not loaded", "--context-map")
 
@@ -559,7 +565,7 @@ def test_a_context_map_reads_a_local_copy_and_fetches_nothing(tmp_path, context)
 def test_a_bad_context_map_is_named(tmp_path, content, fragment):
     mapping = tmp_path / "contexts.json"
     mapping.write_text(content, encoding="utf-8")
-    code, out, err = run_exitkg("validate", "--context-map", mapping)
+    code, out, err = run_in_process("validate", "--context-map", mapping)
     assert code == 2 and out == ""
     assert_one_error_line(err, "contexts.json", fragment)
 
@@ -575,7 +581,7 @@ def test_a_remote_context_is_never_fetched(tmp_path):
         url = f"http://127.0.0.1:{listener.getsockname()[1]}/ctx.jsonld"
         data = tmp_path / "remote.jsonld"
         data.write_text('{"@context": "' + url + '", "@id": "http://example.org/a", "p": 1}', encoding="utf-8")
-        code, _, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+        code, _, err = run_in_process("export", "--only", data, "--format", "ntriples")
         assert code == 2
         assert_one_error_line(err, url, "not loaded")
         with pytest.raises(TimeoutError):
@@ -598,7 +604,7 @@ def test_a_pipe_is_refused_instead_of_read_forever(tmp_path):
 def test_csv_formula_and_ragged_rows_are_placed(tmp_path, row, fragment):
     cases = tmp_path / "cases.csv"
     cases.write_text(f"yearOfRegistration,gender\n{row}\n", encoding="utf-8")
-    code, out, err = run_exitkg("link", cases)
+    code, out, err = run_in_process("link", cases)
     assert code == 2
     assert_one_error_line(err, fragment)
 
@@ -608,7 +614,7 @@ def test_csv_formula_and_ragged_rows_are_placed(tmp_path, row, fragment):
 def test_a_bad_iri_is_shown_with_control_characters_escaped(tmp_path, iri, shown):
     data = tmp_path / "bad.nt"
     data.write_text(f'<{iri}> <http://example.org/p> "x" .\n', encoding="utf-8")
-    code, out, err = run_exitkg("validate", "--only", data)
+    code, out, err = run_in_process("validate", "--only", data)
     assert code == 2
     line = assert_one_error_line(err, "bad.nt:1:1: Invalid IRI code point", shown)
     assert not any(ord(c) < 32 for c in line)
@@ -624,7 +630,7 @@ def test_duplicate_statements_are_loaded_once_and_counted(tmp_path):
     first.write_text(line * 2 + '<http://example.org/b> <http://example.org/p> "2" .\n', encoding="utf-8")
     second = tmp_path / "second.nt"
     second.write_text(line, encoding="utf-8")
-    code, out, err = run_exitkg("export", "--only", first, second, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", first, second, "--format", "ntriples")
     assert code == 0, err
     assert out.count(line) == 1
     assert f"exitkg: note: {first}: 1 of 3 statements repeat" in err
@@ -634,7 +640,7 @@ def test_duplicate_statements_are_loaded_once_and_counted(tmp_path):
     source = tmp_path / "source.ttl"  # a file that declares a source is kept in its own graph
     source.write_text("@prefix ekg: <https://w3id.org/exitkg/ontology#> .\n<http://example.org/s> a ekg:Source .\n"
                       "<http://example.org/s> a ekg:Source .\n", encoding="utf-8")
-    code, out, err = run_exitkg("export", "--only", source, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", source, "--format", "ntriples")
     assert code == 0 and f"{source}: 1 of 2 statements repeat others of the file" in err
 
 
@@ -647,14 +653,14 @@ def test_iris_not_in_nfc_are_kept_as_written_and_named(tmp_path):
     data = tmp_path / "unicode.ttl"
     data.write_text(f"<http://example.org/{nfd}> <http://example.org/p> <http://example.org/{nfc}> .\n",
                     encoding="utf-8")
-    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", data, "--format", "ntriples")
     assert code == 0, err
     assert f"<http://example.org/{nfd}> <http://example.org/p> <http://example.org/{nfc}> ." in out
     assert "1 IRI is not in Unicode NFC, kept as written (<http://example.org/cafe\\u0301>); " \
            "1 also appears in NFC, as a different IRI" in err
     clean = tmp_path / "clean.ttl"
     clean.write_text(f"<http://example.org/{nfc}> <http://example.org/p> \"é\" .\n", encoding="utf-8")
-    code, out, err = run_exitkg("export", "--only", clean, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", clean, "--format", "ntriples")
     assert code == 0 and "NFC" not in err
 
 
@@ -673,10 +679,10 @@ def test_content_that_does_not_match_its_extension_is_named_and_input_format_rea
     has no extension) is an error naming what it reads as; ``--input-format`` reads it."""
     data = tmp_path / name
     data.write_text(content, encoding="utf-8")
-    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", data, "--format", "ntriples")
     assert code == 2 and out == ""
     assert_one_error_line(err, name, says)
-    code, out, err = run_exitkg("export", "--only", data, "--input-format", told, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", data, "--input-format", told, "--format", "ntriples")
     assert code == 0, err
     assert '<http://example.org/a> <http://example.org/p> "x" .' in out
 
@@ -684,7 +690,7 @@ def test_content_that_does_not_match_its_extension_is_named_and_input_format_rea
 def test_a_broken_file_keeps_its_syntax_error(tmp_path):
     data = tmp_path / "broken.ttl"
     data.write_text('@prefix e: <http://example.org/> .\ne:a e:p "x" ', encoding="utf-8")
-    code, _, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    code, _, err = run_in_process("export", "--only", data, "--format", "ntriples")
     assert code == 2
     assert_one_error_line(err, "broken.ttl:2:")
 
@@ -718,15 +724,15 @@ def test_inputs_too_large_for_the_memory_are_refused_before_loading(tmp_path, mo
     small = tmp_path / "small.nt"
     small.write_text(line.format(1, 1), encoding="utf-8")
     monkeypatch.setenv("EXITKG_MEMORY", "150M")  # less than the base a load plans for
-    code, _, err = run_exitkg("export", "--only", small, "--format", "ntriples")
+    code, _, err = run_in_process("export", "--only", small, "--format", "ntriples")
     assert code == 2
     assert_one_error_line(err, "EXITKG_MEMORY is 0.1 GiB")
     monkeypatch.setenv("EXITKG_MEMORY", "a lot")
-    code, _, err = run_exitkg("export", "--only", small, "--format", "ntriples")
+    code, _, err = run_in_process("export", "--only", small, "--format", "ntriples")
     assert code == 2
     assert_one_error_line(err, "EXITKG_MEMORY='a lot' is not a size")
     monkeypatch.setenv("EXITKG_MEMORY", "2G")
-    code, out, err = run_exitkg("export", "--only", small, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", small, "--format", "ntriples")
     assert code == 0 and line.format(1, 1) in out
 
 
@@ -735,18 +741,18 @@ def test_csv_with_a_byte_order_mark_or_quoted_newlines_links_and_another_delimit
     semicolons is refused at its header with the column it could not place."""
     bom = tmp_path / "bom.csv"
     bom.write_bytes(b"\xef\xbb\xbfyearOfRegistration,gender\n2019,Female\n")
-    code, out, err = run_exitkg("link", bom)
+    code, out, err = run_in_process("link", bom)
     assert code == 0, err
     assert "ekg:sourceRow 2" in out
     quoted = tmp_path / "quoted.csv"
     quoted.write_text('yearOfRegistration,typeOfExploitConcatenated\n2019,"Sexual exploitation;\nOther"\n2020,Other\n',
                       encoding="utf-8")
-    code, out, err = run_exitkg("link", quoted)
+    code, out, err = run_in_process("link", quoted)
     assert code == 0, err
     assert "ekg:sourceRow 3" in out  # the row after the quoted newline keeps its own number
     semicolons = tmp_path / "semicolons.csv"
     semicolons.write_text("yearOfRegistration;gender\n2019;Female\n", encoding="utf-8")
-    code, out, err = run_exitkg("link", semicolons)
+    code, out, err = run_in_process("link", semicolons)
     assert code == 2 and out == ""
     assert_one_error_line(err, "semicolons.csv:1:1: unknown column 'yearOfRegistration;gender'")
 
@@ -756,7 +762,7 @@ def test_an_iri_with_a_character_iris_cannot_hold_is_refused_in_turtle(tmp_path,
     """Scenario 5, in Turtle: the IRI and its position are named, nothing is loaded."""
     data = tmp_path / "bad.ttl"
     data.write_text(f'<http://example.org/a{char}b> <http://example.org/p> "x" .\n', encoding="utf-8")
-    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", data, "--format", "ntriples")
     assert code == 2 and out == ""
     assert_one_error_line(err, "bad.ttl:1:")
 
@@ -774,7 +780,7 @@ def test_repair_iris_percent_encodes_and_names_each_change(tmp_path, char, encod
     text = f'{comment}<http://example.org/a{char}b> <http://example.org/p> "<http://example.org/c d>" .\n'
     data.write_text(text, encoding="utf-8")
     before = data.read_bytes()
-    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples", "--repair-iris")
+    code, out, err = run_in_process("export", "--only", data, "--format", "ntriples", "--repair-iris")
     assert code == 0, err
     assert f'<http://example.org/a{encoded}b> <http://example.org/p> "<http://example.org/c d>" .' in out.splitlines()
     [note] = [line for line in err.splitlines() if "IRI repaired" in line]
@@ -788,7 +794,7 @@ def test_repair_iris_percent_encodes_and_names_each_change(tmp_path, char, encod
 def test_repair_iris_counts_beyond_the_first_hundred_and_refuses_other_formats(tmp_path):
     data = tmp_path / "many.nt"
     data.write_text("".join(f'<http://example.org/a {i}> <http://example.org/p> "x" .\n' for i in range(150)))
-    code, out, err = run_exitkg("validate", "--only", data, "--repair-iris", "--format", "json")
+    code, out, err = run_in_process("validate", "--only", data, "--repair-iris", "--format", "json")
     assert code in (0, 1), err
     notes = [line for line in err.splitlines() if line.startswith("exitkg: note: ")]
     assert len([n for n in notes if "IRI repaired" in n]) == 100
@@ -796,19 +802,20 @@ def test_repair_iris_counts_beyond_the_first_hundred_and_refuses_other_formats(t
     rdfxml = tmp_path / "bad.rdf"
     rdfxml.write_text('<rdf:RDF xmlns:rdf="http://www.w3.org/1999/02/22-rdf-syntax-ns#">'
                       '<rdf:Description rdf:about="http://example.org/a b"/></rdf:RDF>\n')
-    code, out, err = run_exitkg("export", "--only", rdfxml, "--format", "ntriples", "--repair-iris")
+    code, out, err = run_in_process("export", "--only", rdfxml, "--format", "ntriples", "--repair-iris")
     assert code == 2 and out == ""
     assert_one_error_line(err, "bad.rdf: --repair-iris repairs the IRIs of Turtle, TriG, N-Triples and N-Quads files, "
                                "not of RDF/XML")
     bad = tmp_path / "bad.ttl"
     bad.write_text('<http://example.org/a b> <http://example.org/p> "x" .\n')
-    code, out, err = run_exitkg("export", "--only", bad, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", bad, "--format", "ntriples")
     assert code == 2
     assert_one_error_line(err, "bad.ttl:1:1: Invalid IRI code point", "--repair-iris reads such IRIs percent-encoded")
 
 
 def test_repair_iris_is_part_of_what_a_kept_store_was_loaded_with(tmp_path):
-    """A store loaded with --repair-iris is not reused by a load without it (which refuses the file)."""
+    """A store loaded with --repair-iris is not reused by a load without it (which refuses the file).
+    Two runs, each its own process, as a kept store is meant to be reused."""
     data = tmp_path / "bad.ttl"
     data.write_text('<http://example.org/a b> <http://example.org/p> "x" .\n')
     store = tmp_path / "store"
@@ -831,13 +838,13 @@ def test_base_resolves_relative_iris_and_without_it_they_are_refused(tmp_path, n
     --base names the base; then it resolves against it, in every format that has relative IRIs."""
     data = tmp_path / name
     data.write_text(content, encoding="utf-8")
-    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", data, "--format", "ntriples")
     assert code == 2 and out == ""
     assert "file:" not in err
-    code, out, err = run_exitkg("export", "--only", data, "--base", "https://example.org/d/", "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", data, "--base", "https://example.org/d/", "--format", "ntriples")
     assert code == 0, err
     assert expected in out and "file:" not in out
-    code, out, err = run_exitkg("export", "--only", data, "--base", "no-scheme", "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", data, "--base", "no-scheme", "--format", "ntriples")
     assert code == 2
     assert_one_error_line(err, "--base 'no-scheme'")
 
@@ -853,12 +860,12 @@ def test_max_triples_refuses_more_statements_at_the_first_one_over(tmp_path, nam
     data = tmp_path / name
     data.write_text(body + "this is not RDF\n", encoding="utf-8")
     out = tmp_path / "out.nt"
-    code, _, err = run_exitkg("export", "--only", data, "--format", "ntriples", "--max-triples", "5", "--out", out)
+    code, _, err = run_in_process("export", "--only", data, "--format", "ntriples", "--max-triples", "5", "--out", out)
     assert code == 2
     assert_one_error_line(err, f"{data}: more statements than --max-triples leaves for it (5)")
     assert not out.exists()
     data.write_text(body, encoding="utf-8")
-    code, _, err = run_exitkg("export", "--only", data, "--format", "ntriples", "--max-triples", "6", "--out", out)
+    code, _, err = run_in_process("export", "--only", data, "--format", "ntriples", "--max-triples", "6", "--out", out)
     assert code == 0, err
     assert len(out.read_text(encoding="utf-8").splitlines()) >= 6
 
@@ -877,17 +884,17 @@ def test_max_triples_counts_every_input_and_max_bytes_their_size(tmp_path):
     assert info.value.message.startswith(f"{second}: more statements than `max_triples` leaves for it (2)")
     assert len(list(exitkg.load(only=[first, second], max_triples=6).triples())) >= 6
     size = first.stat().st_size + second.stat().st_size
-    code, out, err = run_exitkg("query", "dataset-description", "--data", first, second, "--max-bytes", str(size - 1))
+    code, out, err = run_in_process("query", "dataset-description", "--data", first, second, "--max-bytes", str(size - 1))
     assert (code, out) == (2, "")
     assert_one_error_line(err, f"the inputs hold {size:,} bytes, more than --max-bytes allows ({size - 1:,})")
-    code, _, err = run_exitkg("query", "dataset-description", "--data", first, second, "--max-bytes", "1K")
+    code, _, err = run_in_process("query", "dataset-description", "--data", first, second, "--max-bytes", "1K")
     assert code == 0, err
 
 
 @pytest.mark.parametrize("option, value", [("--max-bytes", "lots"), ("--max-bytes", "-1"), ("--max-triples", "1.5"),
                                            ("--max-triples", "-3")])
 def test_a_bad_limit_is_a_usage_error(tmp_path, option, value):
-    code, out, err = run_exitkg("validate", option, value)
+    code, out, err = run_in_process("validate", option, value)
     assert (code, out) == (3, "")
     assert "Traceback" not in err and option in err
 
@@ -911,7 +918,7 @@ def test_an_output_name_too_long_is_an_output_error(tmp_path, command):
     """A file or folder name longer than the system's limit (NAME_MAX, 255 bytes): exit 8 with one
     line, and nothing written."""
     long = tmp_path / ("n" * (os.pathconf(tmp_path, "PC_NAME_MAX") + 1))
-    code, _, err = run_exitkg(*[a.format(long=long) for a in command])
+    code, _, err = run_in_process(*[a.format(long=long) for a in command])
     assert code == 8, err
     assert_one_error_line(err, "File name too long")
     assert list(tmp_path.iterdir()) == []
@@ -927,7 +934,7 @@ def test_an_output_name_too_long_is_an_output_error(tmp_path, command):
 ])
 def test_an_input_or_store_name_too_long_is_one_line_not_an_internal_error(tmp_path, command, exit_code):
     long = tmp_path / ("n" * (os.pathconf(tmp_path, "PC_NAME_MAX") + 1))
-    code, _, err = run_exitkg(*[a.format(long=long, out=tmp_path / "out") for a in command])
+    code, _, err = run_in_process(*[a.format(long=long, out=tmp_path / "out") for a in command])
     assert code == exit_code, err
     assert_one_error_line(err)
     assert list(tmp_path.iterdir()) == []
@@ -964,7 +971,7 @@ def full_disk(tmp_path):
     ["export", "--format", "trig", "--out", "{full}/exitkg.trig"],
 ])
 def test_a_full_disk_is_an_output_error_and_leaves_nothing(full_disk, command):
-    code, _, err = run_exitkg(*[a.format(full=full_disk) for a in command])
+    code, _, err = run_in_process(*[a.format(full=full_disk) for a in command])
     assert code == 8, err
     assert_one_error_line(err, "No space left on device")
     assert [p.name for p in full_disk.iterdir()] == ["filler"]

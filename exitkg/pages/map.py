@@ -17,8 +17,9 @@ evidence (works the review only cites) has no study, so it counts only when no d
 or age group is asked for.
 
 The page needs no network: its data, styles and script are inline (the template is
-``exitkg/pages/templates/evidence-map.html``, its style and script ``exitkg/pages/static/evidence-map.css`` and
-``.js``), and it works from the file system. It is byte-identical from run to run.
+``exitkg/pages/templates/evidence-map.html``, its style the pages' one stylesheet
+``exitkg/pages/static/exitkg.css``, its script ``exitkg/pages/static/evidence-map.js``), and it
+works from the file system. It is byte-identical from run to run.
 """
 
 from __future__ import annotations

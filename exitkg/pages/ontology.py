@@ -372,10 +372,7 @@ def render_ontology_page(triples, *, page: str = "ontology", nav: str = "", link
             else:
                 value = text_part(v.value)
             header.append((what, value))
-    return render("ontology.html", stylesheet=STYLESHEET, title=text(onto, DCT + "title") or "Ontology",
+    return render("ontology.html", title=text(onto, DCT + "title") or "Ontology",
                   name=os.path.basename(page), nav=Markup(nav), iri=ONTOLOGY_IRI, static_root=static_root,
                   description=text(onto, DCT + "description"), header=header, derived=derived, sections=sections)
 
-
-#: the stylesheet of the ontology's page (exitkg/pages/static/), inlined
-STYLESHEET = "ontology.css"

@@ -66,7 +66,7 @@ def render_html(report: Report, link=None, *, nav: str = "", static_root: str | 
                                                          t(": "), quote(ev["quote"])]]]
                             for ch in report.graph_changes]}
     names = ", ".join(report.review_names.values()) or "no review"
-    return render("report.html", stylesheet="report.css", title=f"Report: {names}", nav=Markup(nav), names=names,
+    return render("report.html", title=f"Report: {names}", nav=Markup(nav), names=names,
                   static_root=static_root,
                   agree=n - bad, total=n, reviews=reviews,
                   controversial={"head": head("factor", "status", "reviews", "direction", "evidence", "population",

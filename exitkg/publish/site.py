@@ -8,7 +8,7 @@ to it, identifiers linked to their pages; for the ontology, its documentation fr
 :mod:`exitkg.pages.ontology`), ``<path>.ttl`` (Turtle) and ``<path>.jsonld`` (JSON-LD). Beside them: the
 evidence map as ``index.html``, the report, a page listing every identifier by class, the query
 catalogue with each query's text, the downloads (the release files), and ``static/``, the pages'
-stylesheets and the map's script (:mod:`exitkg.pages.templating`). The ``.htaccess`` at the
+stylesheet and the map's script (:mod:`exitkg.pages.templating`). The ``.htaccess`` at the
 root applies content negotiation as the w3id service's rules do (HTML for browsers, Turtle or
 JSON-LD on request, ``Vary: Accept``), so an Apache httpd serving the folder at
 ``https://w3id.org/exitkg/`` resolves every identifier. ``exitkg serve`` answers the same
@@ -70,9 +70,6 @@ RewriteRule ^(.+)$ $1.html [L]
 #: The site's pages beside the identifiers' own, in the order of its navigation bar.
 SITE_NAV = (("index", "Evidence map"), ("report", "Report"), ("browse", "Browse"), ("ontology", "Ontology"),
             ("queries", "Queries"), ("downloads", "Downloads"))
-
-#: the stylesheet of the site's pages (exitkg/pages/static/), inlined in each
-STYLESHEET = "site.css"
 
 
 @dataclass
@@ -276,7 +273,7 @@ class Identifiers:
                     ox.NamedNode(subject), ox.NamedNode(EKG + "quote"), None, ox.DefaultGraph()))})
         types = sorted({t.object.value for t in triples if t.subject == ox.NamedNode(iri)
                         and t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode)})
-        return render("identifier.html", stylesheet=STYLESHEET, static_root=_relative(path, "static"),
+        return render("identifier.html", static_root=_relative(path, "static"),
                       title=self.label(iri), iri=iri,
                       name=os.path.basename(path), nav=Markup(nav_html(path, self.nav)),
                       types=[self.term(ox.NamedNode(t), path) for t in types], rows=rows, incoming=incoming)
@@ -309,7 +306,7 @@ def _page(template: str, path: str, title: str, **context) -> str:
 
     from exitkg.pages.templating import render
 
-    return render(template, stylesheet=STYLESHEET, static_root=_relative(path, "static"), title=title,
+    return render(template, static_root=_relative(path, "static"), title=title,
                   nav=Markup(nav_html(path)), **context)
 
 

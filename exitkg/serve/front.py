@@ -1,5 +1,5 @@
 """The web front of ``exitkg serve``: the SPARQL endpoint, a query page that knows the project, and
-the project's identifiers, on one port (and ``/static/``, the stylesheets their pages link).
+the project's identifiers, on one port (and ``/static/``, the stylesheet their pages link).
 
 ``/query`` is the SPARQL 1.1 Protocol endpoint (GET, form POST and direct POST): each query is
 checked and then answered by one of the query processes of :mod:`exitkg.serve.endpoint`, under its
@@ -62,7 +62,7 @@ def make_server(host: str, port: int, pool, graph) -> ThreadingHTTPServer:
 
     limits = pool.limits
     page = query_page().encode("utf-8")
-    # the stylesheets the identifiers' pages link (../static/NAME), as the site holds them
+    # the stylesheet the identifiers' pages link (../static/NAME), as the site holds them
     static = {name for name in static_names() if os.path.splitext(name)[1] in STATIC_TYPES}
     # the identifiers, answered as the site answers them; pages link back to this query page
     ids = Identifiers([graph.store], nav=(("index", "Query"), ("ontology", "Ontology")), graph=graph)

@@ -6,7 +6,7 @@ import json
 
 import pytest
 
-from conftest import REVIEW_TEXT, assert_one_error_line
+from conftest import REVIEW_TEXT, assert_one_error_line, run_in_process
 from exitkg.checks.check_quotes import check_quotes, normalise_whitespace
 from exitkg.graph.local import load
 
@@ -40,21 +40,21 @@ def test_normalise_whitespace():
     assert normalise_whitespace("  a\n\tb  c \u00a0") == "a b c"
 
 
-def test_verbatim_quote_passes(run_cli, tmp_path, source):
+def test_verbatim_quote_passes(tmp_path, source):
     data = _data(tmp_path, "Support from NGOs was crucial")
-    code, out, err = run_cli("check-quotes", "--source", source, "--only", data)
+    code, out, err = run_in_process("check-quotes", "--source", source, "--only", data)
     assert code == 0, out + err
     assert err == ""
     assert "all 2 of 2 quotes found" in out
 
 
-def test_changed_word_is_listed(run_cli, tmp_path, source):
+def test_changed_word_is_listed(tmp_path, source):
     data = _data(tmp_path, "Support from NGOs was essential")
-    code, out, err = run_cli("check-quotes", "--source", source, "--only", data)
+    code, out, err = run_in_process("check-quotes", "--source", source, "--only", data)
     assert code == 1
     assert "Support from NGOs was essential" in out
     assert "NOT FOUND  ekgid:q1  ekg:quote" in out
-    code, out, err = run_cli("check-quotes", "--source", source, "--only", data, "--format", "json")
+    code, out, err = run_in_process("check-quotes", "--source", source, "--only", data, "--format", "json")
     document = json.loads(out)
     assert code == 1
     assert document["ok"] is False and document["checked"] == 2 and document["missing"] == 1
@@ -79,20 +79,20 @@ def test_curly_quotes_must_match_exactly(tmp_path, source):
     assert [m.quote for m in missing] == ['"a long and winding road"']
 
 
-def test_missing_source(run_cli, tmp_path):
+def test_missing_source(tmp_path):
     data = _data(tmp_path, "anything")
     missing = tmp_path / "no-such-review.txt"
-    code, out, err = run_cli("check-quotes", "--source", missing, "--only", data)
+    code, out, err = run_in_process("check-quotes", "--source", missing, "--only", data)
     assert code == 2
     assert_one_error_line(err, str(missing))
     assert out == ""
 
 
-def test_empty_source(run_cli, tmp_path):
+def test_empty_source(tmp_path):
     data = _data(tmp_path, "anything")
     empty = tmp_path / "empty.txt"
     empty.write_text(" \n", encoding="utf-8")
-    code, _, err = run_cli("check-quotes", "--source", empty, "--only", data)
+    code, _, err = run_in_process("check-quotes", "--source", empty, "--only", data)
     assert code == 2
     assert_one_error_line(err, str(empty), "empty")
 
@@ -106,6 +106,6 @@ def test_graph_without_quotes_does_not_pass(tmp_path, source):
 
 
 @pytest.mark.skipif(not REVIEW_TEXT.is_file(), reason="review text not available")
-def test_packaged_quotes_occur_in_the_review(run_cli):
-    code, out, err = run_cli("check-quotes", "--source", REVIEW_TEXT)
+def test_packaged_quotes_occur_in_the_review():
+    code, out, err = run_in_process("check-quotes", "--source", REVIEW_TEXT)
     assert code == 0, out + err

@@ -10,7 +10,9 @@ import shutil
 import pytest
 
 import exitkg
-from conftest import FIXTURES, REPO_ROOT, assert_one_error_line, run_exitkg, sha256_tree, source_facts
+from conftest import (
+    FIXTURES, REPO_ROOT, assert_one_error_line, run_exitkg, run_in_process, sha256_tree, source_facts,
+)
 
 pytestmark = [pytest.mark.hermit, pytest.mark.skipif(shutil.which("java") is None, reason="HermiT needs Java (Debian: default-jdk-headless; .ci/setup-system installs it)")]
 
@@ -35,7 +37,7 @@ def _sparql(graph, **params) -> tuple[set, set]:
 
 
 def test_packaged_graph_is_consistent_and_classified():
-    code, out, err = run_exitkg("reason", "--format", "json")
+    code, out, err = run_in_process("reason", "--format", "json")
     assert code == 0, err
     answer = json.loads(out)
     assert answer["consistent"] is True
@@ -84,7 +86,7 @@ def test_inconsistent_data_exits_1(tmp_path):
         "<https://example.org/c> a ekg:FactorClassification ; ekg:role ekg:facilitating, ekg:hindering .\n",
         encoding="utf-8",
     )
-    code, out, err = run_exitkg("reason", "--data", bad)
+    code, out, err = run_in_process("reason", "--data", bad)
     assert code == 1, err
     assert "INCONSISTENT" in out
     # scenario 23: the cause is named
@@ -98,7 +100,7 @@ def test_an_individual_in_two_disjoint_classes_is_named(tmp_path):
     # ekg:Finding and ekg:Remark are disjoint (owl:AllDisjointClasses)
     bad.write_text("@prefix ekg: <https://w3id.org/exitkg/ontology#> .\n"
                    "<https://example.org/x> a ekg:Finding, ekg:Remark .\n", encoding="utf-8")
-    code, out, err = run_exitkg("reason", "--data", bad, "--format", "json")
+    code, out, err = run_in_process("reason", "--data", bad, "--format", "json")
     assert code == 1, err
     answer = json.loads(out)
     assert answer["consistent"] is False
@@ -107,6 +109,7 @@ def test_an_individual_in_two_disjoint_classes_is_named(tmp_path):
 
 
 def test_deadline_exits_7_and_leaves_no_temporary_files(tmp_path):
+    # a process of its own: TMPDIR is read once per process
     before = sha256_tree(REPO_ROOT / "ontology", REPO_ROOT / "data")
     env_tmp = tmp_path / "tmp"
     env_tmp.mkdir()
@@ -157,7 +160,7 @@ def test_killing_reason_ends_the_reasoner_too():
 def test_missing_java_exits_5():
     os.environ["EXITKG_JAVA"] = "no-such-java-binary"
     try:
-        code, out, err = run_exitkg("reason")
+        code, out, err = run_in_process("reason")
     finally:
         os.environ.pop("EXITKG_JAVA")
     assert code == 5
@@ -165,19 +168,19 @@ def test_missing_java_exits_5():
 
 
 def test_bad_timeout_is_a_usage_error():
-    code, _, err = run_exitkg("reason", "--timeout", "zero")
+    code, _, err = run_in_process("reason", "--timeout", "zero")
     assert code == 3
     assert_one_error_line(err, "--timeout")
 
 
 def test_the_rl_engine_from_the_command_line(tmp_path):
-    code, out, err = run_exitkg("reason", "--engine", "rl", "--format", "json")
+    code, out, err = run_in_process("reason", "--engine", "rl", "--format", "json")
     assert code == 0, err
     answer = json.loads(out)
     assert answer["consistent"] is None and "OWL 2 RL" in answer["reasoner"]
     assert answer["controversial_by_evidence"] == sorted(FACTOR + s for s in FERRARI["controversial_by_evidence"])
     assert answer["contested_by_evidence"] == sorted(FACTOR + s for s in FERRARI["whole_sample_conflict"])
-    code, _, err = run_exitkg("reason", "--engine", "pellet")
+    code, _, err = run_in_process("reason", "--engine", "pellet")
     assert code == 3
 
 
@@ -203,14 +206,14 @@ def test_a_java_too_old_for_hermit_is_named(tmp_path, monkeypatch):
                     "of the Java Runtime only recognizes class file versions up to 61.0' >&2\nexit 1\n")
     java.chmod(0o755)
     monkeypatch.setenv("EXITKG_JAVA", str(java))
-    code, out, err = run_exitkg("reason")
+    code, out, err = run_in_process("reason")
     assert code == 5
     assert_one_error_line(err, "HermiT needs Java 25 or later", "up to Java 17", "EXITKG_JAVA")
 
 
 def test_a_heap_too_small_is_named(monkeypatch):
     monkeypatch.setenv("EXITKG_JAVA_MEMORY", "8")
-    code, out, err = run_exitkg("reason")
+    code, out, err = run_in_process("reason")
     assert code == 5
     assert_one_error_line(err, "out of Java heap memory", "EXITKG_JAVA_MEMORY")
 
@@ -227,9 +230,9 @@ def test_cycles_of_subclasses_and_groupings_end_in_hermit(tmp_path):
         "<https://w3id.org/exitkg/id/factor/stigma> skos:broader <https://w3id.org/exitkg/id/factor/shame> .\n"
         "<https://w3id.org/exitkg/id/factor/shame> skos:broader <https://w3id.org/exitkg/id/factor/stigma> .\n",
         encoding="utf-8")
-    first = run_exitkg("reason", "--data", data, "--format", "json")
+    first = run_in_process("reason", "--data", data, "--format", "json")
     assert first.code == 0, first.stderr
     answer = json.loads(first.stdout)
     assert answer["consistent"] is True
-    second = json.loads(run_exitkg("reason", "--data", data, "--format", "json").stdout)
+    second = json.loads(run_in_process("reason", "--data", data, "--format", "json").stdout)
     assert {k: v for k, v in second.items() if k != "seconds"} == {k: v for k, v in answer.items() if k != "seconds"}

@@ -7,7 +7,7 @@ import json
 import pytest
 from rdflib import Graph
 
-from conftest import IO_FIXTURES, REPO_ROOT, VALIDATE_FIXTURES, run_exitkg
+from conftest import IO_FIXTURES, REPO_ROOT, VALIDATE_FIXTURES, run_exitkg, run_in_process
 from exitkg.core.errors import InputError
 from exitkg.graph.local import load
 from exitkg.checks.validate import render_json, render_text, render_turtle, validate
@@ -150,30 +150,30 @@ ex:A rdfs:subClassOf ex:B . ex:B rdfs:subClassOf ex:C . ex:C rdfs:subClassOf ex:
 """
 
 
-def test_a_cycle_of_subclasses_is_a_warning_and_fails_only_under_strict(run_cli, tmp_path):
+def test_a_cycle_of_subclasses_is_a_warning_and_fails_only_under_strict(tmp_path):
     """Scenario 25: validation ends, warns about the cycle (each class of it, the same every run),
     exits 0; ``--strict`` makes a warning exit 1. The OWL 2 RL classification ends on it too."""
     data = tmp_path / "cycle.ttl"
     data.write_text(CYCLE, encoding="utf-8")
-    code, out, err = run_cli("validate", "--data", data, "--format", "json")
+    code, out, err = run_in_process("validate", "--data", data, "--format", "json")
     assert code == 0, err
     document = json.loads(out)
     cycle = [r for r in document["results"] if r["shape"] == "https://w3id.org/exitkg/shapes#Hierarchy-subClassCycle"]
     assert sorted(r["focus"] for r in cycle) == [f"http://example.org/{c}" for c in "ABC"]
     assert {r["severity"] for r in cycle} == {"Warning"} and document["conforms"] is True
-    assert run_cli("validate", "--data", data, "--format", "json")[1] == out
-    code, _, err = run_cli("validate", "--data", data, "--strict")
+    assert run_in_process("validate", "--data", data, "--format", "json")[1] == out
+    code, _, err = run_in_process("validate", "--data", data, "--strict")
     assert code == 1, err
-    code, out, err = run_cli("reason", "--engine", "rl", "--data", data)
+    code, out, err = run_in_process("reason", "--engine", "rl", "--data", data)
     assert code == 0, err
 
 
-def test_shapes_that_select_nothing_are_named_and_fail_under_strict(run_cli, tmp_path):
+def test_shapes_that_select_nothing_are_named_and_fail_under_strict(tmp_path):
     """Scenarios 8 and 24: validating a graph the shapes do not reach says so (focus nodes, the
     shapes that select no node); plain validation conforms, ``--strict`` exits 1."""
     data = tmp_path / "other.ttl"
     data.write_text("<http://example.org/a> <http://example.org/p> 1 .\n", encoding="utf-8")
-    code, out, err = run_cli("validate", "--only", data, "--format", "json")
+    code, out, err = run_in_process("validate", "--only", data, "--format", "json")
     assert code == 0, err
     document = json.loads(out)
     from rdflib.namespace import SH
@@ -185,11 +185,11 @@ def test_shapes_that_select_nothing_are_named_and_fail_under_strict(run_cli, tmp
                 for s in shapes.subjects(t, None)}
     # only the ontology's subclasses are selected (by the hierarchy lint)
     assert document["idle_shapes"] == sorted(targeted - {"https://w3id.org/exitkg/shapes#Hierarchy"})
-    code, out, err = run_cli("validate", "--only", data, "--strict")
+    code, out, err = run_in_process("validate", "--only", data, "--strict")
     assert code == 1, err
     assert f"; {document['focus_nodes']} focus nodes)" in out.splitlines()[0]
     assert out.splitlines()[-1].startswith("Note  ") and "ekgsh:Study" in out.splitlines()[-1]
-    code, out, err = run_cli("validate", "--strict")
+    code, out, err = run_in_process("validate", "--strict")
     assert code == 0, out + err  # the packaged graph: every shape selects something, no warning
 
 
@@ -268,7 +268,7 @@ def test_javascript_runs_only_when_allowed_with_local_libraries(tmp_path):
     import pyshacl
     from rdflib import Graph
 
-    from conftest import run_exitkg
+    from conftest import run_in_process
 
     from exitkg.checks import validate as shacl
     from exitkg.graph.local import load
@@ -283,9 +283,9 @@ def test_javascript_runs_only_when_allowed_with_local_libraries(tmp_path):
         resolved.set((library, shacl.SH.jsLibraryURL, type(url)(str(shapes.parent / str(url)))))
     conforms, report, _ = pyshacl.validate(alone, shacl_graph=resolved, js=True, advanced=True)
     assert not conforms and {str(f) for f in report.objects(None, shacl.SH.focusNode)} == {"http://example.org/b"}
-    code, out, err = run_exitkg("validate", "--only", data, "--shapes", shapes, "--allow-js", "--format", "json")
+    code, out, err = run_in_process("validate", "--only", data, "--shapes", shapes, "--allow-js", "--format", "json")
     assert code == 1 and json.loads(out)["violations"] == 1, err
-    code, out, err = run_exitkg("validate", "--only", data, "--shapes", shapes)
+    code, out, err = run_in_process("validate", "--only", data, "--shapes", shapes)
     assert (code, out) == (2, "") and "--allow-js" in err
 
 
@@ -299,14 +299,14 @@ def test_a_javascript_library_must_be_a_local_file(tmp_path, library, expected):
     as the library gets no connection); a missing one is named. One line, exit 2."""
     import socket
 
-    from conftest import assert_one_error_line, run_exitkg
+    from conftest import assert_one_error_line, run_in_process
 
     with socket.socket() as listener:
         listener.bind(("127.0.0.1", 0))
         listener.listen(1)
         listener.settimeout(0.5)
         shapes, data = _js_case(tmp_path, library.replace("PORT", str(listener.getsockname()[1])))
-        code, out, err = run_exitkg("validate", "--only", data, "--shapes", shapes, "--allow-js")
+        code, out, err = run_in_process("validate", "--only", data, "--shapes", shapes, "--allow-js")
         with pytest.raises(socket.timeout):
             listener.accept()
     assert (code, out) == (2, "")
@@ -319,15 +319,15 @@ def test_javascript_that_never_returns_is_stopped_at_the_deadline(tmp_path):
     for ever is stopped after --js-timeout with one line and exit 7, and its process is gone."""
     import time
 
-    from conftest import assert_one_error_line, run_exitkg
+    from conftest import assert_one_error_line, run_in_process
 
     shapes, data = _js_case(tmp_path, function="forever")
     started = time.monotonic()
-    code, out, err = run_exitkg("validate", "--only", data, "--shapes", shapes, "--allow-js", "--js-timeout", "2")
+    code, out, err = run_in_process("validate", "--only", data, "--shapes", shapes, "--allow-js", "--js-timeout", "2")
     assert (code, out) == (7, "")
     assert_one_error_line(err, "ran past 2 s; stopped (raise --js-timeout)")
     assert time.monotonic() - started < 60
-    code, out, err = run_exitkg("validate", "--only", data, "--shapes", shapes, "--js-timeout", "2")
+    code, out, err = run_in_process("validate", "--only", data, "--shapes", shapes, "--js-timeout", "2")
     assert (code, out) == (3, "")
     assert_one_error_line(err, "--js-timeout goes with --allow-js")
 
@@ -372,9 +372,9 @@ def test_killing_validate_ends_its_javascript_process(tmp_path):
 
 
 def test_shapes_named_by_a_url_are_refused_not_fetched():
-    from conftest import assert_one_error_line, run_exitkg
+    from conftest import assert_one_error_line, run_in_process
 
-    code, out, err = run_exitkg("validate", "--shapes", "https://example.org/shapes.ttl")
+    code, out, err = run_in_process("validate", "--shapes", "https://example.org/shapes.ttl")
     assert (code, out) == (2, "")
     assert_one_error_line(err, "a URL; exitkg reads shapes from files and fetches nothing")
 
@@ -408,7 +408,7 @@ def test_rules_run_only_when_allowed_on_a_copy_of_the_data(tmp_path):
     """Scenario 27, the opt-in: --allow-rules applies the shapes' rules before validating, so a
     constraint sees what they add (every factor marked); without the rule nothing is marked and
     every factor violates; the loaded graph is not changed."""
-    from conftest import run_exitkg
+    from conftest import run_in_process
 
     from exitkg.checks import validate as shacl
     from exitkg.graph.local import load
@@ -426,9 +426,9 @@ def test_rules_run_only_when_allowed_on_a_copy_of_the_data(tmp_path):
     unruled.write_text(_RULE_SHAPES.replace("  sh:rule", "  ex:noRule"), encoding="utf-8")
     without = shacl.validate(graph, shapes=[unruled], allow_rules=True)
     assert not without.conforms and len({r.focus for r in without.results}) == result.focus_nodes
-    code, out, err = run_exitkg("validate", "--shapes", shapes, "--allow-rules")
+    code, out, err = run_in_process("validate", "--shapes", shapes, "--allow-rules")
     assert code == 0, err
-    code, out, err = run_exitkg("validate", "--shapes", shapes)
+    code, out, err = run_in_process("validate", "--shapes", shapes)
     assert (code, out) == (2, "")
     assert "--allow-rules" in err and "Traceback" not in err
 
@@ -437,7 +437,7 @@ def test_a_shape_targeting_what_rules_add_is_not_idle(tmp_path):
     """With --allow-rules, focus nodes are counted on the copy the rules extended: a shape whose
     target class only the rules assert selects the factors the rules typed, so it is not reported
     as selecting nothing (which would make the run exit 1), and its constraint sees them."""
-    from conftest import run_exitkg
+    from conftest import run_in_process
 
     from exitkg.checks import validate as shacl
     from exitkg.graph.local import load
@@ -463,7 +463,7 @@ ex:Unlabelled a sh:NodeShape ; sh:targetClass ex:Typed ;
     # the typed factors were validated: each gets the informational result of ex:Unlabelled
     assert len({r.focus for r in result.results if r.severity == "Info"}) == factors
     assert result.conforms
-    code, out, err = run_exitkg("validate", "--shapes", shapes, "--allow-rules", "--format", "json")
+    code, out, err = run_in_process("validate", "--shapes", shapes, "--allow-rules", "--format", "json")
     assert "select no node" not in out + err and "Traceback" not in err
     assert json.loads(out)["idle_shapes"] == []
     # with SHACL-JS too, pySHACL runs in a child process, which hands the extended copy back
@@ -482,7 +482,7 @@ ex:TypedShape a sh:NodeShape ; sh:targetClass ex:Typed ; sh:property [ sh:path e
 def test_rules_that_never_stop_adding_are_stopped(tmp_path):
     """A rule that mints a blank node every round (one more statement each time) never reaches a
     fixed point: it is stopped at pySHACL's limit of rounds, with one line and exit 9."""
-    from conftest import assert_one_error_line, run_exitkg
+    from conftest import assert_one_error_line, run_in_process
 
     shapes = tmp_path / "minting.ttl"
     shapes.write_text("@prefix sh: <http://www.w3.org/ns/shacl#> .\n@prefix ex: <http://example.org/> .\n"
@@ -491,7 +491,7 @@ def test_rules_that_never_stop_adding_are_stopped(tmp_path):
                       'WHERE { $this a <http://example.org/Thing> }" ] .\n', encoding="utf-8")
     data = tmp_path / "thing.ttl"
     data.write_text("<http://example.org/a> a <http://example.org/Thing> .\n", encoding="utf-8")
-    code, out, err = run_exitkg("validate", "--only", data, "--shapes", shapes, "--allow-rules")
+    code, out, err = run_in_process("validate", "--only", data, "--shapes", shapes, "--allow-rules")
     assert (code, out) == (9, "")
     assert_one_error_line(err, "still add statements after 100 rounds")
 
@@ -522,11 +522,11 @@ def test_rules_whose_output_doubles_are_stopped_at_the_statement_bound(tmp_path)
     with pytest.raises(errors.RulesError, match="more than 300 statements") as caught:
         shacl.validate(graph, shapes=[shapes], allow_rules=True, max_rule_triples=300)
     assert caught.value.exit_code == errors.RULES == 9
-    code, out, err = run_exitkg("validate", "--only", data, "--shapes", shapes, "--allow-rules",
-                                "--max-rule-triples", "300")
+    code, out, err = run_in_process("validate", "--only", data, "--shapes", shapes, "--allow-rules",
+                                    "--max-rule-triples", "300")
     assert (code, out) == (9, "")
     assert_one_error_line(err, "more than 300 statements", "--max-rule-triples")
-    code, out, err = run_exitkg("validate", "--only", data, "--shapes", shapes, "--max-rule-triples", "300")
+    code, out, err = run_in_process("validate", "--only", data, "--shapes", shapes, "--max-rule-triples", "300")
     assert code == 3 and "--allow-rules" in err
     # with SHACL-JS, pySHACL runs in a child process, which hands the same error back
     js_shapes, js_data = _js_case(tmp_path)
@@ -542,7 +542,7 @@ def test_rules_whose_output_doubles_are_stopped_at_the_statement_bound(tmp_path)
     assert shacl.validate(graph, shapes=[settling], allow_rules=True, max_rule_triples=1).conforms
     readme = (REPO_ROOT / "docs" / "validation.md").read_text(encoding="utf-8")
     assert f"`--max-rule-triples` statements (default {shacl.MAX_RULE_TRIPLES};" in readme
-    code, out, err = run_exitkg("validate", "--help")
+    code, out, err = run_in_process("validate", "--help")
     assert f"default: {shacl.MAX_RULE_TRIPLES})" in " ".join(out.split())
 
 
@@ -584,11 +584,11 @@ def test_abort_on_first_stops_at_the_first_constraint_violated(tmp_path):
     broken.write_text("@prefix ekg: <https://w3id.org/exitkg/ontology#> .\n"
                       "<https://example.org/f1> a ekg:Finding ; ekg:aboutFactor <https://w3id.org/exitkg/id/factor/stigma> .\n"
                       "<https://example.org/f2> a ekg:Finding ; ekg:quote \"x\" .\n", encoding="utf-8")
-    code, out, err = run_exitkg("validate", "--data", broken, "--format", "json")
+    code, out, err = run_in_process("validate", "--data", broken, "--format", "json")
     assert code == 1, err
     full = json.loads(out)
     assert len({(r["shape"], r["component"]) for r in full["results"]}) > 1 and full["notes"] == []
-    code, out, err = run_exitkg("validate", "--data", broken, "--format", "json", "--abort-on-first")
+    code, out, err = run_in_process("validate", "--data", broken, "--format", "json", "--abort-on-first")
     assert code == 1, err
     first = json.loads(out)
     assert first["results"] and all(r in full["results"] for r in first["results"])

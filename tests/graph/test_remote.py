@@ -17,7 +17,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import REPO_ROOT, assert_one_error_line, run_exitkg
+from conftest import REPO_ROOT, assert_one_error_line, run_in_process
 from exitkg.sparql import queries as Q
 from exitkg.graph.local import load
 from exitkg.graph.remote import DEFAULT_GRAPH, RemoteEngine
@@ -60,7 +60,7 @@ def store(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def published(store):
-    code, out, err = run_exitkg("publish", "--endpoint", store, "--graph", GRAPH)
+    code, out, err = run_in_process("publish", "--endpoint", store, "--graph", GRAPH)
     assert code == 0, err
     return store
 
@@ -71,16 +71,16 @@ def _count(out: str) -> int:
 
 def test_publish_twice_leaves_the_same_content(published):
     local = len(load(describe=True))
-    code, out, err = run_exitkg("publish", "--endpoint", published, "--graph", GRAPH)
+    code, out, err = run_in_process("publish", "--endpoint", published, "--graph", GRAPH)
     assert code == 0, err
     assert _count(out) == local
-    code, out, err = run_exitkg("publish", "--endpoint", published, "--graph", GRAPH, "--method", "update")
+    code, out, err = run_in_process("publish", "--endpoint", published, "--graph", GRAPH, "--method", "update")
     assert code == 0, err
     assert _count(out) == local
 
 
 def test_publish_default_graph_name(store):
-    code, out, err = run_exitkg("publish", "--endpoint", store)
+    code, out, err = run_in_process("publish", "--endpoint", store)
     assert code == 0, err
     assert f"<{DEFAULT_GRAPH}>" in out
 
@@ -113,8 +113,8 @@ def test_a_parameter_naming_nothing_is_found_remotely_as_locally(engines):
 
 
 def test_report_agrees_line_for_line(published):
-    code_l, local, _ = run_exitkg("report")
-    code_r, remote, err = run_exitkg("report", "--endpoint", published, "--graph", GRAPH)
+    code_l, local, _ = run_in_process("report")
+    code_r, remote, err = run_in_process("report", "--endpoint", published, "--graph", GRAPH)
     assert code_l == code_r == 0, err
     assert remote.splitlines() == local.splitlines()
 
@@ -155,8 +155,8 @@ def test_serve_answers_another_process_and_stops_cleanly(tmp_path):
         assert client.stdout.strip() == "13", client.stderr
         assert any(p.name.startswith("exitkg-store-") for p in tmp_path.iterdir())
         # the report through the served endpoint agrees with the local one, line for line
-        code_r, remote, err = run_exitkg("report", "--endpoint", url)
-        code_l, local, _ = run_exitkg("report")
+        code_r, remote, err = run_in_process("report", "--endpoint", url)
+        code_l, local, _ = run_in_process("report")
         assert code_r == code_l == 0, err
         assert remote.splitlines() == local.splitlines()
     finally:
@@ -173,7 +173,7 @@ def test_serve_port_in_use_exit_6():
         busy.bind(("127.0.0.1", 0))
         busy.listen()
         port = busy.getsockname()[1]
-        code, out, err = run_exitkg("serve", "--port", str(port))
+        code, out, err = run_in_process("serve", "--port", str(port))
     assert code == 6
     assert_one_error_line(err, f"port {port}", "in use")
 
@@ -181,7 +181,7 @@ def test_serve_port_in_use_exit_6():
 def test_serve_store_that_cannot_be_written_exit_8(tmp_path):
     blocker = tmp_path / "a-file"
     blocker.write_text("not a folder\n")
-    code, out, err = run_exitkg("serve", "--port", str(free_port()), "--store", str(blocker / "store"))
+    code, out, err = run_in_process("serve", "--port", str(free_port()), "--store", str(blocker / "store"))
     assert code == 8
     assert_one_error_line(err, "cannot create the store folder")
 
@@ -320,7 +320,7 @@ def bad_server():
 def _check_failure(url: str, code: int, fragment: str, tmp_path: Path, *extra: str, query: str = "figure-2") -> None:
     out_file = tmp_path / "result.csv"
     out_file.write_text("previous content\n")
-    got, out, err = run_exitkg("query", query, "--endpoint", url, "--format", "csv", "--out", str(out_file), *extra)
+    got, out, err = run_in_process("query", query, "--endpoint", url, "--format", "csv", "--out", str(out_file), *extra)
     assert got == code, err
     assert_one_error_line(err, url, fragment)
     assert out_file.read_text() == "previous content\n"  # nothing partial written
@@ -354,7 +354,7 @@ def test_an_answer_with_other_variables_exits_6_naming_one(bad_server, tmp_path)
     """An endpoint that answers with variables other than those asked: ``report`` and ``query``
     stop with exit 6 and one line naming a variable (``report`` stopped with exit 70)."""
     url = bad_server("ok")  # every answer has the one variable ?x
-    code, out, err = run_exitkg("report", "--endpoint", url)
+    code, out, err = run_in_process("report", "--endpoint", url)
     assert code == 6 and out == "", err
     assert_one_error_line(err, url, "has no variable ?")
     _check_failure(url, 6, "has no variable ?review, which the query selects", tmp_path)
@@ -371,7 +371,7 @@ def test_a_count_that_is_not_a_number_exits_6(bad_server):
     """The variables asked for, each bound to the word "many": ``report`` stops with exit 6 and
     one line (it stopped with exit 70)."""
     url = bad_server("not-a-number")
-    code, out, err = run_exitkg("report", "--endpoint", url)
+    code, out, err = run_in_process("report", "--endpoint", url)
     assert code == 6 and out == "", err
     assert_one_error_line(err, url, "'many' where the report needs a count")
 
@@ -400,14 +400,14 @@ def test_an_answer_of_a_round_number_of_rows_is_flagged_as_maybe_cut(bad_server,
     query = tmp_path / "x.rq"
     query.write_text("SELECT ?x WHERE { ?x ?p ?o }\n")  # what the server answers
     out_file = tmp_path / "result.csv"
-    code, out, err = run_exitkg("query", query, "--endpoint", url, "--format", "csv", "--out", str(out_file))
+    code, out, err = run_in_process("query", query, "--endpoint", url, "--format", "csv", "--out", str(out_file))
     assert code == 0, err
     assert err.count("\n") == 1 and err.startswith("exitkg: warning: ") and "exactly 1,000 rows" in err
     assert "may be incomplete" in err
     assert len(out_file.read_text().splitlines()) == 1 + 1000
     out_file.unlink()
     _check_failure(url, 6, "may be incomplete", tmp_path, "--strict", query=str(query))
-    code, out, err = run_exitkg("query", query, "--endpoint", bad_server("rows-999"), "--format", "csv", "--strict")
+    code, out, err = run_in_process("query", query, "--endpoint", bad_server("rows-999"), "--format", "csv", "--strict")
     assert code == 0 and err == "" and len(out.splitlines()) == 1 + 999
 
 
@@ -416,16 +416,16 @@ def test_real_server_404_and_400(store, tmp_path):
     _check_failure(base + "/no-such-path", 6, "HTTP 404", tmp_path)
     bad = tmp_path / "bad.rq"
     bad.write_text("SELECT ?x WHERE { ?x ?p }\n")
-    code, out, err = run_exitkg("query", str(bad), "--endpoint", store)
+    code, out, err = run_in_process("query", str(bad), "--endpoint", store)
     assert code == 4
     assert_one_error_line(err, "rejected the query")
 
 
 def test_endpoint_option_errors_are_usage_errors():
-    code, out, err = run_exitkg("query", "figure-2", "--endpoint", "ftp://example.org/sparql")
+    code, out, err = run_in_process("query", "figure-2", "--endpoint", "ftp://example.org/sparql")
     assert code == 3
     assert_one_error_line(err, "not an http(s) URL")
-    code, out, err = run_exitkg("report", "--graph", "https://example.org/g")
+    code, out, err = run_in_process("report", "--graph", "https://example.org/g")
     assert code == 3
     assert_one_error_line(err, "go with --endpoint")
 

@@ -6,7 +6,7 @@ import csv
 
 import pytest
 
-from conftest import FIXTURES, REPO_ROOT, assert_one_error_line, run_exitkg
+from conftest import FIXTURES, REPO_ROOT, assert_one_error_line, run_in_process
 from exitkg.linking import htcds
 
 RECORDS = FIXTURES / "htcds" / "records.csv"
@@ -29,7 +29,7 @@ def graph_of(path):
 @pytest.fixture(scope="module")
 def linked(tmp_path_factory):
     out = tmp_path_factory.mktemp("htcds") / "records.ttl"
-    code, _, err = run_exitkg("link", RECORDS, "--out", out)
+    code, _, err = run_in_process("link", RECORDS, "--out", out)
     assert code == 0, err
     return out
 
@@ -141,7 +141,7 @@ def test_case_iris_do_not_depend_on_the_order_of_the_rows(tmp_path, linked):
 
     shuffled = _write(tmp_path, "\n".join([HEADER] + LINES[:0:-1]) + "\n")
     out = tmp_path / "shuffled.ttl"
-    code, _, err = run_exitkg("link", shuffled, "--out", out)
+    code, _, err = run_in_process("link", shuffled, "--out", out)
     assert code == 0, err
 
     def iris(path):
@@ -168,12 +168,12 @@ def test_unknown_fields_are_named_once_in_a_note(tmp_path):
     rows = [HEADER + ",x_Remarks,prs_ShoeSize"] + [line + ",a,b" for line in LINES[1:]]
     path = _write(tmp_path, "\n".join(rows) + "\n")
     out = tmp_path / "out.ttl"
-    code, _, err = run_exitkg("link", path, "--out", out)
+    code, _, err = run_in_process("link", path, "--out", out)
     assert code == 0, err
     assert err.count("x_Remarks") == 1 and err.count("prs_ShoeSize") == 1, err
     assert "not a field of the HTCDS standard" in err
     assert "a\n" not in out.read_text(encoding="utf-8")
-    code, _, err = run_exitkg("link", path, "--out", out, "--strict-columns")
+    code, _, err = run_in_process("link", path, "--out", out, "--strict-columns")
     assert code == 2
     assert_one_error_line(err, f"{path}:1:19:", "x_Remarks", "--strict-columns")
 
@@ -185,7 +185,7 @@ def test_unknown_fields_are_named_once_in_a_note(tmp_path):
 ])
 def test_a_bad_file_is_refused_in_one_line(tmp_path, text, where, fragment):
     path = _write(tmp_path, text)
-    code, _, err = run_exitkg("link", path, "--out", tmp_path / "out.ttl")
+    code, _, err = run_in_process("link", path, "--out", tmp_path / "out.ttl")
     assert code == 2, err
     assert_one_error_line(err, f"{path}{where}", fragment)
     assert not (tmp_path / "out.ttl").exists()
@@ -215,12 +215,12 @@ def test_a_bad_cell_stops_at_its_position_and_writes_nothing(tmp_path, field, va
     path = _write(tmp_path, HEADER + "\n" + GOOD_ROW + "\n" + _replace(field, value) + "\n")
     out = tmp_path / "out.ttl"
     out.write_text("previous\n")
-    code, _, err = run_exitkg("link", path, "--out", out)
+    code, _, err = run_in_process("link", path, "--out", out)
     assert code == 2, err
     assert_one_error_line(err, f"{path}:3:{_column(field) + 1}:", fragment)
     assert out.read_text() == "previous\n"
     # --skip-bad-rows leaves the row out and links the rest
-    code, _, err = run_exitkg("link", path, "--out", out, "--skip-bad-rows")
+    code, _, err = run_in_process("link", path, "--out", out, "--skip-bad-rows")
     assert code == 0, err
     assert err.count("(row skipped)") == 1, err
 
@@ -317,12 +317,12 @@ CTDC_SYNTHETIC = ("yearOfRegistration,gender,ageBroad,citizenship,CountryOfExplo
 def test_htcds_and_ctdc_cases_are_found_by_the_same_stratified_query(tmp_path, linked):
     ctdc_csv = _write(tmp_path, CTDC_SYNTHETIC, "synthetic.csv")
     ctdc = tmp_path / "synthetic.ttl"
-    code, _, err = run_exitkg("link", ctdc_csv, "--out", ctdc)
+    code, _, err = run_in_process("link", ctdc_csv, "--out", ctdc)
     assert code == 0, err
 
     def strata(attribute):
-        code, out, err = run_exitkg("query", "cohort-exit-factors-by", "--data", linked, ctdc,
-                                    "--param", f"attribute={attribute}", "--format", "csv")
+        code, out, err = run_in_process("query", "cohort-exit-factors-by", "--data", linked, ctdc,
+                                        "--param", f"attribute={attribute}", "--format", "csv")
         assert code == 0, err
         return list(csv.DictReader(out.splitlines()))
 

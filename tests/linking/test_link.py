@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, assert_one_error_line, run_exitkg
+from conftest import FIXTURES, assert_one_error_line, run_exitkg, run_in_process
 
 CTDC = FIXTURES / "ctdc"
 GLOBAL = CTDC / "global-dataset.csv"
@@ -47,7 +47,7 @@ def _write_rows(tmp_path, rows, name="cases.csv") -> Path:
 def _link(path: Path, out: Path, *args) -> tuple[str, list]:
     import pyoxigraph as ox
 
-    code, _, err = run_exitkg("link", path, "--out", out, "--format", "nt", *args)
+    code, _, err = run_in_process("link", path, "--out", out, "--format", "nt", *args)
     assert code == 0, err
     return err, [q.triple for q in ox.parse(path=out, format=ox.RdfFormat.N_TRIPLES)]
 
@@ -141,7 +141,7 @@ def test_an_undocumented_column_gives_one_note_and_is_left_out(linked, name):
 
 def test_strict_columns_stops_with_one_line(tmp_path):
     out = tmp_path / "linked.nt"
-    code, stdout, err = run_exitkg("link", CTDC / "global-synthetic-2024-extra.csv", "--strict-columns", "--out", out)
+    code, stdout, err = run_in_process("link", CTDC / "global-synthetic-2024-extra.csv", "--strict-columns", "--out", out)
     assert code == 2 and stdout == ""
     assert_one_error_line(err, "global-synthetic-2024-extra.csv:1:11:", "'notInTheCodebook'", "not documented")
     assert not out.exists()
@@ -294,7 +294,7 @@ def _expected_factor_cases(path: Path) -> dict[str, dict[str, set[int]]]:
 
 def test_cohort_query_counts_the_cases_of_each_factor(linked):
     _, _, out = linked["global-dataset.csv"]
-    code, answer, err = run_exitkg("query", "cohort-exit-factors", "--data", out, "--format", "csv")
+    code, answer, err = run_in_process("query", "cohort-exit-factors", "--data", out, "--format", "csv")
     assert code == 0, err
     rows = {r["factor"].rsplit("/", 1)[-1]: r for r in csv.DictReader(io.StringIO(answer))}
     expected = _expected_factor_cases(GLOBAL)
@@ -306,8 +306,8 @@ def test_cohort_query_counts_the_cases_of_each_factor(linked):
 
 def test_stratified_query_splits_a_cohort_by_gender(linked):
     _, _, out = linked["global-synthetic-2024.csv"]
-    code, answer, err = run_exitkg("query", "cohort-exit-factors-by", "--data", out, "--param", "attribute=gender",
-                                   "--format", "csv")
+    code, answer, err = run_in_process("query", "cohort-exit-factors-by", "--data", out, "--param", "attribute=gender",
+                                       "--format", "csv")
     assert code == 0, err
     got = {(r["factor"].rsplit("/", 1)[-1], r["value_label"]): int(r["cases"]) for r in csv.DictReader(io.StringIO(answer))}
     expected = {(f, g): len(lines) for f, groups in _expected_factor_cases(SYNTHETIC).items() for g, lines in groups.items()}
@@ -321,7 +321,7 @@ def test_stratified_query_splits_a_cohort_by_gender(linked):
 
 def test_stratified_query_refuses_an_attribute_that_is_not_one(linked):
     _, _, out = linked["global-synthetic-2024.csv"]
-    code, _, err = run_exitkg("query", "cohort-exit-factors-by", "--data", out, "--param", "attribute=shoeSize")
+    code, _, err = run_in_process("query", "cohort-exit-factors-by", "--data", out, "--param", "attribute=shoeSize")
     assert code == 4
     assert_one_error_line(err, "attribute", "gender")
 
@@ -373,7 +373,7 @@ def test_bad_csv_gives_position_and_writes_nothing(tmp_path, body, where, fragme
         path = _write(tmp_path, body)
     out = tmp_path / "linked.ttl"
     out.write_text("previous\n")
-    code, stdout, err = run_exitkg("link", path, "--out", out)
+    code, stdout, err = run_in_process("link", path, "--out", out)
     assert code == 2
     line = assert_one_error_line(err, str(path), fragment)
     if where:
@@ -384,13 +384,13 @@ def test_bad_csv_gives_position_and_writes_nothing(tmp_path, body, where, fragme
 
 def test_negative_numbers_are_missing_codes_not_formulas(tmp_path):
     path = _write(tmp_path, HEADER + "\n" + _replace("meansOfControlPsychoactiveSubstances", "-99") + "\n")
-    code, out, err = run_exitkg("link", path)
+    code, out, err = run_in_process("link", path)
     assert code == 0, err
     assert "meansOfControlPsychoactiveSubstances" not in out
 
 
 def test_link_base_must_be_an_iri():
-    code, out, err = run_exitkg("link", GLOBAL, "--base", "not an iri")
+    code, out, err = run_in_process("link", GLOBAL, "--base", "not an iri")
     assert code == 3
     assert_one_error_line(err, "base IRI")
 
@@ -401,7 +401,7 @@ def test_every_format_gives_the_same_triples(linked, tmp_path, fmt, parser):
     import pyoxigraph as ox
 
     out = tmp_path / f"cohort.{fmt}"
-    code, _, err = run_exitkg("link", GLOBAL, "--out", out, "--format", fmt)
+    code, _, err = run_in_process("link", GLOBAL, "--out", out, "--format", fmt)
     assert code == 0, err
     got = {q.triple for q in ox.parse(path=out, format=getattr(ox.RdfFormat, parser))}
     assert got == set(linked["global-dataset.csv"][1])
@@ -411,14 +411,14 @@ def test_a_bad_row_after_many_good_ones_writes_nothing(tmp_path):
     """The whole file is checked before the first triple is written, however long it is."""
     rows = [GOOD_ROW] * 5000 + [_replace("isForcedLabour", "yes")]
     path = _write(tmp_path, HEADER + "\n" + "\n".join(rows) + "\n")
-    code, stdout, err = run_exitkg("link", path)
+    code, stdout, err = run_in_process("link", path)
     assert code == 2 and stdout == ""
     assert_one_error_line(err, f"{path}:5002:{_col('isForcedLabour')}:", "takes 1, 0 or a missing code")
 
 
 def test_skip_bad_rows_names_an_undocumented_code_and_links_the_rest(tmp_path):
     path = _write(tmp_path, HEADER + "\n" + GOOD_ROW + "\n" + _replace("gender", "Woman") + "\n")
-    code, out, err = run_exitkg("link", path, "--skip-bad-rows", "--format", "nt")
+    code, out, err = run_in_process("link", path, "--skip-bad-rows", "--format", "nt")
     assert code == 0, err
     assert err.splitlines() == [f"exitkg: note: {path}:3:{_col('gender')}: column gender takes a code of the "
                                 "codebook (Male; Female; Transgender/NonConforming) or a missing code, not 'Woman' "

@@ -15,7 +15,7 @@ import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.namespace import RDF, SKOS
 
-from conftest import REPO_ROOT
+from conftest import REPO_ROOT, run_in_process
 from exitkg.linking import mappings
 from exitkg.core.errors import InputError
 
@@ -386,42 +386,42 @@ def test_loader_reports_missing_file(tmp_path):
 # Command line
 # --------------------------------------------------------------------------- #
 
-def test_cli_table(run_cli, mapping_set):
-    code, out, err = run_cli("mappings")
+def test_cli_table(mapping_set):
+    code, out, err = run_in_process("mappings")
     assert code == 0, err
     assert f"({len(mapping_set.mappings)} mappings;" in out
     assert "htcds:vic_MethodsOfControl/PsychoactiveSubstance" in out
 
 
-def test_cli_tsv_json_turtle(run_cli, mapping_set):
-    code, out, err = run_cli("mappings", "--format", "tsv")
+def test_cli_tsv_json_turtle(mapping_set):
+    code, out, err = run_in_process("mappings", "--format", "tsv")
     assert code == 0, err
     assert out == TSV.read_text(encoding="utf-8")
 
-    code, out, err = run_cli("mappings", "--format", "json")
+    code, out, err = run_in_process("mappings", "--format", "json")
     assert code == 0, err
     assert len(json.loads(out)["mappings"]) == len(mapping_set.mappings)
 
-    code, out, err = run_cli("mappings", "--format", "turtle")
+    code, out, err = run_in_process("mappings", "--format", "turtle")
     assert code == 0, err
     graph = Graph().parse(data=out, format="turtle")
     assert set(graph) == set(mappings.to_rdf(mapping_set))
 
 
-def test_cli_out_file(run_cli, tmp_path, mapping_set):
+def test_cli_out_file(tmp_path, mapping_set):
     target = tmp_path / "mappings.ttl"
-    code, out, err = run_cli("mappings", "--format", "turtle", "--out", str(target))
+    code, out, err = run_in_process("mappings", "--format", "turtle", "--out", str(target))
     assert (code, out) == (0, ""), err
     assert len(Graph().parse(target, format="turtle")) == len(mapping_set.mappings)
 
 
-def test_cli_errors(run_cli, tmp_path):
+def test_cli_errors(tmp_path):
     from conftest import assert_one_error_line
 
-    code, _, err = run_cli("mappings", "--format", "csv")
+    code, _, err = run_in_process("mappings", "--format", "csv")
     assert code == 3
     assert_one_error_line(err, "--format")
-    code, _, err = run_cli("mappings", "--out", str(tmp_path / "missing" / "x.tsv"))
+    code, _, err = run_in_process("mappings", "--out", str(tmp_path / "missing" / "x.tsv"))
     assert code == 8
     assert_one_error_line(err, "does not exist")
 

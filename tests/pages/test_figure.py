@@ -6,7 +6,7 @@ import xml.etree.ElementTree as ET
 
 import pytest
 
-from conftest import run_exitkg
+from conftest import run_in_process
 from exitkg.sparql import queries as Q
 from exitkg.graph.local import load
 from exitkg.rdf.namespaces import EKG
@@ -30,7 +30,7 @@ def _boxes_from_query(graph) -> dict[tuple[str, str], list[str]]:
 
 def test_svg_boxes_are_the_query_boxes_and_bytes_are_stable(tmp_path, graph):
     out = tmp_path / "figure-2.svg"
-    result = run_exitkg("figure", "--out", out)
+    result = run_in_process("figure", "--out", out)
     assert result.code == 0, result.stderr
     root = ET.fromstring(out.read_bytes())
     assert root.tag == f"{SVG}svg"
@@ -44,12 +44,12 @@ def test_svg_boxes_are_the_query_boxes_and_bytes_are_stable(tmp_path, graph):
     assert {k: v for k, v in drawn.items() if v} == expected
     assert len(drawn) == 9
     again = tmp_path / "again.svg"
-    assert run_exitkg("figure", "--out", again).code == 0
+    assert run_in_process("figure", "--out", again).code == 0
     assert again.read_bytes() == out.read_bytes()
 
 
 def test_unknown_review_is_a_query_error():
-    result = run_exitkg("figure", "--review", "nope")
+    result = run_in_process("figure", "--review", "nope")
     assert result.code == 4 and "no review 'nope'" in result.stderr
 
 
@@ -61,8 +61,8 @@ def test_png_is_the_svg_drawn_at_twice_its_size(tmp_path):
     except (ImportError, OSError) as exc:
         pytest.skip(f"PNG needs CairoSVG and the cairo library ({exc}); .ci/setup-system installs them")
     svg, png = tmp_path / "f.svg", tmp_path / "f.png"
-    assert run_exitkg("figure", "--out", svg).code == 0
-    result = run_exitkg("figure", "--format", "png", "--out", png)
+    assert run_in_process("figure", "--out", svg).code == 0
+    result = run_in_process("figure", "--format", "png", "--out", png)
     assert result.code == 0, result.stderr
     data = png.read_bytes()
     assert data[:8] == b"\x89PNG\r\n\x1a\n"
@@ -72,5 +72,5 @@ def test_png_is_the_svg_drawn_at_twice_its_size(tmp_path):
 
 
 def test_png_needs_a_file():
-    result = run_exitkg("figure", "--format", "png")
+    result = run_in_process("figure", "--format", "png")
     assert result.code == 3 and "--out" in result.stderr

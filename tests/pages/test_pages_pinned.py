@@ -102,7 +102,7 @@ def test_templates_escape_what_they_print():
 
 
 def test_the_sites_pages_link_its_static_files(site):
-    """The site's pages link their stylesheets and the map's script in its static/ folder (copies
+    """The site's pages link the stylesheet and the map's script in its static/ folder (copies
     of exitkg/pages/static/), and hold none of them (the release's map among the downloads stands alone)."""
     import re
 
@@ -116,6 +116,35 @@ def test_the_sites_pages_link_its_static_files(site):
             target = (page.parent / "".join(href)).resolve()
             assert target.parent == (site / "static").resolve() and target.is_file(), (page, href)
             linked.add(target.name)
-    assert linked == {"site.css", "ontology.css", "report.css", "evidence-map.css", "evidence-map.js"}
+    assert linked == {"exitkg.css", "evidence-map.js"}
     for name in linked:
         assert (site / "static" / name).read_bytes() == (REPO_ROOT / "exitkg" / "pages" / "static" / name).read_bytes()
+
+
+#: the kind each pinned page names on its <body> (the one stylesheet scopes its rules by it)
+PAGE_KINDS = {"evidence-map.html": "map", "report.html": "report", "serve-query-page.html": "query",
+              "site/index.html": "map", "site/report.html": "report", "site/ontology.html": "ontology"}
+
+
+def test_one_stylesheet_for_every_page():
+    """exitkg/pages/static/ holds one stylesheet; every pinned page links or holds it and no other, and
+    names its kind on <body> (the site's other pages: "site"), by which the stylesheet scopes its rules."""
+    import re
+
+    from exitkg.pages.templating import static_names, static_text
+
+    assert [n for n in static_names() if n.endswith(".css")] == ["exitkg.css"]
+    sheet = static_text("exitkg.css")
+    pages = sorted(PINNED.rglob("*.html"))
+    assert len(pages) == len(SITE_PAGES) + len(ID_KINDS) + 3
+    for page in pages:
+        name = page.relative_to(PINNED).as_posix()
+        text = page.read_text(encoding="utf-8")
+        links = re.findall(r'<link rel="stylesheet" href="([^"]+)">', text)
+        styles = re.findall(r"<style>(.*?)</style>", text, re.S)
+        assert len(links) + len(styles) == 1, name
+        assert [h.rsplit("/", 1)[-1] for h in links] == ["exitkg.css"] * len(links), name
+        assert [s.strip() for s in styles] == [sheet.strip()] * len(styles), name
+        kind = PAGE_KINDS.get(name, "site")
+        assert re.findall(r"<body[^>]*>", text) == [f'<body class="{kind}">'], name
+        assert f".{kind}" in sheet, kind

@@ -12,7 +12,7 @@ import pytest
 from rdflib.compare import isomorphic
 
 import exitkg
-from conftest import assert_one_error_line, run_exitkg
+from conftest import assert_one_error_line, run_exitkg, run_in_process
 from exitkg.graph.describe import DATASET
 from exitkg.publish.export import canonical_triples
 from exitkg.graph.local import ONTOLOGY_GRAPH, load
@@ -31,7 +31,7 @@ def source():
 def test_rdf_export_round_trips_and_is_deterministic(tmp_path, source, fmt):
     first, second = tmp_path / f"a.{EXT[fmt]}", tmp_path / f"b.{EXT[fmt]}"
     for target in (first, second):
-        code, out, err = run_exitkg("export", "--format", fmt, "--out", target)
+        code, out, err = run_in_process("export", "--format", fmt, "--out", target)
         assert code == 0, err
     assert first.read_bytes() == second.read_bytes()
     back = load(only=[first], ontology=False)  # the strict parser
@@ -42,7 +42,7 @@ def test_rdf_export_round_trips_and_is_deterministic(tmp_path, source, fmt):
 @pytest.mark.parametrize("fmt", ["trig", "nquads"])
 def test_dataset_exports_keep_one_named_graph_per_source(tmp_path, source, fmt):
     target = tmp_path / f"graph.{EXT[fmt]}"
-    assert run_exitkg("export", "--format", fmt, "--out", target).code == 0
+    assert run_in_process("export", "--format", fmt, "--out", target).code == 0
     graphs = {q.graph_name.value for q in ox.parse(path=str(target)) if not isinstance(q.graph_name, ox.DefaultGraph)}
     assert graphs == set(source.sources()) | {ONTOLOGY_GRAPH, DATASET}
     for name in source.sources():
@@ -52,7 +52,7 @@ def test_dataset_exports_keep_one_named_graph_per_source(tmp_path, source, fmt):
 
 def test_jsonld_embeds_the_shipped_context(tmp_path):
     target = tmp_path / "graph.jsonld"
-    assert run_exitkg("export", "--format", "jsonld", "--out", target).code == 0
+    assert run_in_process("export", "--format", "jsonld", "--out", target).code == 0
     document = json.loads(target.read_text(encoding="utf-8"))
     assert isinstance(document["@context"], dict)  # embedded, never a URL to fetch
     assert document["@context"]["ekg"] == "https://w3id.org/exitkg/ontology#"
@@ -70,7 +70,7 @@ def _count(graph, text: str) -> int:
 
 
 def test_csv_tables(tmp_path, source):
-    code, out, err = run_exitkg("export", "--format", "csv", "--table", "all", "--out", tmp_path)
+    code, out, err = run_in_process("export", "--format", "csv", "--table", "all", "--out", tmp_path)
     assert code == 0, err
     assert sorted(p.name for p in tmp_path.iterdir()) == ["factors.csv", "findings.csv", "studies.csv"]
     findings = _rows((tmp_path / "findings.csv").read_text(encoding="utf-8"))
@@ -96,7 +96,7 @@ def test_csv_neutralises_formula_cells(tmp_path):
         "  ekg:aboutAbsence false ; ekg:quote \"=HYPERLINK(\\\"http://x\\\")\" ;\n"
         "  ekg:locatedIn <https://w3id.org/exitkg/id/section/ferrari-2021/discussion> ; ekg:factorLinkProvenance ekg:CuratorInference .\n",
         encoding="utf-8")
-    code, out, err = run_exitkg("export", "--format", "csv", "--data", extra)
+    code, out, err = run_in_process("export", "--format", "csv", "--data", extra)
     assert code == 0, err
     quotes = [r["quote"] for r in _rows(out)]
     assert "'=HYPERLINK(\"http://x\")" in quotes and not any(q.startswith("=") for q in quotes)
@@ -107,17 +107,17 @@ def test_failed_export_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
     target.write_text("old\n")
     bad = tmp_path / "bad.ttl"
     bad.write_text("<a> <b> .\n")
-    code, out, err = run_exitkg("export", "--format", "turtle", "--out", target, "--data", bad)
+    code, out, err = run_in_process("export", "--format", "turtle", "--out", target, "--data", bad)
     assert code == 2
     assert target.read_text() == "old\n"
     assert sorted(p.name for p in tmp_path.iterdir()) == ["bad.ttl", "graph.ttl"]
-    code, out, err = run_exitkg("export", "--format", "turtle", "--out", tmp_path / "missing" / "graph.ttl")
+    code, out, err = run_in_process("export", "--format", "turtle", "--out", tmp_path / "missing" / "graph.ttl")
     assert code == 8
     assert_one_error_line(err)
 
 
 def test_csv_all_needs_a_folder():
-    code, out, err = run_exitkg("export", "--format", "csv", "--table", "all")
+    code, out, err = run_in_process("export", "--format", "csv", "--table", "all")
     assert code == 3
     assert_one_error_line(err, "--out")
 
@@ -155,8 +155,8 @@ def test_description_counts_are_computed_from_the_graph():
     assert int(_value(describe(graph), DATASET, VOID + "triples").value) == len(graph)
 
 
-def test_description_is_queryable(run_cli):
-    code, out, err = run_cli("query", "dataset-description", "--format", "json")
+def test_description_is_queryable():
+    code, out, err = run_in_process("query", "dataset-description", "--format", "json")
     assert code == 0, err
     row = json.loads(out)["results"]["bindings"][0]
     assert int(row["triples"]["value"]) == len(load())
@@ -208,7 +208,7 @@ def test_every_character_survives_an_export(tmp_path, fmt):
     split), and a 2,000-item list is written in every format."""
     data = _awkward_file(tmp_path, items=2000)
     target = tmp_path / f"out.{EXT[fmt]}"
-    code, out, err = run_exitkg("export", "--only", data, "--format", fmt, "--out", target)
+    code, out, err = run_in_process("export", "--only", data, "--format", fmt, "--out", target)
     assert code == 0, err
     back = load(only=[target], ontology=False)
     assert canonical_triples(back.triples()) == canonical_triples(load(only=[data], describe=True).triples())
@@ -221,7 +221,7 @@ def test_rdfxml_refuses_what_xml_cannot_hold_before_writing(tmp_path):
     data = _awkward_file(tmp_path)
     target = tmp_path / "out.rdf"
     target.write_text("old\n")
-    code, out, err = run_exitkg("export", "--only", data, "--format", "rdfxml", "--out", target)
+    code, out, err = run_in_process("export", "--only", data, "--format", "rdfxml", "--out", target)
     assert code == 8
     assert_one_error_line(err, "U+0007", "RDF/XML cannot represent")
     assert target.read_text() == "old\n"
@@ -236,7 +236,7 @@ def test_rdfxml_writes_the_characters_xml_can_hold(tmp_path):
     data.write_text("@prefix ex: <http://example.org/> .\n" + "".join(
         f'ex:s ex:{k} "{_escaped(v)}" .\n' for k, v in kept.items()), encoding="utf-8")
     target = tmp_path / "out.rdf"
-    assert run_exitkg("export", "--only", data, "--format", "rdfxml", "--out", target).code == 0
+    assert run_in_process("export", "--only", data, "--format", "rdfxml", "--out", target).code == 0
     xml.dom.minidom.parse(str(target))  # well-formed XML
     back = {q.predicate.value.rsplit("/", 1)[1]: q.object.value for q in load(only=[target], ontology=False).triples()
             if q.subject.value == "http://example.org/s"}
@@ -254,7 +254,7 @@ def test_deep_nesting_and_long_lists_export_quickly_and_the_same_each_time(tmp_p
     with data.open("a", encoding="utf-8") as handle:
         handle.write("ex:s ex:empty [] , [] .\n")
     first, second = tmp_path / f"a.{EXT[fmt]}", tmp_path / f"b.{EXT[fmt]}"
-    for target in (first, second):
+    for target in (first, second):  # each its own process, which a writer recursing too deep would end
         code, out, err = run_exitkg("export", "--only", data, "--format", fmt, "--out", target)
         assert code == 0, err
     assert first.read_bytes() == second.read_bytes()

@@ -11,7 +11,7 @@ import pyoxigraph as ox
 import pytest
 import rdflib
 
-from conftest import REVIEW_TEXT, run_exitkg
+from conftest import REVIEW_TEXT, run_in_process
 from exitkg.graph.local import load
 from exitkg.publish.nanopubs import NP, NP_BASE, export_nanopubs
 
@@ -115,13 +115,13 @@ def test_signed_nanopublications_verify_offline(graph, tmp_path):
         assert np.has_valid_trusty and np.has_valid_signature, hashstr
         checked += 1
     assert checked == len(_by_nanopub(export_nanopubs(graph)))
-    result = run_exitkg("export", "--format", "nanopub", "--sign-key", tmp_path / "missing.pem")
+    result = run_in_process("export", "--format", "nanopub", "--sign-key", tmp_path / "missing.pem")
     assert result.code == 2 and "cannot read the key" in result.stderr
 
 
 def test_cli_writes_the_nanopublications(tmp_path):
     out = tmp_path / "findings.trig"
-    result = run_exitkg("export", "--format", "nanopub", "--out", out)
+    result = run_in_process("export", "--format", "nanopub", "--out", out)
     assert result.code == 0, result.stderr
     assert _by_nanopub(out.read_bytes())
 
@@ -132,7 +132,7 @@ needs_text = pytest.mark.skipif(not REVIEW_TEXT.is_file(), reason="the review's 
 @needs_text
 def test_annotations_anchor_every_quote_and_check_quotes_verifies_them(tmp_path):
     out = tmp_path / "anchors.jsonld"
-    result = run_exitkg("export", "--format", "annotations", "--source", REVIEW_TEXT, "--out", out)
+    result = run_in_process("export", "--format", "annotations", "--source", REVIEW_TEXT, "--out", out)
     assert result.code == 0, result.stderr
     document = json.loads(out.read_text(encoding="utf-8"))
     assert document["@context"] == "http://www.w3.org/ns/anno.jsonld"
@@ -142,20 +142,20 @@ def test_annotations_anchor_every_quote_and_check_quotes_verifies_them(tmp_path)
         selector = item["target"]["selector"]
         assert selector["type"] == "TextQuoteSelector" and selector["exact"]
         assert len(selector["prefix"]) <= 32 and len(selector["suffix"]) <= 32
-    checked = run_exitkg("check-quotes", "--source", REVIEW_TEXT, "--annotations", out)
+    checked = run_in_process("check-quotes", "--source", REVIEW_TEXT, "--annotations", out)
     assert checked.code == 0, checked.stdout
     assert f"{len(items)} of {len(items)} quote anchors found" in checked.stdout
 
     # a selector whose prefix does not stand before its exact text is reported
     items[0]["target"]["selector"]["prefix"] = "words that are nowhere in the review"
     out.write_text(json.dumps(document), encoding="utf-8")
-    checked = run_exitkg("check-quotes", "--source", REVIEW_TEXT, "--annotations", out)
+    checked = run_in_process("check-quotes", "--source", REVIEW_TEXT, "--annotations", out)
     assert checked.code == 1
     assert "do not occur together" in checked.stdout
 
 
 def test_annotations_need_the_text():
-    result = run_exitkg("export", "--format", "annotations")
+    result = run_in_process("export", "--format", "annotations")
     assert result.code == 3 and "needs --source" in result.stderr
 
 

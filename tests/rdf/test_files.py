@@ -269,11 +269,11 @@ def _typed_values(triples) -> dict:
 def test_typed_literals_come_out_of_every_export_as_written(tmp_path, fmt, ext):
     """Oxigraph keeps "01"^^xsd:integer as "1" and "1"^^xsd:int as xsd:integer; every export
     writes the input's own form back (no "INF" for 1e400, no xsd:integer for xsd:byte)."""
-    from conftest import run_exitkg
+    from conftest import run_in_process
 
     data = _typed_file(tmp_path)
     out = tmp_path / f"out.{ext}"
-    code, _, err = run_exitkg("export", "--only", data, "--format", fmt, "--out", out)
+    code, _, err = run_in_process("export", "--only", data, "--format", fmt, "--out", out)
     assert code == 0, err
     expected = dict(enumerate(NON_CANONICAL))
     assert _typed_values(ox.parse(path=str(out))) == expected
@@ -356,27 +356,27 @@ def test_language_tags_are_kept_by_a_store_folder(tmp_path):
 def test_one_value_in_two_forms_stops_unless_normalized(tmp_path, written, error, note, kept):
     """A value the store keeps once (an integer, a language tag) written in two forms: exit 2,
     unless --normalize-literals keeps the store's form and says so."""
-    from conftest import assert_one_error_line, run_exitkg
+    from conftest import assert_one_error_line, run_in_process
 
     data = tmp_path / "two.ttl"
     data.write_text("@prefix ex: <http://example.org/> .\n" + written, encoding="utf-8")
-    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples")
+    code, out, err = run_in_process("export", "--only", data, "--format", "ntriples")
     assert (code, out) == (2, "")
     assert_one_error_line(err, error, "--normalize-literals")
-    code, out, err = run_exitkg("export", "--only", data, "--format", "ntriples", "--normalize-literals")
+    code, out, err = run_in_process("export", "--only", data, "--format", "ntriples", "--normalize-literals")
     assert code == 0
     assert err.splitlines() == [f"exitkg: note: {note} (--normalize-literals)"]
     assert kept in out
 
 
 def test_ill_typed_literals_are_loaded_named_and_reported_by_validate(tmp_path):
-    from conftest import run_exitkg
+    from conftest import run_in_process
 
     data = tmp_path / "ill.ttl"
     data.write_text('@prefix ekg: <https://w3id.org/exitkg/ontology#> .\n'
                     '<https://w3id.org/exitkg/id/selection/ferrari-2021/found> ekg:recordCount "many"^^'
                     '<http://www.w3.org/2001/XMLSchema#integer> .\n', encoding="utf-8")
-    code, out, err = run_exitkg("validate", "--data", data, "--format", "json")
+    code, out, err = run_in_process("validate", "--data", data, "--format", "json")
     assert code == 1
     assert err.splitlines() == [f'exitkg: note: {data}: 1 ill-typed literal, loaded as written ("many"^^xsd:integer)']
     results = json.loads(out)["results"]
@@ -558,7 +558,7 @@ def test_a_line_format_checked_by_line_gives_what_the_whole_check_gives(tmp_path
 def test_an_error_only_the_bulk_loader_meets_is_named_with_its_position(tmp_path):
     """A line the check by line does not parse is read by the bulk loader alone; its error is
     still named with the file's line and column, and nothing is loaded."""
-    from conftest import run_exitkg
+    from conftest import run_in_process
 
     path = tmp_path / "cases.nt"
     path.write_text('<urn:a> <urn:p> "1"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
@@ -567,7 +567,7 @@ def test_an_error_only_the_bulk_loader_meets_is_named_with_its_position(tmp_path
     with pytest.raises(InputError) as info:
         load(only=[path], ontology=False)
     assert info.value.message.startswith(f"{path}:3:")
-    code, out, err = run_exitkg("query", "dataset-description", "--only", path)
+    code, out, err = run_in_process("query", "dataset-description", "--only", path)
     assert (code, out) == (2, "")
     assert err.strip().splitlines() == [f"exitkg: error: {info.value.message}"]
 

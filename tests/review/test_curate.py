@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO_ROOT, run_exitkg, sha256_tree
+from conftest import FIXTURES, REPO_ROOT, run_in_process, sha256_tree
 from exitkg.review.curate import COLUMNS, FINDINGS_SHEET, STUDY_SHEET, TemplateError, add_study, check_template
 from exitkg.core.errors import InputError
 
@@ -55,7 +55,7 @@ def added(tmp_path_factory) -> Path:
     root = tmp_path_factory.mktemp("curated")
     shutil.copytree(REPO_ROOT / "data", root / "old")
     before = sha256_tree(TEMPLATE, STUDY_TEXT)
-    result = run_exitkg("add", TEMPLATE, "--source", STUDY_TEXT, "--out", root / "fixture-2024")
+    result = run_in_process("add", TEMPLATE, "--source", STUDY_TEXT, "--out", root / "fixture-2024")
     assert result.code == 0, result.stderr
     assert "3 finding(s), 1 new factor(s)" in result.stdout
     assert sha256_tree(TEMPLATE, STUDY_TEXT) == before, "the template and the text are inputs, never modified"
@@ -65,23 +65,23 @@ def added(tmp_path_factory) -> Path:
 
 
 def test_added_study_validates_with_the_whole_graph(added):
-    result = run_exitkg("validate", "--data", added / "fixture-2024")
+    result = run_in_process("validate", "--data", added / "fixture-2024")
     assert result.code == 0, result.stdout
     assert "conforms" in result.stdout
 
 
 def test_added_study_quotes_are_checked_against_its_own_text(added):
-    result = run_exitkg("check-quotes", "--source", STUDY_TEXT, "--data", added / "fixture-2024", "--of", "fixture-2024")
+    result = run_in_process("check-quotes", "--source", STUDY_TEXT, "--data", added / "fixture-2024", "--of", "fixture-2024")
     assert result.code == 0, result.stdout
     assert "all 3 of 3" in result.stdout
 
 
 def test_review_reproductions_still_agree_and_report_says_what_the_graph_now_says(added):
-    result = run_exitkg("report", "--format", "json", "--data", added / "fixture-2024")
+    result = run_in_process("report", "--format", "json", "--data", added / "fixture-2024")
     assert result.code == 0, result.stderr
     report = json.loads(result.stdout)
     assert report["agrees"] and all(r["agrees"] for r in report["reproductions"])
-    baseline = json.loads(run_exitkg("report", "--format", "json").stdout)
+    baseline = json.loads(run_in_process("report", "--format", "json").stdout)
     assert report["reproductions"] == baseline["reproductions"]
     assert report["controversial_by_evidence"] == baseline["controversial_by_evidence"]
     whole = report["whole_graph"]
@@ -96,7 +96,7 @@ def test_review_reproductions_still_agree_and_report_says_what_the_graph_now_say
 
 
 def test_diff_shows_the_new_study_its_findings_and_the_factor_it_makes_controversial(added):
-    result = run_exitkg("diff", added / "old", added / "new", "--format", "json")
+    result = run_in_process("diff", added / "old", added / "new", "--format", "json")
     assert result.code == 0, result.stderr
     d = json.loads(result.stdout)
     changes = {(c["kind"], c["iri"].rsplit("/id/", 1)[-1], c["change"]) for c in d["studies_and_findings"]}
@@ -113,9 +113,9 @@ def test_diff_shows_the_new_study_its_findings_and_the_factor_it_makes_controver
     assert factors["Digital literacy"]["classifications_added"] == ["source/fixture-2024 individualLevel facilitating"]
     assert "Family" not in factors, "family was controversial before and stays so"
     assert d["counts_no_longer_reproduced"] == [] and d["removed_without_deprecation"] == []
-    text = run_exitkg("diff", added / "old", added / "new").stdout
+    text = run_in_process("diff", added / "old", added / "new").stdout
     assert "Spirituality: controversy not controversial -> population-specific" in text
-    assert run_exitkg("diff", added / "old", added / "old").stdout.endswith("no differences\n")
+    assert run_in_process("diff", added / "old", added / "old").stdout.endswith("no differences\n")
 
 
 def test_diff_reports_a_removed_finding_and_counts_that_no_longer_reproduce(tmp_path):
@@ -128,12 +128,12 @@ def test_diff_reports_a_removed_finding_and_counts_that_no_longer_reproduce(tmp_
     assert "study:wilson-nochajski-2018" in text
     review.write_text(text.replace(", study:wilson-nochajski-2018", "", 1).replace("study:wilson-nochajski-2018, ", "", 1),
                       encoding="utf-8")
-    d = json.loads(run_exitkg("diff", old, new, "--format", "json").stdout)
+    d = json.loads(run_in_process("diff", old, new, "--format", "json").stdout)
     assert any(c["query"] == "included-studies" for c in d["counts_no_longer_reproduced"]), d["counts_no_longer_reproduced"]
 
 
 def test_template_writes_the_two_sheets_with_explained_columns(tmp_path):
-    result = run_exitkg("template", "--out", tmp_path / "t")
+    result = run_in_process("template", "--out", tmp_path / "t")
     assert result.code == 0, result.stderr
     for sheet, columns in COLUMNS.items():
         rows = _read(tmp_path / "t" / sheet)
@@ -141,7 +141,7 @@ def test_template_writes_the_two_sheets_with_explained_columns(tmp_path):
         assert rows[1][0].startswith("#") and all(rows[1])
         assert len(rows) == 2
     assert "one of: mixed methods, qualitative, quantitative" in (tmp_path / "t" / STUDY_SHEET).read_text()
-    again = run_exitkg("template", "--out", tmp_path / "t")
+    again = run_in_process("template", "--out", tmp_path / "t")
     assert again.code == 8 and "already exists" in again.stderr
 
 
@@ -198,7 +198,7 @@ def test_not_utf8_names_the_position_and_cli_exit_code_is_2(tmp_path):
     shutil.copytree(TEMPLATE, folder)
     data = (folder / STUDY_SHEET).read_bytes().replace("Ada Example".encode(), "Ad\xe9 Example".encode("latin-1"))
     (folder / STUDY_SHEET).write_bytes(data)
-    result = run_exitkg("add", folder, "--source", STUDY_TEXT, "--out", tmp_path / "out")
+    result = run_in_process("add", folder, "--source", STUDY_TEXT, "--out", tmp_path / "out")
     assert result.code == 2
     assert f"{folder / STUDY_SHEET}:3:" in result.stderr and "invalid UTF-8" in result.stderr
     assert len(result.stderr.splitlines()) == 1 and "Traceback" not in result.stderr
@@ -210,7 +210,7 @@ def test_cli_lists_every_problem_on_its_own_line_with_exit_code_1(tmp_path):
     rows = _read(folder / STUDY_SHEET)
     rows[2][rows[0].index("doi")] = "doi:10.5555/x"
     _write(folder / STUDY_SHEET, rows)
-    result = run_exitkg("add", folder, "--source", STUDY_TEXT, "--out", tmp_path / "out")
+    result = run_in_process("add", folder, "--source", STUDY_TEXT, "--out", tmp_path / "out")
     assert result.code == 1
     lines = result.stderr.splitlines()
     assert len(lines) == 3 and "Traceback" not in result.stderr
@@ -233,7 +233,7 @@ def test_a_repeated_finding_row_is_a_problem_not_a_second_finding(tmp_path):
     repeat[quote] = "  " + repeat[quote].replace(" ", "  ") + " "
     _write(folder / FINDINGS_SHEET, rows + [repeat])
     out = tmp_path / "out"
-    result = run_exitkg("add", folder, "--source", STUDY_TEXT, "--out", out)
+    result = run_in_process("add", folder, "--source", STUDY_TEXT, "--out", out)
     assert result.code == 1, result.stderr
     lines = result.stderr.splitlines()
     assert lines[0] == (f"exitkg: {folder / FINDINGS_SHEET}:{len(rows) + 1}:{quote + 1} (quote): repeats row "
@@ -246,7 +246,7 @@ def test_existing_output_folder_is_refused(tmp_path):
     out = tmp_path / "out"
     out.mkdir()
     (out / "keep.ttl").write_text("# mine\n")
-    result = run_exitkg("add", TEMPLATE, "--source", STUDY_TEXT, "--out", out)
+    result = run_in_process("add", TEMPLATE, "--source", STUDY_TEXT, "--out", out)
     assert result.code == 8 and "already exists" in result.stderr
     assert (out / "keep.ttl").read_text() == "# mine\n"
 

@@ -8,7 +8,7 @@ import pyoxigraph as ox
 import pytest
 
 import exitkg
-from conftest import REPO_ROOT, assert_one_error_line, run_exitkg, source_facts
+from conftest import REPO_ROOT, assert_one_error_line, run_in_process, source_facts
 from exitkg.sparql import queries as Q
 from exitkg.sparql.engine import Result
 
@@ -68,12 +68,12 @@ def test_violation_query_exits_1_only_when_it_returns_rows(tmp_path):
         "PREFIX ekg: <https://w3id.org/exitkg/ontology#>\n"
         "SELECT ?s WHERE { ?s ekg:provenance ekg:CuratorInference FILTER NOT EXISTS { ?s ekg:inferenceNote ?n }"
         " FILTER NOT EXISTS { ?s ekg:resolutionNote ?r } }\n", encoding="utf-8")
-    code, out, err = run_exitkg("query", check, "--format", "csv")
+    code, out, err = run_in_process("query", check, "--format", "csv")
     assert code == 0, err
     bad = tmp_path / "inferred.ttl"
     bad.write_text('<https://example.org/s> <https://w3id.org/exitkg/ontology#provenance> '
                    '<https://w3id.org/exitkg/ontology#CuratorInference> .\n', encoding="utf-8")
-    code, out, err = run_exitkg("query", check, "--format", "csv", "--data", bad)
+    code, out, err = run_in_process("query", check, "--format", "csv", "--data", bad)
     assert code == 1, err
     assert "https://example.org/s" in out
 
@@ -308,7 +308,7 @@ def test_string_parameter_is_a_plain_value(tmp_path, engine, payload):
 
 @pytest.mark.parametrize("payload", INJECTIONS)
 def test_iri_parameter_rejects_payloads(payload):
-    code, out, err = run_exitkg("query", "evidence-for-factor", "--param", f"factor={payload}")
+    code, out, err = run_in_process("query", "evidence-for-factor", "--param", f"factor={payload}")
     assert code == 4
     assert_one_error_line(err, "parameter factor")
     assert out == ""
@@ -323,7 +323,7 @@ def test_iri_parameter_rejects_payloads(payload):
     (["query", "figure-2", "--param", "novalue"], "KEY=VALUE"),
 ])
 def test_query_errors_are_one_line_exit_4(args, fragment):
-    code, out, err = run_exitkg(*args)
+    code, out, err = run_in_process(*args)
     assert code == 4, err
     assert_one_error_line(err, fragment)
 
@@ -337,20 +337,20 @@ def test_a_parameter_naming_nothing_in_the_graph_is_noted_when_nothing_is_found(
     assert Q.absent(query, engine, {"factor": "stigmaa"}) == [
         "parameter factor: the graph holds nothing about <https://w3id.org/exitkg/id/factor/stigmaa>"]
     assert Q.absent(query, engine, {"factor": study}) == []
-    code, out, err = run_exitkg("query", "classifications-of-factor", "--param", "factor=stigmaa")
+    code, out, err = run_in_process("query", "classifications-of-factor", "--param", "factor=stigmaa")
     assert code == 0 and "(0 rows)" in out
     assert err == "exitkg: note: parameter factor: the graph holds nothing about " \
                   "<https://w3id.org/exitkg/id/factor/stigmaa>\n"
-    code, out, err = run_exitkg("query", "classifications-of-factor", "--param", f"factor={study}")
+    code, out, err = run_in_process("query", "classifications-of-factor", "--param", f"factor={study}")
     assert (code, err) == (0, "") and "(0 rows)" in out
-    code, out, err = run_exitkg("query", "classifications-of-factor", "--param", "factor=stigma")
+    code, out, err = run_in_process("query", "classifications-of-factor", "--param", "factor=stigma")
     assert (code, err) == (0, "") and "(1 row)" in out
 
 
 def test_malformed_sparql_file_exit_4(tmp_path):
     bad = tmp_path / "bad.rq"
     bad.write_text("SELECT ?x WHERE { ?x ?p }\n", encoding="utf-8")
-    code, out, err = run_exitkg("query", bad)
+    code, out, err = run_in_process("query", bad)
     assert code == 4
     assert_one_error_line(err, "malformed SPARQL")
 
@@ -358,7 +358,7 @@ def test_malformed_sparql_file_exit_4(tmp_path):
 @pytest.mark.parametrize("fmt", ["table", "csv", "json"])
 def test_query_formats(engine, fmt):
     designs = len(_by_design(engine))
-    code, out, err = run_exitkg("query", "studies-by-design", "--format", fmt)
+    code, out, err = run_in_process("query", "studies-by-design", "--format", fmt)
     assert code == 0, err
     if fmt == "json":
         doc = json.loads(out)
@@ -371,10 +371,10 @@ def test_query_formats(engine, fmt):
 
 
 def test_catalogue_lists_titles_and_parameters():
-    code, out, err = run_exitkg("queries")
+    code, out, err = run_in_process("queries")
     assert code == 0, err
     assert "controversy-on-subset" in out and "--param design (design: qualitative|quantitative|mixedMethods, default any)" in out
-    code, out, err = run_exitkg("queries", "--format", "json")
+    code, out, err = run_in_process("queries", "--format", "json")
     assert {q["id"] for q in json.loads(out)} == set(CATALOGUE)
 
 
@@ -397,7 +397,7 @@ def test_every_query_runs_its_examples(engine, qid):
 
 def test_catalogue_as_data_offers_every_query_as_a_sparql_executable(engine):
     catalogue = CATALOGUE
-    result = run_exitkg("queries", "--format", "turtle")
+    result = run_in_process("queries", "--format", "turtle")
     assert result.code == 0, result.stderr
     store = ox.Store()
     store.load(result.stdout.encode("utf-8"), format=ox.RdfFormat.TURTLE)
@@ -429,7 +429,7 @@ def test_a_local_query_with_service_is_refused_and_fetches_nothing(tmp_path):
         query = tmp_path / "federated.rq"
         query.write_text(f"SELECT * WHERE {{ SERVICE <http://127.0.0.1:{listener.getsockname()[1]}/sparql> "
                          "{ ?s ?p ?o } }\n", encoding="utf-8")
-        code, out, err = run_exitkg("query", query)
+        code, out, err = run_in_process("query", query)
         assert code == 4
         assert_one_error_line(err, "SERVICE", "--endpoint")
         with pytest.raises(TimeoutError):
