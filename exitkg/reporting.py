@@ -327,6 +327,10 @@ def _content_line(e: dict) -> str:
     return f"{head}{kind}{e['label']}{factor}"
 
 
+def _ties(ties: list) -> str:
+    return f"{len(ties)} tie" + ("" if len(ties) == 1 else "s")
+
+
 def _stage_line(t: dict) -> str:
     direction = f", {t['direction']}" if t["direction"] else ""
     return f"{t['model_label']}, {t['stage_label']}: {t['factor_label']} ({_slug(t['source'])}{direction})"
@@ -390,7 +394,7 @@ def render_text(report: Report) -> str:
             out.append(f"        {e['located_in']}: \"{e['quote']}\"")
         if kind["query"] == "review-suggestions":
             out.append(f"    Factors by stage of change (query {STAGE_QUERY}): "
-                       + (f"{len(report.stage_ties)} ties" if report.stage_ties else report.stage_note))
+                       + (_ties(report.stage_ties) if report.stage_ties else report.stage_note))
             for t in report.stage_ties:
                 out.append(f"      {_stage_line(t)}: \"{t['quote']}\"")
     out += ["", "What the whole graph says now (every source, beside what the reviews said)"]
@@ -452,7 +456,7 @@ def render_markdown(report: Report) -> str:
         out.append("")
         if kind["query"] == "review-suggestions":
             out.append(f"Factors by stage of change (query `{STAGE_QUERY}`): "
-                       + (f"{len(report.stage_ties)} ties." if report.stage_ties else _md(report.stage_note) + "."))
+                       + (_ties(report.stage_ties) if report.stage_ties else _md(report.stage_note)) + ".")
             out += [f"- {_md(_stage_line(t))}: \"{_md(t['quote'])}\"" for t in report.stage_ties]
             out.append("")
     out += ["", "## What the whole graph says now", "",
@@ -538,7 +542,7 @@ def render_html(report: Report, link=None, *, nav: str = "", static_root: str | 
                        "rows": [[[a(e["statement"], _content_line(e))], [quote(e["quote"])], [t(e["located_in"])]]
                                 for e in kind["entries"]],
                        "stages": kind["query"] == "review-suggestions"})
-    stages = {"query": a(Q.QUERY_NS + STAGE_QUERY, STAGE_QUERY), "note": report.stage_note,
+    stages = {"query": a(Q.QUERY_NS + STAGE_QUERY, STAGE_QUERY), "note": report.stage_note, "count": _ties(report.stage_ties),
               "ties": [[a(x["statement"], _stage_line(x)), t(": "), quote(x["quote"])] for x in report.stage_ties]}
     names = ", ".join(report.review_names.values()) or "no review"
     return render("report.html", stylesheet="report.css", title=f"Report: {names}", nav=Markup(nav), names=names,
