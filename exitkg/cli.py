@@ -333,6 +333,8 @@ def cmd_query(args: argparse.Namespace) -> int:
     if result.boolean is None and not result.rows:  # nothing found: say if a parameter names nothing
         for note in queries.absent(query, engine, values):
             sys.stderr.write(f"exitkg: note: {note}\n")
+        if query.empty:
+            sys.stderr.write(f"exitkg: note: {query.empty}\n")
     _output(args, queries.RENDERERS[args.format](result))
     if query.kind == "violation" and result.rows:
         return errors.FAILED

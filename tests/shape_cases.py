@@ -528,6 +528,20 @@ def second_source() -> list[Op]:
                 after="fx:source")]
 
 
+def review_statement(kind: str = "ekg:Limitation", subject: str = "fx:limitation", *extra: tuple) -> list[Op]:
+    """A statement of the review beyond its results (by default a limitation), complete."""
+    return [new(subject, [
+        ("a", kind), ("ekg:inSource", "fx:source"), ("rdfs:label", lit("Only articles in English", "en")),
+        ("ekg:order", "1"), ("ekg:quote", lit("the review was restricted to articles in English")),
+        ("ekg:locatedIn", "fx:section-methods"), ("prov:wasDerivedFrom", "fx:review"), *extra],
+        after="fx:cited-evidence")]
+
+
+def stage_tie(statement: str = "fx:finding-self-esteem", stage: str = "fx:model-precontemplation") -> list[Op]:
+    """The finding (or another statement) ties its factor to a stage of the model."""
+    return [add(statement, "ekg:concernsStage", stage)]
+
+
 # shape local name -> (valid description, valid ops, invalid description, invalid ops)
 SPECS: dict[str, tuple[str, list[Op], str, list[Op]]] = {
     # Review
@@ -1196,7 +1210,45 @@ SPECS: dict[str, tuple[str, list[Op], str, list[Op]]] = {
         "the contradiction with a conjectured source is marked as a curator inference", [],
         "the contradiction conjectures a source but is not marked as a curator inference",
         [drop("fx:contradiction", "ekg:provenance")]),
+    # Statements of the review beyond its results, and ties of a factor to a stage
+    "ReviewStatement": (
+        "a complete limitation", review_statement(),
+        "the limitation has no label", review_statement() + [drop("fx:limitation", "rdfs:label")]),
+    "ReviewStatement-label": (
+        "an inclusion criterion with one label", review_statement("ekg:InclusionCriterion", "fx:criterion"),
+        "the limitation has two labels",
+        review_statement() + [add("fx:limitation", "rdfs:label", lit("English only", "en"))]),
+    "ReviewStatement-order": (
+        "a quality statement without a position", review_statement("ekg:QualityStatement", "fx:quality")
+        + [drop("fx:quality", "ekg:order")],
+        "the limitation's position is 0", review_statement() + [set_("fx:limitation", "ekg:order", "0")]),
+    "ReviewStatement-kind": (
+        "a recommendation", review_statement("ekg:Recommendation", "fx:recommendation"),
+        "an eligibility criterion that is neither an inclusion nor an exclusion criterion",
+        review_statement("ekg:EligibilityCriterion", "fx:criterion")),
+    "UncitedClaim": (
+        "a claim that cites nothing", review_statement("ekg:UncitedClaim", "fx:claim"),
+        "the claim without a citation cites the study",
+        review_statement("ekg:UncitedClaim", "fx:claim", ("ekg:fromStudy", "fx:study"))),
+    "UncitedClaim-noCitation": (
+        "a claim about a factor that cites nothing",
+        review_statement("ekg:UncitedClaim", "fx:claim", ("ekg:aboutFactor", "fx:factor-self-esteem"),
+                         ("ekg:factorLinkProvenance", R)),
+        "the claim without a citation cites a work",
+        review_statement("ekg:UncitedClaim", "fx:claim", ("ekg:fromWork", "fx:cited-work"))),
+    "StageTie": (
+        "the finding ties its factor to the first stage of the model", stage_tie(),
+        "the finding ties its factor to the model itself", stage_tie(stage="fx:model")),
+    "StageTie-concernsStage": (
+        "the finding ties its factor to a stage", stage_tie(),
+        "the finding ties its factor to a level of the model, not a stage",
+        stage_tie(stage="fx:model-individual-level")),
+    "StageTie-aboutFactor": (
+        "the finding that names a stage is about a factor", stage_tie(),
+        "a limitation about no factor names a stage",
+        review_statement() + stage_tie("fx:limitation")),
 }
+
 
 
 # --------------------------------------------------------------------------- #

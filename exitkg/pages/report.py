@@ -7,7 +7,7 @@ from markupsafe import Markup
 from exitkg.pages.templating import render
 from exitkg.rdf.vocabulary import local_name
 from exitkg.review.report import RENDERERS as _TEXT_RENDERERS
-from exitkg.review.report import Report, verdicts
+from exitkg.review.report import STAGE_QUERY, Report, content_line, stage_line, ties_text, verdicts
 from exitkg.sparql import queries as Q
 
 
@@ -65,6 +65,17 @@ def render_html(report: Report, link=None, *, nav: str = "", static_root: str | 
                                                          a(ev.get("evidence_iri"), ev["evidence"]),
                                                          t(": "), quote(ev["quote"])]]]
                             for ch in report.graph_changes]}
+    beyond = []
+    for kind in report.review_content:
+        beyond.append({"heading": kind["heading"], "count": len(kind["entries"]),
+                       "query": a(Q.QUERY_NS + kind["query"], kind["query"]),
+                       "head": head("statement", "quote", "where the review says it"),
+                       "rows": [[[a(e["statement"], content_line(e))], [quote(e["quote"])], [t(e["located_in"])]]
+                                for e in kind["entries"]],
+                       "stages": kind["query"] == "review-suggestions"})
+    stages = {"query": a(Q.QUERY_NS + STAGE_QUERY, STAGE_QUERY), "note": report.stage_note,
+              "count": ties_text(report.stage_ties),
+              "ties": [[a(x["statement"], stage_line(x)), t(": "), quote(x["quote"])] for x in report.stage_ties]}
     names = ", ".join(report.review_names.values()) or "no review"
     return render("report.html", title=f"Report: {names}", nav=Markup(nav), names=names,
                   static_root=static_root,
@@ -76,7 +87,7 @@ def render_html(report: Report, link=None, *, nav: str = "", static_root: str | 
                   sources=[{"link": a(s["source"], local_name(s["source"])), "title": s["title"]}
                            for s in report.graph_sources],
                   graph_controversial=[a(x["factor"], x["label"]) for x in report.graph_controversial],
-                  changes=changes)
+                  changes=changes, beyond=beyond, stages=stages)
 
 
 #: the renderings of a report by format, the page among them

@@ -11,6 +11,10 @@ Everything here comes from the canned queries in ``queries/``:
 - ``controversial-by-evidence`` (population-aware) and ``controversy-vs-review`` give the factors
   the evidence makes controversial, with both sides, against each review's own classification;
 - the contradictions recorded in the graph are listed, since a review can disagree with itself;
+- what each review says beyond its results (its limitations, suggestions for future research,
+  eligibility criteria, method and quality, claims without a citation, recommendations) is listed
+  from the queries of :data:`REVIEW_CONTENT`, and ``factors-by-stage`` says which factors any source
+  ties to a stage of a model (the review's last suggestion);
 - a last section says what the whole graph says now, every source included (studies curated from
   their own text too): the factors controversial by evidence, and those whose status differs from
   the reviews'. Sources beyond the reviews never change the reproductions.
@@ -59,6 +63,18 @@ SELECT ?source ?title ?doc WHERE {
 """
 
 
+#: The queries that list what a review says beyond its results, each with its heading in the report.
+REVIEW_CONTENT = (
+    ("review-limitations", "Limitations"),
+    ("review-suggestions", "Suggestions for future research"),
+    ("review-eligibility", "Eligibility criteria"),
+    ("review-method", "Method and quality"),
+    ("review-uncited-claims", "Claims without a citation"),
+    ("review-recommendations", "Recommendations"),
+)
+#: The query that answers the review's suggestion to tie factors to the stages of change.
+STAGE_QUERY = "factors-by-stage"
+
 
 @dataclass
 class Reproduction:
@@ -92,6 +108,9 @@ class Report:
     graph_sources: list[dict] = field(default_factory=list)        # sources beyond the reviews
     graph_controversial: list[dict] = field(default_factory=list)  # controversial in the whole graph
     graph_changes: list[dict] = field(default_factory=list)        # factors whose status the whole graph changes
+    review_content: list[dict] = field(default_factory=list)       # beyond the results: one entry per kind
+    stage_ties: list[dict] = field(default_factory=list)           # factors any source ties to a stage
+    stage_note: str = ""                                           # what no tie means (the query's empty note)
     include_cited: bool = True
     engine: str = "local"
 
@@ -114,6 +133,8 @@ class Report:
             "figure_2": self.figure_2,
             "controversial_by_evidence": self.controversial,
             "contradictions": self.contradictions,
+            "beyond_results": {"kinds": self.review_content, "factors_by_stage": self.stage_ties,
+                               "factors_by_stage_note": "" if self.stage_ties else self.stage_note},
             "whole_graph": {"other_sources": self.graph_sources, "controversial_by_evidence": self.graph_controversial,
                             "changed_from_reviews": self.graph_changes},
         }
@@ -278,7 +299,48 @@ def _build_report(engine, *, include_cited: bool = True) -> Report:
          "description": lexical(r["comment"]), "encoding": lexical(r["note"])}
         for r in engine.run(_CONTRADICTIONS).rows
     ]
+    _add_review_content(report, engine, catalogue, label)
     return report
+
+
+def _add_review_content(report: Report, engine, catalogue, label) -> None:
+    """What each review says beyond its results, kind by kind, and the ties of factors to stages."""
+    def text(row, name: str) -> str:
+        return lexical(row[name]) if row.get(name) is not None else ""
+
+    for qid, heading in REVIEW_CONTENT:
+        entries = [{
+            "review": text(row, "review"), "statement": text(row, "statement"), "order": _int(row.get("order")),
+            "kind": text(row, "kind"), "label": text(row, "label"), "quote": text(row, "quote"),
+            "located_in": text(row, "located_in"), "factor": text(row, "factor"),
+            "factor_label": label(row["factor"]) if row.get("factor") is not None else "",
+        } for row in Q.run(catalogue[qid], engine).rows]
+        report.review_content.append({"query": qid, "heading": heading, "entries": entries})
+    stage_query = catalogue[STAGE_QUERY]
+    report.stage_note = stage_query.empty
+    report.stage_ties = [{
+        "model": text(row, "model"), "model_label": text(row, "model_label"), "stage": text(row, "stage"),
+        "stage_label": text(row, "stage_label"), "factor": text(row, "factor"),
+        "factor_label": text(row, "factor_label"), "direction": label(row["direction"]) if row.get("direction") else "",
+        "statement": text(row, "statement"), "source": text(row, "source"), "quote": text(row, "quote"),
+    } for row in Q.run(stage_query, engine).rows]
+
+
+def content_line(e: dict) -> str:
+    """One entry of what a review says beyond its results, as a line: position, kind, label, factor."""
+    head = f"{e['order']}. " if e["order"] is not None else ""
+    kind = f"{e['kind']}: " if e["kind"] else ""
+    factor = f" [factor: {e['factor_label']}]" if e["factor"] else ""
+    return f"{head}{kind}{e['label']}{factor}"
+
+
+def ties_text(ties: list) -> str:
+    return f"{len(ties)} tie" + ("" if len(ties) == 1 else "s")
+
+
+def stage_line(t: dict) -> str:
+    direction = f", {t['direction']}" if t["direction"] else ""
+    return f"{t['model_label']}, {t['stage_label']}: {t['factor_label']} ({_slug(t['source'])}{direction})"
 
 
 def label_iri(iri: str, labels: dict[str, str]) -> str:
@@ -332,6 +394,17 @@ def render_text(report: Report) -> str:
     out += ["", "Where a review contradicts itself (both sides kept in the graph)"]
     for c in report.contradictions:
         out.append(f"  - {c['label']}: {c['description']}")
+    out += ["", "What the reviews say beyond their results (each with its quote and where it stands)"]
+    for section in report.review_content:
+        out.append(f"  {section['heading']} ({len(section['entries'])}; query {section['query']})")
+        for e in section["entries"]:
+            out.append(f"    {content_line(e)}")
+            out.append(f"        {e['located_in']}: \"{e['quote']}\"")
+        if section["query"] == "review-suggestions":
+            out.append(f"    Factors by stage of change (query {STAGE_QUERY}): "
+                       + (ties_text(report.stage_ties) if report.stage_ties else report.stage_note))
+            for t in report.stage_ties:
+                out.append(f"      {stage_line(t)}: \"{t['quote']}\"")
     out += ["", "What the whole graph says now (every source, beside what the reviews said)"]
     out.append(f"  sources beyond the reviews: {len(report.graph_sources)}"
                + "".join(f"\n    {_slug(s['source'])}: {s['title']}" for s in report.graph_sources))
@@ -383,6 +456,17 @@ def render_markdown(report: Report) -> str:
                        f"{ev['direction']} | {evidence} | {ev['population'] or ''} | {_md(ev['quote'])} |")
     out += ["", "## Where a review contradicts itself", ""]
     out += [f"- **{_md(c['label'])}**: {_md(c['description'])}" for c in report.contradictions]
+    out += ["", "## What the reviews say beyond their results", ""]
+    for kind in report.review_content:
+        out += [f"### {kind['heading']} ({len(kind['entries'])})", "", f"Query `{kind['query']}`.", "",
+                "| statement | quote | where the review says it |", "|---|---|---|"]
+        out += [f"| {_md(content_line(e))} | \"{_md(e['quote'])}\" | {_md(e['located_in'])} |" for e in kind["entries"]]
+        out.append("")
+        if kind["query"] == "review-suggestions":
+            out.append(f"Factors by stage of change (query `{STAGE_QUERY}`): "
+                       + (ties_text(report.stage_ties) if report.stage_ties else _md(report.stage_note)) + ".")
+            out += [f"- {_md(stage_line(t))}: \"{_md(t['quote'])}\"" for t in report.stage_ties]
+            out.append("")
     out += ["", "## What the whole graph says now", "",
             f"Sources beyond the reviews: {len(report.graph_sources)}."
             + "".join(f"\n- `{_slug(s['source'])}`: {_md(s['title'])}" for s in report.graph_sources), "",

@@ -15,7 +15,8 @@ tool can read::
 the review's stated counts), ``evidence`` (shows the findings behind a result), ``question``
 (a parameterised question) or ``violation`` (must return no rows; the file name ends in
 ``-violation.rq``). ``expected`` names the CSV file beside the query holding its result on the
-packaged graph. A ``param`` line declares a parameter: name, type, optional default (``any``
+packaged graph. ``empty`` says what an empty answer means (the command prints it as a note when
+the query finds nothing). A ``param`` line declares a parameter: name, type, optional default (``any``
 leaves it unbound) and a description; an ``example`` line gives example values (``factor=stigma``),
 one set per line. Parameters are bound as RDF terms to the variable of the same name; user text
 never enters the query string.
@@ -105,6 +106,8 @@ class Query:
     params: list[Param] = field(default_factory=list)
     #: Example parameter values (``# example: factor=stigma``), for documentation and tests.
     examples: list[dict[str, str]] = field(default_factory=list)
+    #: What an empty answer means (``# empty: ...``), shown as a note when the query finds nothing.
+    empty: str = ""
 
     @property
     def expected_path(self) -> Path | None:
@@ -158,6 +161,7 @@ def parse_query_file(path: Path) -> Query:
         id=qid, title=header.get("title", qid), kind=kind, text=text, path=path,
         reproduces=header.get("reproduces", ""), dimension=dimension,
         expected=header.get("expected"), params=params, examples=examples or [{}],
+        empty=header.get("empty", ""),
     )
 
 

@@ -23,7 +23,8 @@ SITE_PAGES = ("index.html", "report.html", "browse.html", "queries.html", "downl
 #: the folders of identifiers whose first page (in name order) is pinned
 ID_KINDS = ("category", "characteristic", "cited-evidence", "classification", "contradiction", "count", "country",
             "dataset", "dimension", "factor", "finding", "level-mapping", "linkset", "model", "model-component",
-            "population", "query", "region", "remark", "review", "scheme", "search", "section", "selection",
+            "population", "query", "region", "remark", "review", "review-statement", "scheme", "search", "section",
+            "selection",
             "source", "study", "unit", "work")
 
 

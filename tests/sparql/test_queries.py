@@ -120,7 +120,8 @@ def test_parameters_change_results(engine):
     assert slugs(stigma) == {"stigma"}
     expected = sum(1 for s in FERRARI["results_statements"] if s[1] == "stigma") + \
         sum(1 for s in DISCUSSION["cited_statements"] if s[1] == "stigma")
-    assert len([r for r in stigma.dicts() if r["kind"] != "remark"]) == expected
+    assert len([r for r in stigma.dicts() if r["kind"] in ("finding", "cited")]) == expected
+    assert [r["kind"] for r in stigma.dicts() if r["kind"] not in ("finding", "cited", "remark")] == ["beyond results"]
     family = engine.query("evidence-for-factor", factor="https://w3id.org/exitkg/id/factor/family")
     assert slugs(family) == {"family"}
     dahal = engine.query("factors-of-study", study="dahal-2015")
