@@ -279,11 +279,10 @@ def write_xlsx_template(out: str | os.PathLike[str], data=None) -> Path:
     row 2 their explanations), the factors sheet, and a drop-down list (data validation) on every
     column with a closed list. The factor column offers the existing factors and accepts a new one
     (a warning, not a refusal); the closed lists refuse any other value."""
-    from openpyxl.worksheet.datavalidation import DataValidation
-
     from exitkg.core.fsutil import atomic_write_bytes
 
     openpyxl = _openpyxl()
+    from openpyxl.worksheet.datavalidation import DataValidation
     target = Path(os.fsdecode(out))
     if target.suffix.lower() != XLSX_SUFFIX:
         raise UsageError(f"{target}: an .xlsx template is a file whose name ends in {XLSX_SUFFIX}")

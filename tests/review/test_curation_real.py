@@ -352,3 +352,28 @@ def test_xlsx_template_problems_name_the_sheet_row_and_column(tmp_path):
 def test_repository_data_is_untouched():
     assert not (REPO_ROOT / "data" / "wilson-nochajski-2016-abstract-test").exists()
     assert not (REPO_ROOT / "data" / "fixture-2024").exists()
+
+
+def test_population_named_by_identifier_and_a_wrong_one_gets_did_you_mean(tmp_path):
+    folder = _copy(tmp_path, WN_TEMPLATE)
+    _set(folder, FINDINGS_SHEET, 3, "population", "wilson-nochajski-2016-india")
+    out = tmp_path / "ok" / "wilson-nochajski-2016-abstract-test"
+    assert _add(folder, WN_TEXT, out).code == 0
+    assert "ekg:population pop:wilson-nochajski-2016-india" in (out / "study.ttl").read_text(encoding="utf-8")
+    _set(folder, FINDINGS_SHEET, 3, "population", "wilson-nochajski-2016-indai")
+    with pytest.raises(TemplateError) as info:
+        add_study(folder, WN_TEXT, tmp_path / "bad")
+    assert any("(population): 'wilson-nochajski-2016-indai' is not a population of study 'wilson-nochajski-2016'; "
+               "did you mean 'wilson-nochajski-2016-india'?" in p for p in info.value.problems), info.value.problems
+
+
+def test_xlsx_without_openpyxl_is_one_usage_error(tmp_path, monkeypatch):
+    import sys
+
+    from exitkg.core.errors import UsageError
+    from exitkg.review.curate import write_template
+
+    monkeypatch.setitem(sys.modules, "openpyxl", None)
+    with pytest.raises(UsageError, match=r"needs the package 'openpyxl': pip install 'exitkg\[xlsx\]'"):
+        write_template(tmp_path / "t.xlsx", "xlsx")
+    assert not (tmp_path / "t.xlsx").exists()
