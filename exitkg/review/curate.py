@@ -237,7 +237,10 @@ def existing_factors(data=None) -> list[tuple[str, str, str]]:
     (identifier, label, the levels sources give it), by identifier."""
     from exitkg.graph.local import load
 
-    graph = load(data)
+    return _factor_rows(load(data))
+
+
+def _factor_rows(graph) -> list[tuple[str, str, str]]:
     level_names = {iri: name for name, iri in _value_map(f"{EKG}Level").items()}
     rows = graph.store.query(
         "SELECT ?f (SAMPLE(?label) AS ?l) (GROUP_CONCAT(DISTINCT STR(?level); separator=' ') AS ?levels) WHERE { "
@@ -304,7 +307,20 @@ def write_xlsx_template(out: str | os.PathLike[str], data=None) -> Path:
         for row, value in enumerate(values, start=2):
             lists.cell(row, index, value)
         ranges[name] = f"lists!${letter}$2:${letter}${len(values) + 1}"
-    factors = existing_factors(data)
+    import pyoxigraph as ox
+
+    from exitkg.graph.local import load
+
+    graph = load(data)
+    factors = _factor_rows(graph)
+    codes = sorted({q.subject.value.rsplit("/", 1)[-1] for q in graph.store.quads_for_pattern(
+        None, ox.NamedNode(RDF + "type"), ox.NamedNode(EKG + "Country"), ox.DefaultGraph())})
+    code_column = len(closed) + 1
+    lists.cell(1, code_column, "country codes")
+    for row, code in enumerate(codes, start=2):
+        lists.cell(row, code_column, code)
+    letter = openpyxl.utils.get_column_letter(code_column)
+    ranges["population"] = f"lists!${letter}$2:${letter}${len(codes) + 1}"
     for sheet, columns in COLUMNS.items():
         ws = book.create_sheet(_sheet_title(sheet))
         ws.append([c.name for c in columns])
@@ -316,6 +332,8 @@ def write_xlsx_template(out: str | os.PathLike[str], data=None) -> Path:
                                     if column.name in ("about_absence", "factor_named") else None)
             if column.name == "factor":
                 formula, strict = f"factors!$A$2:$A${len(factors) + 1}", False
+            elif column.name == "population":  # a country's code, or a population's identifier
+                formula, strict = ranges["population"], False
             elif key:
                 formula, strict = ranges[key], True
             else:

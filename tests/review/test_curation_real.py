@@ -320,7 +320,7 @@ def test_xlsx_template_round_trip_gives_the_tsv_graph(tmp_path):
     validated = {str(dv.sqref).split(":")[0][:-1]: dv.formula1 for dv in book["findings"].data_validations.dataValidation}
     header = [c.value for c in book["findings"][1]]
     by_name = {header[openpyxl.utils.column_index_from_string(col) - 1]: f for col, f in validated.items()}
-    assert set(by_name) >= {"factor", "role", "new_factor_level", "about_absence", "factor_named"}
+    assert set(by_name) >= {"factor", "role", "new_factor_level", "about_absence", "factor_named", "population"}
     assert by_name["factor"].startswith("factors!")
     _fill(book)
     filled = tmp_path / "filled.xlsx"
