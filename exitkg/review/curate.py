@@ -15,6 +15,14 @@ Row 1 of each sheet names the columns; row 2 explains them (its first cell start
 is skipped, as is any other row whose first cell starts with ``#``. Columns may come in any order;
 unknown columns are errors, so a misspelt header is not silently ignored.
 
+The template also lists the existing factors (``factors.tsv``, to pick from; never read back). The
+same sheets may come as one ``.xlsx`` workbook (sheets ``study``, ``findings``, ``factors``) with
+drop-down lists on the closed columns (:func:`write_xlsx_template`; openpyxl, the ``xlsx`` extra).
+
+A finding restricted to a sub-sample names its population (a country of the study, or a population
+of the study); a study already in the graph (by identifier or DOI) gets a new source, named by
+``source_id``, and keeps its one IRI and record.
+
 :func:`add_study` checks the template completely before writing anything, reporting every problem
 as ``file:row:column``; it then builds the study's source (one named graph, ``id/source/<study>``),
 validates the whole graph with SHACL, and only if all is well writes the folder: sorted Turtle, one
@@ -167,10 +175,12 @@ class AddResult:
     folder: Path
     findings: int
     new_factors: list[str] = field(default_factory=list)
+    existing: bool = False  # the study was in the graph already: a new source about it
 
     def describe(self) -> str:
         extra = f", {len(self.new_factors)} new factor(s)" if self.new_factors else ""
-        return f"added {self.study}: {self.findings} finding(s){extra}; source {self.source} written to {self.folder}\n"
+        what = f"a source about {self.study} (in the graph already)" if self.existing else self.study
+        return f"added {what}: {self.findings} finding(s){extra}; source {self.source} written to {self.folder}\n"
 
 
 # --------------------------------------------------------------------------- #
@@ -1168,4 +1178,4 @@ def add_study(template: str | os.PathLike[str], source_text: str | os.PathLike[s
         result = validate(load([*_as_list(data), staging]))
         if not result.conforms:
             raise TemplateError(_place_shacl(b, result))
-    return AddResult(study["study"], study["source"], target, count, new_factors)
+    return AddResult(study["study"], study["source"], target, count, new_factors, study["existing"])

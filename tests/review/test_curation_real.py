@@ -75,7 +75,7 @@ def wn_added(tmp_path_factory) -> Path:
     out = tmp_path_factory.mktemp("wn") / "wilson-nochajski-2016-abstract-test"
     result = _add(WN_TEMPLATE, WN_TEXT, out)
     assert result.code == 0, result.stderr
-    assert "1 finding(s)" in result.stdout
+    assert "added a source about https://w3id.org/exitkg/id/study/wilson-nochajski-2016 (in the graph already): 1 finding(s)" in result.stdout
     return out
 
 
