@@ -123,8 +123,9 @@ def check_quotes(text: PathLike, graph=None, *, of: str | None = None) -> QuoteC
 
 def add_study(template: PathLike, text: PathLike, out: PathLike,
               data: PathLike | Iterable[PathLike] | None = None) -> AddResult:
-    """Check a filled curation template against the study's *text* and the graph (the packaged
-    sources and *data*), and write the study as the new source folder *out*. Raises
+    """Check a filled curation template (its folder or its .xlsx workbook) against the study's
+    *text* and the graph (the packaged sources and *data*), and write the study as the new source
+    folder *out*. Raises
     ``TemplateError`` (exit code 1) listing every problem as ``file:row:column``; writes nothing then."""
     from exitkg.review.curate import add_study as _add_study
 

@@ -550,22 +550,29 @@ def cmd_link(args: argparse.Namespace) -> int:
 
 
 def _configure_template(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--out", required=True, metavar="DIR",
-                   help="folder to write the empty template to (study.tsv and findings.tsv)")
+    p.add_argument("--out", required=True, metavar="PATH",
+                   help="folder to write the empty template to (study.tsv, findings.tsv and factors.tsv); "
+                        "with --format xlsx, the workbook to write (a name ending in .xlsx)")
+    p.add_argument("--format", choices=("tsv", "xlsx"), default="tsv",
+                   help="tab-separated sheets in a folder (default), or one workbook with drop-down lists "
+                        "(needs pip install 'exitkg[xlsx]')")
+    p.add_argument("--data", nargs="+", metavar="PATH", default=None,
+                   help="source folders already added, whose factors the factors sheet lists too")
 
 
-@command("template", "write an empty curation template: a study sheet and a findings sheet, with explained columns",
-         _configure_template)
+@command("template", "write an empty curation template: a study sheet, a findings sheet and the existing factors, "
+         "with explained columns", _configure_template)
 def cmd_template(args: argparse.Namespace) -> int:
     from exitkg.review.curate import write_template
 
-    for path in write_template(args.out):
+    for path in write_template(args.out, args.format, args.data):
         emit(f"{path}\n")
     return errors.OK
 
 
 def _configure_add(p: argparse.ArgumentParser) -> None:
-    p.add_argument("template", metavar="TEMPLATE", help="a filled template folder (see 'exitkg template')")
+    p.add_argument("template", metavar="TEMPLATE",
+                   help="a filled template: its folder, or its .xlsx workbook (see 'exitkg template')")
     p.add_argument("--source", required=True, metavar="FILE",
                    help="plain-text (UTF-8) copy of the study, to check every quote against")
     p.add_argument("--out", required=True, metavar="DIR",

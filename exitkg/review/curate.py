@@ -15,6 +15,14 @@ Row 1 of each sheet names the columns; row 2 explains them (its first cell start
 is skipped, as is any other row whose first cell starts with ``#``. Columns may come in any order;
 unknown columns are errors, so a misspelt header is not silently ignored.
 
+The template also lists the existing factors (``factors.tsv``, to pick from; never read back). The
+same sheets may come as one ``.xlsx`` workbook (sheets ``study``, ``findings``, ``factors``) with
+drop-down lists on the closed columns (:func:`write_xlsx_template`; openpyxl, the ``xlsx`` extra).
+
+A finding restricted to a sub-sample names its population (a country of the study, or a population
+of the study); a study already in the graph (by identifier or DOI) gets a new source, named by
+``source_id``, and keeps its one IRI and record.
+
 :func:`add_study` checks the template completely before writing anything, reporting every problem
 as ``file:row:column``; it then builds the study's source (one named graph, ``id/source/<study>``),
 validates the whole graph with SHACL, and only if all is well writes the folder: sorted Turtle, one
@@ -33,7 +41,7 @@ from datetime import date
 from pathlib import Path
 
 from exitkg.core import errors
-from exitkg.core.errors import ExitkgError, InputError, OutputError
+from exitkg.core.errors import ExitkgError, InputError, OutputError, UsageError
 from exitkg.rdf import vocabulary
 from exitkg.rdf.namespaces import BIBO, DCTERMS, EKG, EKG_ID, FOAF, PROV, RDF, RDFS, SKOS, XSD
 from exitkg.rdf.vocabulary import effective_role
@@ -41,6 +49,7 @@ from exitkg.rdf.vocabulary import effective_role
 STUDY_SHEET = "study.tsv"
 FINDINGS_SHEET = "findings.tsv"
 SHEETS = (STUDY_SHEET, FINDINGS_SHEET)
+FACTORS_SHEET = "factors.tsv"  # the existing factors, to pick from; written by the template, never read by add
 
 LICENSE = "https://creativecommons.org/licenses/by/4.0/"
 
@@ -59,7 +68,10 @@ class Column:
 
 
 STUDY_COLUMNS = (
-    Column("study_id", True, "identifier of the study: lower-case words joined by hyphens, e.g. smith-2022"),
+    Column("study_id", True, "identifier of the study: lower-case words joined by hyphens, e.g. smith-2022; "
+                             "a study already in the graph keeps its identifier (the same DOI is the same study)"),
+    Column("source_id", False, "identifier of this source, when it differs from study_id (optional); required "
+                               "for a study already in the graph, e.g. smith-2022-abstract"),
     Column("title", True, "the article's title"),
     Column("year", True, "year of publication, e.g. 2022"),
     Column("authors", True, "authors as printed, 'Surname, I.; Surname, I.'"),
@@ -71,7 +83,8 @@ STUDY_COLUMNS = (
     Column("design", True, "study design", f"{EKG}StudyDesign"),
     Column("gender", True, "gender composition of the sample", f"{EKG}GenderComposition"),
     Column("age_group", True, "age group of the sample", f"{EKG}AgeGroup"),
-    Column("countries", True, "nationalities of the sample: ISO 3166 alpha-2 codes separated by ';', e.g. NP;IN"),
+    Column("countries", True, "nationalities of the sample: ISO 3166 alpha-2 codes separated by ';', e.g. NP;IN "
+                              "(one value set)"),
     Column("site", True, "site of exploitation", f"{EKG}ExploitationSite"),
     Column("route", True, "migratory route", f"{EKG}MigratoryRoute"),
     Column("sample_size", False, "number of participants (optional)"),
@@ -83,11 +96,14 @@ STUDY_COLUMNS = (
 )
 
 FINDING_COLUMNS = (
-    Column("factor", True, "an existing factor's identifier (the end of its IRI, e.g. family, stigma, spirituality), "
-                           "or a new one"),
+    Column("factor", True, "an existing factor's identifier (the end of its IRI, e.g. family, stigma, spirituality; "
+                           f"the list: {FACTORS_SHEET}), or a new one"),
     Column("new_factor_label", False, "for a new factor only: its label"),
     Column("new_factor_level", False, "for a new factor only: its level", f"{EKG}Level"),
     Column("role", True, "what the study says the factor does: facilitating or hindering"),
+    Column("population", False, "for a statement restricted to a sub-sample: the ISO 3166 alpha-2 code of its "
+                                "participants' country, one of the study's countries (e.g. IN), or an existing "
+                                "population's identifier; empty for the whole sample"),
     Column("about_absence", False, "yes when the statement is about the factor's absence or low level (default no)"),
     Column("quote", True, "the statement, verbatim from the study's text, at most 25 words"),
     Column("section", True, "the part of the study the quote stands in, e.g. Results"),
@@ -159,10 +175,12 @@ class AddResult:
     folder: Path
     findings: int
     new_factors: list[str] = field(default_factory=list)
+    existing: bool = False  # the study was in the graph already: a new source about it
 
     def describe(self) -> str:
         extra = f", {len(self.new_factors)} new factor(s)" if self.new_factors else ""
-        return f"added {self.study}: {self.findings} finding(s){extra}; source {self.source} written to {self.folder}\n"
+        what = f"a source about {self.study} (in the graph already)" if self.existing else self.study
+        return f"added {what}: {self.findings} finding(s){extra}; source {self.source} written to {self.folder}\n"
 
 
 # --------------------------------------------------------------------------- #
@@ -182,15 +200,22 @@ def _explanation(column: Column) -> str:
     return text
 
 
-def write_template(out: str | os.PathLike[str]) -> list[Path]:
-    """Write an empty template (the two sheets, header and explanation rows) into folder *out*."""
+def write_template(out: str | os.PathLike[str], format: str = "tsv", data=None) -> list[Path]:
+    """Write an empty template: the two sheets (header and explanation rows) and the list of the
+    existing factors (in the packaged sources and *data*) into folder *out*; with
+    ``format="xlsx"``, one workbook *out* with the same sheets and drop-down lists
+    (:func:`write_xlsx_template`)."""
     from exitkg.core.fsutil import atomic_write_text
 
+    if format == "xlsx":
+        return [write_xlsx_template(out, data)]
+    if format != "tsv":
+        raise UsageError(f"unknown template format {format!r}; tsv or xlsx")
     folder = Path(os.fsdecode(out))
     try:
         if folder.exists() and not folder.is_dir():
             raise OutputError(f"{folder}: exists and is not a folder")
-        for sheet in SHEETS:
+        for sheet in (*SHEETS, FACTORS_SHEET):
             target = folder / sheet
             if target.exists():
                 raise OutputError(f"{target}: already exists; the template is not overwritten")
@@ -207,7 +232,184 @@ def write_template(out: str | os.PathLike[str]) -> list[Path]:
         except OSError as exc:
             raise OutputError(f"{folder}: cannot create folder: {exc.strerror or exc}") from None
         written.append(atomic_write_text(folder / sheet, buffer.getvalue()))
+    buffer = io.StringIO()
+    csv.writer(buffer, dialect="excel-tab", lineterminator="\n").writerows(
+        [list(FACTOR_LIST_COLUMNS), *existing_factors(data)])
+    written.append(atomic_write_text(folder / FACTORS_SHEET, buffer.getvalue()))
     return written
+
+
+FACTOR_LIST_COLUMNS = ("factor", "label", "levels")
+
+
+def existing_factors(data=None) -> list[tuple[str, str, str]]:
+    """The factors of the graph (the packaged sources and *data*), to pick a finding's factor from:
+    (identifier, label, the levels sources give it), by identifier."""
+    from exitkg.graph.local import load
+
+    return _factor_rows(load(data))
+
+
+def _factor_rows(graph) -> list[tuple[str, str, str]]:
+    level_names = {iri: name for name, iri in _value_map(f"{EKG}Level").items()}
+    rows = graph.store.query(
+        "SELECT ?f (SAMPLE(?label) AS ?l) (GROUP_CONCAT(DISTINCT STR(?level); separator=' ') AS ?levels) WHERE { "
+        f"?f a <{EKG}Factor> ; <{SKOS}prefLabel> ?label . FILTER(LANGMATCHES(LANG(?label), 'en')) "
+        f"OPTIONAL {{ ?c <{EKG}classifies> ?f ; <{EKG}level> ?level }} }} GROUP BY ?f")
+    out = []
+    for row in rows:
+        iri = row["f"].value
+        if not iri.startswith(f"{EKG_ID}factor/"):
+            continue
+        levels = sorted({level_names.get(x, x.rsplit("#", 1)[-1]) for x in row["levels"].value.split()})
+        out.append((iri[len(f"{EKG_ID}factor/"):], row["l"].value, "; ".join(levels)))
+    return sorted(out)
+
+
+# --------------------------------------------------------------------------- #
+# The template as one workbook (.xlsx), with drop-down lists
+# --------------------------------------------------------------------------- #
+
+XLSX_SUFFIX = ".xlsx"
+_XLSX_ROWS = 500  # the rows of the findings sheet that get the drop-down lists
+
+
+def _openpyxl():
+    try:
+        import openpyxl
+    except ImportError:
+        raise UsageError("the .xlsx template needs the package 'openpyxl': pip install 'exitkg[xlsx]'") from None
+    return openpyxl
+
+
+def _sheet_title(sheet: str) -> str:
+    """The worksheet of a sheet: its file name without the extension (study, findings, factors)."""
+    return sheet.rsplit(".", 1)[0]
+
+
+def write_xlsx_template(out: str | os.PathLike[str], data=None) -> Path:
+    """Write the template as one workbook *out*: the study and findings sheets (row 1 the columns,
+    row 2 their explanations), the factors sheet, and a drop-down list (data validation) on every
+    column with a closed list. The factor column offers the existing factors and accepts a new one
+    (a warning, not a refusal); the closed lists refuse any other value."""
+    from exitkg.core.fsutil import atomic_write_bytes
+
+    openpyxl = _openpyxl()
+    from openpyxl.worksheet.datavalidation import DataValidation
+    target = Path(os.fsdecode(out))
+    if target.suffix.lower() != XLSX_SUFFIX:
+        raise UsageError(f"{target}: an .xlsx template is a file whose name ends in {XLSX_SUFFIX}")
+    try:
+        if target.exists():
+            raise OutputError(f"{target}: already exists; the template is not overwritten")
+    except OSError as exc:
+        raise OutputError(f"cannot write the template to {str(target)[:200]}: {exc.strerror or exc}") from None
+    book = openpyxl.Workbook()
+    lists = book.active
+    lists.title = "lists"
+    closed: dict[str, list[str]] = {
+        "role": sorted(_roles()), "yes/no": ["yes", "no"],
+        **{c.closed: sorted(_value_map(c.closed)) for cs in COLUMNS.values() for c in cs if c.closed}}
+    ranges = {}
+    for index, (name, values) in enumerate(sorted(closed.items()), start=1):
+        letter = openpyxl.utils.get_column_letter(index)
+        lists.cell(1, index, name.rsplit("#", 1)[-1])
+        for row, value in enumerate(values, start=2):
+            lists.cell(row, index, value)
+        ranges[name] = f"lists!${letter}$2:${letter}${len(values) + 1}"
+    import pyoxigraph as ox
+
+    from exitkg.graph.local import load
+
+    graph = load(data)
+    factors = _factor_rows(graph)
+    codes = sorted({q.subject.value.rsplit("/", 1)[-1] for q in graph.store.quads_for_pattern(
+        None, ox.NamedNode(RDF + "type"), ox.NamedNode(EKG + "Country"), ox.DefaultGraph())})
+    code_column = len(closed) + 1
+    lists.cell(1, code_column, "country codes")
+    for row, code in enumerate(codes, start=2):
+        lists.cell(row, code_column, code)
+    letter = openpyxl.utils.get_column_letter(code_column)
+    ranges["population"] = f"lists!${letter}$2:${letter}${len(codes) + 1}"
+    for sheet, columns in COLUMNS.items():
+        ws = book.create_sheet(_sheet_title(sheet))
+        ws.append([c.name for c in columns])
+        ws.append(["# " + _explanation(columns[0])] + [_explanation(c) for c in columns[1:]])
+        last = 3 if sheet == STUDY_SHEET else _XLSX_ROWS
+        for index, column in enumerate(columns, start=1):
+            letter = openpyxl.utils.get_column_letter(index)
+            key = column.closed or ("role" if column.name == "role" else "yes/no"
+                                    if column.name in ("about_absence", "factor_named") else None)
+            if column.name == "factor":
+                formula, strict = f"factors!$A$2:$A${len(factors) + 1}", False
+            elif column.name == "population":  # a country's code, or a population's identifier
+                formula, strict = ranges["population"], False
+            elif key:
+                formula, strict = ranges[key], True
+            else:
+                continue
+            rule = DataValidation(type="list", formula1=formula, allow_blank=True,
+                                  errorStyle="stop" if strict else "warning",
+                                  error=_explanation(column)[:255], showErrorMessage=True)
+            rule.add(f"{letter}3:{letter}{last}")
+            ws.add_data_validation(rule)
+    ws = book.create_sheet(_sheet_title(FACTORS_SHEET))
+    ws.append(list(FACTOR_LIST_COLUMNS))
+    for factor in factors:
+        ws.append(list(factor))
+    book.move_sheet("lists", offset=len(book.sheetnames) - 1)
+    lists.sheet_state = "hidden"
+    book.active = 0
+    buffer = io.BytesIO()
+    book.save(buffer)
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise OutputError(f"{target.parent}: cannot create folder: {exc.strerror or exc}") from None
+    return atomic_write_bytes(target, buffer.getvalue())
+
+
+def _xlsx_text(value) -> str:
+    """A cell's value as the text a tab-separated sheet would hold: whole numbers without '.0',
+    dates as YYYY-MM-DD."""
+    from datetime import datetime
+
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if isinstance(value, datetime):
+        return value.date().isoformat() if value.time() == datetime.min.time() else value.isoformat()
+    if isinstance(value, date):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_rows(path: Path, sheet: str) -> tuple[str, list[list[str]]]:
+    """The rows of one sheet of a workbook template, as text; the name errors give it."""
+    import zipfile
+
+    openpyxl = _openpyxl()
+    shown = f"{os.fsdecode(path)}[{_sheet_title(sheet)}]"
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (OSError, zipfile.BadZipFile, KeyError, ValueError) as exc:
+        raise InputError(f"{os.fsdecode(path)}: not a readable .xlsx workbook ({exc})") from None
+    try:
+        if _sheet_title(sheet) not in book.sheetnames:
+            raise InputError(f"{shown}: sheet not found; a template has the sheets "
+                             + " and ".join(_sheet_title(s) for s in SHEETS) + " (see 'exitkg template')")
+        rows = [[_xlsx_text(v) for v in row] for row in book[_sheet_title(sheet)].iter_rows(values_only=True)]
+    finally:
+        book.close()
+    while rows and not any(rows[-1]):
+        rows.pop()
+    for values in rows:
+        while values and not values[-1]:
+            values.pop()
+    return shown, rows
 
 
 # --------------------------------------------------------------------------- #
@@ -217,6 +419,9 @@ def write_template(out: str | os.PathLike[str]) -> list[Path]:
 def _read_sheet(folder: Path, sheet: str) -> list[Row]:
     from exitkg.rdf.files import read_text
 
+    if folder.suffix.lower() == XLSX_SUFFIX and folder.is_file():
+        shown, table = _xlsx_rows(folder, sheet)
+        return _rows(_Lines(table), shown, sheet)
     path = folder / sheet
     shown = os.fsdecode(path)
     if not path.is_file():
@@ -225,6 +430,26 @@ def _read_sheet(folder: Path, sheet: str) -> list[Row]:
     if text.startswith("\ufeff"):
         text = text[1:]
     reader = csv.reader(io.StringIO(text, newline=""), dialect="excel-tab")
+    return _rows(reader, shown, sheet)
+
+
+class _Lines:
+    """A workbook sheet's rows read as a csv reader reads a sheet: iterated, with ``line_num``."""
+
+    def __init__(self, rows: list[list[str]]):
+        self._rows = iter(rows)
+        self.line_num = 0
+
+    def __iter__(self):
+        return self
+
+    def __next__(self) -> list[str]:
+        row = next(self._rows)
+        self.line_num += 1
+        return row
+
+
+def _rows(reader, shown: str, sheet: str) -> list[Row]:
     try:
         header = next(reader)
     except StopIteration:
@@ -294,6 +519,7 @@ class _Builder:
         self.triples: list[tuple] = []
         self.sections = 0
         self.subjects: dict[str, Cell | Row] = {}  # IRI -> where it comes from, to place SHACL results
+        self.populations: dict[str, dict] = {}  # populations the findings make: IRI -> country, study, title
 
     # -- helpers --------------------------------------------------------------
     def problem(self, cell: Cell | Row, message: str) -> None:
@@ -357,11 +583,15 @@ def _build_study(b: _Builder, row: Row) -> dict | None:
         b.problem(c("study_id"), f"{study_id!r} is not an identifier: lower-case letters and digits joined by hyphens")
         study_id = None
     study = f"{EKG_ID}study/{study_id}" if study_id else None
-    if study and b._ask(study):
-        b.problem(c("study_id"), f"study {study_id!r} is already in the graph")
-    source = f"{EKG_ID}source/{study_id}" if study_id else None
+    existing = bool(study and b.is_a(study, EKG + "Study"))
+    if study and not existing and b._ask(study):
+        b.problem(c("study_id"), f"{study_id!r} is already in the graph, and not as a study")
+    source_id = _source_id(b, c("source_id"), study_id, existing)
+    source = f"{EKG_ID}source/{source_id}" if source_id else None
     if source and b._ask(source):
-        b.problem(c("study_id"), f"source {study_id!r} is already in the graph")
+        b.problem(c("source_id") if c("source_id").value else c("study_id"),
+                  f"source {source_id!r} is already in the graph" + (
+                      "" if c("source_id").value else "; give this source its own source_id"))
 
     title = b.required(c("title"))
     year_text = b.required(c("year"))
@@ -382,6 +612,10 @@ def _build_study(b: _Builder, row: Row) -> dict | None:
         b.problem(c("doi"), f"{doi!r} is not a DOI: '10.', a registrant code of 4 to 9 digits, '/', "
                             "a suffix without spaces")
         doi = ""
+    if doi and study_id:
+        _same_doi(b, c("doi"), doi, study_id, existing)
+    if existing and study:
+        _same_record(b, row, study)
     sample_size = c("sample_size").value
     if sample_size and not re.fullmatch(r"[1-9]\d*", sample_size):
         b.problem(c("sample_size"), f"{sample_size!r} is not a positive whole number")
@@ -423,25 +657,29 @@ def _build_study(b: _Builder, row: Row) -> dict | None:
                                           "(ISO 3166 alpha-2 code of data/common/countries.ttl)")
             else:
                 countries.append(iri)
-    if not study:
+    if not study or not source_id:
         return None
     assert study_id is not None and source is not None  # set together with study
 
-    # the study's record
+    # the study's record (a study already in the graph keeps its own: only a DOI it lacks is added)
     b.subjects[study] = row
-    b.add(study, RDF + "type", _iri(EKG + "Study"))
-    if title:
+    if existing:
+        if doi and not _study_doi(b, study):
+            b.add(study, BIBO + "doi", _lit(doi))
+    else:
+        b.add(study, RDF + "type", _iri(EKG + "Study"))
+    if title and not existing:
         b.add(study, DCTERMS + "title", _lit(title, lang="en"))
-    if year:
+    if year and not existing:
         b.add(study, EKG + "year", _lit(year, XSD + "integer"))
-    if authors:
+    if authors and not existing:
         b.add(study, EKG + "authorsAsPrinted", _lit(authors))
-    if journal:
+    if journal and not existing:
         b.add(study, EKG + "journalTitle", _lit(journal))
     for name, prop in (("volume", "volume"), ("issue", "issue"), ("pages", "pages")):
-        if c(name).value:
+        if c(name).value and not existing:
             b.add(study, BIBO + prop, _lit(c(name).value))
-    if doi:
+    if doi and not existing:
         b.add(study, BIBO + "doi", _lit(doi))
 
     # the source, its curator and date
@@ -467,16 +705,16 @@ def _build_study(b: _Builder, row: Row) -> dict | None:
         b.add(person, FOAF + "name", _lit(curator))
 
     # the section that describes the sample, and the characteristics
-    section = _section(b, study_id, study, section_name or "Method")
-    char_base = f"{EKG_ID}characteristic/{study_id}/"
+    section = _section(b, source_id, study, section_name or "Method")
+    char_base = f"{EKG_ID}characteristic/{source_id}/"
     chars = []
     for name, (cls_name, prop) in _CHARACTERISTICS.items():
         chosen = values.get(name)
         if chosen:
             chars.append((f"{char_base}{name.replace('_', '-')}", cls_name, prop, _iri(chosen), c(name)))
-    for index, country in enumerate(countries):
-        chars.append((f"{char_base}nationality" + (f"-{index + 1}" if len(countries) > 1 else ""),
-                      "NationalityCharacteristic", "country", _iri(country), c("countries")))
+    if countries:  # one characteristic, its countries one value set (a source gives one of each kind)
+        chars.append((f"{char_base}nationality", "NationalityCharacteristic", "country",
+                      [_iri(country) for country in countries], c("countries")))
     if sample_size:
         chars.append((f"{char_base}sample", "SampleCharacteristic", "sampleSize",
                       _lit(sample_size, XSD + "integer"), c("sample_size")))
@@ -489,10 +727,72 @@ def _build_study(b: _Builder, row: Row) -> dict | None:
         b.add(study, EKG + "hasCharacteristic", _iri(subject))
         b.add(subject, RDF + "type", _iri(EKG + cls_name))
         b.add(subject, EKG + "inSource", _iri(source))
-        b.add(subject, EKG + prop, value)
+        for one in value if isinstance(value, list) else [value]:
+            b.add(subject, EKG + prop, one)
         b.add(subject, EKG + "provenance", _iri(EKG + "StatedInReview"))
         b.add(subject, EKG + "locatedIn", _iri(section))
-    return {"id": study_id, "study": study, "source": source, "short": short}
+    return {"id": source_id, "study_id": study_id, "study": study, "source": source, "short": short,
+            "countries": countries, "row": row, "existing": existing}
+
+
+def _source_id(b: _Builder, cell: Cell, study_id: str | None, existing: bool) -> str | None:
+    """The new source's identifier: the source_id cell, else the study's (a new study only)."""
+    if cell.value and not _SLUG.match(cell.value):
+        b.problem(cell, f"{cell.value!r} is not an identifier: lower-case letters and digits joined by hyphens")
+        return None
+    if existing and not cell.value:
+        b.problem(cell, f"study {study_id!r} is already in the graph: a source about it keeps its study_id and "
+                        f"names itself in source_id (e.g. {study_id}-abstract)")
+        return None
+    return cell.value or study_id
+
+
+def _study_doi(b: _Builder, study: str) -> str | None:
+    import pyoxigraph as ox
+
+    for q in b.graph.store.quads_for_pattern(ox.NamedNode(study), ox.NamedNode(BIBO + "doi"), None,
+                                             ox.DefaultGraph()):
+        return q.object.value
+    return None
+
+
+def _same_doi(b: _Builder, cell: Cell, doi: str, study_id: str, existing: bool) -> None:
+    """Identity by DOI: a DOI names one study. A study row whose DOI is another study's is refused
+    (not mapped: the identifiers of the source's findings are made from the study_id the curator
+    wrote, so the curator corrects it, in one place); a study already in the graph with another DOI
+    is another paper."""
+    import pyoxigraph as ox
+
+    for q in b.graph.store.quads_for_pattern(None, ox.NamedNode(BIBO + "doi"), None, ox.DefaultGraph()):
+        if q.object.value.lower() != doi.lower() or not isinstance(q.subject, ox.NamedNode):
+            continue
+        other = q.subject.value
+        if other != f"{EKG_ID}study/{study_id}" and other.startswith(f"{EKG_ID}study/"):
+            other_id = other[len(f"{EKG_ID}study/"):]
+            b.problem(cell, f"DOI {doi} is that of study {other_id!r}, already in the graph: the same paper keeps "
+                            f"its identifier, so write study_id {other_id!r} (and this source's own source_id)")
+            return
+    if existing:
+        known = _study_doi(b, f"{EKG_ID}study/{study_id}")
+        if known and known.lower() != doi.lower():
+            b.problem(cell, f"study {study_id!r} in the graph has DOI {known}, not {doi}: another paper; "
+                            "give it its own study_id")
+
+
+def _same_record(b: _Builder, row: Row, study: str) -> None:
+    """A study already in the graph keeps its record: the template's title and year must be its."""
+    import pyoxigraph as ox
+
+    def words(text: str) -> str:
+        return " ".join(re.findall(r"[a-z0-9]+", unicodedata.normalize("NFKD", text).lower()))
+
+    for name, prop in (("title", DCTERMS + "title"), ("year", EKG + "year")):
+        cell = row.get(name)
+        known = [q.object.value for q in b.graph.store.quads_for_pattern(
+            ox.NamedNode(study), ox.NamedNode(prop), None, ox.DefaultGraph())]
+        if cell.value and known and words(cell.value) not in {words(k) for k in known}:
+            b.problem(cell, f"{cell.value!r} is not the {name} of study {study.rsplit('/', 1)[-1]!r} in the graph "
+                            f"({known[0]!r}); a study's record is the graph's")
 
 
 def _short_citation(authors: str, year: str) -> str:
@@ -550,8 +850,9 @@ def _build_findings(b: _Builder, rows: list[Row], study: dict | None, findings_f
         elif factor:
             label = label_cell.value
             if not label_cell.value:
-                b.problem(c("factor"), f"unknown factor {factor_id!r}: give new_factor_label and new_factor_level "
-                                       "to declare it, or use an existing factor's identifier")
+                b.problem(c("factor"), f"unknown factor {factor_id!r}{_did_you_mean(b, factor_id or '')}: give "
+                                       "new_factor_label and new_factor_level to declare it, or use an existing "
+                                       f"factor's identifier ({FACTORS_SHEET})")
             elif not level_cell.value:
                 b.problem(level_cell, f"new factor {factor_id!r} needs a level")
             level = b.closed(level_cell, f"{EKG}Level", "level") if level_cell.value else None
@@ -569,6 +870,7 @@ def _build_findings(b: _Builder, rows: list[Row], study: dict | None, findings_f
             role = _roles().get(role_text.lower())
             if role is None:
                 b.problem(c("role"), f"{role_text!r} is not a role; one of: {', '.join(_roles())}")
+        population = _population(b, c("population"), study)
         absence = _yes_no(b, c("about_absence"), False)
         named = _yes_no(b, c("factor_named"), True)
         quote = b.required(c("quote"))
@@ -592,7 +894,13 @@ def _build_findings(b: _Builder, rows: list[Row], study: dict | None, findings_f
         b.subjects[finding] = row
         b.add(finding, RDF + "type", _iri(EKG + "Finding"))
         b.add(finding, EKG + "inSource", _iri(study["source"]))
-        b.add(finding, RDFS + "label", _lit(f"{study['short']}: {label or factor_id} {role_text.lower()}", lang="en"))
+        restricted = f" ({population[1]})" if population else ""
+        b.add(finding, RDFS + "label", _lit(f"{study['short']}: {label or factor_id} {role_text.lower()}{restricted}",
+                                            lang="en"))
+        if population:
+            b.add(finding, EKG + "population", _iri(population[0]))
+            if population[0] in b.populations:  # a population the template makes: where the study names it
+                b.populations[population[0]].setdefault("section", section)
         b.add(finding, EKG + "fromStudy", _iri(study["study"]))
         b.add(finding, EKG + "aboutFactor", _iri(factor))
         b.add(finding, EKG + "statedRole", _iri(role))
@@ -634,6 +942,108 @@ def _build_findings(b: _Builder, rows: list[Row], study: dict | None, findings_f
     return built, sorted(new_factors)
 
 
+def _did_you_mean(b: _Builder, factor_id: str) -> str:
+    """'; did you mean 'stigma'?' for an unknown factor identifier close to existing ones (difflib)."""
+    import difflib
+
+    import pyoxigraph as ox
+
+    ids = sorted({q.subject.value[len(f"{EKG_ID}factor/"):] for q in b.graph.store.quads_for_pattern(
+        None, ox.NamedNode(RDF + "type"), ox.NamedNode(EKG + "Factor"), ox.DefaultGraph())
+        if q.subject.value.startswith(f"{EKG_ID}factor/")})
+    close = difflib.get_close_matches(factor_id, ids, n=3, cutoff=0.7)
+    if not close:
+        return ""
+    return "; did you mean " + " or ".join(repr(one) for one in close) + "?"
+
+
+def _study_populations(b: _Builder, study: str) -> dict[str, str | None]:
+    """The populations of *study* in the graph: IRI -> the IRI of its country (None when it names none)."""
+    import pyoxigraph as ox
+
+    out: dict[str, str | None] = {}
+    for q in b.graph.store.quads_for_pattern(ox.NamedNode(study), ox.NamedNode(EKG + "hasPopulation"), None,
+                                             ox.DefaultGraph()):
+        countries = [c.object.value for c in b.graph.store.quads_for_pattern(
+            q.object, ox.NamedNode(EKG + "country"), None, ox.DefaultGraph())]
+        out[q.object.value] = countries[0] if len(countries) == 1 else None
+    return out
+
+
+def _population(b: _Builder, cell: Cell, study: dict | None) -> tuple[str, str] | None:
+    """The population (sub-sample) a finding is restricted to, as (IRI, title): one of the study's
+    populations, named by its identifier or by its country's code; a code of one of the study's
+    countries that no population of the study has yet makes a new population, which the source
+    writes (with its country) and links to the study. None for the whole sample."""
+    if not cell.value or not study:
+        return None
+    value = cell.value
+    known = _study_populations(b, study["study"])
+    known.update({iri: info["country"] for iri, info in b.populations.items()})
+    if re.fullmatch(r"[A-Za-z]{2}", value):
+        country = f"{EKG_ID}country/{value.upper()}"
+        if country not in study["countries"]:
+            codes = ";".join(c.rsplit("/", 1)[-1] for c in study["countries"]) or "none"
+            b.problem(cell, f"{value!r} is not one of the study's countries ({codes}, the countries column of "
+                            f"{STUDY_SHEET})")
+            return None
+        matching = sorted(iri for iri, of in known.items() if of == country)
+        if len(matching) > 1:
+            b.problem(cell, f"the study has several populations in {value.upper()}: name one by its identifier, "
+                            + " or ".join(repr(m.rsplit("/", 1)[-1]) for m in matching))
+            return None
+        if matching:
+            return matching[0], _population_title(b, matching[0])
+        iri = f"{EKG_ID}population/{study['study_id']}-{value.lower()}"
+        label = _country_label(b, country)
+        b.populations[iri] = {"country": country, "study": study["study"], "row": cell,
+                              "title": f"{study['short']}: the participants from {label}"}
+        return iri, b.populations[iri]["title"]
+    iri = f"{EKG_ID}population/{value}"
+    if iri not in known:
+        import difflib
+
+        ids = [k.rsplit("/", 1)[-1] for k in sorted(known)]
+        close = difflib.get_close_matches(value, ids, n=1, cutoff=0.6)
+        b.problem(cell, f"{value!r} is not a population of study {study['study_id']!r}"
+                        + (f"; did you mean {close[0]!r}?" if close else "")
+                        + " (give a population's identifier, or the code of one of the study's countries)")
+        return None
+    return iri, _population_title(b, iri)
+
+
+def _population_title(b: _Builder, iri: str) -> str:
+    import pyoxigraph as ox
+
+    if iri in b.populations:
+        return b.populations[iri]["title"]
+    for q in b.graph.store.quads_for_pattern(ox.NamedNode(iri), ox.NamedNode(DCTERMS + "title"), None,
+                                             ox.DefaultGraph()):
+        return q.object.value
+    return iri.rsplit("/", 1)[-1]
+
+
+def _country_label(b: _Builder, country: str) -> str:
+    import pyoxigraph as ox
+
+    labels = {q.object.language: q.object.value for q in b.graph.store.quads_for_pattern(
+        ox.NamedNode(country), ox.NamedNode(SKOS + "prefLabel"), None, ox.DefaultGraph())}
+    return labels.get("en") or next(iter(labels.values()), country.rsplit("/", 1)[-1])
+
+
+def _build_populations(b: _Builder) -> None:
+    """The populations the template's findings made: each with its title, country and study."""
+    for iri, info in b.populations.items():
+        b.subjects[iri] = info["row"]
+        b.add(info["study"], EKG + "hasPopulation", _iri(iri))
+        b.add(iri, RDF + "type", _iri(EKG + "Population"))
+        b.add(iri, DCTERMS + "title", _lit(info["title"], lang="en"))
+        b.add(iri, EKG + "country", _iri(info["country"]))
+        b.add(iri, EKG + "provenance", _iri(EKG + "StatedInReview"))
+        if info.get("section"):
+            b.add(iri, EKG + "locatedIn", _iri(info["section"]))
+
+
 def _yes_no(b: _Builder, cell: Cell, default: bool) -> bool:
     if not cell.value:
         return default
@@ -646,7 +1056,8 @@ def _yes_no(b: _Builder, cell: Cell, default: bool) -> bool:
 
 _PREFIXES = {
     "ekg": EKG, "study": EKG_ID + "study/", "factor": EKG_ID + "factor/", "source": EKG_ID + "source/",
-    "country": EKG_ID + "country/", "dcterms": DCTERMS, "bibo": BIBO, "prov": PROV, "rdfs": RDFS,
+    "country": EKG_ID + "country/", "pop": EKG_ID + "population/", "dcterms": DCTERMS, "bibo": BIBO, "prov": PROV,
+    "rdfs": RDFS,
     "skos": SKOS, "foaf": FOAF, "xsd": XSD,
 }
 
@@ -669,8 +1080,8 @@ def _turtle(triples: list[tuple], study_id: str) -> bytes:
     # subjects are named nodes (built above)
     quads.sort(key=lambda t: (t.subject.value, t.predicate.value != RDF + "type",  # type: ignore[union-attr]
                               t.predicate.value, str(t.object)))
-    header = (f"# The study {study_id}, curated from its own text with 'exitkg add': its record, its\n"
-              "# source (curator and date), what it states of its sample and its findings.\n\n").encode()
+    header = (f"# The source {study_id}: a study curated from its own text with 'exitkg add': its record,\n"
+              "# the source (curator and date), what it states of its sample and its findings.\n\n").encode()
     # pyoxigraph's stub: serialize without an output returns bytes
     body = ox.serialize(quads, format=ox.RdfFormat.TURTLE, prefixes=prefixes).decode()  # type: ignore[union-attr]
     # stable and readable: prefixes sorted, a blank line between resources
@@ -720,18 +1131,24 @@ def check_template(template: str | os.PathLike[str], source_text: str | os.PathL
     from exitkg.checks.check_quotes import read_source
 
     folder = Path(os.fsdecode(template))
-    if not os.path.isdir(folder):  # False for a name too long too
-        raise InputError(f"{folder}: not a template folder (it holds {' and '.join(SHEETS)}; see 'exitkg template')")
+    workbook = folder.suffix.lower() == XLSX_SUFFIX and os.path.isfile(folder)
+    if not os.path.isdir(folder) and not workbook:  # False for a name too long too
+        raise InputError(f"{folder}: not a template folder (it holds {' and '.join(SHEETS)}; see 'exitkg template') "
+                         f"nor an {XLSX_SUFFIX} template")
     study_rows = _read_sheet(folder, STUDY_SHEET)
     finding_rows = _read_sheet(folder, FINDINGS_SHEET)
     text = read_source(source_text)
     graph = load(data)
     b = _Builder(graph, text)
-    study_file = os.fsdecode(folder / STUDY_SHEET)
+    study_file = (f"{os.fsdecode(folder)}[{_sheet_title(STUDY_SHEET)}]" if workbook
+                  else os.fsdecode(folder / STUDY_SHEET))
     if len(study_rows) != 1:
         raise TemplateError([f"{study_file}:3: the study sheet has {len(study_rows)} data rows; it has exactly one"])
     study = _build_study(b, study_rows[0])
-    count, new_factors = _build_findings(b, finding_rows, study, os.fsdecode(folder / FINDINGS_SHEET))
+    findings_file = (f"{os.fsdecode(folder)}[{_sheet_title(FINDINGS_SHEET)}]" if workbook
+                     else os.fsdecode(folder / FINDINGS_SHEET))
+    count, new_factors = _build_findings(b, finding_rows, study, findings_file)
+    _build_populations(b)
     if b.problems:
         raise TemplateError(b.problems)
     return b, study, count, new_factors
@@ -761,4 +1178,4 @@ def add_study(template: str | os.PathLike[str], source_text: str | os.PathLike[s
         result = validate(load([*_as_list(data), staging]))
         if not result.conforms:
             raise TemplateError(_place_shacl(b, result))
-    return AddResult(study["study"], study["source"], target, count, new_factors)
+    return AddResult(study["study"], study["source"], target, count, new_factors, study["existing"])
