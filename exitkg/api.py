@@ -140,11 +140,13 @@ def diff(old: PathLike, new: PathLike) -> Diff:
     return _diff(old, new)
 
 
-def release(out: PathLike, *, previous: PathLike | None = None, data=None, only=None) -> ReleaseResult:
-    """Build the release files into the new folder *out* (see ``exitkg release``)."""
+def release(out: PathLike, *, previous: PathLike | None = None, data=None, only=None,
+            version: str | None = None) -> ReleaseResult:
+    """Build the release files into the new folder *out* (see ``exitkg release``); *version* is the
+    release's (a semantic version; default: the package's)."""
     from exitkg.publish.release import build_release
 
-    return build_release(out, previous=previous, data=data, only=only)
+    return build_release(out, previous=previous, data=data, only=only, version=version)
 
 
 def build_site(out: PathLike, graph=None) -> SiteResult:

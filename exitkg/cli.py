@@ -676,6 +676,9 @@ def _configure_release(p: argparse.ArgumentParser) -> None:
                    help="the new folder to build the release files in")
     p.add_argument("--previous", metavar="PATH",
                    help="the previous release's folder (or a data folder or an export), for the change log")
+    p.add_argument("--version", metavar="X.Y.Z", dest="release_version",
+                   help="the release's version, a semantic version written in every file that carries one "
+                        "(default: the package's version)")
     _add_graph_options(p)
 
 
@@ -686,7 +689,8 @@ def cmd_release(args: argparse.Namespace) -> int:
 
     _with_ontology(args, "a release holds the ontology")
     emit(build_release(args.out, previous=args.previous, data=args.data, only=args.only,
-                       normalize_literals=args.normalize_literals, reading=_reading(args)).describe())
+                       normalize_literals=args.normalize_literals, reading=_reading(args),
+                       version=args.release_version).describe())
     return errors.OK
 
 

@@ -128,3 +128,93 @@ def test_installed_wheel_uses_packaged_resources(dists, tmp_path):
                           text=True, cwd=tmp_path, timeout=600)
     assert proc.returncode == 0, proc.stderr[-3000:]
     assert 'version: "0.1.0"' in (tmp_path / "release" / "CITATION.cff").read_text(encoding="utf-8")
+
+
+@pytest.fixture(scope="module")
+def installed(dists, tmp_path_factory) -> Path:
+    """The wheel installed in a new virtual environment (the test environment's dependencies
+    importable after it); its bin folder."""
+    wheel, _ = dists
+    root = tmp_path_factory.mktemp("installed")
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)],
+                   check=True, capture_output=True, timeout=300)
+    bindir = venv / ("Scripts" if sys.platform == "win32" else "bin")
+    python = bindir / ("python.exe" if sys.platform == "win32" else "python")
+    proc = subprocess.run([str(python), "-m", "pip", "install", "--no-deps", "--no-index", "--quiet", str(wheel)],
+                          capture_output=True, text=True, timeout=300, cwd=root)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True, cwd=root).stdout.strip()
+    Path(purelib, "_exitkg_test_deps.pth").write_text("\n".join(_site_packages_dirs()) + "\n")
+    return bindir
+
+
+def _installed_exitkg(bindir: Path, *args, cwd: Path) -> subprocess.CompletedProcess:
+    exe = bindir / ("exitkg.exe" if sys.platform == "win32" else "exitkg")
+    clean = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+    return subprocess.run([str(exe), *map(str, args)], capture_output=True, text=True, cwd=cwd,
+                          timeout=600, env=clean)
+
+
+def test_installed_copy_reads_the_checkout_it_runs_in_and_its_own_data_elsewhere(installed, tmp_path):
+    import shutil
+
+    checkout = tmp_path / "checkout"
+    for name in (*RESOURCE_NAMES, "pyproject.toml", "CITATION.cff"):
+        source = REPO_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, checkout / name)
+        else:
+            shutil.copy2(source, checkout / name)
+    # the curator's steps (docs/curation.md): a release, a study added to data/, what changed
+    proc = _installed_exitkg(installed, "release", "--out", "build/before", cwd=checkout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    curation = REPO_ROOT / "tests" / "fixtures" / "curation"
+    proc = _installed_exitkg(installed, "add", curation / "template", "--source", curation / "study-text.txt",
+                             "--out", "data/fixture-2024", cwd=checkout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    proc = _installed_exitkg(installed, "diff", "build/before", "data", "--format", "json", cwd=checkout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    changes = json.loads(proc.stdout)
+    assert {(c["iri"].rsplit("/id/", 1)[-1], c["change"]) for c in changes["studies_and_findings"]} == {
+        ("study/fixture-2024", "added"), ("finding/fixture-2024/digital-literacy", "added"),
+        ("finding/fixture-2024/family", "added"), ("finding/fixture-2024/spirituality", "added")}
+    assert not changes["removed_without_deprecation"] and not changes["counts_no_longer_reproduced"]
+
+    proc = _installed_exitkg(installed, "report", "--format", "json", cwd=checkout)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    others = json.loads(proc.stdout)["whole_graph"]["other_sources"]
+    assert [s["source"].rsplit("/", 1)[-1] for s in others] == ["fixture-2024"]
+    notes = [line for line in proc.stderr.splitlines() if "reading the checkout" in line]
+    assert len(notes) == 1 and str(checkout.resolve()) in notes[0], proc.stderr
+
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    proc = _installed_exitkg(installed, "report", "--format", "json", cwd=elsewhere)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    assert json.loads(proc.stdout)["whole_graph"]["other_sources"] == []
+    assert "reading the checkout" not in proc.stderr
+
+
+def test_installed_copy_releases_a_version_of_its_own_citing_the_curator(installed, tmp_path):
+    import yaml
+
+    import exitkg
+
+    curation = REPO_ROOT / "tests" / "fixtures" / "curation"
+    proc = _installed_exitkg(installed, "add", curation / "template", "--source", curation / "study-text.txt",
+                             "--out", tmp_path / "fixture-2024", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    proc = _installed_exitkg(installed, "release", "--version", "0.2.0", "--out", tmp_path / "release",
+                             "--data", tmp_path / "fixture-2024", cwd=tmp_path)
+    assert proc.returncode == 0, proc.stderr[-3000:]
+    release = tmp_path / "release"
+    citation = yaml.safe_load((release / "CITATION.cff").read_text(encoding="utf-8"))
+    assert citation["version"] == "0.2.0"
+    assert {"alias": "Ada Example", "orcid": "https://orcid.org/0000-0002-1825-0097"} in citation["authors"]
+    ontology = (release / "ontology" / "exit-factors.ttl").read_text(encoding="utf-8")
+    assert '"0.2.0"' in ontology and "<https://w3id.org/exitkg/ontology/0.2.0>" in ontology
+    assert "version 0.2.0." in (release / "findings.nanopub.trig").read_text(encoding="utf-8")
+    proc = _installed_exitkg(installed, "--version", cwd=tmp_path)
+    assert proc.stdout.strip() == f"exitkg {exitkg.__version__}"  # the package's own version is unchanged

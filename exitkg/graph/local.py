@@ -267,6 +267,23 @@ def _version_quads() -> list:
     return [ox.Quad(s, p, o, g) for s, p, o in triples for g in (ox.NamedNode(ONTOLOGY_GRAPH), ox.DefaultGraph())]
 
 
+_CREATORS = """PREFIX ekg: <https://w3id.org/exitkg/ontology#> PREFIX dcterms: <http://purl.org/dc/terms/>
+SELECT DISTINCT ?creator WHERE { ?source a ekg:Source ; dcterms:creator ?creator FILTER(isIRI(?creator)) }
+ORDER BY ?creator"""
+
+
+def _contributor_quads(store) -> list:
+    """The creators of every source (``dcterms:creator`` of an ``ekg:Source``: its curators, or the
+    project for the packaged ones) as ``dcterms:contributor`` of the ontology, in its named graph
+    and the merge: the header states whose work the loaded graph holds."""
+    import pyoxigraph as ox
+
+    subject, predicate = ox.NamedNode(ONTOLOGY_IRI), ox.NamedNode("http://purl.org/dc/terms/contributor")
+    creators = [row["creator"] for row in store.query(_CREATORS)]
+    graphs = (ox.NamedNode(ONTOLOGY_GRAPH), ox.DefaultGraph())
+    return [ox.Quad(subject, predicate, c, g) for c in creators for g in graphs]
+
+
 def _as_list(paths) -> list:
     if paths is None:
         return []
@@ -590,6 +607,7 @@ def _fill(store, inputs: list[_Input], ontology: bool, normalize_literals: bool 
                 prefixes.setdefault(prefix, ns)
     if ontology:
         store.extend(_version_quads())
+        store.extend(_contributor_quads(store))
         derive_effective_roles(store)
     return KnowledgeGraph(store, parts, prefixes, restore, notes, tags, ontology=ontology)
 

@@ -3,9 +3,12 @@
 Each nanopublication has the four graphs of the nanopublication guidelines: a head linking the
 others; an assertion (the finding: factor, stated role, absence, study, population, source);
 provenance (the publication the finding is derived from, the verbatim quote and the section it
-stands in); and publication information (the finding's IRI in the graph, the licence, the
-exitkg version). Its IRI is a trusty URI, ``https://w3id.org/exitkg/np/RA...``, computed offline
-with the published RA algorithm (the one the ``nanopub`` package verifies): the quads are written
+stands in, and the creators of the finding's source, to whom the assertion is attributed); and
+publication information (the finding's IRI in the graph, the licence, the version the graph
+states, and the creators of the finding's source with the date the source states, from its
+``source.ttl``: its curators, by ORCID iD when known, or the project for the packaged sources).
+Its IRI is a trusty URI, ``https://w3id.org/exitkg/np/RA...``, computed offline with the
+published RA algorithm (the one the ``nanopub`` package verifies): the quads are written
 with a blank where the hash goes, normalised (sorted as the algorithm sorts them, one line per
 term), hashed with SHA-256, and the hash, base64url-encoded and prefixed ``RA``, takes the blank's
 place. The same graph always gives the same bytes. Signing is optional (``--sign-key``, an RSA
@@ -180,9 +183,36 @@ def _term(ox_term, tags: dict[str, str]) -> Term:
     return Term(ox_term.value)
 
 
+_SOURCE_CREATORS = sparql_prefixes("ekg", "dcterms") + """
+SELECT ?source ?creator ?created WHERE {
+  ?source a ekg:Source .
+  OPTIONAL { ?source dcterms:creator ?creator FILTER(isIRI(?creator)) }
+  OPTIONAL { ?source dcterms:created ?created }
+} ORDER BY ?source ?creator ?created"""
+
+_GRAPH_VERSION = sparql_prefixes("owl") + """
+SELECT ?v WHERE { <https://w3id.org/exitkg/ontology> owl:versionInfo ?v } ORDER BY ?v LIMIT 1"""
+
+
+def source_credits(graph) -> dict[str, tuple[list[str], list[Term]]]:
+    """Each source's creators (IRIs) and the dates it states (``dcterms:created``), by source IRI."""
+    credits: dict[str, tuple[list[str], list[Term]]] = {}
+    for row in graph.store.query(_SOURCE_CREATORS):
+        creators, dates = credits.setdefault(row["source"].value, ([], []))
+        if row["creator"] is not None and row["creator"].value not in creators:
+            creators.append(row["creator"].value)
+        if row["created"] is not None:
+            date = _term(row["created"], graph.tags)
+            if date not in dates:
+                dates.append(date)
+    return credits
+
+
 def finding_nanopub(graph, finding: str, publication: str, version: str,
-                    signer: Signer | None = None) -> tuple[str, list[Quad]]:
-    """The nanopublication of one finding: its trusty IRI and its quads."""
+                    signer: Signer | None = None,
+                    credits: dict[str, tuple[list[str], list[Term]]] | None = None) -> tuple[str, list[Quad]]:
+    """The nanopublication of one finding: its trusty IRI and its quads. *credits* are the sources'
+    creators and dates (:func:`source_credits`, computed when not given)."""
     import pyoxigraph as ox
 
     np_iri = NP_BASE + PLACEHOLDER
@@ -201,11 +231,18 @@ def finding_nanopub(graph, finding: str, publication: str, version: str,
         elif p in _PROVENANCE_PREDICATES:
             quads.append((provenance, assertion, p, _term(q.object, graph.tags)))
     quads.append((provenance, assertion, PROV + "wasDerivedFrom", _iri(publication)))
+    credits = source_credits(graph) if credits is None else credits
+    sources = [q[3].value for q in quads if q[0] == assertion and q[2] == EKG + "inSource" and not q[3].literal]
+    creators = [c for s in sources for c in credits.get(s, ([], []))[0]]
+    dates = [d for s in sources for d in credits.get(s, ([], []))[1]]
+    quads += [(provenance, assertion, PROV + "wasAttributedTo", _iri(c)) for c in creators]
     quads += [
         (pubinfo, np_iri, PROV + "wasDerivedFrom", _iri(finding)),
         (pubinfo, np_iri, DCTERMS + "license", _iri(LICENSE)),
         (pubinfo, np_iri, RDFS + "comment", Term(f"A finding of the exitkg graph, version {version}.", True)),
     ]
+    quads += [(pubinfo, np_iri, DCTERMS + "creator", _iri(c)) for c in creators]
+    quads += [(pubinfo, np_iri, DCTERMS + "created", d) for d in dates]
     if signer is not None:
         quads = signer.sign(quads, np_iri, pubinfo)
     hashstr = trusty_hash(quads)
@@ -267,9 +304,12 @@ def export_nanopubs(graph=None, sign_key=None) -> bytes:
 
     signer = Signer(sign_key) if sign_key is not None else None
     graph = graph if graph is not None else load()
+    # the version the graph states (a release may state its own), else the package's
+    version = next((row["v"].value for row in graph.store.query(_GRAPH_VERSION)), __version__)
+    credits = source_credits(graph)
     everything: list[ox.Quad] = []
     for row in graph.store.query(_FINDINGS):
-        _iri_, quads = finding_nanopub(graph, row["f"].value, row["pub"].value, __version__, signer)
+        _iri_, quads = finding_nanopub(graph, row["f"].value, row["pub"].value, version, signer, credits)
         for g, s, p, o in quads:
             obj = (ox.Literal(o.value, language=o.language) if o.language else
                    ox.Literal(o.value, datatype=ox.NamedNode(o.datatype)) if o.literal and o.datatype else

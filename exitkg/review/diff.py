@@ -44,8 +44,11 @@ SELECT ?factor ?label ?source ?level ?role WHERE {
 _DEPRECATED = sparql_prefixes("owl") + """
 SELECT ?x WHERE { ?x owl:deprecated true }"""
 
+# the description of the graph (``id/dataset`` and under it), which a release holds and a data folder
+# does not, is computed from the graph: its identifiers are no data removed or added
 _IDENTIFIERS = """
-SELECT DISTINCT ?x WHERE { ?x ?p ?o FILTER(isIRI(?x) && STRSTARTS(STR(?x), "https://w3id.org/exitkg/")) }"""
+SELECT DISTINCT ?x WHERE { ?x ?p ?o FILTER(isIRI(?x) && STRSTARTS(STR(?x), "https://w3id.org/exitkg/")
+  && STR(?x) != "https://w3id.org/exitkg/id/dataset" && !STRSTARTS(STR(?x), "https://w3id.org/exitkg/id/dataset/")) }"""
 
 
 def _short(iri: str) -> str:

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import sys
 
 import pytest
 
-from conftest import REPO_ROOT, RESOURCE_NAMES, checkout_resource_files
+from conftest import FIXTURES, REPO_ROOT, RESOURCE_NAMES, checkout_resource_files, run_exitkg
 from exitkg.core import errors
 from exitkg.core import resources
 
@@ -71,3 +73,62 @@ def test_version_matches_pyproject():
     assert meta["tool"]["hatch"]["version"]["path"] == "exitkg/core/version.py"
     assert version("exitkg") == exitkg.__version__
     assert meta["project"]["scripts"]["exitkg"] == "exitkg.cli:main"
+
+
+# --- the checkout exitkg runs in ---------------------------------------------------------------
+
+def _project(folder, name="exitkg", data=True):
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "pyproject.toml").write_text(f'[build-system]\nrequires = []\n\n[project]\nname = "{name}"\n'
+                                           'version = "1"\n\n[tool.other]\nname = "x"\n', encoding="utf-8")
+    if data:
+        (folder / "data").mkdir(exist_ok=True)
+    return folder
+
+
+def test_a_checkout_is_found_from_its_folder_and_below(tmp_path):
+    root = _project(tmp_path / "checkout")
+    (root / "data" / "smith-2022").mkdir()
+    assert resources.checkout_root(root) == root.resolve()
+    assert resources.checkout_root(root / "data" / "smith-2022") == root.resolve()
+    assert resources.checkout_root(REPO_ROOT / "docs") == REPO_ROOT
+
+
+def test_another_project_a_project_without_data_or_no_project_is_no_checkout(tmp_path):
+    assert resources.checkout_root(_project(tmp_path / "other", name="exitkg-tools")) is None
+    assert resources.checkout_root(_project(tmp_path / "nodata", data=False)) is None
+    # the nearest pyproject.toml decides: a project inside a checkout is not the checkout
+    inner = _project(_project(tmp_path / "outer") / "vendor" / "inner", name="inner")
+    assert resources.checkout_root(inner / "data") is None
+    assert resources.checkout_root(tmp_path) is None
+
+
+@pytest.fixture(scope="module")
+def checkout_with_a_study(tmp_path_factory):
+    """A copy of the checkout's folders with the fixture study added to its data/."""
+    root = tmp_path_factory.mktemp("checkout") / "exitkg"
+    for name in (*RESOURCE_NAMES, "pyproject.toml", "CITATION.cff"):
+        source = REPO_ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, root / name)
+        else:
+            shutil.copy2(source, root / name)
+    curation = FIXTURES / "curation"
+    added = run_exitkg("add", curation / "template", "--source", curation / "study-text.txt",
+                       "--out", root / "data" / "fixture-2024")
+    assert added.code == 0, added.stderr
+    return root
+
+
+@pytest.mark.parametrize("where", [".", "data/fixture-2024"])
+def test_run_in_a_checkout_exitkg_reads_its_data(checkout_with_a_study, where):
+    result = run_exitkg("report", "--format", "json", cwd=checkout_with_a_study / where)
+    assert result.code == 0, result.stderr
+    others = json.loads(result.stdout)["whole_graph"]["other_sources"]
+    assert [s["source"].rsplit("/", 1)[-1] for s in others] == ["fixture-2024"]
+
+
+def test_run_elsewhere_exitkg_reads_its_own_data(checkout_with_a_study):
+    result = run_exitkg("report", "--format", "json", cwd=checkout_with_a_study.parent)
+    assert result.code == 0, result.stderr
+    assert json.loads(result.stdout)["whole_graph"]["other_sources"] == []

@@ -171,3 +171,40 @@ def test_a_language_tag_keeps_its_spelling_and_the_trusty_uri_verifies(tmp_path)
     tagged = [h for h, quads in nanopubs.items() if any(str(o) == "colour" for _, _, _, o in quads)]
     assert len(tagged) == 1
     assert all(_verifies(hashstr, quads) for hashstr, quads in nanopubs.items())
+
+
+def test_the_sources_creators_and_date_reach_provenance_and_pubinfo(tmp_path):
+    """A curated source's curator (by ORCID iD) and curation date, from its own metadata; the
+    packaged sources' creator, the project; the version the graph states."""
+    from conftest import FIXTURES
+    from exitkg.publish.release import set_version
+
+    curation = FIXTURES / "curation"
+    added = run_in_process("add", curation / "template", "--source", curation / "study-text.txt",
+                       "--out", tmp_path / "fixture-2024")
+    assert added.code == 0, added.stderr
+    graph = load(data=[tmp_path / "fixture-2024"])
+    set_version(graph, "0.2.0")
+    data = export_nanopubs(graph)
+    dataset = rdflib.Dataset()
+    dataset.parse(data=data, format="trig")
+    dcterms, prov = rdflib.Namespace("http://purl.org/dc/terms/"), rdflib.Namespace("http://www.w3.org/ns/prov#")
+    seen = set()
+    for hashstr, quads in _by_nanopub(data).items():
+        assert _verifies(hashstr, quads), hashstr
+        np_iri = rdflib.URIRef(NP_BASE + hashstr)
+        pubinfo = dataset.graph(rdflib.URIRef(f"{np_iri}#pubinfo"))
+        provenance = dataset.graph(rdflib.URIRef(f"{np_iri}#provenance"))
+        finding = str(pubinfo.value(np_iri, prov.wasDerivedFrom))
+        creators = {str(c) for c in pubinfo.objects(np_iri, dcterms.creator)}
+        attributed = {str(c) for c in provenance.objects(rdflib.URIRef(f"{np_iri}#assertion"), prov.wasAttributedTo)}
+        dates = [str(d) for d in pubinfo.objects(np_iri, dcterms.created)]
+        assert "version 0.2.0." in str(pubinfo.value(np_iri, rdflib.RDFS.comment))
+        if "/fixture-2024/" in finding:
+            assert creators == attributed == {"https://orcid.org/0000-0002-1825-0097"}
+            assert dates == ["2026-11-30"]
+        else:
+            assert creators == attributed == {"https://w3id.org/exitkg/"}
+            assert dates == []
+        seen.add("/fixture-2024/" in finding)
+    assert seen == {True, False}
