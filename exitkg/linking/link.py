@@ -36,7 +36,8 @@ def _notes(shown: str, head: Header) -> list[str]:
 
 def link_cases(path: PathLike, out: PathLike | None = None, *, base: str = DEFAULT_BASE, format: str = "turtle",
                progress: bool = False, skip_bad_rows: bool = False, strict_columns: bool = False) -> LinkResult:
-    """Link the CTDC case records in *path* to the exit factors and write them, as Turtle or
+    """Link the case records in *path* (CTDC's; HTCDS's, told apart by the header, go to
+    :func:`exitkg.linking.htcds.link_records`) to the exit factors and write them, as Turtle or
     N-Triples, to *out* (atomically) or to standard output. The file is checked completely before
     anything is written; then it is read again and written one case at a time, so time grows
     linearly with the rows and memory stays flat (but for one short hash per distinct row). With
