@@ -72,7 +72,8 @@ def render_html(report: Report, link=None, *, nav: str = "", static_root: str | 
                             for c in report.graph_conclusions]}
     new = [{"link": a(n["factor"], n["label"]), "what": n["what"],
             "evidence": [part for i, ev in enumerate(n["evidence"]) for part in
-                         ([t("; ")] if i else []) + [t(f"{ev['direction']} "), a(ev.get("evidence_iri"), ev["evidence"]),
+                         ([t("; ")] if i else []) + [t(f"{ev['direction']} "),
+                                                    a(ev.get("evidence_iri"), ev["evidence"]),
                                                     t(f" ({ev['source']}): "), quote(ev["quote"])]]}
            for n in report.graph_new]
     names = ", ".join(report.review_names.values()) or "no review"

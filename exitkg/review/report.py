@@ -415,7 +415,7 @@ def new_evidence_summary(conclusion: dict) -> str:
     evidence = conclusion["new_evidence"]
     if not evidence:
         return "none"
-    by = {}
+    by: dict[str, int] = {}
     for ev in evidence:
         by[ev["direction"]] = by.get(ev["direction"], 0) + 1
     sources = sorted({ev["source"] for ev in evidence})
@@ -482,9 +482,9 @@ def render_text(report: Report) -> str:
         out.append(f"    [{c['in_graph']}] {c['label']} ({c['classification']}, {c['level']}): "
                    f"in the reviews {c['in_reviews']}; new evidence: {new_evidence_summary(c)}")
     out.append("  what only the sources beyond the reviews bring:" + (" nothing" if not report.graph_new else ""))
-    for n in report.graph_new:
-        out.append(f"    {n['label']}: {n['what']}")
-        for ev in n["evidence"]:
+    for item in report.graph_new:
+        out.append(f"    {item['label']}: {item['what']}")
+        for ev in item["evidence"]:
             out.append(f"      {ev['direction']:<12} {ev['evidence']} ({ev['source']}): \"{ev['quote']}\"")
     return "\n".join(out) + "\n"
 
@@ -548,10 +548,10 @@ def render_markdown(report: Report) -> str:
         out.append(f"| {_md(c['label'])} | {c['classification']} | {_md(c['level'])} | {c['in_reviews']} | "
                    f"{c['in_graph']} | {_md(new_evidence_summary(c))} |")
     out += ["", "What only the sources beyond the reviews bring:" + (" nothing." if not report.graph_new else ""), ""]
-    for n in report.graph_new:
+    for item in report.graph_new:
         evidence = "; ".join(f"{ev['direction']} {ev['evidence']} ({ev['source']}): \"{ev['quote']}\""
-                             for ev in n["evidence"])
-        out.append(f"- **{_md(n['label'])}**: {_md(n['what'])}. {_md(evidence)}")
+                             for ev in item["evidence"])
+        out.append(f"- **{_md(item['label'])}**: {_md(item['what'])}. {_md(evidence)}")
     return "\n".join(out) + "\n"
 
 
