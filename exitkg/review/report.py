@@ -356,6 +356,7 @@ def _conclusions_in_graph(report: Report, engine, whole: dict[str, dict], labels
             "evidence_iri": lexical(r["assertion"]), "source": _short(r["in_source"]),
             "population": _short(r["population"]) if r.get("population") is not None else None,
             "quote": lexical(r["quote"]), "beyond": lexical(r["in_source"]) in beyond})
+    in_reviews = {entry["factor"]: entry["status"] for entry in report.controversial}
     classified: set[str] = set()
     for r in engine.run(_CONCLUSIONS).rows:
         factor, role = lexical(r["factor"]), _short(r["role"])
@@ -367,7 +368,7 @@ def _conclusions_in_graph(report: Report, engine, whole: dict[str, dict], labels
         report.graph_conclusions.append({
             "review": lexical(r["review"]), "factor": factor, "label": label(r["factor"]),
             "figure_label": lexical(r["figure_label"]), "level": label(r["level"]), "classification": role,
-            "in_reviews": _conclusion_status(role, own, None if len(own) < 2 else "contested"),
+            "in_reviews": _conclusion_status(role, own, in_reviews.get(factor)),
             "in_graph": _conclusion_status(role, {ev["direction"] for ev in evidence}, controversy),
             "new_directions": sorted({ev["direction"] for ev in new} - own),
             "new_evidence": [{k: v for k, v in ev.items() if k != "beyond"} for ev in new],
