@@ -685,7 +685,14 @@ SPECS: dict[str, tuple[str, list[Op], str, list[Op]]] = {
     # Studies
     "Study": (
         "a complete study", [],
-        "the study has no journal title", [drop("fx:study", "ekg:journalTitle")]),
+        "the study has two titles", [add("fx:study", "dcterms:title", lit("Another title", "en"))]),
+    "IncludedStudy": (
+        "a second study, known from a fragment of its own text, has no year, author list or journal",
+        second_study(included=False) + second_source() + [set_("fx:source-2", "ekg:encodes", "fx:study-2"),
+                                                          drop("fx:study-2", "ekg:year"),
+                                                          drop("fx:study-2", "ekg:authorsAsPrinted"),
+                                                          drop("fx:study-2", "ekg:journalTitle")],
+        "the included study has no journal title", [drop("fx:study", "ekg:journalTitle")]),
     "Study-title": (
         "the study has exactly one non-empty title", [],
         "the study's title is empty", [set_("fx:study", "dcterms:title", lit("", "en"))]),

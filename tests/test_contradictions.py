@@ -68,10 +68,11 @@ def test_the_absence_contradiction_involves_only_statements_about_an_absence(gra
 # --- data fixes -----------------------------------------------------------------------------------
 
 def test_a_study_counts_once_for_a_factor_and_role(graph):
-    found = rows(graph, """SELECT ?f ?s ?factor ?role ?pop ?value WHERE {
-        ?f a ekg:Finding ; ekg:fromStudy ?s ; ekg:aboutFactor ?factor ; ekg:statedRole ?role .
+    """Once in each source: a source read in the study's own text may state what the review states."""
+    found = rows(graph, """SELECT ?f ?s ?factor ?role ?pop ?value ?source WHERE {
+        ?f a ekg:Finding ; ekg:fromStudy ?s ; ekg:aboutFactor ?factor ; ekg:statedRole ?role ; ekg:inSource ?source .
         OPTIONAL { ?f ekg:population ?pop } OPTIONAL { ?f ekg:factorValue ?value } }""")
-    keys = [(r["s"], r["factor"], r["role"], r.get("pop"), r.get("value")) for r in found]
+    keys = [(r["s"], r["factor"], r["role"], r.get("pop"), r.get("value"), r["source"]) for r in found]
     assert len(keys) == len(set(keys))
     spirituality = [r for r in found if slug(r["s"]) == "hickle-2017" and slug(r["factor"]) == "spirituality"]
     assert len(spirituality) == 1

@@ -7,7 +7,17 @@ from markupsafe import Markup
 from exitkg.pages.templating import render
 from exitkg.rdf.vocabulary import local_name
 from exitkg.review.report import RENDERERS as _TEXT_RENDERERS
-from exitkg.review.report import STAGE_QUERY, Report, content_line, stage_line, ties_text, verdicts
+from exitkg.review.report import (
+    STAGE_QUERY,
+    Report,
+    conclusion_counts,
+    content_line,
+    new_evidence_summary,
+    source_statements,
+    stage_line,
+    ties_text,
+    verdicts,
+)
 from exitkg.sparql import queries as Q
 
 
@@ -76,6 +86,17 @@ def render_html(report: Report, link=None, *, nav: str = "", static_root: str | 
     stages = {"query": a(Q.QUERY_NS + STAGE_QUERY, STAGE_QUERY), "note": report.stage_note,
               "count": ties_text(report.stage_ties),
               "ties": [[a(x["statement"], stage_line(x)), t(": "), quote(x["quote"])] for x in report.stage_ties]}
+    conclusions = {"head": head("factor", "classification", "level", "in the reviews", "in the whole graph",
+                                "new evidence"),
+                   "rows": [[[a(c["factor"], c["label"])], [t(c["classification"])], [t(c["level"])],
+                             [t(c["in_reviews"])], [t(c["in_graph"])], [t(new_evidence_summary(c))]]
+                            for c in report.graph_conclusions]}
+    new = [{"link": a(n["factor"], n["label"]), "what": n["what"],
+            "evidence": [part for i, ev in enumerate(n["evidence"]) for part in
+                         ([t("; ")] if i else []) + [t(f"{ev['direction']} "),
+                                                    a(ev.get("evidence_iri"), ev["evidence"]),
+                                                    t(f" ({ev['source']}): "), quote(ev["quote"])]]}
+           for n in report.graph_new]
     names = ", ".join(report.review_names.values()) or "no review"
     return render("report.html", title=f"Report: {names}", nav=Markup(nav), names=names,
                   static_root=static_root,
@@ -84,8 +105,10 @@ def render_html(report: Report, link=None, *, nav: str = "", static_root: str | 
                                               "quote"), "rows": rows},
                   contradictions=[{"link": a(c["contradiction"], c["label"]), "description": c["description"]}
                                   for c in report.contradictions],
-                  sources=[{"link": a(s["source"], local_name(s["source"])), "title": s["title"]}
-                           for s in report.graph_sources],
+                  sources=[{"link": a(s["source"], local_name(s["source"])), "title": s["title"],
+                            "statements": source_statements(s)} for s in report.graph_sources],
+                  conclusions=conclusions, conclusions_agree=conclusion_counts(report)["agrees"],
+                  new=new,
                   graph_controversial=[a(x["factor"], x["label"]) for x in report.graph_controversial],
                   changes=changes, beyond=beyond, stages=stages)
 

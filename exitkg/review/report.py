@@ -75,6 +75,32 @@ REVIEW_CONTENT = (
 #: The query that answers the review's suggestion to tie factors to the stages of change.
 STAGE_QUERY = "factors-by-stage"
 
+_CONCLUSIONS = sparql_prefixes("ekg") + """
+SELECT ?review ?factor ?level ?role ?figure_label WHERE {
+  ?c a ekg:FactorClassification ; ekg:classifies ?factor ; ekg:level ?level ; ekg:role ?role ;
+     ekg:figureLabel ?figure_label ; ekg:inSource ?source .
+  ?source ekg:encodes ?review . ?review a ekg:Review .
+} ORDER BY ?review ?role ?level ?factor
+"""
+
+_ROLE_ASSERTIONS = sparql_prefixes("ekg") + """
+SELECT ?assertion ?factor ?direction ?kind ?in_source ?population ?quote WHERE {
+  ?assertion ekg:aboutFactor ?factor ; ekg:effectiveRole ?direction ; ekg:inSource ?in_source ;
+             ekg:quote ?quote .
+  { ?assertion a ekg:Finding BIND("finding" AS ?kind) }
+  UNION { ?assertion a ekg:CitedEvidence BIND("cited" AS ?kind) }
+  OPTIONAL { ?assertion ekg:population ?population }
+} ORDER BY ?factor ?assertion
+"""
+
+_SOURCE_STATEMENTS = sparql_prefixes("ekg") + """
+SELECT ?source (COUNT(DISTINCT ?finding) AS ?findings) (COUNT(DISTINCT ?remark) AS ?remarks) WHERE {
+  ?source a ekg:Source .
+  OPTIONAL { ?finding a ekg:Finding ; ekg:inSource ?source }
+  OPTIONAL { ?remark a ekg:Remark ; ekg:inSource ?source }
+} GROUP BY ?source
+"""
+
 
 @dataclass
 class Reproduction:
@@ -111,6 +137,9 @@ class Report:
     review_content: list[dict] = field(default_factory=list)       # beyond the results: one entry per kind
     stage_ties: list[dict] = field(default_factory=list)           # factors any source ties to a stage
     stage_note: str = ""                                           # what no tie means (the query's empty note)
+
+    graph_conclusions: list[dict] = field(default_factory=list)    # each review conclusion in the whole graph
+    graph_new: list[dict] = field(default_factory=list)            # factors and directions only other sources bring
     include_cited: bool = True
     engine: str = "local"
 
@@ -136,7 +165,8 @@ class Report:
             "beyond_results": {"kinds": self.review_content, "factors_by_stage": self.stage_ties,
                                "factors_by_stage_note": "" if self.stage_ties else self.stage_note},
             "whole_graph": {"other_sources": self.graph_sources, "controversial_by_evidence": self.graph_controversial,
-                            "changed_from_reviews": self.graph_changes},
+                            "changed_from_reviews": self.graph_changes,
+                            "review_conclusions": self.graph_conclusions, "new_from_other_sources": self.graph_new},
         }
 
 
@@ -294,6 +324,8 @@ def _build_report(engine, *, include_cited: bool = True) -> Report:
                 "evidence": (now or before or {}).get("evidence", []),
             })
 
+    _conclusions_in_graph(report, engine, whole, labels, include_cited)
+
     report.contradictions = [
         {"review": lexical(r.get("review")), "contradiction": lexical(r["c"]), "label": lexical(r["label"]),
          "description": lexical(r["comment"]), "encoding": lexical(r["note"])}
@@ -342,6 +374,81 @@ def stage_line(t: dict) -> str:
     direction = f", {t['direction']}" if t["direction"] else ""
     return f"{t['model_label']}, {t['stage_label']}: {t['factor_label']} ({_slug(t['source'])}{direction})"
 
+#: a review conclusion's status in the whole graph, when the effective directions of the role
+#: assertions on its factor are those of the conclusion ("agrees"), none, the other one, or both
+CONCLUSION_STATUSES = ("agrees", "no evidence", "disagrees", "contested", "population-specific",
+                       "one direction only")
+
+
+def _conclusion_status(role: str, directions: set[str], controversy: str | None) -> str:
+    """*role* is the review's classification (a role's local name), *directions* the effective
+    directions of the assertions on its factor, *controversy* the factor's population-aware status
+    when they go both ways."""
+    if not directions:
+        return "no evidence"
+    if role == "controversial":
+        return "agrees" if len(directions) == 2 else "one direction only"
+    if directions == {role}:
+        return "agrees"
+    if role not in directions:
+        return "disagrees"
+    return controversy or "contested"
+
+
+def _conclusions_in_graph(report: Report, engine, whole: dict[str, dict], labels: dict[str, str],
+                          include_cited: bool) -> None:
+    """Each review's conclusions (the classifications printed in its Figure 2) against every role
+    assertion of the whole graph, and what the sources beyond the reviews bring that the reviews'
+    own sources do not (a factor, or a direction on a factor)."""
+    def label(term) -> str:
+        return label_iri(lexical(term), labels)
+
+    beyond = {s["source"] for s in report.graph_sources}
+    counts = {lexical(r["source"]): (_int(r["findings"]) or 0, _int(r["remarks"]) or 0)
+              for r in engine.run(_SOURCE_STATEMENTS).rows}
+    for entry in report.graph_sources:
+        entry["findings"], entry["remarks"] = counts.get(entry["source"], (0, 0))
+    everything: dict[str, list[dict]] = {}
+    for r in engine.run(_ROLE_ASSERTIONS).rows:
+        kind = lexical(r["kind"])
+        if kind == "cited" and not include_cited:
+            continue
+        everything.setdefault(lexical(r["factor"]), []).append({
+            "direction": _short(r["direction"]), "kind": kind, "evidence": _short(r["assertion"]),
+            "evidence_iri": lexical(r["assertion"]), "source": _short(r["in_source"]),
+            "population": _short(r["population"]) if r.get("population") is not None else None,
+            "quote": lexical(r["quote"]), "beyond": lexical(r["in_source"]) in beyond})
+    in_reviews = {entry["factor"]: entry["status"] for entry in report.controversial}
+    classified: set[str] = set()
+    for r in engine.run(_CONCLUSIONS).rows:
+        factor, role = lexical(r["factor"]), _short(r["role"])
+        classified.add(factor)
+        evidence = everything.get(factor, [])
+        own = {ev["direction"] for ev in evidence if not ev["beyond"]}
+        new = [ev for ev in evidence if ev["beyond"]]
+        controversy = whole.get(factor, {}).get("status")
+        report.graph_conclusions.append({
+            "review": lexical(r["review"]), "factor": factor, "label": label(r["factor"]),
+            "figure_label": lexical(r["figure_label"]), "level": label(r["level"]), "classification": role,
+            "in_reviews": _conclusion_status(role, own, in_reviews.get(factor)),
+            "in_graph": _conclusion_status(role, {ev["direction"] for ev in evidence}, controversy),
+            "new_directions": sorted({ev["direction"] for ev in new} - own),
+            "new_evidence": [{k: v for k, v in ev.items() if k != "beyond"} for ev in new],
+        })
+    for conclusion in report.graph_conclusions:
+        conclusion["agrees"] = conclusion["in_graph"] == "agrees"
+    for factor, evidence in sorted(everything.items(), key=lambda item: label_iri(item[0], labels).lower()):
+        new = [ev for ev in evidence if ev["beyond"]]
+        own = {ev["direction"] for ev in evidence if not ev["beyond"]}
+        fresh = sorted({ev["direction"] for ev in new} - own)
+        if new and (factor not in classified or fresh):
+            report.graph_new.append({
+                "factor": factor, "label": label_iri(factor, labels),
+                "what": "a factor outside the reviews' Figure 2 conclusions" if factor not in classified else
+                        "a direction the reviews' own evidence does not give: " + ", ".join(fresh),
+                "evidence": [{k: v for k, v in ev.items() if k != "beyond"} for ev in new
+                             if factor not in classified or ev["direction"] in fresh]})
+
 
 def label_iri(iri: str, labels: dict[str, str]) -> str:
     return labels.get(iri, _slug(iri))
@@ -358,6 +465,31 @@ def _mark(ok: bool) -> str:
 def verdicts(entry: dict, names: dict[str, str]) -> str:
     return "; ".join(f"{names.get(v['review'], _slug(v['review']))}: {v['classification']}, {v['status']}"
                      for v in entry["reviews"]) or "no review classifies it"
+
+
+def conclusion_counts(report: Report) -> dict[str, int]:
+    """How many review conclusions have each status in the whole graph (every status listed)."""
+    return {status: sum(1 for c in report.graph_conclusions if c["in_graph"] == status)
+            for status in CONCLUSION_STATUSES}
+
+
+def new_evidence_summary(conclusion: dict) -> str:
+    """'2 facilitating, 1 hindering from dahal-2015-abstract, kc-reintegration-nepal', or 'none'."""
+    evidence = conclusion["new_evidence"]
+    if not evidence:
+        return "none"
+    by: dict[str, int] = {}
+    for ev in evidence:
+        by[ev["direction"]] = by.get(ev["direction"], 0) + 1
+    sources = sorted({ev["source"] for ev in evidence})
+    return ", ".join(f"{n} {d}" for d, n in sorted(by.items())) + " from " + ", ".join(sources)
+
+
+def source_statements(entry: dict) -> str:
+    """'4 findings', '8 remarks', 'no statement, a record and its origin'."""
+    parts = [f"{entry.get(k, 0)} {k[:-1] if entry.get(k, 0) == 1 else k}" for k in ("findings", "remarks")
+             if entry.get(k, 0)]
+    return ", ".join(parts) or "no statement, a record and its origin"
 
 
 def render_text(report: Report) -> str:
@@ -407,7 +539,8 @@ def render_text(report: Report) -> str:
                 out.append(f"      {stage_line(t)}: \"{t['quote']}\"")
     out += ["", "What the whole graph says now (every source, beside what the reviews said)"]
     out.append(f"  sources beyond the reviews: {len(report.graph_sources)}"
-               + "".join(f"\n    {_slug(s['source'])}: {s['title']}" for s in report.graph_sources))
+               + "".join(f"\n    {_slug(s['source'])}: {s['title']} ({source_statements(s)})"
+                         for s in report.graph_sources))
     out.append(f"  controversial by evidence in the whole graph: {len(report.graph_controversial)} factors: "
                + ", ".join(e["label"] for e in report.graph_controversial))
     if not report.graph_changes:
@@ -416,6 +549,17 @@ def render_text(report: Report) -> str:
         out.append(f"  {ch['label']}: {ch['in_reviews']} in the reviews, {ch['in_graph']} in the whole graph")
         for ev in ch["evidence"]:
             out.append(f"    {ev['direction']:<12} {ev['evidence']} ({ev['source']}): \"{ev['quote']}\"")
+    agreeing = conclusion_counts(report)["agrees"]
+    out.append(f"  the reviews' conclusions (Figure 2) in the whole graph: {agreeing} of "
+               f"{len(report.graph_conclusions)} agree")
+    for c in report.graph_conclusions:
+        out.append(f"    [{c['in_graph']}] {c['label']} ({c['classification']}, {c['level']}): "
+                   f"in the reviews {c['in_reviews']}; new evidence: {new_evidence_summary(c)}")
+    out.append("  what only the sources beyond the reviews bring:" + (" nothing" if not report.graph_new else ""))
+    for item in report.graph_new:
+        out.append(f"    {item['label']}: {item['what']}")
+        for ev in item["evidence"]:
+            out.append(f"      {ev['direction']:<12} {ev['evidence']} ({ev['source']}): \"{ev['quote']}\"")
     return "\n".join(out) + "\n"
 
 
@@ -469,7 +613,8 @@ def render_markdown(report: Report) -> str:
             out.append("")
     out += ["", "## What the whole graph says now", "",
             f"Sources beyond the reviews: {len(report.graph_sources)}."
-            + "".join(f"\n- `{_slug(s['source'])}`: {_md(s['title'])}" for s in report.graph_sources), "",
+            + "".join(f"\n- `{_slug(s['source'])}`: {_md(s['title'])} ({source_statements(s)})"
+                      for s in report.graph_sources), "",
             "Controversial by evidence in the whole graph: "
             + (", ".join(_md(e["label"]) for e in report.graph_controversial) or "none") + ".", ""]
     if report.graph_changes:
@@ -479,6 +624,19 @@ def render_markdown(report: Report) -> str:
             out.append(f"| {_md(ch['label'])} | {ch['in_reviews']} | {ch['in_graph']} | {_md(evidence)} |")
     else:
         out.append("No factor's controversy status differs from the reviews'.")
+    out += ["", "### The reviews' conclusions in the whole graph", "",
+            f"{conclusion_counts(report)['agrees']} of {len(report.graph_conclusions)} conclusions of Figure 2 agree "
+            "with every role assertion of the whole graph.", "",
+            "| factor | classification | level | in the reviews | in the whole graph | new evidence |",
+            "|---|---|---|---|---|---|"]
+    for c in report.graph_conclusions:
+        out.append(f"| {_md(c['label'])} | {c['classification']} | {_md(c['level'])} | {c['in_reviews']} | "
+                   f"{c['in_graph']} | {_md(new_evidence_summary(c))} |")
+    out += ["", "What only the sources beyond the reviews bring:" + (" nothing." if not report.graph_new else ""), ""]
+    for item in report.graph_new:
+        evidence = "; ".join(f"{ev['direction']} {ev['evidence']} ({ev['source']}): \"{ev['quote']}\""
+                             for ev in item["evidence"])
+        out.append(f"- **{_md(item['label'])}**: {_md(item['what'])}. {_md(evidence)}")
     return "\n".join(out) + "\n"
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO_ROOT, run_in_process, sha256_tree
+from conftest import FIXTURES, REPO_ROOT, run_in_process, sha256_tree, source_facts
 from exitkg.review.curate import COLUMNS, FINDINGS_SHEET, STUDY_SHEET, TemplateError, add_study, check_template
 from exitkg.core.errors import InputError
 
@@ -85,7 +85,8 @@ def test_review_reproductions_still_agree_and_report_says_what_the_graph_now_say
     assert report["reproductions"] == baseline["reproductions"]
     assert report["controversial_by_evidence"] == baseline["controversial_by_evidence"]
     whole = report["whole_graph"]
-    assert [s["source"].rsplit("/", 1)[-1] for s in whole["other_sources"]] == ["fixture-2024"]
+    packaged = {s["source"] for s in source_facts("beyond-the-review")["sources"]}
+    assert {s["source"].rsplit("/", 1)[-1] for s in whole["other_sources"]} == packaged | {"fixture-2024"}
     changes = {c["label"]: c for c in whole["changed_from_reviews"]}
     assert set(changes) == {"Spirituality"}
     assert changes["Spirituality"]["in_reviews"] == "not controversial"

@@ -118,14 +118,19 @@ def test_a_triple_stated_twice_is_counted_once(engine, tmp_path):
 def test_parameters_change_results(engine):
     stigma = engine.query("evidence-for-factor", factor="stigma")
     assert slugs(stigma) == {"stigma"}
+    beyond = [st for src in source_facts("beyond-the-review")["sources"] for st in src["statements"]
+              if st[0] == "finding"]
     expected = sum(1 for s in FERRARI["results_statements"] if s[1] == "stigma") + \
-        sum(1 for s in DISCUSSION["cited_statements"] if s[1] == "stigma")
+        sum(1 for s in DISCUSSION["cited_statements"] if s[1] == "stigma") + \
+        sum(1 for s in beyond if s[1] == "stigma")
     assert len([r for r in stigma.dicts() if r["kind"] in ("finding", "cited")]) == expected
     assert [r["kind"] for r in stigma.dicts() if r["kind"] not in ("finding", "cited", "remark")] == ["beyond results"]
     family = engine.query("evidence-for-factor", factor="https://w3id.org/exitkg/id/factor/family")
     assert slugs(family) == {"family"}
     dahal = engine.query("factors-of-study", study="dahal-2015")
-    assert len(dahal) == sum(1 for s in FERRARI["results_statements"] if s[0] == "dahal-2015")
+    assert len(dahal) == sum(1 for s in FERRARI["results_statements"] if s[0] == "dahal-2015") + sum(
+        len(src["statements"]) for src in source_facts("beyond-the-review")["sources"]
+        if src["encodes"] == "study/dahal-2015")
 
 
 def _objects(graph, subject, predicate: str) -> list:
