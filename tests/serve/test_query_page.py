@@ -107,6 +107,8 @@ def test_the_page_runs_a_canned_query_with_a_parameter_and_follows_a_result(serv
     WebDriverWait(driver, 60).until(lambda d: d.find_element("id", "status").get_attribute("data-rows"))
     rows = int(driver.find_element("id", "status").get_attribute("data-rows"))
     assert rows == _stigma_rows()
+    # the wide table scrolls inside its own box, not the page
+    assert driver.execute_script("return document.documentElement.scrollWidth <= document.documentElement.clientWidth")
     # every row is stigma's, and each identifier links to its page on this server
     factors = driver.execute_script("""
         const heads = [...document.querySelectorAll('.yasr thead th')].map(th => th.textContent.trim());
