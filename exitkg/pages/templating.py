@@ -36,6 +36,21 @@ def static_names() -> list[str]:
     return sorted(p.name for p in resources.files("exitkg.pages").joinpath("static").iterdir() if p.is_file())
 
 
+def static_paths() -> list[str]:
+    """Every file under ``exitkg/pages/static/``, subfolders included (``yasgui/yasgui.min.js``, the
+    query page's editor), as paths relative to it: what ``exitkg serve`` answers at ``/static/PATH``."""
+    found: list[str] = []
+    folders = [("", resources.files("exitkg.pages").joinpath("static"))]
+    while folders:
+        prefix, folder = folders.pop()
+        for p in folder.iterdir():
+            if p.is_dir():
+                folders.append((prefix + p.name + "/", p))
+            elif p.is_file():
+                found.append(prefix + p.name)
+    return sorted(found)
+
+
 #: what JSON may hold and the text of an HTML <script> may not: ``<`` (``</script>`` ends the
 #: element, ``<!--<script>`` makes the parser read past the end), ``>``, ``&`` and the line
 #: separators JavaScript once read as line ends

@@ -3,8 +3,11 @@ the project's identifiers, on one port (and ``/static/``, the stylesheet their p
 
 ``/query`` is the SPARQL 1.1 Protocol endpoint (GET, form POST and direct POST): each query is
 checked and then answered by one of the query processes of :mod:`exitkg.serve.endpoint`, under its
-limits. ``/`` is the query page (the project's prefixes, every canned query with its title and
-text, results as a table). The identifiers (``/id/...`` and ``/ontology``) answer with the same
+limits. ``/`` is the query page: YASGUI (shipped in ``exitkg/pages/static/yasgui/``, served under
+``/static/``, nothing fetched from elsewhere) on ``/query``, every canned query with a form for its
+parameters, results' identifiers linked to their pages here, downloads as CSV and JSON. ``/bind/ID``
+answers a canned query's text with the parameters of its query string bound as terms (400 for a
+bad one). The identifiers (``/id/...`` and ``/ontology``) answer with the same
 content negotiation as the site's ``.htaccess``: Turtle or JSON-LD when asked for, HTML otherwise.
 
 At most :attr:`exitkg.sparql.guard.Limits.handlers` requests are handled at once; a client beyond that
@@ -19,7 +22,7 @@ import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
-from exitkg.rdf.namespaces import PREFIXES
+from exitkg.rdf.namespaces import BASE, PREFIXES
 
 
 def negotiate(accept: str) -> str:
@@ -32,7 +35,7 @@ def negotiate(accept: str) -> str:
 
 
 def query_page() -> str:
-    """The query page: prefixes, the canned queries, a text area and a results table."""
+    """The query page: YASGUI, the canned queries and a form for their parameters."""
     from exitkg.core.errors import QueryError
     from exitkg.sparql.queries import bind, catalogue
     from exitkg.graph.remote import with_bindings
@@ -47,9 +50,44 @@ def query_page() -> str:
             return q.text
 
     queries = catalogue().values()
-    return render("query-page.html", queries=queries,
+    return render("query-page.html", queries=queries, yasgui=yasgui_origin(),
                   prologue="".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(PREFIXES.items())),
-                  canned=[{"id": q.id, "title": q.title, "kind": q.kind, "text": with_defaults(q)} for q in queries])
+                  # the IRIs under BASE + these the identifiers answer, at the same path on this server
+                  prefixes=dict(sorted(PREFIXES.items())), base=BASE, local=["id/", "ontology"],
+                  canned=[{"id": q.id, "title": q.title, "kind": q.kind, "text": with_defaults(q),
+                           "params": [param_form(p, q.examples) for p in q.params]} for q in queries])
+
+
+def param_form(param, examples: list[dict[str, str]]) -> dict:
+    """What the query page's form shows for a canned query's parameter: name, type, default,
+    whether it is required, its description, the values a closed type allows and an example."""
+    from exitkg.sparql.queries import CLOSED_TYPES
+
+    example = next((e[param.name] for e in examples if param.name in e), "")
+    return {"name": param.name, "type": param.type, "default": param.default, "required": param.required,
+            "doc": param.doc, "choices": list(CLOSED_TYPES.get(param.type, ())), "example": example}
+
+
+def yasgui_origin() -> dict[str, str]:
+    """The fields of the shipped YASGUI's ORIGIN file (exitkg/pages/static/yasgui/ORIGIN)."""
+    from exitkg.pages.templating import static_text
+
+    return dict(line.split(": ", 1) for line in static_text("yasgui/ORIGIN").splitlines() if ": " in line)
+
+
+def bound_query(query_id: str, values: dict[str, str]) -> str:
+    """The text of the canned query *query_id* with *values* bound to its declared parameters: each is
+    checked against its type and converted to an RDF term (:func:`exitkg.sparql.queries.bind`), then
+    written as a term, never pasted as text. Raises :class:`exitkg.core.errors.QueryError` for an
+    unknown query, an unknown, missing or malformed parameter."""
+    from exitkg.core.errors import QueryError
+    from exitkg.graph.remote import with_bindings
+    from exitkg.sparql.queries import bind, catalogue
+
+    query = catalogue().get(query_id)
+    if query is None:
+        raise QueryError(f"unknown query {query_id!r}")
+    return with_bindings(query.text, bind(query, values))
 
 
 def make_server(host: str, port: int, pool, graph) -> ThreadingHTTPServer:
@@ -58,12 +96,14 @@ def make_server(host: str, port: int, pool, graph) -> ThreadingHTTPServer:
     from exitkg.serve.endpoint import query_request
     from exitkg.sparql.guard import Refused, check_query
     from exitkg.publish.site import Identifiers
-    from exitkg.pages.templating import STATIC_TYPES, static_names, static_text
+    from exitkg.pages.templating import STATIC_TYPES, static_names, static_paths, static_text
 
     limits = pool.limits
     page = query_page().encode("utf-8")
     # the stylesheet the identifiers' pages link (../static/NAME), as the site holds them
     static = {name for name in static_names() if os.path.splitext(name)[1] in STATIC_TYPES}
+    # and the query page's editor (static/yasgui/), with its licence and origin as plain text
+    static |= {name for name in static_paths() if name.startswith("yasgui/")}
     # the identifiers, answered as the site answers them; pages link back to this query page
     ids = Identifiers([graph.store], nav=(("index", "Query"), ("ontology", "Ontology")), graph=graph)
 
@@ -108,6 +148,21 @@ def make_server(host: str, port: int, pool, graph) -> ThreadingHTTPServer:
                                   retry=refused.retry)
             self._send(status, ctype, answer, vary=True)
 
+        def _bind(self, query_id: str) -> None:
+            """``/bind/ID?NAME=VALUE...``: the canned query with its parameters bound (text), or 400."""
+            from urllib.parse import parse_qsl, unquote, urlsplit
+
+            from exitkg.core.errors import QueryError
+
+            pairs = parse_qsl(urlsplit(self.path).query, keep_blank_values=True)
+            try:
+                if len({k for k, _ in pairs}) < len(pairs):
+                    raise QueryError("a parameter is given twice")
+                text = bound_query(unquote(query_id), dict(pairs))
+            except QueryError as error:
+                return self._send(400, "text/plain; charset=utf-8", (str(error) + "\n").encode("utf-8"))
+            self._send(200, "application/sparql-query; charset=utf-8", text.encode("utf-8"))
+
         def do_GET(self):  # noqa: N802
             path = self.path.split("?", 1)[0]
             if path == "/query":
@@ -116,7 +171,10 @@ def make_server(host: str, port: int, pool, graph) -> ThreadingHTTPServer:
                 return self._send(200, "text/html; charset=utf-8", page)
             if path.startswith("/static/") and path[len("/static/"):] in static:
                 name = path[len("/static/"):]
-                return self._send(200, STATIC_TYPES[os.path.splitext(name)[1]], static_text(name).encode("utf-8"))
+                return self._send(200, STATIC_TYPES.get(os.path.splitext(name)[1], "text/plain; charset=utf-8"),
+                                  static_text(name).encode("utf-8"))
+            if path.startswith("/bind/"):
+                return self._bind(path[len("/bind/"):])
             key, form = path.lstrip("/"), None
             for ext, name in ((".html", "html"), (".ttl", "turtle"), (".jsonld", "jsonld")):
                 if key.endswith(ext) and key[: -len(ext)] in ids.by_path:
