@@ -8,6 +8,7 @@ from exitkg.pages.templating import render
 from exitkg.rdf.vocabulary import local_name
 from exitkg.review.report import RENDERERS as _TEXT_RENDERERS
 from exitkg.review.report import STAGE_QUERY, Report, content_line, stage_line, ties_text, verdicts
+from exitkg.review.report import EVIDENCE_HEADING, EVIDENCE_NOTE, profile_cells
 from exitkg.sparql import queries as Q
 
 
@@ -76,6 +77,14 @@ def render_html(report: Report, link=None, *, nav: str = "", static_root: str | 
     stages = {"query": a(Q.QUERY_NS + STAGE_QUERY, STAGE_QUERY), "note": report.stage_note,
               "count": ties_text(report.stage_ties),
               "ties": [[a(x["statement"], stage_line(x)), t(": "), quote(x["quote"])] for x in report.stage_ties]}
+    evidence = {"heading": EVIDENCE_HEADING, "note": EVIDENCE_NOTE,
+                "query": a(Q.QUERY_NS + "evidence-profile", "evidence-profile"),
+                "head": head("factor", "status", "studies", "participants", "designs", "countries", "agreement",
+                             "inferred share", "confidence", "reasons"),
+                "rows": [[[a(e["factor"], e["label"])], [t(e["status"])]]
+                         + [[t(c[k])] for k in ("studies", "participants", "designs", "countries", "agreement",
+                                                 "inferred", "confidence", "reasons")]
+                         for e in report.evidence for c in [profile_cells(e)]]}
     names = ", ".join(report.review_names.values()) or "no review"
     return render("report.html", title=f"Report: {names}", nav=Markup(nav), names=names,
                   static_root=static_root,
@@ -87,7 +96,7 @@ def render_html(report: Report, link=None, *, nav: str = "", static_root: str | 
                   sources=[{"link": a(s["source"], local_name(s["source"])), "title": s["title"]}
                            for s in report.graph_sources],
                   graph_controversial=[a(x["factor"], x["label"]) for x in report.graph_controversial],
-                  changes=changes, beyond=beyond, stages=stages)
+                  changes=changes, beyond=beyond, stages=stages, evidence=evidence)
 
 
 #: the renderings of a report by format, the page among them
