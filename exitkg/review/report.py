@@ -510,7 +510,8 @@ def render_markdown(report: Report) -> str:
     for e in report.evidence:
         c = profile_cells(e)
         out.append(f"| {_md(e['label'])} | {e['status']} | {c['studies']} | {c['participants']} | "
-                   f"{_md(c['designs'])} | {c['countries']} | {c['agreement']} | {c['inferred']} | {c['confidence']} | {_md(c['reasons'])} |")
+                   f"{_md(c['designs'])} | {c['countries']} | {c['agreement']} | {c['inferred']} | "
+                   f"{c['confidence']} | {_md(c['reasons'])} |")
     out += ["", "## What the whole graph says now", "",
             f"Sources beyond the reviews: {len(report.graph_sources)}."
             + "".join(f"\n- `{_slug(s['source'])}`: {_md(s['title'])}" for s in report.graph_sources), "",

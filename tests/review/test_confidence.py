@@ -45,6 +45,11 @@ def test_the_levels_of_the_packaged_graph_are_the_expected_ones(packaged):
     assert {f: e.confidence.level for f, e in found.items()} == _expected()
 
 
+def test_the_api_gives_the_same_profiles(packaged):
+    graph, found = packaged
+    assert [e.as_dict() for e in exitkg.evidence_profile(graph)] == [e.as_dict() for e in found.values()]
+
+
 def test_the_status_is_controversial_by_evidence_population_aware(packaged):
     graph, found = packaged
     rows = exitkg.query("controversial-by-evidence", graph, population_aware="true").dicts()
@@ -197,3 +202,21 @@ def test_an_appraisal_outside_the_closed_list_is_a_violation(tmp_path):
 
 def _appraisal_violations(graph) -> list:
     return [r for r in exitkg.validate(graph).results if r.focus == "https://w3id.org/exitkg/id/test/appraisal"]
+
+
+def test_the_report_shows_every_profile_with_its_level_and_reasons(packaged):
+    from exitkg.pages.report import render_html
+    from exitkg.review.report import RENDERERS, build_report
+
+    graph, found = packaged
+    report = build_report(graph)
+    assert report.as_dict()["evidence_profiles"] == [e.as_dict() for e in found.values()]
+    text, markdown = RENDERERS["text"](report), RENDERERS["markdown"](report)
+    html = render_html(report)
+    for out in (text, markdown, html):
+        assert "Evidence profiles and confidence" in out and "not a CERQual assessment by reviewers" in out
+    assert "| factor | status | studies | participants | designs | countries | agreement | inferred |" in markdown
+    assert "<th>inferred share</th>" in html
+    for e in found.values():
+        assert f"{e.label} ({e.status}): confidence {e.confidence.level};" in text
+        assert all(reason in text for reason in e.confidence.reasons)
