@@ -11,7 +11,8 @@ The Python API (see :mod:`exitkg.api`)::
 ``load`` reads the ontology and the packaged sources (or the files given) into one graph;
 ``connect`` reaches a graph behind a SPARQL endpoint; ``query``, ``validate``, ``report``,
 ``reason``, ``check_quotes``, ``diff`` and ``release`` do what the commands of the same names
-do, ``add_study`` what ``exitkg add`` does and ``build_site`` what ``exitkg site`` does. Errors are
+do, ``evidence_profile`` each factor's evidence profile and confidence
+(docs/confidence.md), ``add_study`` what ``exitkg add`` does and ``build_site`` what ``exitkg site`` does. Errors are
 :class:`ExitkgError` subclasses with one-line messages.
 """
 
@@ -22,6 +23,7 @@ from exitkg.api import (
     check_quotes,
     connect,
     diff,
+    evidence_profile,
     load,
     query,
     reason,
@@ -44,6 +46,7 @@ from exitkg.rdf.files import Reading
 __all__ = [
     "__version__",
     "load", "connect", "query", "validate", "report", "reason", "check_quotes", "add_study", "diff", "release",
+    "evidence_profile",
     "build_site", "Reading",
     "ExitkgError", "InputError", "UsageError", "QueryError", "ReasonerError", "EndpointError",
     "DeadlineError", "OutputError",

@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # pragma: no cover
     from exitkg.checks.reason import ReasonResult
     from exitkg.graph.remote import RemoteEngine
     from exitkg.review.report import Report
+    from exitkg.review.confidence import FactorEvidence
     from exitkg.publish.site import SiteResult
     from exitkg.checks.validate import ValidationResult
     from exitkg.review.curate import AddResult
@@ -95,6 +96,16 @@ def report(graph=None, *, include_cited: bool = True) -> Report:
     from exitkg.review.report import build_report
 
     return build_report(graph if graph is not None else load(), include_cited=include_cited)
+
+
+def evidence_profile(graph=None, *, include_cited: bool = True) -> list[FactorEvidence]:
+    """Every factor's evidence profile (overall, per source, per population), its population-aware
+    status and its confidence level with the reasons that set it, on a loaded graph or an endpoint
+    (default: :func:`load`). The level is computed by exitkg's rule (docs/confidence.md), not a
+    GRADE-CERQual assessment by reviewers."""
+    from exitkg.review.confidence import evidence_profiles
+
+    return evidence_profiles(graph if graph is not None else load(), include_cited=include_cited)
 
 
 def reason(graph=None, *, timeout: float = 120.0, engine: str = "hermit") -> ReasonResult:

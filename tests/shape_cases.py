@@ -522,6 +522,14 @@ def drop_characteristic(name: str) -> list[Op]:
     return [drop("fx:study", "ekg:hasCharacteristic", subject), remove(subject)]
 
 
+def appraisal(*props: tuple, study: bool = True) -> list[Op]:
+    """The study's appraisal with one concern (*props* instead of the concern)."""
+    ops = [add("fx:study", "ekg:appraisal", "fx:appraisal")] if study else []
+    return ops + [new("fx:appraisal", [("a", "ekg:Appraisal"), ("ekg:inSource", "fx:source"),
+                                       *(props or [("ekg:concern", "ekg:analysisConcern")])],
+                      after="fx:population-np")]
+
+
 def second_source() -> list[Op]:
     """A second source, encoding nothing (curated)."""
     return [new("fx:source-2", [("a", "ekg:Source"), ("dcterms:title", lit("A second source", "en"))],
@@ -903,6 +911,23 @@ SPECS: dict[str, tuple[str, list[Op], str, list[Op]]] = {
         "the population states its provenance", [],
         "the population states no provenance at all",
         [drop("fx:population-np", "ekg:provenance"), drop("fx:population-np", "ekg:sourceNote")]),
+    # Appraisals of a study's methods
+    "Appraisal": (
+        "a study's appraisal with one concern", appraisal(),
+        "the appraisal is in no source", appraisal(("ekg:concern", "ekg:analysisConcern"))[:1] + [
+            new("fx:appraisal", [("a", "ekg:Appraisal"), ("ekg:concern", "ekg:analysisConcern")],
+                after="fx:population-np")]),
+    "Appraisal-inSource": (
+        "the appraisal is in exactly one source", appraisal(),
+        "the appraisal is in no source", [add("fx:study", "ekg:appraisal", "fx:appraisal"),
+                                           new("fx:appraisal", [("a", "ekg:Appraisal")], after="fx:population-np")]),
+    "Appraisal-concern": (
+        "an appraisal that records no concern", appraisal(("rdfs:comment", lit("No concern found.", "en"))),
+        "the concern is a study design, not a methodological concern",
+        appraisal(("ekg:concern", "ekg:qualitative"))),
+    "Appraisal-ofStudy": (
+        "the appraisal is a study's", appraisal(),
+        "the appraisal is no study's", appraisal(study=False)),
     "Country": (
         "complete countries", [],
         "a country has no ISO code", [drop("fx:country-in", "skos:notation")]),

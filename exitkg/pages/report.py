@@ -8,11 +8,14 @@ from exitkg.pages.templating import render
 from exitkg.rdf.vocabulary import local_name
 from exitkg.review.report import RENDERERS as _TEXT_RENDERERS
 from exitkg.review.report import (
+    EVIDENCE_HEADING,
+    EVIDENCE_NOTE,
     STAGE_QUERY,
     Report,
     conclusion_counts,
     content_line,
     new_evidence_summary,
+    profile_cells,
     source_statements,
     stage_line,
     ties_text,
@@ -97,6 +100,14 @@ def render_html(report: Report, link=None, *, nav: str = "", static_root: str | 
                                                     a(ev.get("evidence_iri"), ev["evidence"]),
                                                     t(f" ({ev['source']}): "), quote(ev["quote"])]]}
            for n in report.graph_new]
+    evidence = {"heading": EVIDENCE_HEADING, "note": EVIDENCE_NOTE,
+                "query": a(Q.QUERY_NS + "evidence-profile", "evidence-profile"),
+                "head": head("factor", "status", "studies", "participants", "designs", "countries", "agreement",
+                             "inferred share", "confidence", "reasons"),
+                "rows": [[[a(e["factor"], e["label"])], [t(e["status"])]]
+                         + [[t(c[k])] for k in ("studies", "participants", "designs", "countries", "agreement",
+                                                 "inferred", "confidence", "reasons")]
+                         for e in report.evidence for c in [profile_cells(e)]]}
     names = ", ".join(report.review_names.values()) or "no review"
     return render("report.html", title=f"Report: {names}", nav=Markup(nav), names=names,
                   static_root=static_root,
@@ -110,7 +121,7 @@ def render_html(report: Report, link=None, *, nav: str = "", static_root: str | 
                   conclusions=conclusions, conclusions_agree=conclusion_counts(report)["agrees"],
                   new=new,
                   graph_controversial=[a(x["factor"], x["label"]) for x in report.graph_controversial],
-                  changes=changes, beyond=beyond, stages=stages)
+                  changes=changes, beyond=beyond, stages=stages, evidence=evidence)
 
 
 #: the renderings of a report by format, the page among them

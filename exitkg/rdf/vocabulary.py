@@ -26,6 +26,7 @@ ROLE = EKG + "Role"
 STUDY_DESIGN = EKG + "StudyDesign"
 PROVENANCE_KIND = EKG + "ProvenanceKind"
 AGE_GROUP = EKG + "AgeGroup"
+METHODOLOGICAL_CONCERN = EKG + "MethodologicalConcern"
 
 FACILITATING = EKG + "facilitating"
 HINDERING = EKG + "hindering"

@@ -15,6 +15,8 @@ Everything here comes from the canned queries in ``queries/``:
   eligibility criteria, method and quality, claims without a citation, recommendations) is listed
   from the queries of :data:`REVIEW_CONTENT`, and ``factors-by-stage`` says which factors any source
   ties to a stage of a model (the review's last suggestion);
+- ``evidence-profile`` gives each factor's evidence profile, and exitkg's confidence rule
+  (:mod:`exitkg.review.confidence`, docs/confidence.md) its confidence level with the reasons;
 - a last section says what the whole graph says now, every source included (studies curated from
   their own text too): the factors controversial by evidence, and those whose status differs from
   the reviews'. Sources beyond the reviews never change the reproductions.
@@ -32,6 +34,7 @@ from exitkg.sparql import queries as Q
 from exitkg.rdf import vocabulary
 from exitkg.rdf.namespaces import EKG, sparql_prefixes
 from exitkg.rdf.terms import lexical
+from exitkg.review.confidence import evidence_profiles
 
 _LABELS = sparql_prefixes("skos", "rdfs") + """
 SELECT ?term ?label WHERE { { ?term skos:prefLabel ?label } UNION { ?term rdfs:label ?label } }
@@ -140,6 +143,7 @@ class Report:
 
     graph_conclusions: list[dict] = field(default_factory=list)    # each review conclusion in the whole graph
     graph_new: list[dict] = field(default_factory=list)            # factors and directions only other sources bring
+    evidence: list[dict] = field(default_factory=list)             # each factor's profile and confidence
     include_cited: bool = True
     engine: str = "local"
 
@@ -162,6 +166,7 @@ class Report:
             "figure_2": self.figure_2,
             "controversial_by_evidence": self.controversial,
             "contradictions": self.contradictions,
+            "evidence_profiles": self.evidence,
             "beyond_results": {"kinds": self.review_content, "factors_by_stage": self.stage_ties,
                                "factors_by_stage_note": "" if self.stage_ties else self.stage_note},
             "whole_graph": {"other_sources": self.graph_sources, "controversial_by_evidence": self.graph_controversial,
@@ -332,6 +337,7 @@ def _build_report(engine, *, include_cited: bool = True) -> Report:
         for r in engine.run(_CONTRADICTIONS).rows
     ]
     _add_review_content(report, engine, catalogue, label)
+    report.evidence = [f.as_dict() for f in evidence_profiles(engine, include_cited=include_cited)]
     return report
 
 
@@ -450,6 +456,30 @@ def _conclusions_in_graph(report: Report, engine, whole: dict[str, dict], labels
                              if factor not in classified or ev["direction"] in fresh]})
 
 
+#: The heading of the evidence profiles' section, and what it says of the rule.
+EVIDENCE_HEADING = "Evidence profiles and confidence"
+EVIDENCE_NOTE = ("The confidence level is computed by exitkg's rule (docs/confidence.md) from what the graph "
+                 "records, after GRADE-CERQual's components; it is not a CERQual assessment by reviewers.")
+
+
+def profile_cells(e: dict) -> dict[str, str]:
+    """One factor's profile as the report's cells: studies, participants, designs, countries,
+    directions and agreement, the inferred share, the confidence and its reasons."""
+    p = e["profile"]
+    studies = str(p["studies"]) + (f" (+{p['cited_works']} cited)" if p["cited_works"] else "")
+    participants = (f"{p['participants']} ({p['participants_of']} of {p['studies']} stated)"
+                    if p["participants_of"] else "not stated")
+    years = "" if p["first_year"] is None else (
+        str(p["first_year"]) if p["first_year"] == p["last_year"] else f"{p['first_year']}-{p['last_year']}")
+    agreement = "-" if p["agreement"] is None else (
+        f"{p['facilitating']} facilitating, {p['hindering']} hindering ({round(100 * p['agreement'])}%)")
+    inferred = "-" if p["inferred_share"] is None else f"{p['inferred']} of {p['statements']}"
+    return {"studies": studies, "participants": participants, "designs": ", ".join(p["designs"]) or "-",
+            "countries": ", ".join(p["countries"]) or "-", "years": years or "-", "agreement": agreement,
+            "inferred": inferred, "confidence": e["confidence"]["level"],
+            "reasons": "; ".join(e["confidence"]["reasons"])}
+
+
 def label_iri(iri: str, labels: dict[str, str]) -> str:
     return labels.get(iri, _slug(iri))
 
@@ -537,6 +567,13 @@ def render_text(report: Report) -> str:
                        + (ties_text(report.stage_ties) if report.stage_ties else report.stage_note))
             for t in report.stage_ties:
                 out.append(f"      {stage_line(t)}: \"{t['quote']}\"")
+    out += ["", f"{EVIDENCE_HEADING} (query evidence-profile)", f"  {EVIDENCE_NOTE}"]
+    for e in report.evidence:
+        c = profile_cells(e)
+        out.append(f"  {e['label']} ({e['status']}): confidence {c['confidence']}; studies {c['studies']}, "
+                   f"participants {c['participants']}, designs {c['designs']}, countries {c['countries']}, "
+                   f"years {c['years']}, {c['agreement']}, inferred {c['inferred']}")
+        out += [f"    {reason}" for reason in e["confidence"]["reasons"]]
     out += ["", "What the whole graph says now (every source, beside what the reviews said)"]
     out.append(f"  sources beyond the reviews: {len(report.graph_sources)}"
                + "".join(f"\n    {_slug(s['source'])}: {s['title']} ({source_statements(s)})"
@@ -611,6 +648,14 @@ def render_markdown(report: Report) -> str:
                        + (ties_text(report.stage_ties) if report.stage_ties else _md(report.stage_note)) + ".")
             out += [f"- {_md(stage_line(t))}: \"{_md(t['quote'])}\"" for t in report.stage_ties]
             out.append("")
+    out += ["", f"## {EVIDENCE_HEADING}", "", EVIDENCE_NOTE + " Query `evidence-profile`.", "",
+            "| factor | status | studies | participants | designs | countries | agreement | inferred | confidence "
+            "| reasons |", "|---|---|---:|---|---|---|---|---|---|---|"]
+    for e in report.evidence:
+        c = profile_cells(e)
+        out.append(f"| {_md(e['label'])} | {e['status']} | {c['studies']} | {c['participants']} | "
+                   f"{_md(c['designs'])} | {c['countries']} | {c['agreement']} | {c['inferred']} | "
+                   f"{c['confidence']} | {_md(c['reasons'])} |")
     out += ["", "## What the whole graph says now", "",
             f"Sources beyond the reviews: {len(report.graph_sources)}."
             + "".join(f"\n- `{_slug(s['source'])}`: {_md(s['title'])} ({source_statements(s)})"
