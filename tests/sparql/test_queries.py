@@ -440,3 +440,34 @@ def test_a_local_query_with_service_is_refused_and_fetches_nothing(tmp_path):
         assert_one_error_line(err, "SERVICE", "--endpoint")
         with pytest.raises(TimeoutError):
             listener.accept()
+
+
+#: the queries that still test an EXISTS inside a BIND or an IF, each for a reason of its own:
+#: Comunica 4.5 answers it wrongly (tests/graph/test_comunica.py, DIFFERS)
+EXISTS_IN_AN_EXPRESSION = {"studies-by-nationality"}
+
+
+def _expressions(text: str, keywords: tuple[str, ...] = ("BIND", "IF")) -> list[str]:
+    """The arguments, parentheses included, of every call of *keywords* in *text* (comments dropped)."""
+    import re
+
+    text = re.sub(r"(?m)(^|\s)#[^\n]*", r"\1", text)
+    found = []
+    for start in re.finditer(r"\b(?:" + "|".join(keywords) + r")\s*\(", text):
+        depth = 0
+        for end in range(start.end() - 1, len(text)):
+            depth += {"(": 1, ")": -1}.get(text[end], 0)
+            if depth == 0:
+                found.append(text[start.end() - 1:end + 1])
+                break
+    return found
+
+
+def test_no_query_tests_exists_inside_a_bind_or_an_if():
+    """queries/README.md, "How parameters are bound": an EXISTS inside a BIND or an IF fails on
+    Virtuoso 7.2 and is answered wrongly, or not within minutes, by Comunica 4.5; a query tests an
+    optional part with OPTIONAL and BOUND, or counts in a grouped subquery, instead."""
+    assert _expressions("BIND(IF(?p = true, 1, 0) AS ?x) # BIND(EXISTS { })") == [
+        "(IF(?p = true, 1, 0) AS ?x)", "(?p = true, 1, 0)"]
+    offending = {q.id for q in CATALOGUE.values() if any("EXISTS" in e.upper() for e in _expressions(q.text))}
+    assert offending == EXISTS_IN_AN_EXPRESSION
