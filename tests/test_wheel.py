@@ -14,7 +14,6 @@ from pathlib import Path
 import pytest
 
 import exitkg
-
 from conftest import REPO_ROOT, RESOURCE_NAMES, checkout_resource_files
 
 pytestmark = pytest.mark.slow
