@@ -49,6 +49,8 @@ net.Server.prototype.listen = function (...args) {
 
 #: what Comunica answers otherwise than Oxigraph, query by query
 DIFFERS = {
+    "evidence-profile": pytest.mark.xfail(
+        strict=True, reason="Comunica 4.5 leaves the counts of a factor without evidence unbound (Oxigraph: 0)"),
     "studies-by-nationality": pytest.mark.xfail(
         strict=True, reason="Comunica 4.5 does not find the Asian samples (NOT EXISTS inside BIND(IF(...)))"),
 }
@@ -166,7 +168,8 @@ def _unordered(value):
 
 def _comparable(report: dict) -> dict:
     """The report without what Comunica answers otherwise (see DIFFERS), lists as multisets."""
-    kept = {k: v for k, v in report.items() if k not in ("engine", "agrees")}
+    # the evidence profiles come from evidence-profile, which Comunica answers otherwise (DIFFERS)
+    kept = {k: v for k, v in report.items() if k not in ("engine", "agrees", "evidence_profiles")}
     kept["reproductions"] = [r for r in kept["reproductions"] if r["query"] not in DIFFERS]
     return _unordered(kept)
 

@@ -134,7 +134,17 @@ def engines(published):
     return load(describe=True), RemoteEngine(published, GRAPH, timeout=120)
 
 
-@pytest.mark.parametrize("qid, values", list(_cases()))
+#: what Virtuoso 7.2 answers otherwise than Oxigraph, query by query (queries/README.md)
+DIFFERS = {
+    "evidence-profile": pytest.mark.xfail(
+        strict=True, reason="Virtuoso 7.2 skips unbound years in MIN and MAX, where Oxigraph's first and last "
+                            "year are unbound when a study states none"),
+}
+
+
+@pytest.mark.parametrize("qid, values", [
+    pytest.param(*case.values, id=case.id, marks=[DIFFERS[case.values[0]]] if case.values[0] in DIFFERS else [])
+    for case in _cases()])
 def test_every_canned_query_gives_the_same_rows_on_virtuoso(engines, qid, values):
     local, remote = engines
     query = Q.catalogue()[qid]
@@ -144,11 +154,20 @@ def test_every_canned_query_gives_the_same_rows_on_virtuoso(engines, qid, values
            [{k: _value(v) for k, v in row.items()} for row in here.dicts()]
 
 
+def _without_profiles(report: str) -> list[str]:
+    """The report's lines but its section of evidence profiles (evidence-profile: see DIFFERS)."""
+    lines = report.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("Evidence profiles and confidence"))
+    end = next((i for i in range(start + 1, len(lines)) if lines[i] and not lines[i].startswith(" ")), len(lines))
+    return lines[:start] + lines[end:]
+
+
 def test_report_agrees_line_for_line_on_virtuoso(published):
     code_l, local, _ = run_exitkg("report")
     code_r, remote, err = run_exitkg("report", "--endpoint", published, "--graph", GRAPH, "--timeout", "120")
     assert code_l == code_r == 0, err
-    assert remote.splitlines() == local.splitlines()
+    assert len(_without_profiles(local)) < len(local.splitlines())
+    assert _without_profiles(remote) == _without_profiles(local)
 
 
 @pytest.mark.parametrize("method", ["gsp", "update"])
