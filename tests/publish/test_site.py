@@ -456,8 +456,12 @@ def test_a_label_that_breaks_script_elements_leaves_the_home_page_whole(tmp_path
     assert driver.find_element("css selector", "h1").text.startswith(SCRIPT_BREAKING_LABEL.split("\u2028")[0].strip())
 
 
+# A user's Ctrl-C: Python raises KeyboardInterrupt on SIGINT only if the process did not inherit
+# SIGINT ignored (as a job started in the background by a shell without job control does), so the
+# child asks for Python's default handler itself.
 _STOP_IN_STAGING = """
-import pathlib, sys, time
+import pathlib, signal, sys, time
+signal.signal(signal.SIGINT, signal.default_int_handler)
 from exitkg.cli import main
 write = pathlib.Path.write_bytes
 def stop(self, data):
