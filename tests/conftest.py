@@ -303,3 +303,18 @@ def embedded_data(html: str) -> tuple[str, dict]:
     """The text of the map's data element, up to the first ``</script>``, and the JSON it holds."""
     text = html.split('<script type="application/json" id="map-data">', 1)[1].split("</script>", 1)[0]
     return text, json.loads(text)
+
+
+# A curation template's sheets (tab-separated), as the curation tests read and edit them
+def read_tsv(path: Path) -> list[list[str]]:
+    import csv
+
+    with open(path, newline="", encoding="utf-8") as f:
+        return list(csv.reader(f, dialect="excel-tab"))
+
+
+def write_tsv(path: Path, rows: list[list[str]]) -> None:
+    import csv
+
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        csv.writer(f, dialect="excel-tab", lineterminator="\n").writerows(rows)

@@ -9,14 +9,13 @@ and the factor whose controversy status it changes. Each kind of bad template mu
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO_ROOT, run_in_process, sha256_tree, source_facts
+from conftest import FIXTURES, REPO_ROOT, read_tsv, run_in_process, sha256_tree, source_facts, write_tsv
 from exitkg.review.curate import COLUMNS, FINDINGS_SHEET, STUDY_SHEET, TemplateError, add_study, check_template
 from exitkg.core.errors import InputError
 
@@ -29,23 +28,13 @@ def _column(sheet: str, name: str) -> int:
     return [c.name for c in COLUMNS[sheet]].index(name) + 1
 
 
-def _read(path: Path) -> list[list[str]]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.reader(f, dialect="excel-tab"))
-
-
-def _write(path: Path, rows: list[list[str]]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        csv.writer(f, dialect="excel-tab", lineterminator="\n").writerows(rows)
-
-
 def _edited(tmp_path: Path, sheet: str, row: int, column: str, value: str) -> Path:
     """A copy of the fixture template with one cell of *sheet* (1-based file row) replaced."""
     folder = tmp_path / "template"
     shutil.copytree(TEMPLATE, folder)
-    rows = _read(folder / sheet)
+    rows = read_tsv(folder / sheet)
     rows[row - 1][rows[0].index(column)] = value
-    _write(folder / sheet, rows)
+    write_tsv(folder / sheet, rows)
     return folder
 
 
@@ -137,7 +126,7 @@ def test_template_writes_the_two_sheets_with_explained_columns(tmp_path):
     result = run_in_process("template", "--out", tmp_path / "t")
     assert result.code == 0, result.stderr
     for sheet, columns in COLUMNS.items():
-        rows = _read(tmp_path / "t" / sheet)
+        rows = read_tsv(tmp_path / "t" / sheet)
         assert rows[0] == [c.name for c in columns]
         assert rows[1][0].startswith("#") and all(rows[1])
         assert len(rows) == 2
@@ -187,9 +176,9 @@ def test_quote_over_25_words_is_placed_by_the_one_quote_rule(tmp_path):
 def test_missing_column_names_the_header_row(tmp_path):
     folder = tmp_path / "template"
     shutil.copytree(TEMPLATE, folder)
-    rows = _read(folder / FINDINGS_SHEET)
+    rows = read_tsv(folder / FINDINGS_SHEET)
     index = rows[0].index("role")
-    _write(folder / FINDINGS_SHEET, [r[:index] + r[index + 1:] for r in rows])
+    write_tsv(folder / FINDINGS_SHEET, [r[:index] + r[index + 1:] for r in rows])
     with pytest.raises(InputError, match=r"findings\.tsv:1:\d+: missing column 'role'"):
         check_template(folder, STUDY_TEXT)
 
@@ -208,9 +197,9 @@ def test_not_utf8_names_the_position_and_cli_exit_code_is_2(tmp_path):
 
 def test_cli_lists_every_problem_on_its_own_line_with_exit_code_1(tmp_path):
     folder = _edited(tmp_path, STUDY_SHEET, 3, "design", "qualitativ")
-    rows = _read(folder / STUDY_SHEET)
+    rows = read_tsv(folder / STUDY_SHEET)
     rows[2][rows[0].index("doi")] = "doi:10.5555/x"
-    _write(folder / STUDY_SHEET, rows)
+    write_tsv(folder / STUDY_SHEET, rows)
     result = run_in_process("add", folder, "--source", STUDY_TEXT, "--out", tmp_path / "out")
     assert result.code == 1
     lines = result.stderr.splitlines()
@@ -227,12 +216,12 @@ def test_a_repeated_finding_row_is_a_problem_not_a_second_finding(tmp_path):
     Two rows about one factor with different quotes stay two findings (the fixture study's own)."""
     folder = tmp_path / "template"
     shutil.copytree(TEMPLATE, folder)
-    rows = _read(folder / FINDINGS_SHEET)
+    rows = read_tsv(folder / FINDINGS_SHEET)
     quote = rows[0].index("quote")
     family = next(i for i, r in enumerate(rows) if r[0] == "family")
     repeat = list(rows[family])
     repeat[quote] = "  " + repeat[quote].replace(" ", "  ") + " "
-    _write(folder / FINDINGS_SHEET, rows + [repeat])
+    write_tsv(folder / FINDINGS_SHEET, rows + [repeat])
     out = tmp_path / "out"
     result = run_in_process("add", folder, "--source", STUDY_TEXT, "--out", out)
     assert result.code == 1, result.stderr
@@ -261,7 +250,7 @@ def test_a_study_already_in_the_graph_is_refused(added, tmp_path):
 def test_a_new_factor_found_both_ways_is_classified_controversial_by_the_curators(tmp_path):
     folder = tmp_path / "template"
     shutil.copytree(TEMPLATE, folder)
-    rows = _read(folder / FINDINGS_SHEET)
+    rows = read_tsv(folder / FINDINGS_SHEET)
     header = rows[0]
     extra = [""] * len(header)
     extra[header.index("factor")] = "digital-literacy"   # declared on an earlier row
@@ -269,7 +258,7 @@ def test_a_new_factor_found_both_ways_is_classified_controversial_by_the_curator
     extra[header.index("about_absence")] = "yes"         # about its absence: hindering in effect
     extra[header.index("quote")] = "digital literacy helped the women find work"
     extra[header.index("section")] = "Results"
-    _write(folder / FINDINGS_SHEET, rows + [extra])
+    write_tsv(folder / FINDINGS_SHEET, rows + [extra])
     result = add_study(folder, STUDY_TEXT, tmp_path / "out")
     assert result.findings == 4 and result.new_factors == ["https://w3id.org/exitkg/id/factor/digital-literacy"]
     text = (tmp_path / "out" / "study.ttl").read_text(encoding="utf-8")

@@ -10,14 +10,13 @@ folders only, never to ``data/``.
 
 from __future__ import annotations
 
-import csv
 import json
 import shutil
 from pathlib import Path
 
 import pytest
 
-from conftest import FIXTURES, REPO_ROOT, run_exitkg
+from conftest import FIXTURES, REPO_ROOT, read_tsv, run_exitkg, write_tsv
 from exitkg.graph.local import load
 from exitkg.review.curate import FACTORS_SHEET, FINDINGS_SHEET, STUDY_SHEET, TemplateError, add_study
 
@@ -31,16 +30,6 @@ ID = "https://w3id.org/exitkg/id/"
 EKG = "https://w3id.org/exitkg/ontology#"
 
 
-def _read(path: Path) -> list[list[str]]:
-    with open(path, newline="", encoding="utf-8") as f:
-        return list(csv.reader(f, dialect="excel-tab"))
-
-
-def _write(path: Path, rows: list[list[str]]) -> None:
-    with open(path, "w", newline="", encoding="utf-8") as f:
-        csv.writer(f, dialect="excel-tab", lineterminator="\n").writerows(rows)
-
-
 def _copy(tmp_path: Path, template: Path = TEMPLATE, name: str = "template") -> Path:
     folder = tmp_path / name
     shutil.copytree(template, folder)
@@ -49,16 +38,16 @@ def _copy(tmp_path: Path, template: Path = TEMPLATE, name: str = "template") -> 
 
 def _set(folder: Path, sheet: str, row: int, column: str, value: str) -> None:
     """Set one cell (1-based file row) of a sheet, adding the column when the sheet lacks it."""
-    rows = _read(folder / sheet)
+    rows = read_tsv(folder / sheet)
     if column not in rows[0]:
         rows = [r + [""] for r in rows]
         rows[0][-1] = column
     rows[row - 1][rows[0].index(column)] = value
-    _write(folder / sheet, rows)
+    write_tsv(folder / sheet, rows)
 
 
 def _row_of(folder: Path, sheet: str, first: str) -> int:
-    return next(i for i, r in enumerate(_read(folder / sheet), start=1) if r[0] == first)
+    return next(i for i, r in enumerate(read_tsv(folder / sheet), start=1) if r[0] == first)
 
 
 def _add(template: Path, text: Path, out: Path, *data: Path):
@@ -239,7 +228,7 @@ def test_same_doi_under_another_id_is_refused_naming_the_study(tmp_path, fixture
     _set(folder, STUDY_SHEET, 3, "study_id", "fixture-copy-2024")
     result = _add(folder, STUDY_TEXT, tmp_path / "out", fixture_added)
     assert result.code == 1
-    doi = _read(folder / STUDY_SHEET)[0].index("doi") + 1
+    doi = read_tsv(folder / STUDY_SHEET)[0].index("doi") + 1
     assert result.stderr.splitlines()[0] == (
         f"exitkg: {folder / STUDY_SHEET}:3:{doi} (doi): DOI 10.5555/fixture.2024.001 is that of study "
         "'fixture-2024', already in the graph: the same paper keeps its identifier, so write study_id "
@@ -274,7 +263,7 @@ def test_same_id_and_doi_is_the_same_study_another_doi_another_paper(tmp_path, f
 def test_template_lists_the_existing_factors(tmp_path):
     result = run_exitkg("template", "--out", tmp_path / "t")
     assert result.code == 0, result.stderr
-    rows = _read(tmp_path / "t" / FACTORS_SHEET)
+    rows = read_tsv(tmp_path / "t" / FACTORS_SHEET)
     assert rows[0] == ["factor", "label", "levels"]
     listed = {r[0]: r[1] for r in rows[1:]}
     graph = load()
@@ -299,7 +288,7 @@ def test_unknown_factor_gets_did_you_mean_in_one_line(tmp_path):
 def _fill(book) -> None:
     """Fill a workbook template with the fixture template's rows, numbers as numbers."""
     for sheet in ("study", "findings"):
-        rows = _read(TEMPLATE / f"{sheet}.tsv")
+        rows = read_tsv(TEMPLATE / f"{sheet}.tsv")
         ws = book[sheet]
         names = [c.value for c in ws[1]]
         for r, values in enumerate(rows[2:], start=3):
