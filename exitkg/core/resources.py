@@ -111,6 +111,15 @@ def citation_path() -> Path | None:
     return next((c for c in candidates if c.is_file()), None)
 
 
+def changelog_path() -> Path | None:
+    """The ``CHANGELOG.md`` beside the resources read (:func:`resource_dir`), or None: its released
+    sections are the ontology's version history."""
+    root = checkout_root()
+    candidates = [root / "CHANGELOG.md"] if root is not None else []
+    candidates += [_PACKAGE_DIR / "_resources" / "CHANGELOG.md", _PACKAGE_DIR.parent / "CHANGELOG.md"]
+    return next((c for c in candidates if c.is_file()), None)
+
+
 def ontology_path() -> Path:
     """Return the path of the ontology file ``ontology/exit-factors.ttl``."""
     path = resource_dir("ontology") / ONTOLOGY_FILE

@@ -13,6 +13,7 @@ linked: ``Factor and (hasStatement some EffectivelyFacilitatingAssertion) and ..
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from dataclasses import dataclass
 
@@ -23,6 +24,8 @@ RDFS = "http://www.w3.org/2000/01/rdf-schema#"
 SKOS = "http://www.w3.org/2004/02/skos/core#"
 DCT = "http://purl.org/dc/terms/"
 XSD = "http://www.w3.org/2001/XMLSchema#"
+#: the project's own address, the home page of its site
+SITE = "https://w3id.org/exitkg/"
 
 # --------------------------------------------------------------------------- #
 # Class expressions as a tree
@@ -206,13 +209,79 @@ def _local(iri: str) -> str:
     return iri[len(EKG):] if iri.startswith(EKG) else iri
 
 
+def short_name(iri: str) -> str:
+    """A term as the ontology's page names it: ``Factor`` (ours), ``foaf:Person``, or ``<IRI>``."""
+    if iri.startswith(EKG):
+        return _local(iri)
+    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+        if iri.startswith(ns) and len(iri) > len(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    for prefix, ns in (("bibo", "http://purl.org/ontology/bibo/"), ("vann", "http://purl.org/vocab/vann/"),
+                       ("void", "http://rdfs.org/ns/void#"), ("obo", "http://purl.obolibrary.org/obo/")):
+        if iri.startswith(ns):
+            return f"{prefix}:{iri[len(ns):]}"
+    return f"<{iri}>"
+
+
+def render_diagram(triples, page: str = "ontology") -> str:
+    """The class diagram of the ontology whose *triples* are given (SVG, :mod:`exitkg.pages.diagram`),
+    its classes linked to their anchors on the ontology's page; *page* is where the SVG stands: the
+    page itself (``ontology``: links ``#Factor``), or a file beside it (``ontology.svg``: links
+    ``ontology.html#Factor``)."""
+    from exitkg.pages.diagram import render_class_diagram
+
+    base = "" if page in ("ontology", "") or page.startswith("ontology/") else "ontology.html"
+    return render_class_diagram(triples, lambda iri: f"{base}#{_local(iri)}" if iri.startswith(EKG) else None,
+                                short_name)
+
+
+#: a released section's heading in CHANGELOG.md: ``## [0.1.0]`` or ``## [0.1.0] - 2026-11-24``
+_RELEASE = re.compile(r"^## \[(?P<version>[^\]]+)\](?:[ \t]*[-\u2013][ \t]*(?P<date>\d{4}-\d{2}-\d{2}))?[ \t]*$", re.M)
+
+
+def release_history(changelog: str | None, triples=()) -> list[dict]:
+    """The ontology's versions, newest first: each released section of the change log *changelog*
+    (the text of CHANGELOG.md; ``## [Unreleased]`` is no release) with its date when the heading
+    gives one, its first paragraph and its subsections (``### Added``) with their numbers of
+    entries; then each version the ontology (its *triples*) names by ``owl:priorVersion`` that the
+    change log does not. Each has its version IRI (``https://w3id.org/exitkg/ontology/0.1.0``)."""
+    out: list[dict] = []
+    found = list(_RELEASE.finditer(changelog or ""))
+    for i, m in enumerate(found):
+        version = m.group("version").strip()
+        if version.lower() == "unreleased":
+            continue
+        body = (changelog or "")[m.end(): found[i + 1].start() if i + 1 < len(found) else None]
+        paragraphs = [p.strip() for p in re.split(r"\n\s*\n", body) if p.strip()]
+        summary = " ".join(paragraphs[0].split()) if paragraphs and not paragraphs[0].startswith(("#", "-")) else ""
+        changes = []
+        for part in re.split(r"^### ", body, flags=re.M)[1:]:
+            heading, _, items = part.partition("\n")
+            changes.append((heading.strip(), len(re.findall(r"^- ", items, re.M))))
+        out.append({"version": version, "date": m.group("date") or "", "iri": f"{ONTOLOGY_IRI}/{version}",
+                    "summary": summary, "changes": changes})
+    named = {r["iri"] for r in out}
+    for t in triples:
+        if (t.subject.value == ONTOLOGY_IRI and t.predicate.value == OWL + "priorVersion"
+                and t.object.value not in named):
+            named.add(t.object.value)
+            version = t.object.value.rsplit("/", 1)[-1]
+            out.append({"version": version, "date": "", "iri": t.object.value,
+                        "summary": "", "changes": []})
+    return out
+
+
 def render_ontology_page(triples, *, page: str = "ontology", nav: str = "", link=None,
-                         static_root: str | None = None) -> str:
+                         static_root: str | None = None, history: list[dict] | None = None,
+                         shapes: dict | None = None) -> str:
     """The documentation of the ontology whose *triples* are given (its named graph), as one HTML
     page at the site path *page* (``ontology``, or ``ontology/0.1.0`` for a version); *nav* is HTML
     put at the top (the site's navigation); *link* maps other identifiers of the project to the
     address of their page (or None); *static_root*, the address of the site's ``static/`` folder,
-    links the stylesheet there instead of holding it."""
+    links the stylesheet there instead of holding it. *history* is the version history
+    (:func:`release_history`; default: from the CHANGELOG.md beside the resources read), *shapes*
+    what :func:`exitkg.pages.shapes.shapes_model` makes of the shapes (default: the packaged
+    ``shapes/``), linked on the page ``shapes.html`` beside the ontology's."""
     import os
 
     import pyoxigraph as ox
@@ -235,14 +304,7 @@ def render_ontology_page(triples, *, page: str = "ontology", nav: str = "", link
         """A named term's link: to its anchor on this page (ours), or to its IRI, shortened."""
         if iri.startswith(EKG):
             return {"kind": "link", "href": f"#{_local(iri)}", "value": _local(iri), "title": label(iri)}
-        for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
-            if iri.startswith(ns) and len(iri) > len(ns):
-                return {"kind": "link", "href": iri, "value": f"{prefix}:{iri[len(ns):]}"}
-        for prefix, ns in (("bibo", "http://purl.org/ontology/bibo/"), ("vann", "http://purl.org/vocab/vann/"),
-                           ("void", "http://rdfs.org/ns/void#"), ("obo", "http://purl.obolibrary.org/obo/")):
-            if iri.startswith(ns):
-                return {"kind": "link", "href": iri, "value": f"{prefix}:{iri[len(ns):]}"}
-        return {"kind": "link", "href": iri, "value": f"<{iri}>"}
+        return {"kind": "link", "href": iri, "value": short_name(iri)}
 
     def show(node) -> list[dict]:
         if isinstance(node, ox.NamedNode):
@@ -301,6 +363,20 @@ def render_ontology_page(triples, *, page: str = "ontology", nav: str = "", link
     def links(iris) -> list[dict]:
         return joined([[name(i)] for i in sorted(set(iris), key=_local)], comma)
 
+    # the shapes, on their own page beside this one, by what they target
+    shapes_href = os.path.relpath("shapes.html", os.path.dirname(page) or ".").replace(os.sep, "/")
+    if shapes is None:
+        from exitkg.pages.shapes import shapes_model, shapes_triples
+
+        shapes = shapes_model(shapes_triples())
+    by_target: dict[str, list[str]] = shapes["by_target"]
+
+    def shape_links(found: list[str]) -> list[dict]:
+        from exitkg.pages.shapes import _local as shape_local
+
+        return joined([[{"kind": "link", "href": f"{shapes_href}#{shape_local(s)}", "value": shape_local(s)}]
+                       for s in found], comma)
+
     def term(iri: str, section: str) -> dict:
         node = ox.NamedNode(iri)
         rows: list[tuple[str, list[dict]]] = [("IRI", [{"kind": "code", "value": text_part(iri)}])]
@@ -341,6 +417,8 @@ def render_ontology_page(triples, *, page: str = "ontology", nav: str = "", link
             rows.append(("properties with this domain", links(domain_of[iri])))
         if range_of.get(iri):
             rows.append(("properties with this range", links(range_of[iri])))
+        if by_target.get(iri):
+            rows.append(("shapes that target it", shape_links(by_target[iri])))
         return {"local": _local(iri), "label": label(iri), "rows": rows}
 
     placed: set[str] = set()
@@ -372,7 +450,39 @@ def render_ontology_page(triples, *, page: str = "ontology", nav: str = "", link
             else:
                 value = text_part(v.value)
             header.append((what, value))
+
+    # who made it: its creators and contributors, by name where the ontology gives one
+    def who(node) -> list[dict]:
+        if not isinstance(node, ox.NamedNode):
+            return text_part(node.value)
+        called = (text(node, "http://xmlns.com/foaf/0.1/name") or text(node, "https://schema.org/name")
+                  or text(node, RDFS + "label"))
+        target = (link(node.value) if link else None) or node.value
+        if target == SITE:     # the project itself: its site's home page, not an address outside the site
+            target = os.path.relpath("index.html", os.path.dirname(page) or ".").replace(os.sep, "/")
+        return [{"kind": "link", "href": target, "value": called or node.value}]
+
+    creators = [(what, joined([who(v) for v in sorted(index.values(onto, DCT + prop), key=lambda v: v.value)],
+                              {"kind": "text", "value": "; "}))
+                for prop, what in (("creator", "creators"), ("contributor", "contributors"), ("publisher", "publisher"))
+                if index.values(onto, DCT + prop)]
+    if history is None:
+        from exitkg.core.resources import changelog_path
+
+        log = changelog_path()
+        history = release_history(log.read_text(encoding="utf-8") if log is not None else None, triples)
+    current = text(onto, OWL + "versionInfo")
+    versions = [{**h, "current": h["version"] == current,
+                 "href": (link(h["iri"]) if link else None)} for h in history]
+
+    diagram = render_diagram(triples, page)
+    diagram_href = os.path.relpath("ontology.svg", os.path.dirname(page) or ".").replace(os.sep, "/")
+    targets = [{"target": [name(t)], "shapes": shape_links(found)} for t, found in
+               sorted(by_target.items(), key=lambda kv: (not kv[0].startswith(EKG), _local(kv[0])))]
     return render("ontology.html", title=text(onto, DCT + "title") or "Ontology",
                   name=os.path.basename(page), nav=Markup(nav), iri=ONTOLOGY_IRI, static_root=static_root,
-                  description=text(onto, DCT + "description"), header=header, derived=derived, sections=sections)
+                  description=text(onto, DCT + "description"), header=header, derived=derived, sections=sections,
+                  creators=creators, versions=versions, current=current, diagram=Markup(diagram),
+                  diagram_href=diagram_href, shapes_href=shapes_href, targets=targets,
+                  shape_count=len(shapes["shapes"]))
 

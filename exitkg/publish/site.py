@@ -351,6 +351,18 @@ def _downloads_page(files: dict[str, bytes]) -> str:
         for name, data in sorted(files.items())])
 
 
+def shapes_files(ids: Identifiers) -> dict[str, str]:
+    """The shapes' page (``shapes.html``) and the ontology's class diagram (``ontology.svg``), beside
+    the ontology's page, with the navigation of *ids*."""
+    from exitkg.pages.ontology import render_diagram
+    from exitkg.pages.shapes import render_shapes_page, shapes_triples
+
+    ontology = ids.triples(ONTOLOGY_IRI)
+    return {"shapes.html": render_shapes_page(shapes_triples(), ontology_triples=ontology,
+                                              nav=nav_html("shapes", ids.nav), static_root="static"),
+            "ontology.svg": render_diagram(ontology, "ontology.svg")}
+
+
 def build_site(out: str | os.PathLike[str], graph=None) -> SiteResult:
     """Write the site into the new folder *out* (see the module's description)."""
     import hashlib
@@ -383,6 +395,7 @@ def build_site(out: str | os.PathLike[str], graph=None) -> SiteResult:
         "browse.html": _browse_page(ids),
         "queries.html": _queries_page(queries),
         "downloads.html": _downloads_page(downloads),
+        **shapes_files(ids),
     }
     with new_folder(target, "the site") as staging:
         for iri, site_path in sorted(ids.known.items()):

@@ -95,7 +95,7 @@ def make_server(host: str, port: int, pool, graph) -> ThreadingHTTPServer:
     is the loaded graph, for the identifiers."""
     from exitkg.serve.endpoint import query_request
     from exitkg.sparql.guard import Refused, check_query
-    from exitkg.publish.site import Identifiers
+    from exitkg.publish.site import Identifiers, shapes_files
     from exitkg.pages.templating import STATIC_TYPES, static_names, static_paths, static_text
 
     limits = pool.limits
@@ -106,6 +106,8 @@ def make_server(host: str, port: int, pool, graph) -> ThreadingHTTPServer:
     static |= {name for name in static_paths() if name.startswith("yasgui/")}
     # the identifiers, answered as the site answers them; pages link back to this query page
     ids = Identifiers([graph.store], nav=(("index", "Query"), ("ontology", "Ontology")), graph=graph)
+    # the shapes' page and the ontology's class diagram, beside the ontology's page as the site has them
+    beside = {"/" + name: text.encode("utf-8") for name, text in shapes_files(ids).items()}
 
     class Handler(BaseHTTPRequestHandler):
         server_version = "exitkg"
@@ -173,6 +175,9 @@ def make_server(host: str, port: int, pool, graph) -> ThreadingHTTPServer:
                 name = path[len("/static/"):]
                 return self._send(200, STATIC_TYPES.get(os.path.splitext(name)[1], "text/plain; charset=utf-8"),
                                   static_text(name).encode("utf-8"))
+            if path in beside:
+                return self._send(200, "image/svg+xml" if path.endswith(".svg") else "text/html; charset=utf-8",
+                                  beside[path])
             if path.startswith("/bind/"):
                 return self._bind(path[len("/bind/"):])
             key, form = path.lstrip("/"), None

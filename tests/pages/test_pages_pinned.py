@@ -19,7 +19,7 @@ PINNED = REPO_ROOT / "tests" / "expected" / "pages"
 
 #: the site's own pages, beside one identifier page of each kind (chosen from the built site)
 SITE_PAGES = ("index.html", "report.html", "browse.html", "queries.html", "downloads.html", "ontology.html",
-              "id/dataset.html")
+              "shapes.html", "id/dataset.html")
 #: the folders of identifiers whose first page (in name order) is pinned
 ID_KINDS = ("category", "characteristic", "cited-evidence", "classification", "contradiction", "count", "country",
             "dataset", "dimension", "factor", "finding", "level-mapping", "linkset", "model", "model-component",
@@ -52,6 +52,11 @@ def test_site_page(site, expected, name):
 def test_identifier_page(site, expected, kind):
     name = _first_page(site, kind)
     expected(PINNED / "site" / name, (site / name).read_text(encoding="utf-8"))
+
+
+def test_every_page_beside_the_identifiers_is_pinned(site):
+    """A new page of the site's own (at its root) is pinned here too, and so opened on a phone."""
+    assert sorted(p.name for p in site.glob("*.html")) == sorted(n for n in SITE_PAGES if "/" not in n)
 
 
 def test_every_kind_of_identifier_is_pinned(site):
@@ -124,7 +129,8 @@ def test_the_sites_pages_link_its_static_files(site):
 
 #: the kind each pinned page names on its <body> (the one stylesheet scopes its rules by it)
 PAGE_KINDS = {"evidence-map.html": "map", "report.html": "report", "serve-query-page.html": "query",
-              "site/index.html": "map", "site/report.html": "report", "site/ontology.html": "ontology"}
+              "site/index.html": "map", "site/report.html": "report", "site/ontology.html": "ontology",
+              "site/shapes.html": "shapes"}
 
 
 def test_one_stylesheet_for_every_page():

@@ -105,6 +105,21 @@ def test_the_stylesheets_identifier_pages_link_are_served(served):
     assert info.value.code == 404
 
 
+def test_the_ontology_pages_links_to_the_shapes_and_the_diagram_are_served(served):
+    """The ontology's page links the shapes' page and its class diagram beside it, as the site has them."""
+    import xml.etree.ElementTree as ET
+
+    base, _ = served
+    _, _, body = _get(base + "ontology", "text/html")
+    page = body.decode("utf-8")
+    for href in ("shapes.html", "ontology.svg"):
+        assert f'href="{href}"' in page, href
+    ctype, _, shapes = _get(urllib.parse.urljoin(base + "ontology", "shapes.html"))
+    assert ctype.startswith("text/html") and b'<body class="shapes">' in shapes
+    ctype, _, svg = _get(urllib.parse.urljoin(base + "ontology", "ontology.svg"))
+    assert ctype.startswith("image/svg+xml") and ET.fromstring(svg).tag == "{http://www.w3.org/2000/svg}svg"
+
+
 def test_the_page_offers_every_canned_query(served):
     base, _ = served
     _, _, body = _get(base)
