@@ -43,6 +43,14 @@ def test_wheel_contains_resources(dists, name):
     assert not missing, f"not in wheel: {missing}"
 
 
+def test_wheel_holds_the_citation_and_the_change_log(dists):
+    """Beside the graph: CITATION.cff (for a release) and CHANGELOG.md (the ontology's version history)."""
+    wheel, _ = dists
+    names = set(zipfile.ZipFile(wheel).namelist())
+    for name in ("CITATION.cff", "CHANGELOG.md"):
+        assert f"exitkg/_resources/{name}" in names, name
+
+
 @pytest.mark.parametrize("name", RESOURCE_NAMES)
 def test_sdist_contains_resources(dists, name):
     _, sdist = dists

@@ -26,6 +26,9 @@ _CHAR = 0.61
 _NAME_PX, _LINE_PX = 13, 12
 _HEAD, _ROW, _PAD, _INDENT, _GAP, _COLUMN_GAP, _MARGIN, _LEGEND = 22, 16, 6, 22, 12, 28, 12, 44
 _COLUMNS = 4
+OWL = "http://www.w3.org/2002/07/owl#"
+RDFS = "http://www.w3.org/2000/01/rdf-schema#"
+RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 NO_DOMAIN = "(no named domain)"
 
 
@@ -35,9 +38,9 @@ def diagram_data(triples) -> dict:
     :data:`NO_DOMAIN` -> sorted (property, range or None) pairs)."""
     import pyoxigraph as ox
 
-    from exitkg.pages.ontology import OWL, RDFS, _Index
+    from exitkg.pages.rdfindex import TripleIndex
 
-    index = _Index(triples)
+    index = TripleIndex(triples)
 
     def named(node) -> list[str]:
         """A class expression's named classes: itself, or the members of a union."""
@@ -68,7 +71,6 @@ def diagram_data(triples) -> dict:
             "properties": {d: sorted(ps, key=lambda p: (p[0], p[1] or "")) for d, ps in sorted(properties.items())}}
 
 
-RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
 
 
 def render_class_diagram(triples, href, short) -> str:

@@ -17,6 +17,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
+from exitkg.pages.rdfindex import TripleIndex
 from exitkg.rdf.namespaces import EKG, ONTOLOGY_IRI, PREFIXES, RDF
 
 OWL = "http://www.w3.org/2002/07/owl#"
@@ -68,36 +69,8 @@ _CARDINALITIES = {"minCardinality": "min", "maxCardinality": "max", "cardinality
                   "qualifiedCardinality": "exactly"}
 
 
-class _Index:
-    """The ontology's triples, indexed by subject."""
-
-    def __init__(self, triples):
-        import pyoxigraph as ox
-
-        self.ox = ox
-        self.by_subject: dict = defaultdict(lambda: defaultdict(list))
-        for t in triples:
-            self.by_subject[t.subject][t.predicate.value].append(t.object)
-
-    def values(self, node, prop: str) -> list:
-        return list(self.by_subject.get(node, {}).get(prop, []))
-
-    def one(self, node, prop: str):
-        found = self.values(node, prop)
-        return found[0] if found else None
-
-    def rdf_list(self, node) -> list:
-        items, seen = [], set()
-        while node is not None and not (isinstance(node, self.ox.NamedNode) and node.value == RDF + "nil"):
-            if node in seen:
-                raise ValueError("a cyclic RDF list")
-            seen.add(node)
-            first = self.one(node, RDF + "first")
-            if first is None:
-                raise ValueError("an RDF list without rdf:first")
-            items.append(first)
-            node = self.one(node, RDF + "rest")
-        return items
+#: the ontology's triples, indexed by subject
+_Index = TripleIndex
 
 
 def expression(index: _Index, node):

@@ -64,9 +64,9 @@ def shapes_model(triples, *, ontology_href: str = "ontology.html", documented=No
     term), which are linked to their anchors there."""
     import pyoxigraph as ox
 
-    from exitkg.pages.ontology import _Index
+    from exitkg.pages.rdfindex import TripleIndex
 
-    index = _Index(triples)
+    index = TripleIndex(triples)
 
     def name(iri: str) -> dict:
         if iri.startswith(SHAPES_NS):
