@@ -1,8 +1,11 @@
-"""The ontology's documentation page: every class and property with its definition, the derived
-classes' OWL definitions in Manchester syntax, the closed lists with their members.
+"""The ontology's documentation page: a table of contents, the creators, the version history, a
+class diagram, every class and property with its definition, the derived classes' OWL definitions
+in Manchester syntax, the closed lists with their members, and the shapes by what they target.
 
-The page is built from the ontology's named graph alone, in a fixed order (terms sorted by local
-name within each section), so it is byte-identical from run to run. Each term has an anchor named
+The page is built from the ontology's named graph, with the released sections of CHANGELOG.md
+(:func:`release_history`) and the shapes (:mod:`exitkg.pages.shapes`, documented on a page of
+their own beside this one), in a fixed order (terms sorted by local name within each section), so
+it is byte-identical from run to run. Each term has an anchor named
 after its local name: ``ontology.html#ControversialByEvidence`` is where the identifier
 ``https://w3id.org/exitkg/ontology#ControversialByEvidence`` resolves.
 

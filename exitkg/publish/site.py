@@ -7,7 +7,8 @@ identifier: ``<path>.html`` (a page: its label and classes, every statement abou
 to it, identifiers linked to their pages; for the ontology, its documentation from
 :mod:`exitkg.pages.ontology`), ``<path>.ttl`` (Turtle) and ``<path>.jsonld`` (JSON-LD). Beside them: the
 evidence map as ``index.html``, the report, a page listing every identifier by class, the query
-catalogue with each query's text, the downloads (the release files), and ``static/``, the pages'
+catalogue with each query's text, the downloads (the release files), the SHACL shapes' page
+(``shapes.html``) and the ontology's class diagram (``ontology.svg``), and ``static/``, the pages'
 stylesheet and the map's script (:mod:`exitkg.pages.templating`). The ``.htaccess`` at the
 root applies content negotiation as the w3id service's rules do (HTML for browsers, Turtle or
 JSON-LD on request, ``Vary: Accept``), so an Apache httpd serving the folder at
