@@ -146,14 +146,15 @@ class Summaries:
         return _text(row.get("l")) or local_name(iri)
 
     def citation(self, iri: str) -> str:
-        """A study's or work's short citation from its record: its first author's name and its year
-        (``Dahal et al., 2015``), else as a review cites it, else its label."""
+        """A study's or work's short citation from its record: its authors' names (the first and "et
+        al." from three) and its year (``Dalla & Kreimer, 2017``, ``Dahal et al., 2015``), else as a
+        review cites it, else its label."""
         record = _one(self._run(_RECORD, iri))
         authors, year = _text(record.get("authors")), _text(record.get("year"))
         if authors:
-            names = [a.strip() for a in authors.split(";") if a.strip()]
-            first = names[0].split(",")[0].strip()
-            return f"{first}{' et al.' if len(names) > 1 else ''}{', ' + year if year else ''}"
+            names = [a.split(",")[0].strip() for a in authors.split(";") if a.strip()]
+            who = " & ".join(names) if len(names) <= 2 else f"{names[0]} et al."
+            return who + (f", {year}" if year else "")
         return _text(_one(self._run(_CITED_AS, iri)).get("cited")) or self.label(iri)
 
     def kind(self, iri: str) -> str | None:
@@ -272,8 +273,10 @@ class Summaries:
         factor_iri, population_iri = row.get("factor"), row.get("population")
         factor = self.label(factor_iri) if factor_iri else "?"
         verb = VERBS.get(row.get("direction") or "", "has no direction for exit")
+        if plural(factor):
+            verb = verb.replace("facilitates", "facilitate").replace("hinders", "hinder").replace("has no", "have no")
         population = self.label(population_iri) if population_iri else None
-        claim = f"{factor} {verb}" + (f" among {population}" if population else "") + \
+        claim = f"{factor} {verb}" + (f" in the {population}" if population else "") + \
             (f" ({citation})" if citation else "")
         record: dict[str, str | None] = (
             {k: _text(v) for k, v in _one(self._run(_RECORD, support)).items()} if support else {})
@@ -304,6 +307,16 @@ class Summaries:
                 "encodes": about.get("encodes", []), "documents": about.get("source", []),
                 "license": about.get("license", []), "creator": about.get("creator", []),
                 "counts": counts, "total": sum(c["n"] for c in counts)}
+
+
+def plural(label: str) -> bool:
+    """Whether a factor's label names a plural (``NGOs``, ``Clients and kidnappers``; not ``Lack of
+    support from professionals`` nor ``Awareness``): its head, before a preposition, joins two
+    nouns or ends in a plural s."""
+    import re
+
+    head = re.split(r" (?:of|from|with|to|in|for|on|by) ", label, maxsplit=1)[0]
+    return " and " in head or (head.endswith("s") and not head.endswith(("ss", "us", "is")))
 
 
 def _node(iri: str):

@@ -105,7 +105,7 @@ ex:finding-1 a ekg:Finding ; ekg:inSource ex:source ; ekg:aboutFactor <https://w
 """, encoding="utf-8")
     graph = load(data=[SECOND, extra])
     summary = _summary(Identifiers([graph.store], graph=graph).html(EKG_ID + "factor/stigma"))
-    classifications = [r for r in re.findall(r"<tr><th>classification</th><td>(.*?)</td></tr>", summary)]
+    classifications = re.findall(r"<tr><th>classification</th><td>(.*?)</td></tr>", summary)
     assert len(classifications) == 2
     assert any("structural" in c and "controversial" in c and "A second source (test fixture)" in c
                for c in classifications)
@@ -172,6 +172,11 @@ def test_a_finding_page_says_its_claim_in_one_sentence(packaged, ids):
         ox.DefaultGraph())]
     assert f"<blockquote>&#8220;{escape(quote)}&#8221;</blockquote>" in summary
     assert "results-individual-facilitating.html" in summary and "study/hickle-2017.html" in summary
+    # a plural factor's verb agrees with it; two authors are both named, three or more as "et al."
+    summary = _summary(_page(ids, EKG_ID + "finding/ferrari-2021/dahal-2015-ngos-facilitating"))
+    assert '<p class="claim">NGOs facilitate exit (Dahal et al., 2015)</p>' in summary
+    summary = _summary(_page(ids, EKG_ID + "finding/ferrari-2021/dalla-kreimer-2017-stigma"))
+    assert '<p class="claim">Stigma hinders exit (Dalla &amp; Kreimer, 2017)</p>' in summary
     # an article with a DOI is linked to it
     summary = _summary(_page(ids, EKG_ID + "finding/ferrari-2021/cordisco-tsai-2017-new-job"))
     assert '<a href="https://doi.org/10.1080/10911359.2017.1288193">' in summary

@@ -424,7 +424,7 @@ def test_a_query_page_shows_its_parameters(site):
         rows = re.findall(r'<tr id="([^"]+)"><td><code>([^<]+)</code></td><td>([^<(]+)[^<]*</td><td>(.*?)</td>'
                           r"<td>(.*?)</td></tr>", table)
         assert [(r[0], r[1], r[2].strip()) for r in rows] == [(p.name, p.name, p.type) for p in query.params]
-        for row, p in zip(rows, query.params):
+        for row, p in zip(rows, query.params, strict=True):
             assert (row[3] == "required") == p.required, (query.id, p.name)
             assert row[4] == escape(p.doc), (query.id, p.name)
 
