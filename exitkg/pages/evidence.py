@@ -83,6 +83,13 @@ SELECT ?x ?characteristic ?type ?source ?provenance ?quote ?note WHERE {
 } ORDER BY ?source ?type ?characteristic
 """
 _VALUES = "SELECT ?x ?p ?o WHERE { ?x ?p ?o } ORDER BY ?p ?o"
+# the statements about a factor whose link to it, or whose reading, is the curators' inference
+_INFERRED = _PREFIXES + """
+SELECT DISTINCT ?x ?statement WHERE {
+  ?statement ekg:aboutFactor ?x .
+  { ?statement ekg:factorLinkProvenance ekg:CuratorInference } UNION { ?statement ekg:provenance ekg:CuratorInference }
+}
+"""
 _STATEMENT = _PREFIXES + """
 SELECT ?x ?factor ?direction ?stated ?absence ?quote ?section ?source ?study ?work ?population ?link WHERE {
   ?x ekg:aboutFactor ?factor ; ekg:inSource ?source .
@@ -208,12 +215,13 @@ class Summaries:
                             "classification": self._ref(lexical(r["classification"]), link, "")}
                            for r in self._run(_CLASSIFICATIONS, iri).rows]
         found = self.evidence().get(iri)
+        inferred = {lexical(r["statement"]) for r in self._run(_INFERRED, iri).rows}
         evidence = []
         for r in Q.run(Q.catalogue()["evidence-for-factor"], self.graph, {"factor": iri}).rows:
             support = _text(r.get("evidence"))
             evidence.append({
                 "statement": self._ref(lexical(r["statement"]), link, self.label(lexical(r["statement"]))),
-                "kind": lexical(r["kind"]),
+                "kind": lexical(r["kind"]), "inferred": lexical(r["statement"]) in inferred,
                 "direction": local_name(lexical(r["direction"])) if r.get("direction") else "no direction",
                 "evidence": self._ref(support, link, self.citation(support)) if support else None,
                 "population": self._ref(_text(r.get("population")), link),
@@ -241,7 +249,7 @@ class Summaries:
         characteristics: list[dict] = []
         for r in self._run(_CHARACTERISTICS, iri).rows:
             node = lexical(r["characteristic"])
-            values: list[dict] = [{"what": self.label(lexical(v["p"])),
+            values: list[dict] = [{"what": self.label(lexical(v["p"])), "p": lexical(v["p"]),
                        "value": (self._ref(lexical(v["o"]), link) if _is_iri(v["o"])
                                  else {"text": lexical(v["o"]), "href": None, "iri": None})}
                       for v in self._run(_VALUES, node).rows if lexical(v["p"]) not in _CHARACTERISTIC_META]
@@ -250,7 +258,15 @@ class Summaries:
                 "node": self._ref(node, link, ""),
                 "source": self._ref(lexical(r["source"]), link, local_name(lexical(r["source"]))),
                 "provenance": self._ref(_text(r.get("provenance")), link),
+                "inferred": _text(r.get("provenance")) == EKG + "CuratorInference",
                 "quote": _text(r.get("quote")), "note": _text(r.get("note"))})
+
+        def key(*properties: str, sep: str = ", ") -> list[dict]:
+            """The values of these properties (in this order) per characteristic, with its origin."""
+            return [{"values": [v["value"] for p in properties for v in c["values"] if v["p"] == EKG + p],
+                     "inferred": c["inferred"], "source": c["source"], "sep": sep}
+                    for c in characteristics if any(v["p"] in {EKG + p for p in properties} for v in c["values"])]
+
         findings = [{"finding": self._ref(lexical(r["finding"]), link),
                      "factor": self._ref(lexical(r["factor"]), link, lexical(r["label"])),
                      "direction": local_name(lexical(r["direction"])) if r.get("direction") else "no direction",
@@ -261,9 +277,9 @@ class Summaries:
         return {"citation": self.citation(iri), "record": record,
                 "doi": doi_address(doi) if doi else None,
                 "characteristics": characteristics, "findings": findings,
-                "design": [v["value"]["text"] for c in characteristics for v in c["values"] if v["what"] == "design"],
-                "sample": [c for c in characteristics if any(v["what"] == "sample size" for v in c["values"])],
-                "countries": [v["value"] for c in characteristics for v in c["values"] if v["what"] == "country"]}
+                "design": key("design"), "sample": key("sampleSize", "sampleDescription", sep=": "),
+                "country": key("country"),
+                "several_sources": len({c["source"]["iri"] for c in characteristics}) > 1}
 
     # --- a finding ----------------------------------------------------------------------------
     def finding(self, iri: str, link: Link) -> dict:

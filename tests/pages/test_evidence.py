@@ -80,6 +80,11 @@ def test_a_factor_page_shows_its_status_profile_and_confidence_first(packaged, i
     assert summary.count("<h2>Evidence (") == 1 and f"<h2>Evidence ({len(evidence)} statements)</h2>" in summary
     for r in evidence:
         assert f"<q>{escape(r['quote'])}</q>" in summary
+    # the statements the curators inferred are marked so: as many, among those with a direction, as
+    # the profile counts
+    directed = [row for row in rows if "no direction" not in row.split("</td>", 1)[0]]
+    marked = [row for row in directed if "(curators&#8217; inference)" in row.split("</td>", 1)[0]]
+    assert len(directed) == p.statements and len(marked) == p.inferred
 
 
 def test_every_factor_page_has_a_summary_and_its_statements_folded(packaged, ids):
@@ -160,6 +165,12 @@ def test_a_study_page_shows_its_characteristics_by_their_labels(packaged, ids):
     # by their labels: no characteristic's identifier as the text of a link
     assert not re.search(r">[a-z-]+-2017-[a-z-]+</a>", summary)
     assert ">design characteristic</a>" in summary
+    # a value the curators inferred is marked so in the summary (the design here, in the data)
+    [provenance] = [r["p"].value for r in packaged.run(
+        "PREFIX ekg: <https://w3id.org/exitkg/ontology#> SELECT ?s ?p WHERE { ?s ekg:hasCharacteristic ?c . "
+        "?c a ekg:DesignCharacteristic ; ekg:provenance ?p }", {"s": ox.NamedNode(iri)}).rows]
+    [design] = re.findall(r"<tr><th>design</th><td>(.*?)</td></tr>", summary)
+    assert provenance == EKG + "CuratorInference" and design.endswith("(curators&#8217; inference)</span>")
     findings = packaged.query("factors-of-study", study=iri).dicts()
     assert len(_rows(summary, "evidence")) == len(findings) > 0
 
