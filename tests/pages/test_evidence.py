@@ -191,6 +191,12 @@ def test_a_finding_page_says_its_claim_in_one_sentence(packaged, ids):
     # an article with a DOI is linked to it
     summary = _summary(_page(ids, EKG_ID + "finding/ferrari-2021/cordisco-tsai-2017-new-job"))
     assert '<a href="https://doi.org/10.1080/10911359.2017.1288193">' in summary
+    # a statement about the factor's absence: its effective direction first, then what the source states
+    absence = packaged.run("PREFIX ekg: <https://w3id.org/exitkg/ontology#> SELECT ?f ?a WHERE { ?f ekg:aboutAbsence ?a }",
+                           {"f": ox.NamedNode(EKG_ID + "finding/ferrari-2021/cordisco-tsai-2017-new-job")}).rows
+    assert [r["a"].value for r in absence] == ["true"]
+    assert re.search(r'<tr><th>direction</th><td><a [^>]*>facilitating</a> \(as stated: its absence is <a [^>]*>'
+                     r"hindering</a>\)</td></tr>", summary)
     # a finding whose link to its factor is the curators' inference says so
     summary = _summary(_page(ids, EKG_ID + "finding/ferrari-2021/hickle-2017-self-esteem"))
     assert "(the curators&#8217; inference, not the review&#8217;s words)" in summary
