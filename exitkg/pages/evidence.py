@@ -194,7 +194,8 @@ class Summaries:
         return self._evidence
 
     def definition(self, iri: str, link: Link) -> dict | None:
-        """A factor's definition and its origin (docs/graph.md): None when it has none."""
+        """A factor's definition (``skos:definition``) and its origin (``ekg:definitionProvenance``,
+        ``ekg:definitionLocatedIn``): None when it has none."""
         row = _one(self._run(_DEFINITION, iri))
         if not row.get("definition"):
             return None
