@@ -107,8 +107,16 @@ def nav_html(path: str, items=SITE_NAV) -> str:
     return render("nav.html", items=[(_relative(path, target + ".html"), text) for target, text in items])
 
 
+#: the vocabularies the pages name by a prefix beside those of the exports (:data:`PREFIXES`): a page
+#: shows no full IRI as a predicate or a class
+PAGE_PREFIXES = {"void": "http://rdfs.org/ns/void#", "dcat": "http://www.w3.org/ns/dcat#",
+                 "bibo": "http://purl.org/ontology/bibo/", "foaf": "http://xmlns.com/foaf/0.1/"}
+#: predicates an identifier's page leaves out of what refers to it (the dataset's examples: noise there)
+HIDDEN_INCOMING = {"http://rdfs.org/ns/void#exampleResource"}
+
+
 def _compact(iri: str) -> str:
-    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+    for prefix, ns in sorted({**PREFIXES, **PAGE_PREFIXES}.items(), key=lambda kv: -len(kv[1])):
         if iri.startswith(ns) and len(iri) > len(ns):
             return f"{prefix}:{iri[len(ns):]}"
     return iri
@@ -155,6 +163,10 @@ class Identifiers:
                     self.known[q.object.value] = f"ontology/{version}"
                     self.where[q.object.value] = store
         self.by_path = {path: iri for iri, path in self.known.items()}
+        from exitkg.pages.evidence import Summaries
+
+        # the summaries of the evidence pages (factors, studies, findings, sources): from the loaded graph
+        self.summaries = Summaries(graph) if graph is not None else None
         self.prefixes = {p: ns for p, ns in sorted(PREFIXES.items()) if not ns.startswith(BASE + "id/")}
 
     # --- links -------------------------------------------------------------------------------
@@ -253,31 +265,61 @@ class Identifiers:
 
         store = self.where[iri]
         triples = self.triples(iri)
+        params = self._parameters(iri)
         rows = [{"blank": not (isinstance(t.subject, ox.NamedNode) and t.subject.value == iri),
-                 "predicate": self.term(t.predicate, path), "object": self.term(t.object, path),
+                 "predicate": self.predicate(t.predicate, path), "object": self.term(t.object, path),
                  # an identifier of this page with a fragment (a query's parameter) is anchored at its row
                  "anchor": (t.object.value.split("#", 1)[1] if isinstance(t.object, ox.NamedNode)
                             and t.object.value.startswith(iri + "#") else None)}
-                for t in triples]
+                for t in triples
+                # a query's parameters are shown as a table of their own
+                if params is None or not (t.predicate.value == SH_PARAMETER or isinstance(t.subject, ox.BlankNode))]
         incoming = []
         for subject, predicate in sorted({(q.subject.value, q.predicate.value)
                                           for q in store.quads_for_pattern(None, None, ox.NamedNode(iri),
                                                                            ox.DefaultGraph())
-                                          if isinstance(q.subject, ox.NamedNode)}):
+                                          if isinstance(q.subject, ox.NamedNode)
+                                          and q.predicate.value not in HIDDEN_INCOMING}):
             # a referring identifier by its label, linked to its page (by its name where it has none),
             # with what it quotes its source as saying
             target = self.href(subject, path)
             incoming.append({
                 "subject": (_term(self.label(subject), target) if target else self.term(ox.NamedNode(subject), path)),
-                "predicate": self.term(ox.NamedNode(predicate), path),
+                "predicate": self.predicate(ox.NamedNode(predicate), path),
                 "quotes": sorted(q.object.value for q in store.quads_for_pattern(  # type: ignore[union-attr]  # literals
                     ox.NamedNode(subject), ox.NamedNode(EKG + "quote"), None, ox.DefaultGraph()))})
         types = sorted({t.object.value for t in triples if t.subject == ox.NamedNode(iri)
                         and t.predicate.value == RDF_TYPE and isinstance(t.object, ox.NamedNode)})
-        return render("identifier.html", static_root=_relative(path, "static"),
+        found = (self.summaries.summary(iri, lambda other: self.href(other, path))
+                 if self.summaries is not None and store is self.graph.store else None)
+        template = (f"id-{found[0]}.html" if found is not None else "id-query.html" if params is not None
+                    else "identifier.html")
+        return render(template, static_root=_relative(path, "static"),
                       title=self.label(iri), iri=iri,
                       name=os.path.basename(path), nav=Markup(nav_html(path, self.nav)),
-                      types=[self.term(ox.NamedNode(t), path) for t in types], rows=rows, incoming=incoming)
+                      types=[self.term(ox.NamedNode(t), path) for t in types], rows=rows, incoming=incoming,
+                      summary=found[1] if found is not None else None, params=params)
+
+    def _parameters(self, iri: str) -> list[dict] | None:
+        """A canned query's parameters (name, type, required or its default, description), or None
+        when *iri* is not a canned query's."""
+        from exitkg.sparql.queries import QUERY_NS, CLOSED_TYPES, catalogue
+
+        query = catalogue().get(iri[len(QUERY_NS):]) if iri.startswith(QUERY_NS) else None
+        if query is None:
+            return None
+        return [{"name": p.name, "type": p.type, "closed": list(CLOSED_TYPES.get(p.type, ())),
+                 "required": p.required, "default": p.default, "description": p.doc} for p in query.params]
+
+    def predicate(self, term, path: str) -> dict:
+        """A predicate as a page shows it: by its label where the ontology gives one (its CURIE as
+        the link's title), else by its CURIE; linked to its documentation."""
+        shown = self.term(term, path)
+        if term.value.startswith(ONTOLOGY_IRI + "#"):
+            label = self.label(term.value)
+            if label != local_name(term.value):
+                return {**shown, "text": label, "title": shown["text"]}
+        return shown
 
     def term(self, term, path: str) -> dict:
         """What an identifier's page shows of one RDF term (see ``templates/terms.html``)."""
@@ -295,10 +337,11 @@ class Identifiers:
 
 
 def _term(text: str, href: str | None, pre: bool = False, lang: str | None = None) -> dict:
-    return {"text": text, "href": href, "pre": pre, "lang": lang}
+    return {"text": text, "href": href, "pre": pre, "lang": lang, "title": None}
 
 
 RDF_TYPE = "http://www.w3.org/1999/02/22-rdf-syntax-ns#type"
+SH_PARAMETER = "http://www.w3.org/ns/shacl#parameter"
 
 
 def _page(template: str, path: str, title: str, **context) -> str:

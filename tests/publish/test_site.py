@@ -396,6 +396,39 @@ def test_the_query_catalogue_page_holds_every_query_and_its_text(site):
         assert any(t.object == ox.Literal(query.text) for t in described), query.id
 
 
+def test_no_page_shows_a_full_iri_as_a_predicate_nor_the_datasets_examples_as_noise(site):
+    """Every predicate of an identifier's page is shown by its label or its CURIE (never a full IRI),
+    and void:exampleResource appears on the dataset's own page only."""
+    full, examples = [], []
+    for page in sorted((site / "id").rglob("*.html")):
+        text = page.read_text(encoding="utf-8")
+        full += [(page.name, th) for th in re.findall(r"<th>(?:\[ \] )?(?:<a [^>]*>)?(https?://[^<]*)", text)]
+        if "exampleResource" in text and page != site / "id" / "dataset.html":
+            examples.append(page.name)
+    assert not full, full[:5]
+    assert not examples, examples[:5]
+    stigma = (site / "id" / "factor" / "stigma.html").read_text(encoding="utf-8")
+    assert '<a href="../../ontology.html#aboutFactor" title="ekg:aboutFactor">about factor</a>' in stigma
+
+
+def test_a_query_page_shows_its_parameters(site):
+    """A canned query's page lists its parameters (name, type, required or its default, description),
+    each row anchored at the parameter's identifier, instead of ``sh:parameter [ ]``."""
+    for query in Q.catalogue().values():
+        page = (site / "id" / "query" / f"{query.id}.html").read_text(encoding="utf-8")
+        assert "[ ]" not in page and "sh:parameter" not in page, query.id
+        if not query.params:
+            assert "<p>None: the query runs as it is.</p>" in page, query.id
+            continue
+        table = page.split('<table class="params">', 1)[1].split("</table>", 1)[0]
+        rows = re.findall(r'<tr id="([^"]+)"><td><code>([^<]+)</code></td><td>([^<(]+)[^<]*</td><td>(.*?)</td>'
+                          r"<td>(.*?)</td></tr>", table)
+        assert [(r[0], r[1], r[2].strip()) for r in rows] == [(p.name, p.name, p.type) for p in query.params]
+        for row, p in zip(rows, query.params, strict=True):
+            assert (row[3] == "required") == p.required, (query.id, p.name)
+            assert row[4] == escape(p.doc), (query.id, p.name)
+
+
 def test_downloads_are_listed_and_match_their_checksums(site):
     listed = set(_parse(site / "downloads.html").hrefs)
     sums = (site / "downloads" / "SHA256SUMS").read_text(encoding="utf-8").splitlines()

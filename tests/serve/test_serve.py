@@ -92,6 +92,19 @@ def test_identifiers_answer_with_content_negotiation(served):
     assert info.value.code == 404
 
 
+def test_a_factor_page_served_puts_its_summary_first(served):
+    """``exitkg serve`` answers a factor's page with the site's summary: its status and its
+    confidence level (from the library), its statements folded away under it."""
+    from exitkg.api import evidence_profile
+
+    base, _ = served
+    [found] = [f for f in evidence_profile(load()) if f.factor == "https://w3id.org/exitkg/id/factor/stigma"]
+    page = _get(base + "id/factor/stigma", "text/html")[2].decode("utf-8")
+    summary, folded = page.split('<details class="raw">', 1)
+    assert f">{found.status}" in summary and f">{found.confidence.level}</span></h2>" in summary
+    assert "<h2>Referred to by</h2>" in folded
+
+
 def test_the_stylesheets_identifier_pages_link_are_served(served):
     base, _ = served
     _, _, body = _get(base + "id/factor/stigma", "text/html")
