@@ -125,8 +125,9 @@ def reason(graph=None, *, timeout: float = 120.0, engine: str = "hermit") -> Rea
 
 
 def check_quotes(text: PathLike, graph=None, *, of: str | None = None) -> QuoteCheck:
-    """Check that every quote and printed citation of the graph occurs verbatim in the plain-text
-    copy of the review at *text* (or, with *of*, the quotes of one source in that source's text)."""
+    """Check that every quote, printed citation and definition of a factor in the review's words of
+    the graph occurs verbatim in the plain-text copy of the review at *text* (or, with *of*, the
+    quotes of one source in that source's text)."""
     from exitkg.checks.check_quotes import check_quotes as _check_quotes
 
     return _check_quotes(text, graph, of=of)

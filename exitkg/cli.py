@@ -221,7 +221,8 @@ def _configure_check_quotes(p: argparse.ArgumentParser) -> None:
                    help="report format (default: text)")
 
 
-@command("check-quotes", "check that ekg:quote and ekg:citedAs literals occur verbatim in the review",
+@command("check-quotes", "check that ekg:quote and ekg:citedAs literals, and definitions in the review's words, "
+         "occur verbatim in the review",
          _configure_check_quotes)
 def cmd_check_quotes(args: argparse.Namespace) -> int:
     from exitkg.checks.check_quotes import RENDERERS, check_quotes

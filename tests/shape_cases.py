@@ -44,13 +44,13 @@ def lit(text: str, lang: str | None = None) -> str:
     return f'"{escaped}"' + (f"@{lang}" if lang else "")
 
 
-def words(n: int) -> str:
-    """A quote of exactly ``n`` words."""
+def words(n: int, lang: str | None = None) -> str:
+    """A quote of exactly ``n`` words (with a language tag when *lang* is given)."""
     text = ("having regained her self-esteem through work and friendship she could imagine a future "
             "outside exploitation and she slowly found the courage to leave the place where she had "
             "been held for many long years").split()
     assert n <= len(text)
-    return lit(" ".join(text[:n]))
+    return lit(" ".join(text[:n]), lang)
 
 
 @dataclass
@@ -338,11 +338,16 @@ def base_doc() -> Doc:
             ("skos:prefLabel", lit("Inner resources", "en")),
             ("skos:narrower", "fx:factor-self-esteem"),
             ("ekg:groupingProvenance", I),
+            ("skos:definition", lit("The strengths a person draws on from within.", "en")),
+            ("ekg:definitionProvenance", I),
             comment="Two factors, one grouping the other, and how the review classifies each."),
         res("fx:factor-self-esteem",
             ("a", "ekg:Factor"),
             ("skos:prefLabel", lit("Self-esteem", "en")),
-            ("skos:hiddenLabel", lit("self-worth", "en"))),
+            ("skos:hiddenLabel", lit("self-worth", "en")),
+            ("skos:definition", lit("a sense of her own worth", "en")),
+            ("ekg:definitionProvenance", R),
+            ("ekg:definitionLocatedIn", "fx:section-results-individual-facilitating")),
         res("fx:classification-inner-resources",
             ("a", "ekg:FactorClassification"),
             ("ekg:classifies", "fx:factor-inner-resources"),
@@ -969,6 +974,33 @@ SPECS: dict[str, tuple[str, list[Op], str, list[Op]]] = {
         "the grouping factor states the provenance of its grouping", [],
         "the grouping factor does not state the provenance of its grouping",
         [drop("fx:factor-inner-resources", "ekg:groupingProvenance")]),
+    "Factor-definition": (
+        "each factor has one English definition", [],
+        "a factor has a second definition, in Italian",
+        [add("fx:factor-self-esteem", "skos:definition", lit("il senso del proprio valore", "it"))]),
+    "Factor-defined": (
+        "each factor has a definition", [],
+        "a factor has no definition",
+        [drop("fx:factor-inner-resources", "skos:definition"), drop("fx:factor-inner-resources", "ekg:definitionProvenance")]),
+    "Factor-definitionProvenance": (
+        "a definition the curators wrote, located nowhere",
+        [set_("fx:factor-self-esteem", "ekg:definitionProvenance", I), drop("fx:factor-self-esteem", "ekg:definitionLocatedIn")],
+        "a definition said to come from an external source",
+        [set_("fx:factor-self-esteem", "ekg:definitionProvenance", S)]),
+    "Factor-definitionLocatedIn": (
+        "the review's definition names the heading it stands under", [],
+        "the review's definition is located in a study, not a section",
+        [set_("fx:factor-self-esteem", "ekg:definitionLocatedIn", "fx:study")]),
+    "Factor-definitionHasProvenance": (
+        "each definition states its provenance", [],
+        "a definition does not say whose words it is",
+        [drop("fx:factor-inner-resources", "ekg:definitionProvenance")]),
+    "Factor-statedDefinitionWords": (
+        "the review's definition has exactly 25 words, and the curators' 26",
+        [set_("fx:factor-self-esteem", "skos:definition", words(25, "en")),
+         set_("fx:factor-inner-resources", "skos:definition", words(26, "en"))],
+        "the review's definition has 26 words",
+        [set_("fx:factor-self-esteem", "skos:definition", words(26, "en"))]),
     # Hierarchies (lint warnings)
     "Hierarchy": (
         "classes and factors form trees", [],

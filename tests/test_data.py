@@ -184,3 +184,33 @@ def test_no_ferrari_individual_in_the_ontology():
     for term in ("ekg:byDesign", "ekg:figureBoxUnit", "ekg:asia", "ekg:multinationalSample", "ekg:studyUnit",
                  "ekg:reviewClassification", "ekg:labelProvenance"):
         assert term not in text, term
+
+
+def _factor_definitions_expected() -> list[dict]:
+    """The rows of the factor-definitions query's expected file: the one place the split between the
+    review's words and the curators' is kept."""
+    import csv
+
+    with open(REPO_ROOT / "queries" / "factor-definitions.expected.csv", encoding="utf-8", newline="") as f:
+        return list(csv.DictReader(f))
+
+
+def test_every_factor_has_one_definition_with_its_provenance(graph):
+    found = rows(graph, """SELECT ?f (COUNT(DISTINCT ?d) AS ?n) (SAMPLE(LANG(?d)) AS ?lang) (COUNT(DISTINCT ?p) AS ?np)
+        (COUNT(DISTINCT ?s) AS ?ns) (SAMPLE(?p) AS ?provenance) WHERE { ?f a ekg:Factor .
+        OPTIONAL { ?f skos:definition ?d } OPTIONAL { ?f ekg:definitionProvenance ?p }
+        OPTIONAL { ?f ekg:definitionLocatedIn ?s } } GROUP BY ?f""")
+    assert found and [r for r in found if (r["n"], r["lang"], r["np"]) != (1, "en", 1)] == []
+    # a definition in the review's words names the section it stands in; the curators' name none
+    assert [r for r in found if r["ns"] != (1 if slug(r["provenance"]) == "StatedInReview" else 0)] == []
+    expected = _factor_definitions_expected()
+    assert {r["f"] for r in found} == {row["factor"] for row in expected}
+    assert (Counter(slug(r["provenance"]) for r in found)
+            == Counter(slug(row["provenance"]) for row in expected))
+    assert {slug(row["provenance"]) for row in expected} == {"StatedInReview", "CuratorInference"}
+
+
+def test_the_curators_definitions_are_one_sentence_each(graph):
+    curators = [r["d"] for r in rows(graph, """SELECT ?d WHERE { ?f a ekg:Factor ; skos:definition ?d ;
+        ekg:definitionProvenance ekg:CuratorInference }""")]
+    assert curators and [d for d in curators if not re.fullmatch(r"[A-Z][^.]*\.", d)] == []

@@ -1,8 +1,9 @@
 """Check that every quotation in the graph occurs verbatim in the review text.
 
-The literals of ``ekg:quote`` and ``ekg:citedAs`` must appear in the source
-text after whitespace normalisation: every run of whitespace (spaces, tabs,
-newlines, ...) becomes one space, in both the quote and the source, and
+The literals of ``ekg:quote`` and ``ekg:citedAs``, and the definitions of factors in the review's
+own words (``skos:definition`` of a factor whose ``ekg:definitionProvenance`` is
+``ekg:StatedInReview``), must appear in the source text after whitespace normalisation: every run
+of whitespace (spaces, tabs, newlines, ...) becomes one space, in both the quote and the source, and
 leading/trailing whitespace is dropped. Nothing else is normalised: case,
 punctuation, curly quotes and dashes must match exactly.
 
@@ -20,7 +21,7 @@ from typing import NamedTuple
 
 from exitkg.core import errors
 from exitkg.core.errors import InputError
-from exitkg.rdf.namespaces import EKG_ID, QUOTE_PROPERTIES, compact, local_name
+from exitkg.rdf.namespaces import EKG_ID, QUOTE_PROPERTIES, SKOS, compact, local_name
 
 _WHITESPACE = re.compile(r"\s+")
 _DISPLAY_MAX = 100
@@ -91,10 +92,31 @@ SELECT DISTINCT ?x WHERE {
 }"""
 _SUBJECTS_OF_SOURCE = """
 SELECT DISTINCT ?x ?source WHERE { ?x <https://w3id.org/exitkg/ontology#inSource> ?source }"""
+#: a factor's definition in the review's words (in the merge; in one source's named graph: ``GRAPH ?source``)
+_STATED_DEFINITION = """
+  ?x <https://w3id.org/exitkg/ontology#definitionProvenance> <https://w3id.org/exitkg/ontology#StatedInReview> ;
+     <http://www.w3.org/2004/02/skos/core#definition> ?definition ."""
+SKOS_DEFINITION = SKOS + "definition"
+
+
+def stated_definitions(graph, source: str | None = None) -> list[tuple]:
+    """``(factor, definition)`` pairs, as pyoxigraph terms, of the definitions *graph* gives in the
+    review's own words (``ekg:definitionProvenance ekg:StatedInReview``): every one, or with *source*
+    (a source's IRI) those of that source's named graph. Definitions that are not literals are left out."""
+    import pyoxigraph as ox
+
+    if source is None:
+        rows = graph.store.query(f"SELECT ?x ?definition WHERE {{ {_STATED_DEFINITION} }}")
+    else:
+        rows = graph.store.query(f"SELECT ?x ?definition ?source WHERE {{ GRAPH ?source {{ {_STATED_DEFINITION} }} }}",
+                                 substitutions={ox.Variable("source"): ox.NamedNode(source)})
+    found = {(row["x"], row["definition"]) for row in rows if isinstance(row["definition"], ox.Literal)}
+    return sorted(found, key=lambda pair: (pair[0].value, pair[1].value))
 
 
 def check_quotes(source_path: str | os.PathLike[str], graph=None, of: str | None = None) -> QuoteCheck:
-    """Check every ``ekg:quote`` / ``ekg:citedAs`` literal of *graph* against the source text.
+    """Check every ``ekg:quote`` / ``ekg:citedAs`` literal of *graph*, and every definition of a
+    factor in the review's words (:func:`stated_definitions`), against the source text.
 
     *graph* is a loaded :class:`exitkg.graph.local.KnowledgeGraph` (default: the packaged graph).
     By default the quotes of the review's sources are checked: every quote except those of
@@ -110,6 +132,7 @@ def check_quotes(source_path: str | os.PathLike[str], graph=None, of: str | None
 
     source = normalise_whitespace(published_wording(read_source(source_path)))
     graph = graph if graph is not None else load()
+    of_source: str | None = None
     if of is None:
         skip = {row["x"] for row in graph.store.query(_CURATED_STUDY_SUBJECTS)}
         keep = None
@@ -121,6 +144,7 @@ def check_quotes(source_path: str | os.PathLike[str], graph=None, of: str | None
         keep = {row["x"] for row in graph.store.query(
             _SUBJECTS_OF_SOURCE, substitutions={ox.Variable("source"): ox.NamedNode(iri)})}
         skip = set()
+        of_source = iri
     missing = []
     checked = 0
     for prop in QUOTE_PROPERTIES:
@@ -135,6 +159,13 @@ def check_quotes(source_path: str | os.PathLike[str], graph=None, of: str | None
                 subject = quad.subject
                 subject_text = subject.value if isinstance(subject, ox.NamedNode) else f"_:{subject.value}"
                 missing.append(MissingQuote(subject_text, prop, quote))
+    for subject, definition in stated_definitions(graph, of_source):
+        if subject in skip:
+            continue
+        checked += 1
+        if not quote_found(definition.value, source):
+            subject_text = subject.value if isinstance(subject, ox.NamedNode) else f"_:{subject.value}"
+            missing.append(MissingQuote(subject_text, SKOS_DEFINITION, definition.value))
     missing.sort()
     return QuoteCheck(missing=missing, checked=checked)
 

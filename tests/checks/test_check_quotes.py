@@ -109,3 +109,69 @@ def test_graph_without_quotes_does_not_pass(tmp_path, source):
 def test_packaged_quotes_occur_in_the_review():
     code, out, err = run_in_process("check-quotes", "--source", REVIEW_TEXT)
     assert code == 0, out + err
+
+
+def _definitions(tmp_path, stated: str, curators: str = "Help from organisations outside government."):
+    """A factor defined in the review's words (*stated*) and one defined by the curators."""
+    path = tmp_path / "definitions.ttl"
+    path.write_text(
+        "@prefix ekg: <https://w3id.org/exitkg/ontology#> .\n"
+        "@prefix skos: <http://www.w3.org/2004/02/skos/core#> .\n"
+        f"<https://w3id.org/exitkg/id/f1> a ekg:Factor ; skos:definition {json.dumps(stated)}@en ;\n"
+        "    ekg:definitionProvenance ekg:StatedInReview .\n"
+        f"<https://w3id.org/exitkg/id/f2> a ekg:Factor ; skos:definition {json.dumps(curators)}@en ;\n"
+        "    ekg:definitionProvenance ekg:CuratorInference .\n",
+        encoding="utf-8",
+    )
+    return path
+
+
+def test_a_definition_in_the_reviews_words_is_checked_and_a_curators_is_not(tmp_path, source):
+    data = _definitions(tmp_path, "Support from NGOs was\n crucial")
+    missing, checked = check_quotes(source, load(only=[data]))
+    assert (missing, checked) == ([], 1)
+
+
+def test_a_changed_definition_in_the_reviews_words_is_listed(tmp_path, source):
+    data = _definitions(tmp_path, "Support from NGOs was essential")
+    code, out, err = run_in_process("check-quotes", "--source", source, "--only", data)
+    assert code == 1, out + err
+    assert out.splitlines() == [
+        "Quote check: 1 of 1 quotes not found in " + str(source),
+        'NOT FOUND  ekgid:f1  skos:definition  "Support from NGOs was essential"',
+    ]
+
+
+def _stated_definitions_expected() -> dict[str, str]:
+    """Factor -> definition, for the definitions in the review's words, from the query's expected file."""
+    import csv
+
+    from conftest import REPO_ROOT
+
+    with open(REPO_ROOT / "queries" / "factor-definitions.expected.csv", encoding="utf-8", newline="") as f:
+        return {row["factor"]: row["definition"] for row in csv.DictReader(f)
+                if row["provenance"].endswith("#StatedInReview")}
+
+
+@pytest.mark.skipif(not REVIEW_TEXT.is_file(), reason="review text not available")
+def test_the_packaged_definitions_in_the_reviews_words_occur_in_it():
+    stated = _stated_definitions_expected()
+    # they stand in the named graph of the shared entities: --of common checks them alone
+    missing, checked = check_quotes(REVIEW_TEXT, of="common")
+    assert stated and (missing, checked) == ([], len(stated))
+
+
+@pytest.mark.skipif(not REVIEW_TEXT.is_file(), reason="review text not available")
+def test_a_tampered_packaged_definition_fails():
+    import pyoxigraph as ox
+
+    graph = load()
+    factor, definition = sorted(_stated_definitions_expected().items())[0]
+    old = ox.Quad(ox.NamedNode(factor), ox.NamedNode("http://www.w3.org/2004/02/skos/core#definition"),
+                  ox.Literal(definition, language="en"), ox.DefaultGraph())
+    assert old in graph.store
+    tampered = definition.replace(" ", "  ", 1)[:-1] + "."  # spacing is normalised; the last letter is not
+    graph.store.remove(old)
+    graph.store.add(ox.Quad(old.subject, old.predicate, ox.Literal(tampered, language="en"), old.graph_name))
+    missing, _ = check_quotes(REVIEW_TEXT, graph)
+    assert [(m.subject, m.quote) for m in missing] == [(factor, tampered)]

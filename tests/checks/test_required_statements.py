@@ -1,7 +1,8 @@
 """Removing any required statement from the packaged data makes validation fail, naming the node.
 
 "Required" is read from the shapes themselves: every property shape with sh:minCount >= 1 (or
-sh:qualifiedMinCount >= 1) on a plain predicate path, attached to a node shape with a target class.
+sh:qualifiedMinCount >= 1) on a plain predicate path, attached to a node shape with a target class,
+whose severity is a violation (a missing value a shape reports as a warning is not required).
 For each, one instance of that class loses every value of that predicate; all removals are made at
 once on distinct nodes, and one validation run must report each of them.
 """
@@ -24,6 +25,8 @@ def required_property_shapes(shapes: rdflib.Graph):
             if not isinstance(path, URIRef):
                 continue
             minimum = shapes.value(prop_shape, SH.minCount) or shapes.value(prop_shape, SH.qualifiedMinCount)
+            if shapes.value(prop_shape, SH.severity, default=SH.Violation) != SH.Violation:
+                continue
             if minimum is not None and int(minimum) >= 1:
                 yield prop_shape, target, path
 

@@ -38,6 +38,8 @@ FULL_REPORTS = (
     "FactorClassification-onePerSource", "Study-oneCharacteristicPerSource", "InSource-inSource",
     "Quote-words", "Finding-populationOfStudy", "Study-includedBy", "Provenanced-statedHasQuote",
     "Finding-underResultsHeading", "Study-includedOrEncoded",
+    "Factor-definition", "Factor-defined", "Factor-definitionProvenance", "Factor-definitionLocatedIn",
+    "Factor-definitionHasProvenance", "Factor-statedDefinitionWords",
 )
 
 
