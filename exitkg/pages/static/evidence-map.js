@@ -189,13 +189,14 @@
       if (p.sized) {
         diameter = SMALL + (BIG - SMALL) * Math.sqrt(p.n / largest);
       } else {
-        diameter = SMALL;
+        diameter = SMALL + 0.2;
         b.className += ' unsized';
+        b.title = 'sample size not stated';
       }
       b.dataset.n = String(p.n);
     }
     b.style.width = b.style.height = diameter.toFixed(2) + "rem";
-    b.textContent = arrow[d];
+    if (diameter >= 0.9) b.textContent = arrow[d];  // too small a bubble holds no sign: its colour says it
     return b;
   }
   function renderMatrix(S) {
@@ -241,7 +242,9 @@
       const total = document.createElement('td');
       total.className = 'total';
       const s = S[f.id];
-      total.textContent = state.size === 'participants' ? String(s.participants.n) : String(s.studies.size);
+      // participants where no sample size is stated: a dash, not a zero
+      total.textContent = state.size === 'participants' ? (s.participants.sized ? String(s.participants.n) : '\u2013')
+        : String(s.studies.size);
       if (state.size === 'participants') {
         total.title = 'sample sizes stated for ' + s.participants.sized + ' of ' + s.participants.units + ' samples';
       }
@@ -294,7 +297,11 @@
     sec.appendChild(status);
     const dl = document.createElement('table');
     dl.className = 'profile';
-    const years = p.first_year ? (p.first_year === p.last_year ? String(p.first_year) : p.first_year + '\u2013' + p.last_year) : 'not stated';
+    const span = (a, b) => (a === b ? String(a) : a + '\u2013' + b);
+    // the profile gives no years when a study states none: the years of those that do, so marked
+    const stated = D.assertions.filter((a) => a.factor === f.id && a.year).map((a) => a.year);
+    const years = p.first_year ? span(p.first_year, p.last_year)
+      : stated.length ? span(Math.min(...stated), Math.max(...stated)) + ' (not every study states its year)' : 'not stated';
     const rows = [
       ['studies', p.studies + (p.cited_works ? ' (and ' + p.cited_works + ' works the review only cites)' : '')],
       ['participants', p.participants + ' (sample sizes stated for ' + p.participants_of + ' samples)'],
