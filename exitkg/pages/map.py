@@ -6,7 +6,8 @@ map. Every factor shows the direction its findings give; its status, as the repo
 population-aware status of ``controversial-by-evidence``: contested, population-specific, or
 not controversial); whether its findings agree with the review's classification (the statuses of
 the ``controversy-vs-review`` query: confirmed, evidence-only, review-only, consistent,
-no-finding); and how many of its findings rest on a curator inference. The matrix's cells are
+no-finding); and how many of its findings rest on a curator inference. Each cell, role and level
+of the grid counts the studies (or participants) behind its factors' findings. The matrix's cells are
 bubbles sized by studies (each cell one study) or, toggled, by participants (the sample size of
 the study, or of the named population a finding is restricted to), with totals per factor (its
 studies, or its participants, each sample counted once, as ``evidence-profile`` counts them) and
@@ -122,8 +123,13 @@ def _short(authors: str, year: str, fallback: str) -> str:
 
 
 def map_data(graph, review: str | None = None, link=None) -> dict:
-    """What the page shows, as plain data (the page embeds it as JSON). With *link* (identifier ->
-    address of its page, or None), factors, studies and assertions carry the address of their page."""
+    """What the page shows, as plain data (the page embeds it as JSON). Each factor carries its
+    population-aware status, profile and confidence as :func:`exitkg.review.confidence.evidence_profiles`
+    gives them (the default view's, the report's); each study its sample size (the largest any source
+    states), year and DOI; each assertion the countries it applies to, whether it is restricted to a
+    named population, the sample it counts (``unit``, ``n``) and its study's or work's year and DOI.
+    With *link* (identifier -> address of its page, or None), factors, studies and assertions carry
+    the address of their page."""
     def rows(text):
         return graph.run(text).rows
 

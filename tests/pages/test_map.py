@@ -363,3 +363,35 @@ def test_the_matrix_fits_a_laptops_screen_in_both_sizes(driver, page):
             assert not seen["hidden"] and seen["box"] <= 0, (size, seen["hidden"])
     finally:
         driver.execute_cdp_cmd("Emulation.clearDeviceMetricsOverride", {})
+
+
+def test_the_grid_counts_the_studies_of_each_cell_row_and_column(driver, page, graph):
+    """Figure 2's cells, rows (roles) and columns (levels) count the distinct studies behind their
+    factors' findings, as the graph has them."""
+    rows = graph.run("""PREFIX ekg: <https://w3id.org/exitkg/ontology#>
+        SELECT DISTINCT ?role ?level ?study WHERE {
+          ?c a ekg:FactorClassification ; ekg:classifies ?f ; ekg:level ?level ; ekg:role ?role ; ekg:inSource ?src .
+          ?src ekg:encodes ?review .
+          ?a a ekg:Finding ; ekg:aboutFactor ?f ; ekg:fromStudy ?study ; ekg:statedRole ?r ; ekg:effectiveRole ?d }""").rows
+    found = [(r["role"].value.rsplit("#", 1)[-1], r["level"].value.rsplit("#", 1)[-1], r["study"].value) for r in rows]
+    data = map_data(graph)
+
+    def studies(role=None, level=None) -> str:
+        n = len({s for ro, lv, s in found if role in (None, ro) and level in (None, lv)})
+        return f"{n} study" if n == 1 else f"{n} studies"
+
+    _open(driver, page)
+    _set(driver, cited=True)
+    def text(css: str) -> str:
+        return driver.find_element("css selector", css + " .count").text
+
+    for role in data["roles"]:
+        for level in data["levels"]:
+            assert text(f"#cell-{role}-{level}") == studies(role, level), (role, level)
+        assert text(f"#total-{role}") == studies(role=role)
+    for level in data["levels"]:
+        assert text(f"#total-{level}") == studies(level=level)
+    assert text("#total-grid") == studies()
+    assert int(studies().split()[0]) > 10
+    driver.find_element("css selector", 'input[name="f-size"][value="participants"]').click()
+    assert text("#total-grid").endswith(" participants")

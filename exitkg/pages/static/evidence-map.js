@@ -150,12 +150,35 @@
     return el;
   }
 
+  // the studies (or participants) behind the findings kept of some factors: a count and its text
+  function count(factors) {
+    const ids = new Set(factors.map((f) => f.id));
+    const findings = D.assertions.filter((a) => a.kind === 'finding' && ids.has(a.factor) && keep(a));
+    if (state.size === 'participants') {
+      const p = participants(findings);
+      return p.sized ? p.n + ' participants' : '\u2013 participants';
+    }
+    const n = new Set(findings.map((a) => a.study)).size;
+    return n + (n === 1 ? ' study' : ' studies');
+  }
+  function total(el, factors) {
+    el.textContent = '';
+    const span = document.createElement('span');
+    span.className = 'count';
+    span.textContent = count(factors);
+    el.appendChild(span);
+  }
   function renderGrid(S) {
+    const placed = D.factors.filter((f) => f.role && f.level);
     for (const role of D.roles) for (const level of D.levels) {
       const cell = $('cell-' + role + '-' + level);
-      cell.textContent = '';
-      for (const f of D.factors) if (f.role === role && f.level === level) cell.appendChild(chip(f, S[f.id]));
+      const here = placed.filter((f) => f.role === role && f.level === level);
+      total(cell, here);
+      for (const f of here) cell.appendChild(chip(f, S[f.id]));
     }
+    for (const role of D.roles) total($('total-' + role), placed.filter((f) => f.role === role));
+    for (const level of D.levels) total($('total-' + level), placed.filter((f) => f.level === level));
+    total($('total-grid'), placed);
   }
   function renderControversial(S) {
     const ul = $('controversial');
