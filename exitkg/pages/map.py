@@ -1,20 +1,35 @@
-"""``exitkg map``: the evidence map, one self-contained HTML file.
+"""``exitkg map``: the evidence map, one self-contained HTML page.
 
 Two views of the same evidence: Figure 2 as a level x role grid of the factors (as the review
-classifies them), and a factor x study matrix of the findings. Every factor shows the direction
-its findings give, whether that agrees with the review's classification (the statuses of the
-``controversy-vs-review`` query: confirmed, evidence-only, review-only, consistent, no-finding),
-and how many of its findings rest on a curator inference. Clicking a factor lists its findings
-with study, population, quote and locator.
+classifies them), and a factor x study matrix of the findings, in the manner of an evidence-gap
+map. Every factor shows the direction its findings give; its status, as the report gives it (the
+population-aware status of ``controversial-by-evidence``: contested, population-specific, or
+not controversial); whether its findings agree with the review's classification (the statuses of
+the ``controversy-vs-review`` query: confirmed, evidence-only, review-only, consistent,
+no-finding); and how many of its findings rest on a curator inference. Each cell, role and level
+of the grid counts the studies (or participants) behind its factors' findings. The matrix's cells are
+bubbles sized by studies (each cell one study) or, toggled, by participants (the sample size of
+the study, or of the named population a finding is restricted to), with totals per factor (its
+studies, or its participants, each sample counted once, as ``evidence-profile`` counts them) and
+per study (the factors it informs, or its sample size). Clicking a factor shows its profile and
+confidence level with the reasons (:func:`exitkg.review.confidence.evidence_profiles`, exitkg's
+rule, not a CERQual assessment), then its evidence: design, country, sample size, year and DOI
+of each study, direction, population, quote and locator.
 
-Filters (source layer, design, country, age group, cited evidence, stated only) recompute which
-factors are controversial in the page, with the rules of the ``controversy-on-subset`` query: a
-finding is kept when it belongs to the source asked for (the review's results, its discussion, a
-study curated later), when its study has the design and the age group asked for, when its sample (or the named
-population it is about) is from the country asked for, and, with "stated only", when neither its
-link to the factor nor the characteristic it is filtered on is a curator inference. Cited
-evidence (works the review only cites) has no study, so it counts only when no design, country
-or age group is asked for.
+The default view is the report's: every source, the evidence the review only cites included.
+Each factor's status there is computed by the library (:func:`map_data` embeds it) and the page
+recomputes it from the evidence its filters keep by the one definition (docs/queries.md,
+"Population-specific"); the tests check that with no filter the two agree, factor by factor.
+Filters (source layer, design, country, age group, cited evidence, stated only) recompute every
+status in the page, and which factors are controversial with the rules of the
+``controversy-on-subset`` query: a finding is kept when it belongs to the source asked for (the
+review's results, its discussion, a study curated later), when its study has the design and the
+age group asked for, when its sample (or the named population it is about) is from the country
+asked for, and, with "stated only", when neither its link to the factor nor the characteristic it
+is filtered on is a curator inference. Cited evidence (works the review only cites) has no study,
+so it counts only when no design, country or age group is asked for. The filters, the size of the
+cells and the factor shown live in the page's address (its fragment, ``#design=qualitative&cited=0``,
+written with ``history.replaceState``), so a filtered view can be shared and opens as it was.
 
 The page needs no network: its data, styles and script are inline (the template is
 ``exitkg/pages/templates/evidence-map.html``, its style the pages' one stylesheet
@@ -28,11 +43,13 @@ from __future__ import annotations
 from exitkg.rdf import vocabulary
 from exitkg.core.errors import QueryError
 from exitkg.rdf.namespaces import COUNTRY_NS, EKG
+from exitkg.review.confidence import evidence_profiles
 
 _PREFIXES = """PREFIX ekg: <https://w3id.org/exitkg/ontology#>
 PREFIX skos: <http://www.w3.org/2004/02/skos/core#>
 PREFIX rdfs: <http://www.w3.org/2000/01/rdf-schema#>
 PREFIX dcterms: <http://purl.org/dc/terms/>
+PREFIX bibo: <http://purl.org/ontology/bibo/>
 """
 
 _REVIEWS = _PREFIXES + ("""SELECT ?review ?name WHERE { ?review a ekg:Review OPTIONAL { ?review rdfs:label ?name } } """
@@ -68,17 +85,23 @@ SELECT ?study ?what ?value ?provenance WHERE {
 }"""
 
 _POPULATIONS = _PREFIXES + """
-SELECT ?population ?title ?country ?provenance WHERE {
-  ?population a ekg:Population ; ekg:country ?country ; ekg:provenance ?provenance .
+SELECT ?population ?title ?country ?provenance ?size WHERE {
+  ?population a ekg:Population .
+  OPTIONAL { ?population ekg:country ?country OPTIONAL { ?population ekg:provenance ?provenance } }
   OPTIONAL { ?population dcterms:title ?title }
-}"""
+  OPTIONAL { ?population ekg:sampleSize ?size }
+} ORDER BY ?population ?country"""
 
 _DOCUMENTS = _PREFIXES + """
-SELECT ?doc ?authors ?year ?title WHERE {
+SELECT ?doc ?authors ?year ?title ?doi WHERE {
   { ?doc a ekg:Study } UNION { ?e ekg:fromWork ?doc }
   OPTIONAL { ?doc ekg:authorsAsPrinted ?authors } OPTIONAL { ?doc ekg:year ?year }
-  OPTIONAL { ?doc dcterms:title ?title }
+  OPTIONAL { ?doc dcterms:title ?title } OPTIONAL { ?doc bibo:doi ?doi }
 }"""
+
+#: a study's sample size: the largest any source states (as ``evidence-profile`` counts participants)
+_SIZES = _PREFIXES + """SELECT ?study (MAX(?n) AS ?size) WHERE { ?study ekg:hasCharacteristic/ekg:sampleSize ?n }
+GROUP BY ?study"""
 
 _LABELS = _PREFIXES + """SELECT ?x ?label WHERE { VALUES ?class { ekg:StudyDesign ekg:AgeGroup ekg:Country }
   ?x a ?class ; skos:prefLabel ?label }"""
@@ -100,8 +123,13 @@ def _short(authors: str, year: str, fallback: str) -> str:
 
 
 def map_data(graph, review: str | None = None, link=None) -> dict:
-    """What the page shows, as plain data (the page embeds it as JSON). With *link* (identifier ->
-    address of its page, or None), factors, studies and assertions carry the address of their page."""
+    """What the page shows, as plain data (the page embeds it as JSON). Each factor carries its
+    population-aware status, profile and confidence as :func:`exitkg.review.confidence.evidence_profiles`
+    gives them (the default view's, the report's); each study its sample size (the largest any source
+    states), year and DOI; each assertion the countries it applies to, whether it is restricted to a
+    named population, the sample it counts (``unit``, ``n``) and its study's or work's year and DOI.
+    With *link* (identifier -> address of its page, or None), factors, studies and assertions carry
+    the address of their page."""
     def rows(text):
         return graph.run(text).rows
 
@@ -136,11 +164,21 @@ def map_data(graph, review: str | None = None, link=None) -> dict:
         item = [value, v(r, "provenance") == INFERRED]
         if item not in bucket:
             bucket.append(item)
-    populations = {v(r, "population"): {"title": v(r, "title") or _slug(v(r, "population")),
-                                        "country": [[_slug(v(r, "country")), v(r, "provenance") == INFERRED]]}
-                   for r in rows(_POPULATIONS)}
+    populations: dict[str, dict] = {}
+    for r in rows(_POPULATIONS):
+        pop = populations.setdefault(v(r, "population"), {"title": v(r, "title") or _slug(v(r, "population")),
+                                                          "country": [], "size": None})
+        if v(r, "country") is not None:
+            item = [_slug(v(r, "country")), v(r, "provenance") == INFERRED]
+            if item not in pop["country"]:
+                pop["country"].append(item)
+        if v(r, "size") is not None:
+            pop["size"] = max(pop["size"] or 0, int(v(r, "size")))
     documents = {v(r, "doc"): _short(v(r, "authors") or "", v(r, "year") or "", _slug(v(r, "doc")))
                  for r in rows(_DOCUMENTS)}
+    years = {v(r, "doc"): int(v(r, "year")) for r in rows(_DOCUMENTS) if v(r, "year") is not None}
+    dois = {v(r, "doc"): v(r, "doi") for r in rows(_DOCUMENTS) if v(r, "doi") is not None}
+    sizes = {v(r, "study"): int(v(r, "size")) for r in rows(_SIZES) if v(r, "size") is not None}
 
     assertions, studies = [], {}
     for r in rows(_ASSERTIONS):
@@ -156,7 +194,8 @@ def map_data(graph, review: str | None = None, link=None) -> dict:
         own = chars.get(study, {"design": [], "age": [], "country": []})
         if study:
             studies[_slug(study)] = {"id": _slug(study), "label": documents.get(study, _slug(study)),
-                                     "design": own["design"], "age": own["age"], "country": own["country"]}
+                                     "design": own["design"], "age": own["age"], "country": own["country"],
+                                     "n": sizes.get(study), "year": years.get(study), "doi": dois.get(study)}
             if link is not None:
                 studies[_slug(study)]["page"] = link(study)
         assertions.append({
@@ -165,9 +204,16 @@ def map_data(graph, review: str | None = None, link=None) -> dict:
             "study": _slug(study) if study else None, "work": documents.get(work, _slug(work)) if work else None,
             "population": populations[population]["title"] if population in populations else None,
             "design": own["design"], "age": own["age"],
-            "country": populations[population]["country"] if population in populations else own["country"],
+            "country": populations.get(population, {"country": []})["country"] if population else own["country"],
             "quote": v(r, "quote") or "", "section": v(r, "section") or "",
             "linkInferred": v(r, "link") == INFERRED,
+            # restricted to a named population: it applies to that population's countries only (none
+            # stated: to every population), and its participants are that population's
+            "restricted": population is not None,
+            "unit": (population if population is not None else study) if study else None,
+            "n": (populations.get(population, {}).get("size") if population is not None else sizes.get(study))
+            if study else None,
+            "year": years.get(study or work), "doi": dois.get(study or work),
         })
         if link is not None:
             assertions[-1]["page"] = link(v(r, "a"))
@@ -176,6 +222,14 @@ def map_data(graph, review: str | None = None, link=None) -> dict:
     def values(key):
         found = sorted({item[0] for a in assertions for item in a[key]})
         return [[x, labels.get(EKG + x) or labels.get(COUNTRY_NS + x) or x] for x in found]
+
+    # each factor's population-aware status, profile and confidence, as exitkg.evidence_profile()
+    # and the report give them (the whole graph, cited evidence included): the map's default view
+    for evidence in evidence_profiles(graph, include_cited=True):
+        known = factors.get(_slug(evidence.factor))
+        if known is not None:
+            known.update(status=evidence.status, profile=evidence.profile.as_dict(),
+                         confidence=evidence.confidence.as_dict())
 
     order = {lv: i for i, lv in enumerate(LEVELS)}
     role_order = {ro: i for i, ro in enumerate(ROLES)}
