@@ -2,12 +2,13 @@
 page put a summary first, as CIViC's evidence pages do, and fold their statements away.
 
 Every number a test expects is read from the graph (a query, the library's evidence profile), never
-typed here; the definition row is tested on a small fixture added to the packaged graph, since the
-packaged factors may have no definition yet.
+typed here; the definition rows are those `factor-definitions` lists, and a factor without one is a
+small fixture added to the packaged graph.
 """
 
 from __future__ import annotations
 
+import html
 import re
 from html import escape
 
@@ -120,33 +121,33 @@ ex:finding-1 a ekg:Finding ; ekg:inSource ex:source ; ekg:aboutFactor <https://w
     assert f">{found.confidence.level}</span></h2>" in summary
 
 
-DEFINITIONS = """@prefix ekg: <https://w3id.org/exitkg/ontology#> .
+NEW_FACTOR = """@prefix ekg: <https://w3id.org/exitkg/ontology#> .
 @prefix skos: <http://www.w3.org/2004/02/skos/core#> .
-@prefix factor: <https://w3id.org/exitkg/id/factor/> .
-@prefix sec: <https://w3id.org/exitkg/id/section/ferrari-2021/> .
-factor:stigma skos:definition "a test definition in the review's words"@en ;
-    ekg:definitionProvenance ekg:StatedInReview ; ekg:definitionLocatedIn sec:results-relational-hindering .
-factor:family skos:definition "a test definition the curators wrote"@en ;
-    ekg:definitionProvenance ekg:CuratorInference .
+<https://w3id.org/exitkg/id/factor/a-test-factor> a ekg:Factor ; skos:prefLabel "A test factor"@en ;
+    skos:inScheme ekg:FactorScheme .
 """
 
 
-def test_a_definition_says_whose_words_it_is(tmp_path):
-    extra = tmp_path / "definitions.ttl"
-    extra.write_text(DEFINITIONS, encoding="utf-8")
-    graph = load(data=[extra])
-    ids = Identifiers([graph.store], graph=graph)
-    stigma = _summary(ids.html(EKG_ID + "factor/stigma"))
-    [row] = re.findall(r"<tr><th>definition</th><td>(.*?)</td></tr>", stigma)
-    assert row.startswith("<q>a test definition in the review&#x27;s words</q>")
-    assert "the review&#8217;s words" in row
-    section = ids.href(EKG_ID + "section/ferrari-2021/results-relational-hindering", "id/factor/stigma")
-    assert section and f'<a href="{section}">' in row
-    family = _summary(ids.html(EKG_ID + "factor/family"))
-    [row] = re.findall(r"<tr><th>definition</th><td>(.*?)</td></tr>", family)
-    assert row == "a test definition the curators wrote <span class=\"origin\">(curators&#8217; definition)</span>"
+def test_a_definition_says_whose_words_it_is(packaged, ids, tmp_path):
+    """The packaged definitions: one in the review's words (quoted, with its section) and one of the
+    curators (marked so), as factor-definitions lists them; a factor without one has no row."""
+    rows = packaged.query("factor-definitions").dicts()
+    stated = next(r for r in rows if r["provenance"] == EKG + "StatedInReview" and r.get("section"))
+    curated = next(r for r in rows if r["provenance"] == EKG + "CuratorInference")
+    for row, words in ((stated, "the review&#8217;s words"), (curated, "curators&#8217; definition")):
+        slug = row["factor"].rsplit("/", 1)[1]
+        [shown] = re.findall(r"<tr><th>definition</th><td>(.*?)</td></tr>",
+                             _summary(ids.html(row["factor"])))
+        assert html.escape(row["definition"]) in shown and words in shown, slug
+    section = ids.href(stated["section"], "id/factor/" + stated["factor"].rsplit("/", 1)[1])
+    assert section and f'<a href="{section}">' in re.findall(
+        r"<tr><th>definition</th><td>(.*?)</td></tr>", _summary(ids.html(stated["factor"])))[0]
     # a factor without a definition shows no definition row
-    assert "<tr><th>definition</th>" not in _summary(ids.html(EKG_ID + "factor/new-job"))
+    extra = tmp_path / "factor.ttl"
+    extra.write_text(NEW_FACTOR, encoding="utf-8")
+    graph = load(data=[extra])
+    page = Identifiers([graph.store], graph=graph).html(EKG_ID + "factor/a-test-factor")
+    assert "<tr><th>definition</th>" not in _summary(page)
 
 
 def test_a_study_page_shows_its_characteristics_by_their_labels(packaged, ids):
