@@ -408,7 +408,7 @@ class _Members(list):
     def __contains__(self, item) -> bool:
         return item in self._set
 
-    def copy(self) -> _Members:  # type: ignore[override]  # a list still, of this kind
+    def copy(self) -> _Members:  # a list still, of this kind
         return _Members(self)
 
     def append(self, item) -> None:
@@ -427,16 +427,17 @@ def _parameter_sets():
     from pyshacl import shape
     from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
 
-    had = hasattr(shape.module, "CONSTRAINT_PARAMS")
-    before = getattr(shape.module, "CONSTRAINT_PARAMS", None)
-    shape.module.CONSTRAINT_PARAMS = (_Members(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP)
+    cached = "CONSTRAINT_PARAMS"  # where pySHACL's shape module keeps the list once read
+    had = hasattr(shape.module, cached)
+    before = getattr(shape.module, cached, None)
+    setattr(shape.module, cached, (_Members(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP))
     try:
         yield
     finally:
         if had:
-            shape.module.CONSTRAINT_PARAMS = before
+            setattr(shape.module, cached, before)
         else:
-            del shape.module.CONSTRAINT_PARAMS
+            delattr(shape.module, cached)
 
 
 def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_first: bool = False,

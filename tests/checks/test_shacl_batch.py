@@ -84,9 +84,11 @@ def test_batches_equal_one_query_per_node_on_scaled_evidence(tmp_path, monkeypat
     from exitkg.graph.local import load
 
     evidence = scaled.write_evidence(tmp_path / "evidence.nt", 4, variants=2)
-    batched, per_node, queries, one_each = _both(load(only=[evidence]), _shapes(), monkeypatch, 50)
-    assert batched == per_node
-    assert len(batched) >= 10, "the scaled evidence gives too few results to compare"
+    graph, shapes = load(only=[evidence]), _shapes()
+    for size in (1, 7, 500):  # every node at the edge of a batch; some; all of a shape's nodes in one
+        batched, per_node, queries, one_each = _both(graph, shapes, monkeypatch, size)
+        assert batched == per_node, f"batches of {size}"
+        assert len(batched) >= 10, "the scaled evidence gives too few results to compare"
     assert queries < one_each / 3
 
 
@@ -116,7 +118,9 @@ EDGE_SHAPES = """
 @prefix owl: <http://www.w3.org/2002/07/owl#> .
 ex: a owl:Ontology ; sh:declare [ sh:prefix "ex" ; sh:namespace "http://example.org/"^^xsd:anyURI ] .
 ex:People a sh:NodeShape ; sh:targetSubjectsOf ex:knows ; sh:targetObjectsOf ex:age ;
-    sh:sparql ex:NestedFilter , ex:NestedExists , ex:TopLevel , ex:Counted , ex:Unbound , ex:BranchBinds .
+    sh:sparql ex:NestedFilter , ex:NestedExists , ex:TopLevel , ex:Counted , ex:Unbound , ex:BranchBinds , ex:AgeOf .
+ex:AgeOf a sh:SPARQLConstraint ; sh:prefixes ex: ; sh:message "age of {?value}" ;
+    sh:select "SELECT $this ?value WHERE { ?value ex:age $this }" .
 ex:NestedFilter a sh:SPARQLConstraint ; sh:prefixes ex: ; sh:message "nested filter {?value}" ;
     sh:select "SELECT $this ?value WHERE { ?x ex:knows ?value . { ?value ex:knows ?y FILTER(?y != $this) } UNION { $this ex:age ?value } }" .
 ex:NestedExists a sh:SPARQLConstraint ; sh:prefixes ex: ; sh:message "nested exists {?value}" ;
@@ -137,6 +141,7 @@ ex:a ex:knows ex:a , ex:b , _:n ; ex:age -3 .
 ex:b ex:knows ex:c , ex:a ; ex:age 12 .
 ex:c ex:knows ex:d .
 _:n ex:knows ex:a .
+_:m ex:knows ex:c , ex:d .
 """
 
 
@@ -157,11 +162,15 @@ def test_what_a_batch_would_change_runs_node_by_node(tmp_path, monkeypatch):
     _, taken = shacl_sparql.take_over(shapes)
     assert {str(c.node).rsplit("/", 1)[-1]: c.batchable for c in taken} == {
         "NestedExists": False, "TopLevel": True, "Counted": False,
-        "Unbound": True, "BranchBinds": True}
+        "Unbound": True, "BranchBinds": True, "AgeOf": True}
     graph = load(only=[data], ontology=False)
     batched, per_node, _, _ = _both(graph, shapes, monkeypatch, 2)
     assert batched == per_node
     assert len(batched) > 10
+    focus = {dict(r)[str(SH.focusNode)] for r in batched if "top level" in dict(r)[str(SH.resultMessage)]}
+    assert any(f.startswith("_:") for f in focus), "no result for a blank focus node"
+    assert '"-3"^^<http://www.w3.org/2001/XMLSchema#integer>' in {
+        dict(r)[str(SH.focusNode)] for r in batched if "age of" in dict(r)[str(SH.resultMessage)]}
 
 
 @pytest.mark.parametrize("text, expected", [
@@ -178,3 +187,16 @@ def test_which_queries_are_batched(text, expected):
     from exitkg.checks.shacl_sparql import _batchable
 
     assert _batchable(text) is expected
+
+
+def test_pyshacl_is_given_back_its_own_parameter_list():
+    """Validation lends pySHACL a list of constraint parameters looked up by set, and takes it back."""
+    from pyshacl import shape
+
+    import exitkg
+    from exitkg.checks.validate import _Members
+
+    before = getattr(shape.module, "CONSTRAINT_PARAMS", None)
+    assert exitkg.validate(exitkg.load()).conforms
+    after = getattr(shape.module, "CONSTRAINT_PARAMS", None)
+    assert after is before and not isinstance((after or (None,))[0], _Members)
