@@ -200,3 +200,19 @@ def test_pyshacl_is_given_back_its_own_parameter_list():
     assert exitkg.validate(exitkg.load()).conforms
     after = getattr(shape.module, "CONSTRAINT_PARAMS", None)
     assert after is before and not isinstance((after or (None,))[0], _Members)
+
+
+def test_the_copy_given_to_pyshacl_is_the_graph(tmp_path):
+    """pySHACL reads a copy of the store made for it: the statements and prefixes of
+    ``KnowledgeGraph.to_rdflib``, blank nodes, literals of every kind and the packaged graph included."""
+    from exitkg.checks.validate import _rdflib_copy
+    from exitkg.graph.local import load
+
+    data = tmp_path / "data.ttl"
+    data.write_text(EDGE_DATA + '\n<http://example.org/a> <http://example.org/name> "a"@en , "b" , '
+                    '"1.50"^^<http://www.w3.org/2001/XMLSchema#decimal> .\n', encoding="utf-8")
+    graph = load(data=[data])
+    copy, plain = _rdflib_copy(graph), graph.to_rdflib()
+    assert len(copy) == len(plain) > 5000
+    assert set(copy) == set(plain)
+    assert sorted(copy.namespaces()) == sorted(plain.namespaces())
