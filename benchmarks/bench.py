@@ -363,6 +363,41 @@ print(json.dumps(out))
 """
 
 
+LINKED_VALIDATE = r"""
+import json, sys, time
+from exitkg.graph.local import load
+from exitkg.checks.validate import validate
+t = time.process_time()
+g = load(data=[sys.argv[1]])
+loaded = time.process_time()
+result = validate(g)
+done = time.process_time()
+print(json.dumps({"triples": len(g), "load_cpu": loaded - t, "validate_cpu": done - loaded,
+                  "conforms": result.conforms, "results": len(result.results), "focus_nodes": result.focus_nodes}))
+"""
+
+#: the targets of validation at scale: CPU seconds (load and validation) and peak memory
+VALIDATE_TARGETS = {"million_cpu": 60.0, "million_peak_mib": 2048.0, "linked_cpu": 120.0}
+
+
+def part_validate_linked(rows: int, tmp: Path) -> dict:
+    """``exitkg link`` of *rows* synthetic-dataset rows, then the packaged graph with what link
+    wrote loaded and validated in one child (once: at the full size this is the costly run)."""
+    sys.path.insert(0, str(HERE))
+    from scaled import write_cases
+
+    cases = write_cases(tmp / f"cases-{rows}.csv", rows)
+    out = tmp / f"linked-{rows}.nt"
+    child([PY, "-m", "exitkg", "link", cases, "--format", "nt", "--out", out])
+    run = in_child(LINKED_VALIDATE, out)
+    print(f"validate, {rows:,} linked rows ({run['triples']:,} triples with the packaged graph): "
+          f"{run['cpu']:.1f} s CPU in all (load {run['load_cpu']:.1f} s, validation {run['validate_cpu']:.1f} s), "
+          f"{run['peak_mib']:.0f} MiB, {run['results']} results", flush=True)
+    return {"rows": rows, "triples": run["triples"], "cpu": run["cpu"], "wall": run["wall"],
+            "load_cpu": run["load_cpu"], "validate_cpu": run["validate_cpu"], "peak_mib": run["peak_mib"],
+            "results": run["results"], "focus_nodes": run["focus_nodes"], "conforms": run["conforms"]}
+
+
 def part_validate(repeat: int) -> dict:
     runs = [in_child(VALIDATE) for _ in range(repeat)]
     result = {"exitkg_cpu": statistics.median(r["exitkg_cpu"] for r in runs),
@@ -512,23 +547,25 @@ def part_rudof(sizes, tmp: Path, repeat: int, timeout: float) -> dict:
     """rudof (pyrudof), measured beside exitkg.validate; skipped when pyrudof is not installed."""
     try:
         import pyrudof  # noqa: F401
+        rudof = True
     except ImportError:
-        print("rudof: skipped, pyrudof is not installed (pip install pyrudof)", flush=True)
-        return {"skipped": "pyrudof is not installed"}
+        print("rudof: skipped, pyrudof is not installed (pip install pyrudof); exitkg alone", flush=True)
+        rudof = False
     sys.path.insert(0, str(HERE))
     from scaled import write_evidence
 
     shapes = REPO / "shapes" / "exit-factors-shapes.ttl"
-    cases = in_child(RUDOF_CASES, REPO / "tests", shapes)
-    print(f"rudof: the same (focus node, constraint component) results as exitkg on {cases['agree']} of "
-          f"{cases['cases']} shapes' invalid cases", flush=True)
+    cases = in_child(RUDOF_CASES, REPO / "tests", shapes) if rudof else None
+    if cases is not None:
+        print(f"rudof: the same (focus node, constraint component) results as exitkg on {cases['agree']} of "
+              f"{cases['cases']} shapes' invalid cases", flush=True)
     series = []
     for k in [0] + list(sizes):
         source = "-" if k == 0 else write_evidence(tmp / f"evidence-rudof-{k}.nt", k)
         merged = tmp / f"merged-{k}.nt"
         triples = in_child(MERGED, source, merged)["triples"]
         row = {"copies": k, "triples": triples}
-        for name, code in (("rudof", RUDOF), ("exitkg", EXITKG_VALIDATE)):
+        for name, code in (("rudof", RUDOF), ("exitkg", EXITKG_VALIDATE))[0 if rudof else 1:]:
             runs = [in_child(code, merged, shapes, timeout=timeout) for _ in range(1 if k else repeat)]
             if any(r.get("timed_out") for r in runs):
                 row[name] = {"timed_out": True, "peak_mib": max(r["peak_mib"] for r in runs)}
@@ -541,7 +578,10 @@ def part_rudof(sizes, tmp: Path, repeat: int, timeout: float) -> dict:
             print(f"rudof part, {name}, {triples:,} triples: {row[name]['cpu']:.2f} s CPU (load and validate), "
                   f"{row[name]['peak_mib']:.0f} MiB, {row[name]['results']} results", flush=True)
         series.append(row)
-    return {"cases": cases, "series": series}
+    result = {"cases": cases, "series": series}
+    if not rudof:
+        result["skipped"] = "pyrudof is not installed"
+    return result
 
 
 SIZES = {
@@ -576,6 +616,15 @@ def markdown(results: dict) -> str:
                 f"| `exitkg.validate` | {fmt(v['exitkg_cpu'])} |",
                 f"| `pyshacl.validate` on a plain rdflib graph (as before) | {fmt(v['pyshacl_cpu'])} |",
                 f"| ratio (paired) | x{v['ratio']:.1f} |", ""]
+        if "linked" in v:
+            lv = v["linked"]
+            out += ["| validation of what `exitkg link` writes, with the packaged graph | triples | CPU s (load and "
+                    "validation) | load CPU s | validation CPU s | peak MiB | results |",
+                    "|---|---:|---:|---:|---:|---:|---:|",
+                    f"| {lv['rows']:,} synthetic-dataset rows | {lv['triples']:,} | {fmt(lv['cpu'], 1)} | "
+                    f"{fmt(lv['load_cpu'], 1)} | {fmt(lv['validate_cpu'], 1)} | {lv['peak_mib']:.0f} | "
+                    f"{lv['results']} |",
+                    ""]
     if "rudof" in results and "series" in results["rudof"]:
         ru = results["rudof"]
         c = ru["cases"]
@@ -585,13 +634,17 @@ def markdown(results: dict) -> str:
                 return "stopped", f"{run['peak_mib']:.0f}", "-"
             return fmt(run["cpu"]), f"{run['peak_mib']:.0f}", str(run["results"])
 
-        out += [f"rudof agrees with exitkg (focus node, constraint component) on {c['agree']} of {c['cases']} "
-                "shapes' invalid cases" + (f"; not on {', '.join(c['differ'])}" if c["differ"] else "") + ".", "",
-                "| triples (with the ontology) | rudof CPU s | rudof MiB | rudof results | exitkg CPU s | exitkg MiB | "
+        if c is None:
+            out += ["rudof did not run (pyrudof is not installed): exitkg alone.", ""]
+        else:
+            out += [f"rudof agrees with exitkg (focus node, constraint component) on {c['agree']} of {c['cases']} "
+                    "shapes' invalid cases" + (f"; not on {', '.join(c['differ'])}" if c["differ"] else "") + ".", ""]
+        out += ["| triples (with the ontology) | rudof CPU s | rudof MiB | rudof results | exitkg CPU s | exitkg MiB | "
                 "exitkg results |", "|---:|---:|---:|---:|---:|---:|---:|"]
         for r in ru["series"]:
             label = f"{r['triples']:,}" + (" (packaged)" if r["copies"] == 0 else "")
-            out.append(f"| {label} | " + " | ".join(cell(r["rudof"]) + cell(r["exitkg"])) + " |")
+            rudof_cells = cell(r["rudof"]) if "rudof" in r else ("-", "-", "-")
+            out.append(f"| {label} | " + " | ".join(rudof_cells + cell(r["exitkg"])) + " |")
         out.append("")
     if "link" in results and lk_earlier(results["link"]):  # a run of before 2026-12-07: CPU only, one query
         lk = results["link"]
@@ -699,6 +752,10 @@ def main() -> int:
     ap.add_argument("--rows", help="the sizes of the link part, in rows (e.g. 258000)")
     ap.add_argument("--copies", help="the evidence sizes of the queries part, in copies (e.g. 300)")
     ap.add_argument("--rdflib-copies", help="the evidence sizes at which rdflib's engine runs too (e.g. 300)")
+    ap.add_argument("--validate-copies", help="the evidence sizes of the rudof part, in copies (e.g. 250, "
+                    "about a million triples; each size above 30 runs once)")
+    ap.add_argument("--linked-rows", type=int, help="with the validate part, also validate this many "
+                    "synthetic-dataset rows as `exitkg link` writes them, with the packaged graph (e.g. 258000)")
     args = ap.parse_args()
     if args.table:
         merged: dict = {}
@@ -719,6 +776,8 @@ def main() -> int:
         sizes["queries"] = [int(x) for x in args.copies.split(",")]
     if args.rdflib_copies:
         sizes["rdflib"] = [int(x) for x in args.rdflib_copies.split(",")]
+    if args.validate_copies:
+        sizes["rudof"] = [int(x) for x in args.validate_copies.split(",")]
     parts = args.parts.split(",")
     results: dict = {"python": sys.version.split()[0], "cpus": os.cpu_count(), "repeat": args.repeat,
                      "rdflib_timeout": args.rdflib_timeout}
@@ -729,6 +788,8 @@ def main() -> int:
             results["startup"] = part_startup(args.repeat)
         if "validate" in parts:
             results["validate"] = part_validate(args.repeat)
+            if args.linked_rows:
+                results["validate"]["linked"] = part_validate_linked(args.linked_rows, tmp)
         if "rudof" in parts:
             results["rudof"] = part_rudof(sizes["rudof"], tmp, args.repeat, args.rudof_timeout)
         if "link" in parts:

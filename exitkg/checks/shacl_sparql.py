@@ -77,6 +77,76 @@ def _this_pre_bindable(text: str) -> bool:
     return True
 
 
+_BATCH_TOKEN = re.compile(r"[{}()]|\bEXISTS\b|[$?]this\b", re.I)
+#: what makes a query's solutions depend on the other focus nodes of a batch
+_WHOLE_ANSWER = re.compile(r"\b(GROUP\s+BY|HAVING|LIMIT|OFFSET|COUNT|SUM|MIN|MAX|AVG|SAMPLE|GROUP_CONCAT)\b", re.I)
+
+
+def _masked(text: str) -> str:
+    """*text* with its strings, IRIs and comments blanked out, each character for a space."""
+    return _OPAQUE.sub(lambda m: " " * len(m.group()), text)
+
+
+def _batchable(text: str) -> bool:
+    """Whether the query of a constraint taken over (:func:`take_over`) gives for each focus node,
+    with ``VALUES ?this`` over many focus nodes first in its ``WHERE`` group, the solutions it gives
+    with that one node pre-bound: SHACL's substitution of ``$this`` (SHACL 1.0, 5.3.1) and the
+    join with ``VALUES`` agree wherever ``$this`` is used in the ``WHERE`` group itself, anywhere in
+    an ``EXISTS`` of a group that binds ``$this``, and in a triple pattern of a group directly in
+    the ``WHERE`` group (a ``UNION`` branch, an ``OPTIONAL``), or in an expression of such a group
+    that also binds ``$this`` in a triple pattern. Elsewhere (a ``FILTER`` of a nested group that
+    binds no ``$this``, a deeper group) the join would see ``$this`` unbound where substitution
+    does not; nor is a query batched whose answer is counted, grouped, cut or ordered (an aggregate,
+    a solution modifier after the ``WHERE`` group), or whose projection computes a value."""
+    masked = _masked(text)
+    select = re.search(r"\bSELECT\b", masked, re.I)
+    if select is None or _WHOLE_ANSWER.search(masked):
+        return False
+    opening = masked.find("{", select.end())
+    if opening < 0 or "(" in masked[select.end():opening]:
+        return False
+    frames: list[dict] = []  # each open group: its kind, whether it binds $this, whether it needs to
+    exists = False
+    closed = False
+    for token in _BATCH_TOKEN.finditer(masked, opening):
+        word = token.group().upper()
+        if closed:
+            return False  # anything after the WHERE group
+        if word == "EXISTS":
+            exists = True
+        elif word == "{":
+            kind = "where" if not frames else "exists" if exists else "group"
+            frames.append({"kind": kind, "binds": False, "needs": False, "parens": 0})
+            exists = False
+        elif word == "}":
+            frame = frames.pop()
+            if frame["kind"] == "group" and frame["needs"] and not frame["binds"]:
+                return False
+            closed = not frames
+            if closed and masked[token.end():].strip():
+                return False  # a solution modifier (ORDER BY ...)
+        elif word == "(":
+            frames[-1]["parens"] += 1
+        elif word == ")":
+            frames[-1]["parens"] -= 1
+        else:  # $this
+            outer = next((i for i, f in enumerate(frames) if f["kind"] == "exists"), None)
+            if outer is not None:  # in an EXISTS: substituted by the solution of the group holding it
+                holder = frames[outer - 1]
+                if holder["kind"] == "group":
+                    holder["needs"] = True
+                continue
+            if len(frames) == 1:
+                continue
+            if len(frames) > 2:
+                return False
+            if frames[-1]["parens"] or any(f["parens"] for f in frames[:-1] if f["kind"] != "where"):
+                frames[-1]["needs"] = True
+            else:
+                frames[-1]["binds"] = True
+    return closed
+
+
 @dataclass(frozen=True)
 class Constraint:
     """One SPARQL-based constraint of a node shape, with what is needed to run and report it."""
@@ -88,6 +158,8 @@ class Constraint:
     messages: tuple
     shape_messages: tuple
     binds_this: bool
+    #: whether one query may answer for many focus nodes at once (:func:`_batchable`)
+    batchable: bool = False
 
 
 def _is_true(graph: Graph, node, predicate) -> bool:
@@ -169,6 +241,7 @@ def take_over(shapes: Graph) -> tuple[Graph, list[Constraint]]:
             shape=shape, node=constraint, query=prefixes + str(text),
             severity=severities[0] if severities else SH.Violation,
             messages=messages, shape_messages=shape_messages, binds_this=bool(_THIS.search(text)),
+            batchable=_batchable(str(text)),
         ))
     if not taken:
         return shapes, []
@@ -194,8 +267,13 @@ def _focus_nodes(store, shapes: Graph, shape) -> list:
             found.setdefault(row["this"], None)
 
     for cls in shapes.objects(shape, SH.targetClass):
-        select("SELECT DISTINCT ?this ?t WHERE { ?this <http://www.w3.org/1999/02/22-rdf-syntax-ns#type>/"
-               "<http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?t }", cls)
+        # rdf:type/rdfs:subClassOf* ?t, as the subclasses of ?t first, then the instances of each:
+        # the path in one query is planned before ?t is known, and reads every typed node
+        subclasses = store.query(
+            "SELECT DISTINCT ?c ?t WHERE { ?c <http://www.w3.org/2000/01/rdf-schema#subClassOf>* ?t }",
+            substitutions={ox.Variable("t"): to_oxigraph(cls)})
+        for sub in [row["c"] for row in subclasses]:
+            select("SELECT ?this ?t WHERE { ?this <http://www.w3.org/1999/02/22-rdf-syntax-ns#type> ?t }", sub)
     for node in shapes.objects(shape, SH.targetNode):
         found.setdefault(to_oxigraph(node), None)
     for predicate in shapes.objects(shape, SH.targetSubjectsOf):
@@ -226,13 +304,39 @@ def _message(text: str, bound: dict) -> str:
     return text
 
 
-def evaluate(graph, constraints: list[Constraint], focus: dict, namespaces=()) -> list[tuple]:
+#: how many focus nodes one query answers for at most (:func:`evaluate`): bounds the memory of an answer
+BATCH = 500
+
+
+def _in_values(term) -> bool:
+    """Whether *term* (pyoxigraph) can be written in a ``VALUES`` block: an IRI or a literal."""
+    import pyoxigraph as ox
+
+    return isinstance(term, (ox.NamedNode, ox.Literal))
+
+
+def _with_values(query: str, nodes: list) -> str:
+    """*query* with ``VALUES ?this { ... }`` over *nodes* first in its ``WHERE`` group."""
+    masked = _masked(query)
+    select = re.search(r"\bSELECT\b", masked, re.I)
+    assert select is not None  # a constraint taken over has one SELECT
+    opening = masked.index("{", select.end()) + 1
+    return query[:opening] + " VALUES ?this { " + " ".join(map(str, nodes)) + " } " + query[opening:]
+
+
+def evaluate(graph, constraints: list[Constraint], focus: dict, namespaces=(), *, batch: bool = True) -> list[tuple]:
     """Run *constraints* on *graph* (a :class:`~exitkg.graph.local.KnowledgeGraph`); the validation
     results as ``(severity, triples)``, each triple list describing one ``sh:ValidationResult``.
 
     *namespaces* are the (prefix, namespace) pairs of the data graph given to pySHACL: rdflib
     lets a constraint use them undeclared, so they are declared here too, after the constraint's
-    own ``sh:prefixes``. *focus* maps each shape to its focus nodes (:func:`targeted`)."""
+    own ``sh:prefixes``. *focus* maps each shape to its focus nodes (:func:`targeted`).
+
+    With *batch*, a constraint whose query does not use ``$this`` runs once for all its focus
+    nodes, and one that allows it (:func:`_batchable`) once for each :data:`BATCH` of them, with
+    ``VALUES ?this`` over the batch (blank nodes and triple terms, which ``VALUES`` cannot hold,
+    one by one); without, every constraint runs once per focus node, the node pre-bound. The
+    results are the same either way."""
     import pyoxigraph as ox
 
     from exitkg.rdf.terms import to_rdflib
@@ -248,52 +352,82 @@ def evaluate(graph, constraints: list[Constraint], focus: dict, namespaces=()) -
             value = next(iter(restore[value]))
         return to_rdflib(value)
 
-    results = []
+    def run(c: Constraint, query: str, substitutions=None):
+        try:
+            return store.query(query, substitutions=substitutions)
+        except SyntaxError as exc:
+            raise InputError(f"SHACL validation could not run: the SPARQL of {c.node}: {one_line(exc)}") from None
+
+    results: list[tuple] = []
     for c in constraints:
         declared = set(re.findall(r"^PREFIX (\S*):", c.query, re.M))
         query = "".join(f"PREFIX {p}: <{ns}>\n" for p, ns in sorted(namespaces)
                         if p and p not in declared and re.fullmatch(r"[A-Za-z][\w.-]*", p)) + c.query
-        for target in sorted(focus.get(c.shape, ()), key=str):
-            try:
-                answer = store.query(query, substitutions={this: target} if c.binds_this else None)
-            except SyntaxError as exc:
-                raise InputError(f"SHACL validation could not run: the SPARQL of {c.node}: {one_line(exc)}") from None
+        targets = sorted(focus.get(c.shape, ()), key=str)
+        if batch and targets and not c.binds_this:  # the same answer for every focus node
+            answer = run(c, query)
             names = [v.value for v in answer.variables]
-            seen: list = []
-            failed = False
-            for solution in answer:
-                bound = {n: term(solution[n]) for n in names if solution[n] is not None}
-                if bound.pop("failure", None) is not None:
-                    if failed:
-                        continue
-                    failed = True
-                    seen.append((True, None, None, None, bound))
-                    continue
-                key = (False, bound.pop("this", None), bound.pop("path", None), bound.pop("value", None), bound)
-                if key[1:4] != (None, None, None) and key not in seen:
-                    seen.append(key)
-            focus_term = to_rdflib(target)
-            for failure, t, path, value, extra in seen:
-                focus_node = t if t is not None else focus_term
-                value = value if value is not None else focus_term
-                fill = dict(extra)
-                if not failure:  # pySHACL fills in only the other variables of a ?failure row
-                    fill.update({k: v for k, v in (("this", t), ("path", path), ("value", value)) if v is not None})
-                node = BNode()
-                triples = [
-                    (node, RDF.type, SH.ValidationResult),
-                    (node, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent),
-                    (node, SH.sourceShape, c.shape),
-                    (node, SH.resultSeverity, c.severity),
-                    (node, SH.focusNode, focus_node),
-                    (node, SH.value, value),
-                    (node, SH.sourceConstraint, c.node),
-                ]
-                if path is not None:
-                    triples.append((node, SH.resultPath, path))
-                for m in dict.fromkeys(c.messages + c.shape_messages):
-                    triples.append((node, SH.resultMessage, Literal(_message(str(m.value), fill))))
-                results.append((c.severity, triples))
+            solutions = [{n: term(solution[n]) for n in names if solution[n] is not None} for solution in answer]
+            for target in targets:
+                results.extend(_results(c, to_rdflib(target), [dict(s) for s in solutions]))
+            continue
+        if batch and c.batchable:
+            together = [t for t in targets if _in_values(t)]
+            targets = [t for t in targets if not _in_values(t)]
+            for start in range(0, len(together), BATCH):
+                chunk = together[start:start + BATCH]
+                answer = run(c, _with_values(query, chunk))
+                names = [v.value for v in answer.variables]
+                by_node: dict = {t: [] for t in chunk}
+                for solution in answer:
+                    by_node[solution[this]].append({n: term(solution[n]) for n in names if solution[n] is not None})
+                for target in chunk:
+                    results.extend(_results(c, to_rdflib(target), by_node[target]))
+        for target in targets:
+            answer = run(c, query, {this: target} if c.binds_this else None)
+            names = [v.value for v in answer.variables]
+            solutions = [{n: term(solution[n]) for n in names if solution[n] is not None} for solution in answer]
+            results.extend(_results(c, to_rdflib(target), solutions))
+    return results
+
+
+def _results(c: Constraint, focus_term, solutions: list[dict]) -> list[tuple]:
+    """The validation results of constraint *c* for one focus node, from its query's *solutions*
+    (each a dict of the bound variables' rdflib terms, in the answer's order)."""
+    seen: list = []
+    failed = False
+    for bound in solutions:
+        if bound.pop("failure", None) is not None:
+            if failed:
+                continue
+            failed = True
+            seen.append((True, None, None, None, bound))
+            continue
+        key = (False, bound.pop("this", None), bound.pop("path", None), bound.pop("value", None), bound)
+        if key[1:4] != (None, None, None) and key not in seen:
+            seen.append(key)
+    results = []
+    for failure, t, path, value, extra in seen:
+        focus_node = t if t is not None else focus_term
+        value = value if value is not None else focus_term
+        fill = dict(extra)
+        if not failure:  # pySHACL fills in only the other variables of a ?failure row
+            fill.update({k: v for k, v in (("this", t), ("path", path), ("value", value)) if v is not None})
+        node = BNode()
+        triples = [
+            (node, RDF.type, SH.ValidationResult),
+            (node, SH.sourceConstraintComponent, SH.SPARQLConstraintComponent),
+            (node, SH.sourceShape, c.shape),
+            (node, SH.resultSeverity, c.severity),
+            (node, SH.focusNode, focus_node),
+            (node, SH.value, value),
+            (node, SH.sourceConstraint, c.node),
+        ]
+        if path is not None:
+            triples.append((node, SH.resultPath, path))
+        for m in dict.fromkeys(c.messages + c.shape_messages):
+            triples.append((node, SH.resultMessage, Literal(_message(str(m.value), fill))))
+        results.append((c.severity, triples))
     return results
 
 

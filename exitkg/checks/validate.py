@@ -398,6 +398,74 @@ def _parsed_query_cache():
         processor.SPARQLProcessor.query = original  # type: ignore[method-assign]
 
 
+class _Members(list):
+    """A list whose membership test is a set's (:func:`_parameter_sets`)."""
+
+    def __init__(self, items=()) -> None:
+        super().__init__(items)
+        self._set = set(self)
+
+    def __contains__(self, item) -> bool:
+        return item in self._set
+
+    def copy(self) -> _Members:  # a list still, of this kind
+        return _Members(self)
+
+    def append(self, item) -> None:
+        super().append(item)
+        self._set.add(item)
+
+
+@contextmanager
+def _parameter_sets():
+    """While pySHACL runs, look up the constraint parameters of a shape in a set.
+
+    For every focus node of every shape, pySHACL tests each predicate of the shape against the
+    list of constraint parameters (about forty IRIs, compared one by one in Python): at a million
+    triples, a fifth of pySHACL's time. Within this block the list it reads is one whose ``in``
+    is a set's, the same members in the same order; pySHACL's own is restored on leaving."""
+    from pyshacl import shape
+    from pyshacl.constraints import ALL_CONSTRAINT_PARAMETERS, CONSTRAINT_PARAMETERS_MAP
+
+    cached = "CONSTRAINT_PARAMS"  # where pySHACL's shape module keeps the list once read
+    had = hasattr(shape.module, cached)
+    before = getattr(shape.module, cached, None)
+    setattr(shape.module, cached, (_Members(ALL_CONSTRAINT_PARAMETERS), CONSTRAINT_PARAMETERS_MAP))
+    try:
+        yield
+    finally:
+        if had:
+            setattr(shape.module, cached, before)
+        else:
+            delattr(shape.module, cached)
+
+
+def _rdflib_copy(loaded) -> Graph:
+    """The merge of *loaded* as an rdflib graph for pySHACL: the statements of
+    :meth:`~exitkg.graph.local.KnowledgeGraph.to_rdflib`, each IRI converted once and shared by
+    every statement that names it, and added to the graph's store without checks of each term
+    (they are rdflib terms): half the time of the copy, which is most of a validation of a large
+    graph that few shapes target (the linked cases), and less memory."""
+    from exitkg.rdf.terms import to_rdflib
+
+    copy = Graph()
+    add = copy.store.add
+    iris: dict = {}
+
+    def term(value):
+        converted = iris.get(value)
+        if converted is None:
+            converted = to_rdflib(value)
+            if isinstance(converted, URIRef):
+                iris[value] = converted
+        return converted
+
+    for q in loaded.triples():
+        add((term(q.subject), term(q.predicate), term(q.object)), copy, quoted=False)
+    bind_prefixes(copy, loaded.prefixes)
+    return copy
+
+
 def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_first: bool = False,
              allow_rules: bool = False, allow_js: bool = False, js_timeout: float = JS_TIMEOUT,
              base: str | None = None, max_rule_triples: int = MAX_RULE_TRIPLES) -> ValidationResult:
@@ -431,7 +499,7 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
     from exitkg.checks import shacl_sparql
 
     loaded = graph if graph is not None else load()
-    data = loaded.to_rdflib()
+    data = _rdflib_copy(loaded)
     shapes_g = shapes_graph(shapes, allow_rules=allow_rules, allow_js=allow_js, base=base)
     rules = (None, SH.rule, None) in shapes_g
     # SPARQL-based constraints with a plain meaning run on the store (exitkg.checks.shacl_sparql);
@@ -439,7 +507,8 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
     pyshacl_shapes, taken = (shapes_g, []) if rules else shacl_sparql.take_over(shapes_g)
 
     options = dict(shacl_graph=pyshacl_shapes, inference="none", advanced=True, allow_warnings=True,
-                   abort_on_first=abort_on_first, iterate_rules=rules, meta_shacl=False, debug=False)
+                   abort_on_first=abort_on_first, iterate_rules=rules, meta_shacl=False, debug=False,
+                   inplace=not rules)  # `data` is a copy of the store already: pySHACL need not copy it again
     js = allow_js and any((None, predicate, None) in shapes_g for predicate in (SH.jsFunctionName, SH.jsLibrary))
     if js:
         options["js"] = True
@@ -539,7 +608,8 @@ def _pyshacl(data: Graph, options: dict,
 
     expanded = failed = None
     try:
-        with _parsed_query_cache(), _bounded_rules(max_rule_triples), warnings.catch_warnings(record=True) as warned:
+        with _parsed_query_cache(), _parameter_sets(), _bounded_rules(max_rule_triples), \
+                warnings.catch_warnings(record=True) as warned:
             warnings.simplefilter("always")
             _, report, _ = pyshacl.validate(data, **options)
             if options.get("iterate_rules") and isinstance(report, Graph):
