@@ -193,7 +193,8 @@ def short_name(iri: str) -> str:
         if iri.startswith(ns) and len(iri) > len(ns):
             return f"{prefix}:{iri[len(ns):]}"
     for prefix, ns in (("bibo", "http://purl.org/ontology/bibo/"), ("vann", "http://purl.org/vocab/vann/"),
-                       ("void", "http://rdfs.org/ns/void#"), ("obo", "http://purl.obolibrary.org/obo/")):
+                       ("void", "http://rdfs.org/ns/void#"), ("obo", "http://purl.obolibrary.org/obo/"),
+                       ("dcat", "http://www.w3.org/ns/dcat#"), ("foaf", "http://xmlns.com/foaf/0.1/")):
         if iri.startswith(ns):
             return f"{prefix}:{iri[len(ns):]}"
     return f"<{iri}>"

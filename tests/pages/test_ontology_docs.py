@@ -147,6 +147,8 @@ def test_the_class_diagram_parses_and_names_every_class(ontology):
     assert classes
     missing = [c for c in classes if short_name(c) not in names]
     assert not missing, missing
+    # every class by a prefixed name (ours bare, reused ones as prefix:name), none as a full IRI
+    assert not [c for c in classes if short_name(c).startswith("<")], [c for c in classes if short_name(c).startswith("<")]
     # every object property with a named domain is a line of its domain's box: "property -> range"
     props = {t.subject.value for t in ontology if t.object == ox.NamedNode(OWL + "ObjectProperty")}
     lines = " ".join(texts)
