@@ -752,12 +752,21 @@ _TYPED_LINE = re.compile(r'[ \t]*(?:<[^<>\s]*>|_:[^\s<]+)[ \t]*<([^<>\s]*)>[ \t]
                          r'[ \t]*(?:<[^<>\s]*>|_:[^\s<.]+(?:\.+[^\s<.]+)*)?[ \t]*\.[ \t\r]*(?:#.*)?')
 
 
+#: the same statements as written by Oxigraph and ``exitkg link`` (one space between terms), read
+#: from many lines at once
+_TYPED_LINES = re.compile(r'^(?:<[^>\n]*>|_:[^ \n]+) <([^>\n]*)> "([^"\n]*)"\^\^<([^>\n]*)>'
+                          r'(?: <[^>\n]*>| _:[^ \n]+)? \.$', re.M)
+
+
 def _typed_in_lines(lines: list[str]) -> list[tuple[str, str, str]] | None:
     """(predicate, lexical form, datatype) of each line of *lines* (N-Triples or N-Quads statements
     of ASCII text without escapes, one each) whose object is a typed literal, or ``None`` when a
     line is not such a statement (the parser reads them then). A statement taken here that is not
     well-formed (an IRI with a brace ...) stops the bulk loader, which then has the whole file
     parsed for the error's position."""
+    laid_out = _TYPED_LINES.findall("\n".join(lines))  # one pattern over all: the usual layout
+    if len(laid_out) == len(lines):
+        return laid_out
     match = _TYPED_LINE.fullmatch
     found: list[tuple[str, str, str]] = [m.groups() for m in map(match, lines) if m is not None]  # type: ignore[misc]
     return found if len(found) == len(lines) else None
