@@ -693,7 +693,6 @@ def ill_typed(literals) -> list[tuple[str, str]]:
 #: (``\\``: ``\\u`` may spell any IRI) or the class of sources; a line with a character beyond
 #: ASCII is needed too
 _NEEDED_IN_LINE = ("^^", "<<(", "\\", f"<{SOURCE_CLASS}>")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _STATEMENT_START = re.compile(r"^[ \t]*[<_]", re.M)
 _OTHER_LINE = re.compile(r"^[ \t]*[^ \t<_#\r\n]", re.M)  # a line neither blank, nor a comment, nor a statement
 
@@ -736,10 +735,19 @@ def _needed_lines(text: str) -> tuple[int, str, list] | None:
         at = text.find(needle)
         while at >= 0:
             at = text.find(needle, line_at(at, add))
-    if not text.isascii():
-        match = _NON_ASCII.search(text)
-        while match:
-            match = _NON_ASCII.search(text, line_at(match.start(), spans.add))
+    if not text.isascii():  # by blocks of lines, each tested at once; the lines of a block that is not
+        start = 0
+        while start < len(text):
+            end = text.find("\n", start + 65536)
+            end = len(text) if end < 0 else end
+            block = text[start:end]
+            if not block.isascii():
+                at = start
+                for line in block.split("\n"):
+                    if not line.isascii():
+                        spans.add((at, at + len(line)))
+                    at += len(line) + 1
+            start = end + 1
     if spans:
         typed = [span for span in typed if span not in spans]
     return (count, "\n".join(text[start:end] for start, end in sorted(spans)),

@@ -541,6 +541,9 @@ _TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
                        f'<urn:a> {_P} <urn:b> . # a comment with "1"^^<urn:dt>\n'
                        f'<urn:a> {_P} "2020-02-30"^^<http://www.w3.org/2001/XMLSchema#date> .\n'),
     ("typed_brace.nt", f'<urn:a> {_P} "1"^^<http://example.org/{{dt}}> .\n'),
+    ("unicode_far.nt", "".join(f'<urn:a{i}> {_P} <urn:b> .\n' for i in range(3000))
+     + f'<http://example.org/caf\u0065\u0301> {_P} "x" .\n' + "".join(f'<urn:c{i}> {_P} <urn:b> .\n' for i in range(3000))
+     + f'<urn:a> {_P} <http://example.org/caf\u00e9> .'),
 ])
 def test_a_line_format_checked_by_line_gives_what_the_whole_check_gives(tmp_path, name, content):
     """N-Triples and N-Quads, one statement per line, are checked by line before a bulk load (the
