@@ -59,13 +59,13 @@ HERE = Path(__file__).resolve().parent
 PY = sys.executable
 
 
-def child(args: list[str], *, stdout: bool = False, timeout: float | None = None) -> dict:
+def child(args: list[str], *, stdout: bool = False, timeout: float | None = None, cwd=None, env=None) -> dict:
     """Run a command; its CPU seconds, peak memory (MiB), wall seconds and (if asked) its output.
     With *timeout*, a command still running after that many seconds is killed, and the result
     says ``timed_out``."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen(args, cwd=REPO, stdout=out, stderr=err, env=CHILD_ENV)
+        proc = subprocess.Popen(args, cwd=cwd or REPO, stdout=out, stderr=err, env=env or CHILD_ENV)
         timer = threading.Timer(timeout, proc.kill) if timeout else None
         if timer:
             timer.start()
@@ -221,27 +221,62 @@ print(json.dumps({"triples": len(store)}))
 """
 
 
-def part_load(sizes, tmp: Path, repeat: int) -> dict:
+def part_load(sizes, tmp: Path, repeat: int, evidence_sizes=()) -> dict:
+    """``exitkg.load`` against a raw bulk load of the same N-Triples file, paired (one after the
+    other, *repeat* times): the linked cases at *sizes* rows, then the scaled evidence (typed
+    literals, language tags) at *evidence_sizes* copies."""
+    sys.path.insert(0, str(HERE))
+    from scaled import write_cases, write_evidence
+
     rows = []
-    for n in sizes:
-        path = tmp / f"linked-{n}.nt"
-        if not path.exists():
-            sys.path.insert(0, str(HERE))
-            from scaled import write_cases
+    for kind, n in [("cases", n) for n in sizes] + [("evidence", k) for k in evidence_sizes]:
+        path = tmp / (f"linked-{n}.nt" if kind == "cases" else f"evidence-{n}.nt")
+        if kind == "evidence" and not path.exists():
+            write_evidence(path, n)
+        elif not path.exists():
             child([PY, "-m", "exitkg", "link", write_cases(tmp / f"cases-{n}.csv", n), "--format", "nt",
                    "--out", path])
         pairs = [(in_child(LOAD_EXITKG, path), in_child(LOAD_RAW, path)) for _ in range(repeat)]
         ours, raw = [p[0] for p in pairs], [p[1] for p in pairs]
-        rows.append({"rows": n, "triples": raw[0]["triples"],
+        rows.append({"kind": kind, "rows": n, "triples": raw[0]["triples"],
                      "cpu": statistics.median(r["cpu"] for r in ours), "raw_cpu": statistics.median(r["cpu"] for r in raw),
                      "cpu_ratio": statistics.median(a["cpu"] / b["cpu"] for a, b in pairs),
                      "peak_mib": max(r["peak_mib"] for r in ours), "raw_peak_mib": max(r["peak_mib"] for r in raw),
                      "memory_ratio": statistics.median(a["peak_mib"] / b["peak_mib"] for a, b in pairs)})
         r = rows[-1]
-        print(f"load {r['triples']:>9} triples: exitkg {r['cpu']:.2f} s {r['peak_mib']:.0f} MiB, raw bulk load "
+        print(f"load {kind} {r['triples']:>9} triples: exitkg {r['cpu']:.2f} s {r['peak_mib']:.0f} MiB, raw bulk load "
               f"{r['raw_cpu']:.2f} s {r['raw_peak_mib']:.0f} MiB: x{r['cpu_ratio']:.1f} CPU, x{r['memory_ratio']:.1f} memory",
               flush=True)
-    return {"series": rows, "slope": slope([(r["triples"], r["cpu"]) for r in rows])}
+    return {"series": rows, "slope": slope([(r["triples"], r["cpu"]) for r in rows if r["kind"] == "cases"])}
+
+
+#: the targets of the cohort part, for the whole command at the synthetic dataset's full size
+COHORT_TARGETS = {"cpu": 30.0, "peak_mib": 1024.0}
+
+
+def part_cohort(sizes, tmp: Path) -> dict:
+    """``exitkg query cohort-exit-factors --data LINKED`` as a whole process (load and query: CPU,
+    wall, peak memory) over the linked synthetic rows; then with ``--store DIR``: the first run,
+    which builds the store, and a second, which opens it."""
+    sys.path.insert(0, str(HERE))
+    from scaled import write_cases
+
+    rows = []
+    for n in sizes:
+        path = tmp / f"linked-{n}.nt"
+        if not path.exists():
+            child([PY, "-m", "exitkg", "link", write_cases(tmp / f"cases-{n}.csv", n), "--format", "nt",
+                   "--out", path])
+        command = [PY, "-m", "exitkg", "query", "cohort-exit-factors", "--data", path, "--format", "csv"]
+        store = tmp / f"store-{n}"
+        runs = {"memory": child(command, stdout=True), "store, first run": child([*command, "--store", store], stdout=True),
+                "store, reopened": child([*command, "--store", store], stdout=True)}
+        answers = {run.pop("stdout") for run in runs.values()}
+        rows.append({"rows": n, "runs": runs, "same_rows": len(answers) == 1,
+                     "answer_rows": len(next(iter(answers)).splitlines()) - 1})
+        print(f"cohort {n:>8} rows: " + ", ".join(f"{k} {v['cpu']:.1f} s CPU {v['peak_mib']:.0f} MiB"
+                                                  for k, v in runs.items()), flush=True)
+    return {"series": rows, "targets": COHORT_TARGETS}
 
 
 # The engine alone: queries as plain as can be, whose answers grow with the data as the canned ones
@@ -435,15 +470,28 @@ print(json.dumps(out))
 """
 
 
-def part_reason(sizes, tmp: Path, repeat: int) -> dict:
+def part_reason(sizes, tmp: Path, repeat: int, against: str | None = None) -> dict:
+    """``exitkg reason`` (HermiT) on the packaged graph as a whole command; with *against* (another
+    checkout of exitkg), the same command of that checkout too, each run right after ours (paired).
+    Then the OWL 2 RL classification on scaled evidence."""
     sys.path.insert(0, str(HERE))
     from scaled import write_evidence
 
-    runs = [child([PY, "-m", "exitkg", "reason", "--timeout", "600"]) for _ in range(repeat)]
+    runs, theirs = [], []
+    for _ in range(repeat):
+        runs.append(child([PY, "-m", "exitkg", "reason", "--timeout", "600"]))
+        if against:
+            theirs.append(child([PY, "-m", "exitkg", "reason", "--timeout", "600"], cwd=against,
+                                env={**CHILD_ENV, "PYTHONPATH": against}))
     hermit = {"cpu": statistics.median(r["cpu"] for r in runs), "wall": statistics.median(r["wall"] for r in runs),
-              "peak_mib": max(r["peak_mib"] for r in runs)}
+              "peak_mib": max(r["peak_mib"] for r in runs), "runs": [r["cpu"] for r in runs]}
+    if against:
+        hermit["against"] = {"checkout": against, "cpu": statistics.median(r["cpu"] for r in theirs),
+                             "runs": [r["cpu"] for r in theirs],
+                             "ratio": statistics.median(a["cpu"] / b["cpu"] for a, b in zip(runs, theirs))}
     print(f"reason, HermiT, packaged graph: {hermit['cpu']:.1f} s CPU (whole command, Java included), "
-          f"{hermit['wall']:.1f} s wall", flush=True)
+          f"{hermit['wall']:.1f} s wall" + (f"; {against}: {hermit['against']['cpu']:.1f} s CPU" if against else ""),
+          flush=True)
     rl = []
     for k in sizes:
         path = write_evidence(tmp / f"evidence-rl-{k}.nt", k, variants=k)
@@ -585,10 +633,11 @@ def part_rudof(sizes, tmp: Path, repeat: int, timeout: float) -> dict:
 
 
 SIZES = {
-    "full": {"link": [10_000, 100_000, 258_000], "load": [10_000, 100_000, 200_000], "queries": [30, 100, 300],
-             "rdflib": [30], "reason": [3, 30, 300], "rudof": [3, 10, 30]},
-    "quick": {"link": [300, 1_000], "load": [1_000, 5_000], "queries": [3, 10], "rdflib": [3], "reason": [3],
-              "rudof": [1]},
+    "full": {"link": [10_000, 100_000, 258_000], "load": [10_000, 100_000, 200_000], "load_evidence": [120, 360],
+             "cohort": [258_000], "queries": [30, 100, 300], "rdflib": [30], "reason": [3, 30, 300],
+             "rudof": [3, 10, 30]},
+    "quick": {"link": [300, 1_000], "load": [1_000, 5_000], "load_evidence": [3], "cohort": [1_000],
+              "queries": [3, 10], "rdflib": [3], "reason": [3], "rudof": [1]},
 }
 
 
@@ -670,11 +719,21 @@ def markdown(results: dict) -> str:
         out += link_verdict(lk, results.get("cpus")) + [""]
     if "load" in results:
         ld = results["load"]
-        out += ["| triples (linked cases) | `exitkg.load` CPU s | raw bulk load CPU s | CPU ratio | "
-                "`exitkg.load` MiB | raw MiB | memory ratio |", "|---:|---:|---:|---:|---:|---:|---:|"]
-        out += [f"| {r['triples']:,} | {fmt(r['cpu'])} | {fmt(r['raw_cpu'])} | x{r['cpu_ratio']:.2f} | "
+        out += ["| file | triples | `exitkg.load` CPU s | raw bulk load CPU s | CPU ratio | "
+                "`exitkg.load` MiB | raw MiB | memory ratio |", "|---|---:|---:|---:|---:|---:|---:|---:|"]
+        out += [f"| {'linked cases' if r.get('kind', 'cases') == 'cases' else 'scaled evidence'} | {r['triples']:,} | "
+                f"{fmt(r['cpu'])} | {fmt(r['raw_cpu'])} | x{r['cpu_ratio']:.2f} | "
                 f"{r['peak_mib']:.0f} | {r['raw_peak_mib']:.0f} | x{r['memory_ratio']:.2f} |" for r in ld["series"]]
-        out += [f"| slope | {fmt(ld['slope'])} | | | | | |", ""]
+        out += [f"| slope (linked cases) | | {fmt(ld['slope'])} | | | | | |", ""]
+    if "cohort" in results:
+        ch = results["cohort"]
+        t = ch.get("targets", COHORT_TARGETS)
+        out += ["| `exitkg query cohort-exit-factors --data LINKED` | rows linked | CPU s | wall s | peak MiB |",
+                "|---|---:|---:|---:|---:|"]
+        for r in ch["series"]:
+            out += [f"| {name} | {r['rows']:,} | {fmt(run['cpu'])} | {fmt(run['wall'])} | {run['peak_mib']:.0f} |"
+                    for name, run in r["runs"].items()]
+        out += [f"| target (whole command) | | < {t['cpu']:g} | | < {t['peak_mib']:g} |", ""]
     if "queries" in results:
         qs = results["queries"]
         sizes = [s["triples"] for s in qs["series"]]
@@ -725,6 +784,9 @@ def markdown(results: dict) -> str:
         h = rs["hermit_packaged"]
         out += ["| reasoning | factors | CPU s |", "|---|---:|---:|",
                 f"| HermiT, `exitkg reason` (whole command, Java included), packaged graph | 33 | {fmt(h['cpu'], 1)} |"]
+        if "against" in h:
+            out.append(f"| the same command of `{h['against']['checkout']}`, paired (ours / theirs: "
+                       f"x{h['against']['ratio']:.2f}) | | {fmt(h['against']['cpu'], 1)} |")
         for r in rs["rl"]:
             out.append(f"| OWL 2 RL classification (`--engine rl`), scaled evidence | {r['factors']:,} | "
                        f"{fmt(r['classify_cpu'])} |")
@@ -735,7 +797,7 @@ def markdown(results: dict) -> str:
     return "\n".join(out) + "\n"
 
 
-PARTS = ("startup", "validate", "rudof", "link", "load", "queries", "reason")
+PARTS = ("startup", "validate", "rudof", "link", "load", "cohort", "queries", "reason")
 
 
 def main() -> int:
@@ -750,6 +812,9 @@ def main() -> int:
                     help="stop a validation of the rudof part after this many seconds (default 900)")
     ap.add_argument("--out", help="write every figure as JSON to this file")
     ap.add_argument("--rows", help="the sizes of the link part, in rows (e.g. 258000)")
+    ap.add_argument("--reason-against", metavar="CHECKOUT",
+                    help="another checkout of exitkg (e.g. a git worktree of an earlier commit) whose `exitkg reason` "
+                         "the reason part runs too, paired with this one's")
     ap.add_argument("--copies", help="the evidence sizes of the queries part, in copies (e.g. 300)")
     ap.add_argument("--rdflib-copies", help="the evidence sizes at which rdflib's engine runs too (e.g. 300)")
     ap.add_argument("--validate-copies", help="the evidence sizes of the rudof part, in copies (e.g. 250, "
@@ -795,11 +860,13 @@ def main() -> int:
         if "link" in parts:
             results["link"] = part_link(sizes["link"], tmp, args.repeat)
         if "load" in parts:
-            results["load"] = part_load(sizes["load"], tmp, args.repeat)
+            results["load"] = part_load(sizes["load"], tmp, args.repeat, sizes["load_evidence"])
+        if "cohort" in parts:
+            results["cohort"] = part_cohort(sizes["cohort"], tmp)
         if "queries" in parts:
             results["queries"] = part_queries(sizes["queries"], tmp, args.repeat, sizes["rdflib"], args.rdflib_timeout)
         if "reason" in parts:
-            results["reason"] = part_reason(sizes["reason"], tmp, 1 if args.quick else args.repeat)
+            results["reason"] = part_reason(sizes["reason"], tmp, 1 if args.quick else args.repeat, args.reason_against)
     if args.out:
         Path(args.out).write_text(json.dumps(results, indent=2) + "\n", encoding="utf-8")
     return 0

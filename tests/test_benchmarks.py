@@ -24,11 +24,13 @@ def test_every_part_of_the_benchmark_runs_and_renders(tmp_path):
                           capture_output=True, text=True, timeout=900)
     assert proc.returncode == 0, proc.stderr[-2000:]
     results = json.loads(out.read_text(encoding="utf-8"))
-    assert {"startup", "validate", "link", "load", "queries", "reason"} <= set(results)
+    assert {"startup", "validate", "link", "load", "cohort", "queries", "reason"} <= set(results)
+    assert {r["kind"] for r in results["load"]["series"]} == {"cases", "evidence"}
+    assert all(r["same_rows"] for r in results["cohort"]["series"])  # in memory and through --store
     table = subprocess.run([sys.executable, str(BENCH), "--table", str(out)], capture_output=True, text=True)
     assert table.returncode == 0, table.stderr
     for heading in ("| whole command |", "| validation of the packaged graph |", "| synthetic-dataset rows |",
-                    "raw bulk load", "| query |", "| the engine alone |", "| reasoning |"):
+                    "raw bulk load", "| `exitkg query cohort-exit-factors --data LINKED` |", "| query |", "| the engine alone |", "| reasoning |"):
         assert heading in table.stdout
     # the engine alone is timed on rdflib too, so that its ratio bounds the canned queries' ratios
     engine_alone = next(line for line in table.stdout.splitlines() if line.startswith("| the engine alone |"))

@@ -612,6 +612,24 @@ def stored_forms(literals) -> dict[tuple[str, str], tuple[str, str]]:
 _CANONICAL = {XSD_NS + "integer": re.compile(r"0|-?[1-9][0-9]{0,17}"), XSD_NS + "boolean": re.compile(r"true|false")}
 
 
+def _not_canonical(literals: set) -> set:
+    """The typed literals of *literals* (lexical form, datatype IRI) not known to be kept as
+    written (:func:`_kept_as_written`): the only ones that can be stored in another form or be
+    ill-typed. The literals of a datatype are tested at once, with one pattern over them all."""
+    by_type: dict[str, list[str]] = {}
+    for value, datatype in literals:
+        by_type.setdefault(datatype, []).append(value)
+    rest: set[tuple[str, str]] = set()
+    for datatype, values in by_type.items():
+        pattern = _CANONICAL.get(datatype)
+        if pattern is not None and "\n" not in "".join(values):
+            every = f"(?:{pattern.pattern})(?:\n(?:{pattern.pattern}))*"
+            if re.fullmatch(every, "\n".join(values)) is not None:
+                continue
+        rest.update((value, datatype) for value in values if not _kept_as_written(value, datatype))
+    return rest
+
+
 def _kept_as_written(value: str, datatype: str) -> bool:
     """Whether the store keeps the typed literal as written, known without storing it."""
     pattern = _CANONICAL.get(datatype)
@@ -675,22 +693,24 @@ def ill_typed(literals) -> list[tuple[str, str]]:
 #: (``\\``: ``\\u`` may spell any IRI) or the class of sources; a line with a character beyond
 #: ASCII is needed too
 _NEEDED_IN_LINE = ("^^", "<<(", "\\", f"<{SOURCE_CLASS}>")
-_NON_ASCII = re.compile(r"[^\x00-\x7f]")
 _STATEMENT_START = re.compile(r"^[ \t]*[<_]", re.M)
 _OTHER_LINE = re.compile(r"^[ \t]*[^ \t<_#\r\n]", re.M)  # a line neither blank, nor a comment, nor a statement
 
 
-def _needed_lines(text: str) -> tuple[int, str] | None:
+def _needed_lines(text: str) -> tuple[int, str, list] | None:
     """For the text of an N-Triples or N-Quads file: (its number of statements, the lines the
-    check must parse), or ``None`` when the text is not laid out so that lines can be trusted.
+    check must parse, the lines it needs for their typed literal alone), or ``None`` when the
+    text is not laid out so that lines can be trusted.
 
     A line-based format holds one statement per line (Oxigraph refuses two, or one split over
     lines), so the statements are the lines that start with a term, after spaces or tabs; blank
     and comment lines are the others. Of those lines, the check needs only those named by
     :data:`_NEEDED_IN_LINE`; the bulk loader then reads the whole file, and where it finds an
-    error the whole file is parsed again for its position. A carriage return not followed by a
-    line feed (a line break of its own), or a line that is neither blank, nor a comment, nor the
-    start of a statement (Turtle named .nt), is a layout not trusted: ``None``.
+    error the whole file is parsed again for its position. A line needed for its ``^^`` alone
+    (no escape, no triple term, no source, only ASCII) is returned apart: its typed literal is
+    read by a pattern (:func:`_typed_in_lines`), not by the parser. A carriage return not
+    followed by a line feed (a line break of its own), or a line that is neither blank, nor a
+    comment, nor the start of a statement (Turtle named .nt), is a layout not trusted: ``None``.
     """
     if "\r" in text and text.count("\r") != text.count("\r\n"):
         return None
@@ -700,23 +720,64 @@ def _needed_lines(text: str) -> tuple[int, str] | None:
         return None
     else:
         count = len(_STATEMENT_START.findall(text))
-    spans = set()
+    typed: list[tuple[int, int]] = []  # the lines found by "^^", in order
+    spans: set[tuple[int, int]] = set()  # the lines found by the other needles
 
-    def line_at(i: int) -> int:
+    def line_at(i: int, add) -> int:
         start = text.rfind("\n", 0, i) + 1
         end = text.find("\n", i)
-        spans.add((start, len(text) if end < 0 else end))
-        return len(text) if end < 0 else end
+        end = len(text) if end < 0 else end
+        add((start, end))
+        return end
 
     for needle in _NEEDED_IN_LINE:
+        add = typed.append if needle == "^^" else spans.add
         at = text.find(needle)
         while at >= 0:
-            at = text.find(needle, line_at(at))
-    if not text.isascii():
-        match = _NON_ASCII.search(text)
-        while match:
-            match = _NON_ASCII.search(text, line_at(match.start()))
-    return count, "\n".join(text[start:end] for start, end in sorted(spans))
+            at = text.find(needle, line_at(at, add))
+    if not text.isascii():  # by blocks of lines, each tested at once; the lines of a block that is not
+        start = 0
+        while start < len(text):
+            end = text.find("\n", start + 65536)
+            end = len(text) if end < 0 else end
+            block = text[start:end]
+            if not block.isascii():
+                at = start
+                for line in block.split("\n"):
+                    if not line.isascii():
+                        spans.add((at, at + len(line)))
+                    at += len(line) + 1
+            start = end + 1
+    if spans:
+        typed = [span for span in typed if span not in spans]
+    return (count, "\n".join(text[start:end] for start, end in sorted(spans)),
+            [text[start:end] for start, end in typed])
+
+
+#: a statement of N-Triples or N-Quads whose object is a typed literal without escapes, on one
+#: line: (predicate, lexical form, datatype) as written
+_TYPED_LINE = re.compile(r'[ \t]*(?:<[^<>\s]*>|_:[^\s<]+)[ \t]*<([^<>\s]*)>[ \t]*"([^"\\\n]*)"\^\^<([^<>\s]*)>'
+                         r'[ \t]*(?:<[^<>\s]*>|_:[^\s<.]+(?:\.+[^\s<.]+)*)?[ \t]*\.[ \t\r]*(?:#.*)?')
+
+
+#: the same statements as written by Oxigraph and ``exitkg link`` (one space between terms), read
+#: from many lines at once
+_TYPED_LINES = re.compile(r'^(?:<[^>\n]*>|_:[^ \n]+) <([^>\n]*)> "([^"\n]*)"\^\^<([^>\n]*)>'
+                          r'(?: <[^>\n]*>| _:[^ \n]+)? \.$', re.M)
+
+
+def _typed_in_lines(lines: list[str]) -> list[tuple[str, str, str]] | None:
+    """(predicate, lexical form, datatype) of each line of *lines* (N-Triples or N-Quads statements
+    of ASCII text without escapes, one each) whose object is a typed literal, or ``None`` when a
+    line is not such a statement (the parser reads them then). A statement taken here that is not
+    well-formed (an IRI with a brace ...) stops the bulk loader, which then has the whole file
+    parsed for the error's position."""
+    laid_out = _TYPED_LINES.findall("\n".join(lines))  # one pattern over all: the usual layout
+    if len(laid_out) == len(lines):
+        return laid_out
+    match = _TYPED_LINE.fullmatch
+    found: list[tuple[str, str, str]] = [m.groups() for m in map(match, lines) if m is not None]  # type: ignore[misc]
+    return found if len(found) == len(lines) else None
 
 
 def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = None,
@@ -817,12 +878,19 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
 
     import pyoxigraph as ox
 
-    lines = None  # (statements, the lines to parse) when the file is checked by line
+    lines = None  # (statements, the lines to parse, ...) when the file is checked by line
     limit = sys.maxsize if max_triples is None else max_triples
+    typed = set()  # (predicate, lexical form, datatype) of the XSD-typed literals, xsd:string aside
     if not keep and not whole and not repair and fmt in ("ntriples", "nquads"):
         lines = _needed_lines(text)
         if lines is not None and lines[0] > limit:
             raise _over_limit(shown, limit)
+        if lines is not None and lines[2]:  # the lines needed for a typed literal alone: read by a pattern
+            found = _typed_in_lines(lines[2]) if base is None else None
+            if found is None:  # parsed with the others
+                lines = (lines[0], "\n".join([lines[1], *lines[2]]), [])
+            else:
+                typed = {t for t in found if t[2].startswith(XSD_NS) and t[2] != _XSD_STRING}
     quads = []
     count = 0
     sources: set[str] = set()
@@ -858,7 +926,6 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
             elif obj == source_class and quad.predicate == rdf_type and isinstance(quad.subject, ox.NamedNode):
                 sources.add(quad.subject.value)
         prefixes = dict(getattr(parser, "prefixes", {}) or {})
-        typed = set()  # (predicate, lexical form, datatype) of the XSD-typed literals, xsd:string aside
         for predicate, obj in pairs:
             datatype = obj.datatype.value
             if datatype.startswith(XSD_NS) and datatype != _XSD_STRING:
@@ -890,7 +957,7 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
             raise InputError(f"{shown}{dropped}")
     if not count and not allow_empty:
         raise InputError(f"{shown}: file contains no triples (`allow_empty` reads it as no statements)")
-    literals = {(value, datatype) for _, value, datatype in typed}
+    literals = _not_canonical({(value, datatype) for _, value, datatype in typed})
     forms = stored_forms(literals)
     changed = {(p, v, d): forms[(v, d)] for p, v, d in typed if (v, d) in forms}
     notes = [] if count else [f"{shown}: the file holds no triples, read as no statements (`allow_empty`)"]

@@ -236,3 +236,35 @@ def test_cycles_of_subclasses_and_groupings_end_in_hermit(tmp_path):
     assert answer["consistent"] is True
     second = json.loads(run_in_process("reason", "--data", data, "--format", "json").stdout)
     assert {k: v for k, v in second.items() if k != "seconds"} == {k: v for k, v in answer.items() if k != "seconds"}
+
+
+def test_the_reasoner_reads_no_annotation_but_every_other_statement():
+    """HermiT is given the merge without the values of annotation properties (labels, definitions,
+    titles: no meaning in OWL 2's direct semantics), and every other statement (data properties
+    such as quotes included); the packaged graph's classes are unchanged
+    (test_packaged_graph_is_consistent_and_classified)."""
+    import pyoxigraph as ox
+
+    from exitkg.checks.reason import annotation_properties, reasoner_input
+    from exitkg.graph.local import load
+
+    graph = load()
+    dropped = annotation_properties(graph)
+    assert {"http://www.w3.org/2000/01/rdf-schema#label", "http://www.w3.org/2004/02/skos/core#prefLabel",
+            "http://purl.org/dc/terms/title"} <= dropped
+    assert "https://w3id.org/exitkg/ontology#quote" not in dropped  # a data property: kept
+    given = {q.triple for q in ox.parse(reasoner_input(graph), format=ox.RdfFormat.N_TRIPLES)
+             if not any(isinstance(t, ox.BlankNode) and t.value.startswith("closure") for t in (q.subject, q.object))}
+    merge = {ox.Triple(q.subject, q.predicate, q.object) for q in graph.triples()}
+    assert not any(t.predicate.value in dropped for t in given)
+    assert given == {t for t in merge if t.predicate.value not in dropped}
+    assert len(given) < len(merge)
+
+
+def test_java_runs_with_the_client_compiler_and_a_users_options_win():
+    from exitkg.checks.reason import JAVA_OPTIONS, java_environment
+
+    assert java_environment({})["JAVA_TOOL_OPTIONS"] == JAVA_OPTIONS
+    assert "-XX:TieredStopAtLevel=1" in JAVA_OPTIONS
+    assert java_environment({"JAVA_TOOL_OPTIONS": "-XX:TieredStopAtLevel=4"})["JAVA_TOOL_OPTIONS"] == (
+        f"{JAVA_OPTIONS} -XX:TieredStopAtLevel=4")

@@ -535,6 +535,15 @@ _TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
     ("turtle_inside.nt", '@prefix e: <http://example.org/> .\ne:a e:p "x" .\n'),
     ("turtle_lines.nt", f'<urn:a> {_P} <urn:b> ; {_P} <urn:c> .\n<urn:a> a <urn:C> .\n'),
     ("bad_needed_line.nt", f'<urn:a> {_P} <urn:b> .\n<urn:a> {_P} "1"^^<urn:dt .\n'),
+    ("typed_forms.nq", f'_:b1 {_P} "07"^^<http://www.w3.org/2001/XMLSchema#integer> _:g.1 .\n'
+                       f'<urn:a>{_P}"2"^^<http://www.w3.org/2001/XMLSchema#integer><urn:g>.\n'
+                       f'\t<urn:a> {_P} "x"^^<http://www.w3.org/2001/XMLSchema#string> . # "9"^^<urn:dt>\n'
+                       f'<urn:a> {_P} <urn:b> . # a comment with "1"^^<urn:dt>\n'
+                       f'<urn:a> {_P} "2020-02-30"^^<http://www.w3.org/2001/XMLSchema#date> .\n'),
+    ("typed_brace.nt", f'<urn:a> {_P} "1"^^<http://example.org/{{dt}}> .\n'),
+    ("unicode_far.nt", "".join(f'<urn:a{i}> {_P} <urn:b> .\n' for i in range(3000))
+     + f'<http://example.org/caf\u0065\u0301> {_P} "x" .\n' + "".join(f'<urn:c{i}> {_P} <urn:b> .\n' for i in range(3000))
+     + f'<urn:a> {_P} <http://example.org/caf\u00e9> .'),
 ])
 def test_a_line_format_checked_by_line_gives_what_the_whole_check_gives(tmp_path, name, content):
     """N-Triples and N-Quads, one statement per line, are checked by line before a bulk load (the
@@ -556,6 +565,25 @@ def test_a_line_format_checked_by_line_gives_what_the_whole_check_gives(tmp_path
     assert by_line == whole
     by_line, whole = outcome(allow_empty=True), outcome(allow_empty=True, whole=True)
     assert by_line == whole
+
+
+def test_the_check_by_line_reads_a_typed_literal_with_a_pattern_as_the_parser_reads_it():
+    """A line needed for its typed literal alone is read by a pattern, not by the parser: the same
+    (predicate, lexical form, datatype) as the parser's, or None (then the parser reads the lines)."""
+    import pyoxigraph as ox
+
+    from exitkg.rdf.files import _typed_in_lines
+
+    xsd = "http://www.w3.org/2001/XMLSchema#"
+    lines = [f'<urn:a> {_P} "01"^^<{xsd}integer> .', f'_:b {_P} "1.50"^^<{xsd}decimal> <urn:g> .',
+             f'<urn:a>{_P}"x y"^^<{xsd}string>.', f'  <urn:a> {_P} "true"^^<{xsd}boolean> .  # "2"^^<{xsd}int>',
+             f'<urn:a> {_P} "2"^^<{xsd}int> _:g.1 .\r']
+    parsed = [(q.predicate.value, q.object.value, q.object.datatype.value)
+              for q in ox.parse("\n".join(lines), format=ox.RdfFormat.N_QUADS)]
+    assert _typed_in_lines(lines) == parsed
+    for other in (f'<urn:a> {_P} "a^^b" .', f'<urn:a> {_P} <urn:b> . # "1"^^<{xsd}integer>',
+                  f'<urn:a> {_P} "1"^^<{xsd}integer> . <urn:a> {_P} "2"^^<{xsd}integer> .'):
+        assert _typed_in_lines([*lines, other]) is None
 
 
 def test_an_error_only_the_bulk_loader_meets_is_named_with_its_position(tmp_path):
