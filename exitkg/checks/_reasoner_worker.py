@@ -54,6 +54,8 @@ if __name__ == "__main__":
     try:
         sys.exit(main(sys.argv[1]))
     except Exception as exc:  # reported as one line by the parent
-        message = " ".join(str(exc).split())[:500]
+        # Java's note that it read exitkg's JAVA_TOOL_OPTIONS is not part of the error
+        text = "\n".join(line for line in str(exc).splitlines() if not line.startswith("Picked up JAVA_TOOL_OPTIONS"))
+        message = " ".join(text.split())[:500]
         sys.stderr.write(f"{type(exc).__name__}: {message}\n")
         sys.exit(1)

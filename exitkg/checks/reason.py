@@ -129,7 +129,7 @@ def java_failure(err: str, java: str, status: int) -> str:
     if "OutOfMemoryError" in err:
         return (f"HermiT ran out of Java heap memory: give it more with {MEMORY_ENV}=MiB "
                 "(2000 by default), or reason on less data (`engine` rl needs no Java)")
-    lines = [line for line in err.splitlines() if line.strip()]
+    lines = [line for line in err.splitlines() if line.strip() and not line.startswith("Picked up JAVA_TOOL_OPTIONS")]
     return f"HermiT failed: {one_line(lines[-1] if lines else f'exit status {status}')}"
 
 

@@ -211,6 +211,19 @@ def test_a_java_too_old_for_hermit_is_named(tmp_path, monkeypatch):
     assert_one_error_line(err, "HermiT needs Java 25 or later", "up to Java 17", "EXITKG_JAVA")
 
 
+def test_javas_note_on_the_options_is_not_the_error(tmp_path, monkeypatch):
+    """Java says it read JAVA_TOOL_OPTIONS (exitkg sets them) before its error: the line is the error."""
+    java = tmp_path / "java"
+    java.write_text("#!/bin/sh\necho 'Picked up JAVA_TOOL_OPTIONS: -XX:TieredStopAtLevel=1' >&2\n"
+                    "echo 'java.lang.IllegalStateException: something went wrong in the reasoner' >&2\nexit 1\n")
+    java.chmod(0o755)
+    monkeypatch.setenv("EXITKG_JAVA", str(java))
+    code, out, err = run_in_process("reason")
+    assert code == 5
+    assert_one_error_line(err, "HermiT failed", "something went wrong in the reasoner")
+    assert "Picked up" not in err
+
+
 def test_a_heap_too_small_is_named(monkeypatch):
     monkeypatch.setenv("EXITKG_JAVA_MEMORY", "8")
     code, out, err = run_in_process("reason")
