@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 
-from exitkg.rdf.namespaces import EKG, PREFIXES, RDF
+from exitkg.rdf.namespaces import EKG, PREFIXES, RDF, local_name
 
 SH = "http://www.w3.org/ns/shacl#"
 SHAPES_NS = "https://w3id.org/exitkg/shapes#"
@@ -53,7 +53,7 @@ def _local(iri: str) -> str:
     for ns in (SHAPES_NS, EKG, SH):
         if iri.startswith(ns):
             return iri[len(ns):]
-    return iri.rsplit("#", 1)[-1].rsplit("/", 1)[-1]
+    return local_name(iri)
 
 
 def shapes_model(triples, *, ontology_href: str = "ontology.html", documented=None) -> dict:
