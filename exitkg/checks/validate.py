@@ -440,12 +440,14 @@ def _parameter_sets():
             delattr(shape.module, cached)
 
 
-def _rdflib_copy(loaded) -> Graph:
+def _rdflib_copy(loaded, predicates: set | None = None) -> Graph:
     """The merge of *loaded* as an rdflib graph for pySHACL: the statements of
     :meth:`~exitkg.graph.local.KnowledgeGraph.to_rdflib`, each IRI converted once and shared by
     every statement that names it, and added to the graph's store without checks of each term
     (they are rdflib terms): half the time of the copy, which is most of a validation of a large
-    graph that few shapes target (the linked cases), and less memory."""
+    graph that few shapes target (the linked cases), and less memory. With *predicates*
+    (:func:`exitkg.checks.shacl_core.reach`), only the statements of those predicates and those
+    of blank nodes."""
     from exitkg.rdf.terms import to_rdflib
 
     copy = Graph()
@@ -460,15 +462,24 @@ def _rdflib_copy(loaded) -> Graph:
                 iris[value] = converted
         return converted
 
-    for q in loaded.triples():
-        add((term(q.subject), term(q.predicate), term(q.object)), copy, quoted=False)
+    if predicates is None:
+        for q in loaded.triples():
+            add((term(q.subject), term(q.predicate), term(q.object)), copy, quoted=False)
+    else:
+        import pyoxigraph as ox
+
+        wanted = {ox.NamedNode(str(p)) for p in predicates}
+        for q in loaded.triples():
+            if q.predicate in wanted or isinstance(q.subject, ox.BlankNode):
+                add((term(q.subject), term(q.predicate), term(q.object)), copy, quoted=False)
     bind_prefixes(copy, loaded.prefixes)
     return copy
 
 
 def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_first: bool = False,
              allow_rules: bool = False, allow_js: bool = False, js_timeout: float = JS_TIMEOUT,
-             base: str | None = None, max_rule_triples: int = MAX_RULE_TRIPLES) -> ValidationResult:
+             base: str | None = None, max_rule_triples: int = MAX_RULE_TRIPLES,
+             core_on_store: bool = True) -> ValidationResult:
     """Validate a loaded graph against the SHACL shapes.
 
     *graph* is a :class:`exitkg.graph.local.KnowledgeGraph` (default: :func:`exitkg.load`, the ontology
@@ -496,15 +507,21 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
     """
     from exitkg.graph.local import load
 
-    from exitkg.checks import shacl_sparql
+    from exitkg.checks import shacl_core, shacl_sparql
 
     loaded = graph if graph is not None else load()
-    data = _rdflib_copy(loaded)
     shapes_g = shapes_graph(shapes, allow_rules=allow_rules, allow_js=allow_js, base=base)
     rules = (None, SH.rule, None) in shapes_g
     # SPARQL-based constraints with a plain meaning run on the store (exitkg.checks.shacl_sparql);
     # pySHACL runs the rest, and all of them where rules add statements the store does not hold.
     pyshacl_shapes, taken = (shapes_g, []) if rules else shacl_sparql.take_over(shapes_g)
+    # plain property shapes likewise, their values read from the store (exitkg.checks.shacl_core)
+    focus = None if rules else shacl_sparql.targeted(loaded.store, shapes_g)
+    pyshacl_shapes, core = ((pyshacl_shapes, []) if rules or abort_on_first or not core_on_store
+                            else shacl_core.take_over(shapes_g, pyshacl_shapes, focus))
+    # the copy for pySHACL holds what the shapes left to it may read (all of it unless it is known)
+    data = _rdflib_copy(loaded, None if rules or abort_on_first or allow_js or not core_on_store
+                        else shacl_core.reach(pyshacl_shapes, core, shapes_g))
 
     options = dict(shacl_graph=pyshacl_shapes, inference="none", advanced=True, allow_warnings=True,
                    abort_on_first=abort_on_first, iterate_rules=rules, meta_shacl=False, debug=False,
@@ -515,7 +532,8 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
     report, warned, expanded = (_in_child(data, options, js_timeout, max_rule_triples) if js
                                 else _pyshacl(data, options, max_rule_triples))
     # focus nodes are those of the data pySHACL validated: with rules, the copy they extended
-    focus = shacl_sparql.targeted(loaded.store if expanded is None else _store_of(expanded), shapes_g)
+    if focus is None:
+        focus = shacl_sparql.targeted(loaded.store if expanded is None else _store_of(expanded), shapes_g)
     stopped = abort_on_first and (None, SH.resultSeverity, SH.Violation) in report
     if not stopped:
         found = shacl_sparql.evaluate(loaded, taken, focus, list(data.namespaces()))
@@ -528,6 +546,8 @@ def validate(graph=None, *, shapes: Iterable[PathLike] | None = None, abort_on_f
                 found = [(severity, t) for severity, t in found if source(t) == first]
                 stopped = True
         shacl_sparql.add_results(report, found)
+        with _parameter_sets():  # pySHACL's components run on the store's values (and leave its module as it was)
+            shacl_sparql.add_results(report, shacl_core.evaluate(loaded, core, focus, shapes_g, report))
     prefixes = dict(PREFIXES)
     for g in (data, shapes_g):
         for prefix, ns in g.namespaces():
