@@ -754,6 +754,77 @@ def _needed_lines(text: str) -> tuple[int, str, list] | None:
             [text[start:end] for start, end in typed])
 
 
+_NEEDED_IN_BYTES = tuple(needle.encode("ascii") for needle in _NEEDED_IN_LINE if needle != "^^")
+_STATEMENT_START_BYTES = re.compile(_STATEMENT_START.pattern.encode("ascii"), re.M)
+_OTHER_LINE_BYTES = re.compile(_OTHER_LINE.pattern.encode("ascii"), re.M)
+_XML_START = re.compile(rb"[ \t\r\n]*<[?!]")  # what _looks_like_xml finds, on the bytes of a line format
+
+
+def _needed_lines_in_bytes(data: bytes) -> tuple[int, str, list] | None:
+    """:func:`_needed_lines` of the bytes of an N-Triples or N-Quads file (after its byte order
+    mark), without decoding the whole text: only the lines returned are decoded. Every line with
+    a byte beyond ASCII is among them, so a file that is not UTF-8 is always found: then, as for a
+    layout not trusted, ``None`` (the whole check decodes the text and names the byte). The lines
+    needed for their typed literal alone, in the usual layout (:data:`_TYPED_LINES`), are found by
+    one pattern over the bytes; a line found so that is needed for another reason too is also
+    among the lines to parse (the same statement, read twice, adds nothing)."""
+    if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
+        return None
+    if data[:1] in (b"<", b"_") and re.search(rb"\n[^<_]", data) is None:
+        count = data.count(b"\n") + (not data.endswith(b"\n"))  # every line is a statement
+    elif _OTHER_LINE_BYTES.search(data):  # not a line format's layout: the whole check
+        return None
+    else:
+        count = len(_STATEMENT_START_BYTES.findall(data))
+    spans: set[tuple[int, int]] = set()  # the lines found by the needles other than "^^"
+
+    def line_at(i: int, add) -> int:
+        start = data.rfind(b"\n", 0, i) + 1
+        end = data.find(b"\n", i)
+        end = len(data) if end < 0 else end
+        add((start, end))
+        return end
+
+    for needle in _NEEDED_IN_BYTES:
+        at = data.find(needle)
+        while at >= 0:
+            at = data.find(needle, line_at(at, spans.add))
+    if not data.isascii():  # by blocks of lines, as _needed_lines does
+        start = 0
+        while start < len(data):
+            end = data.find(b"\n", start + 65536)
+            end = len(data) if end < 0 else end
+            if not data[start:end].isascii():
+                at = start
+                for line in data[start:end].split(b"\n"):
+                    if not line.isascii():
+                        spans.add((at, at + len(line)))
+                    at += len(line) + 1
+            start = end + 1
+    typed: list[bytes] = []  # the lines found by "^^", in order, the lines parsed aside
+    find, rfind, size = data.find, data.rfind, len(data)
+    at = find(b"^^")
+    while at >= 0:  # line_at, inlined: most lines of a linked file are found so
+        start = rfind(b"\n", 0, at) + 1
+        end = find(b"\n", at)
+        end = size if end < 0 else end
+        if (start, end) not in spans:
+            typed.append(data[start:end])
+        at = find(b"^^", end)
+    try:
+        needed = b"\n".join(data[start:end] for start, end in sorted(spans)).decode("utf-8")
+        return count, needed, b"\n".join(typed).decode("utf-8").split("\n") if typed else []
+    except UnicodeDecodeError:
+        return None
+
+
+def _tag_spellings_in_bytes(data: bytes, fmt: str) -> frozenset[str]:
+    """:func:`tag_spellings` of the bytes of an N-Triples or N-Quads file (a tag is ASCII)."""
+    if b"@" not in data:
+        return frozenset()
+    return frozenset(tag.decode("ascii") for tag in set(re.findall(_TAG_SPELLINGS[fmt].pattern.encode("ascii"), data)))
+
+
 #: a statement of N-Triples or N-Quads whose object is a typed literal without escapes, on one
 #: line: (predicate, lexical form, datatype) as written
 _TYPED_LINE = re.compile(r'[ \t]*(?:<[^<>\s]*>|_:[^\s<]+)[ \t]*<([^<>\s]*)>[ \t]*"([^"\\\n]*)"\^\^<([^<>\s]*)>'
@@ -846,7 +917,13 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
             return ParsedFile(file, [], {}, 0, fmt, notes=(f"{shown}: the file is empty, read as no statements "
                                                            "(`allow_empty`)",))
         raise InputError(f"{shown}: file is empty (`allow_empty` reads it as no statements)")
-    text = _decode_utf8(data, shown)
+    lines = None  # (statements, the lines to parse, ...) when the file is checked by line
+    by_line = not keep and not whole and not repair and fmt in ("ntriples", "nquads")
+    if by_line and not _XML_START.match(data):  # on the bytes: the whole text is then never decoded
+        lines = _needed_lines_in_bytes(data[3:] if data.startswith(b"\xef\xbb\xbf") else data)
+    text = _decode_utf8(data, shown) if lines is None else ""
+    beyond_ascii = not (text.isascii() if lines is None else data.isascii())
+    tags = None if lines is None else _tag_spellings_in_bytes(data, fmt)
     del data
     repairs: list = []
     rewritten = False  # the text read differs from the file's (--repair-iris, --context-map)
@@ -878,11 +955,9 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
 
     import pyoxigraph as ox
 
-    lines = None  # (statements, the lines to parse, ...) when the file is checked by line
     limit = sys.maxsize if max_triples is None else max_triples
     typed = set()  # (predicate, lexical form, datatype) of the XSD-typed literals, xsd:string aside
-    if not keep and not whole and not repair and fmt in ("ntriples", "nquads"):
-        lines = _needed_lines(text)
+    if by_line:
         if lines is not None and lines[0] > limit:
             raise _over_limit(shown, limit)
         if lines is not None and lines[2]:  # the lines needed for a typed literal alone: read by a pattern
@@ -898,7 +973,7 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
     pairs: set = set()  # (predicate, literal) as pyoxigraph terms: cheaper than their text, per quad
     literal = ox.Literal
     # IRIs not in Unicode NFC (only a file with non-ASCII text can have one): kept as written, named
-    check_nfc = not text.isascii()
+    check_nfc = beyond_ascii
     iris: set[str] = set()
     try:
         parser = ox.parse(text if lines is None else lines[1], format=_ox_format(fmt),
@@ -983,7 +1058,8 @@ def parse_file(path: PathLike, *, keep: bool = True, input_format: str | None = 
                      f"({', '.join(short_literal(*lit) for lit in wrong[:3])}{', ...' if len(wrong) > 3 else ''})")
     return ParsedFile(file, quads, prefixes, count, fmt, frozenset(sources), tuple(notes),
                       tuple(sorted(changed.items())), frozenset(typed),
-                      text.encode("utf-8") if rewritten else None, tag_spellings(text, fmt))
+                      text.encode("utf-8") if rewritten else None,
+                      tag_spellings(text, fmt) if tags is None else tags)
 
 
 def _over_limit(shown: str, limit: int) -> InputError:

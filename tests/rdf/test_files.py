@@ -541,6 +541,13 @@ _TYPE = "<http://www.w3.org/1999/02/22-rdf-syntax-ns#type>"
                        f'<urn:a> {_P} <urn:b> . # a comment with "1"^^<urn:dt>\n'
                        f'<urn:a> {_P} "2020-02-30"^^<http://www.w3.org/2001/XMLSchema#date> .\n'),
     ("typed_brace.nt", f'<urn:a> {_P} "1"^^<http://example.org/{{dt}}> .\n'),
+    ("typed_layouts.nt", f'<urn:a> {_P} "01"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+                         f'{_SOURCE} {_P} "02"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+                         f'<urn:a> {_P} "caf\u00e9"^^<http://www.w3.org/2001/XMLSchema#string> .\n'
+                         f'<urn:a> {_P} "3\\u0030"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+                         f'<urn:a^^b> {_P} "04"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'),
+    ("xml_like.nt", '<?xml version="1.0"?>\n<!DOCTYPE rdf>\n<rdf:RDF/>\n'),
+    ("tags.nt", f'<urn:a> {_P} "x"@en-GB .\n<urn:a> {_P} "y"@en-gb .\n<urn:a> {_P} "caf\u00e9"@FR .\n'),
     ("unicode_far.nt", "".join(f'<urn:a{i}> {_P} <urn:b> .\n' for i in range(3000))
      + f'<http://example.org/caf\u0065\u0301> {_P} "x" .\n' + "".join(f'<urn:c{i}> {_P} <urn:b> .\n' for i in range(3000))
      + f'<urn:a> {_P} <http://example.org/caf\u00e9> .'),
@@ -601,6 +608,31 @@ def test_an_error_only_the_bulk_loader_meets_is_named_with_its_position(tmp_path
     code, out, err = run_in_process("query", "dataset-description", "--only", path)
     assert (code, out) == (2, "")
     assert err.strip().splitlines() == [f"exitkg: error: {info.value.message}"]
+
+
+@pytest.mark.parametrize("bad, where", [
+    (b'<urn:a> <urn:p> "1"^^<urn:dt .', ":40001:"),  # a needed line (typed literal) that does not parse
+    (b'<urn:a> <urn:p> .', ":40001:"),  # a line the check does not parse: the bulk loader meets it
+    ('<urn:a> <urn:p> "caf\u00e9" .'.encode("cp1252"), ":40001:21: invalid UTF-8 byte 0xE9"),
+])
+def test_a_bad_line_deep_in_a_large_file_is_named_with_its_line(tmp_path, bad, where):
+    """The check by line reads the file's bytes and decodes only the lines it needs: a bad line
+    far into a large file (after lines of typed literals, non-ASCII text and a language tag) is
+    still named with its line, and a byte that is not UTF-8 as the whole check names it."""
+    good = ('<urn:a{0}> <urn:p> "{0}"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
+            '<urn:a{0}> <urn:q> "caf\u00e9 {0}"@en-GB .\n').format
+    path = tmp_path / "large.nt"
+    path.write_bytes("".join(good(i) for i in range(20000)).encode("utf-8") + bad + b"\n"
+                     + "".join(good(i) for i in range(20000, 20100)).encode("utf-8"))
+    with pytest.raises(InputError) as info:
+        load(only=[path], ontology=False)
+    assert info.value.message.startswith(str(path) + ":")
+    assert where in info.value.message
+    path.write_bytes(path.read_bytes().replace(bad + b"\n", b""))
+    parsed = parse_file(path, keep=False)
+    assert parsed == parse_file(path, keep=False, whole=True)
+    assert (parsed.count, len(parsed.typed), parsed.tags) == (40200, 20100, frozenset({"en-GB"}))
+    assert len(load(only=[path], ontology=False)) == 40200
 
 
 def test_the_store_keeps_as_written_what_the_loader_does_not_store_to_check():
