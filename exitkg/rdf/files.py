@@ -754,7 +754,9 @@ def _needed_lines(text: str) -> tuple[int, str, list] | None:
             [text[start:end] for start, end in typed])
 
 
-_NEEDED_IN_BYTES = tuple(needle.encode("ascii") for needle in _NEEDED_IN_LINE if needle != "^^")
+#: the needles of :data:`_NEEDED_IN_LINE` but "^^", in bytes; as patterns, those a pattern finds faster
+_NEEDED_IN_BYTES = (b"\\", f"<{SOURCE_CLASS}>".encode("ascii"), re.compile(rb"<<\("))
+_CARETS = re.compile(rb"\^\^")
 _STATEMENT_START_BYTES = re.compile(_STATEMENT_START.pattern.encode("ascii"), re.M)
 _OTHER_LINE_BYTES = re.compile(_OTHER_LINE.pattern.encode("ascii"), re.M)
 _XML_START = re.compile(rb"[ \t\r\n]*<[?!]")  # what _looks_like_xml finds, on the bytes of a line format
@@ -786,31 +788,41 @@ def _needed_lines_in_bytes(data: bytes) -> tuple[int, str, list] | None:
         return end
 
     for needle in _NEEDED_IN_BYTES:
-        at = data.find(needle)
-        while at >= 0:
-            at = data.find(needle, line_at(at, spans.add))
-    if not data.isascii():  # by blocks of lines, as _needed_lines does
-        start = 0
-        while start < len(data):
-            end = data.find(b"\n", start + 65536)
-            end = len(data) if end < 0 else end
-            if not data[start:end].isascii():
+        if isinstance(needle, bytes):
+            at = data.find(needle)
+            while at >= 0:
+                at = data.find(needle, line_at(at, spans.add))
+            continue
+        match = needle.search(data)
+        while match is not None:
+            match = needle.search(data, line_at(match.start(), spans.add))
+    def beyond_ascii(start: int, stop: int, size: int) -> None:  # the lines of data[start:stop] with a byte
+        while start < stop:  # beyond ASCII: by blocks of lines, each tested at once; a block that is not
+            end = data.find(b"\n", start + size, stop)  # ASCII is tested by smaller blocks, then by line
+            end = stop if end < 0 else end
+            if size > 64 and not data[start:end].isascii():
+                beyond_ascii(start, end, size // 32)
+            elif size <= 64:
                 at = start
                 for line in data[start:end].split(b"\n"):
                     if not line.isascii():
                         spans.add((at, at + len(line)))
                     at += len(line) + 1
             start = end + 1
+
+    if not data.isascii():
+        beyond_ascii(0, len(data), 65536)
     typed: list[bytes] = []  # the lines found by "^^", in order, the lines parsed aside
-    find, rfind, size = data.find, data.rfind, len(data)
-    at = find(b"^^")
-    while at >= 0:  # line_at, inlined: most lines of a linked file are found so
+    find, rfind, size, end = data.find, data.rfind, len(data), -1
+    for match in _CARETS.finditer(data):  # line_at, inlined: most lines of a linked file are found so
+        at = match.start()
+        if at < end:  # a second "^^" on the line
+            continue
         start = rfind(b"\n", 0, at) + 1
         end = find(b"\n", at)
         end = size if end < 0 else end
         if (start, end) not in spans:
             typed.append(data[start:end])
-        at = find(b"^^", end)
     try:
         needed = b"\n".join(data[start:end] for start, end in sorted(spans)).decode("utf-8")
         return count, needed, b"\n".join(typed).decode("utf-8").split("\n") if typed else []
