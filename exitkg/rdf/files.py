@@ -697,63 +697,6 @@ _STATEMENT_START = re.compile(r"^[ \t]*[<_]", re.M)
 _OTHER_LINE = re.compile(r"^[ \t]*[^ \t<_#\r\n]", re.M)  # a line neither blank, nor a comment, nor a statement
 
 
-def _needed_lines(text: str) -> tuple[int, str, list] | None:
-    """For the text of an N-Triples or N-Quads file: (its number of statements, the lines the
-    check must parse, the lines it needs for their typed literal alone), or ``None`` when the
-    text is not laid out so that lines can be trusted.
-
-    A line-based format holds one statement per line (Oxigraph refuses two, or one split over
-    lines), so the statements are the lines that start with a term, after spaces or tabs; blank
-    and comment lines are the others. Of those lines, the check needs only those named by
-    :data:`_NEEDED_IN_LINE`; the bulk loader then reads the whole file, and where it finds an
-    error the whole file is parsed again for its position. A line needed for its ``^^`` alone
-    (no escape, no triple term, no source, only ASCII) is returned apart: its typed literal is
-    read by a pattern (:func:`_typed_in_lines`), not by the parser. A carriage return not
-    followed by a line feed (a line break of its own), or a line that is neither blank, nor a
-    comment, nor the start of a statement (Turtle named .nt), is a layout not trusted: ``None``.
-    """
-    if "\r" in text and text.count("\r") != text.count("\r\n"):
-        return None
-    if text[:1] in ("<", "_") and re.search(r"\n[^<_]", text) is None:
-        count = text.count("\n") + (not text.endswith("\n"))  # every line is a statement
-    elif _OTHER_LINE.search(text):  # not a line format's layout (Turtle in a .nt file?): the whole check
-        return None
-    else:
-        count = len(_STATEMENT_START.findall(text))
-    typed: list[tuple[int, int]] = []  # the lines found by "^^", in order
-    spans: set[tuple[int, int]] = set()  # the lines found by the other needles
-
-    def line_at(i: int, add) -> int:
-        start = text.rfind("\n", 0, i) + 1
-        end = text.find("\n", i)
-        end = len(text) if end < 0 else end
-        add((start, end))
-        return end
-
-    for needle in _NEEDED_IN_LINE:
-        add = typed.append if needle == "^^" else spans.add
-        at = text.find(needle)
-        while at >= 0:
-            at = text.find(needle, line_at(at, add))
-    if not text.isascii():  # by blocks of lines, each tested at once; the lines of a block that is not
-        start = 0
-        while start < len(text):
-            end = text.find("\n", start + 65536)
-            end = len(text) if end < 0 else end
-            block = text[start:end]
-            if not block.isascii():
-                at = start
-                for line in block.split("\n"):
-                    if not line.isascii():
-                        spans.add((at, at + len(line)))
-                    at += len(line) + 1
-            start = end + 1
-    if spans:
-        typed = [span for span in typed if span not in spans]
-    return (count, "\n".join(text[start:end] for start, end in sorted(spans)),
-            [text[start:end] for start, end in typed])
-
-
 #: the needles of :data:`_NEEDED_IN_LINE` but "^^", in bytes; as patterns, those a pattern finds faster
 _NEEDED_IN_BYTES = (b"\\", f"<{SOURCE_CLASS}>".encode("ascii"), re.compile(rb"<<\("))
 _CARETS = re.compile(rb"\^\^")
@@ -763,13 +706,21 @@ _XML_START = re.compile(rb"[ \t\r\n]*<[?!]")  # what _looks_like_xml finds, on t
 
 
 def _needed_lines_in_bytes(data: bytes) -> tuple[int, str, list] | None:
-    """:func:`_needed_lines` of the bytes of an N-Triples or N-Quads file (after its byte order
-    mark), without decoding the whole text: only the lines returned are decoded. Every line with
-    a byte beyond ASCII is among them, so a file that is not UTF-8 is always found: then, as for a
-    layout not trusted, ``None`` (the whole check decodes the text and names the byte). The lines
-    needed for their typed literal alone, in the usual layout (:data:`_TYPED_LINES`), are found by
-    one pattern over the bytes; a line found so that is needed for another reason too is also
-    among the lines to parse (the same statement, read twice, adds nothing)."""
+    """For the bytes of an N-Triples or N-Quads file (after its byte order mark): (its number of
+    statements, the lines the check must parse, the lines it needs for their typed literal alone),
+    or ``None`` when the text is not laid out so that lines can be trusted, or when a line it needs
+    is not UTF-8 (the whole check then decodes the text and names the byte).
+
+    A line-based format holds one statement per line (Oxigraph refuses two, or one split over
+    lines), so the statements are the lines that start with a term, after spaces or tabs; blank
+    and comment lines are the others. Of those lines, the check needs only those named by
+    :data:`_NEEDED_IN_LINE`, and every line with a byte beyond ASCII (so a file that is not UTF-8
+    is always found); only they are decoded. The bulk loader then reads the whole file, and where
+    it finds an error the whole file is parsed again for its position. A line needed for its
+    ``^^`` alone (no escape, no triple term, no source, only ASCII) is returned apart: its typed
+    literal is read by a pattern (:func:`_typed_in_lines`), not by the parser. A carriage return
+    not followed by a line feed (a line break of its own), or a line that is neither blank, nor a
+    comment, nor the start of a statement (Turtle named .nt), is a layout not trusted."""
     if b"\r" in data and data.count(b"\r") != data.count(b"\r\n"):
         return None
     if data[:1] in (b"<", b"_") and re.search(rb"\n[^<_]", data) is None:
