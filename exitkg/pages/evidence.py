@@ -23,6 +23,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
+from exitkg.core.citations import short_citation
 from exitkg.rdf.namespaces import DCTERMS, EKG, EKG_ID, RDF, local_name
 from exitkg.rdf.terms import lexical
 
@@ -158,10 +159,9 @@ class Summaries:
         review cites it, else its label."""
         record = _one(self._run(_RECORD, iri))
         authors, year = _text(record.get("authors")), _text(record.get("year"))
-        if authors:
-            names = [a.split(",")[0].strip() for a in authors.split(";") if a.strip()]
-            who = " & ".join(names) if len(names) <= 2 else f"{names[0]} et al."
-            return who + (f", {year}" if year else "")
+        short = short_citation(authors or "", year, year_separator=", ")
+        if short:
+            return short
         return _text(_one(self._run(_CITED_AS, iri)).get("cited")) or self.label(iri)
 
     def kind(self, iri: str) -> str | None:

@@ -41,6 +41,7 @@ from __future__ import annotations
 
 
 from exitkg.rdf import vocabulary
+from exitkg.core.citations import short_citation
 from exitkg.core.errors import QueryError
 from exitkg.rdf.namespaces import COUNTRY_NS, EKG
 from exitkg.review.confidence import evidence_profiles
@@ -114,14 +115,6 @@ INFERRED = EKG + "CuratorInference"
 _slug = vocabulary.local_name
 
 
-def _short(authors: str, year: str, fallback: str) -> str:
-    names = [a.split(",")[0].strip() for a in authors.split(";") if a.strip()]
-    if not names:
-        return fallback
-    lead = names[0] if len(names) == 1 else " & ".join(names) if len(names) == 2 else f"{names[0]} et al."
-    return f"{lead} {year}".strip()
-
-
 def map_data(graph, review: str | None = None, link=None) -> dict:
     """What the page shows, as plain data (the page embeds it as JSON). Each factor carries its
     population-aware status, profile and confidence as :func:`exitkg.review.confidence.evidence_profiles`
@@ -174,10 +167,11 @@ def map_data(graph, review: str | None = None, link=None) -> dict:
                 pop["country"].append(item)
         if v(r, "size") is not None:
             pop["size"] = max(pop["size"] or 0, int(v(r, "size")))
-    documents = {v(r, "doc"): _short(v(r, "authors") or "", v(r, "year") or "", _slug(v(r, "doc")))
-                 for r in rows(_DOCUMENTS)}
-    years = {v(r, "doc"): int(v(r, "year")) for r in rows(_DOCUMENTS) if v(r, "year") is not None}
-    dois = {v(r, "doc"): v(r, "doi") for r in rows(_DOCUMENTS) if v(r, "doi") is not None}
+    document_rows = rows(_DOCUMENTS)
+    documents = {v(r, "doc"): short_citation(v(r, "authors") or "", v(r, "year")) or _slug(v(r, "doc"))
+                 for r in document_rows}
+    years = {v(r, "doc"): int(v(r, "year")) for r in document_rows if v(r, "year") is not None}
+    dois = {v(r, "doc"): v(r, "doi") for r in document_rows if v(r, "doi") is not None}
     sizes = {v(r, "study"): int(v(r, "size")) for r in rows(_SIZES) if v(r, "size") is not None}
 
     assertions, studies = [], {}

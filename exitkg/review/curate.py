@@ -40,6 +40,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+from exitkg.core.citations import short_citation
 from exitkg.core import errors
 from exitkg.core.errors import ExitkgError, InputError, OutputError, UsageError
 from exitkg.rdf import vocabulary
@@ -687,7 +688,7 @@ def _build_study(b: _Builder, row: Row) -> dict | None:
         person = f"https://orcid.org/{orcid}"
     else:
         person = f"{EKG_ID}person/{_slug(curator or 'curator')}"
-    short = _short_citation(authors or "", year or "")
+    short = short_citation(authors or "", year) or f"Study {year or ''}".strip()
     b.subjects[source] = row
     b.add(source, RDF + "type", _iri(EKG + "Source"))
     b.add(source, DCTERMS + "title", _lit(f"{short}: the study's own statements", lang="en"))
@@ -793,14 +794,6 @@ def _same_record(b: _Builder, row: Row, study: str) -> None:
         if cell.value and known and words(cell.value) not in {words(k) for k in known}:
             b.problem(cell, f"{cell.value!r} is not the {name} of study {study.rsplit('/', 1)[-1]!r} in the graph "
                             f"({known[0]!r}); a study's record is the graph's")
-
-
-def _short_citation(authors: str, year: str) -> str:
-    """'Smith 2022', 'Smith & Jones 2022' or 'Smith et al. 2022' from 'Smith, A.; Jones, B.'."""
-    names = [a.split(",")[0].strip() for a in authors.split(";") if a.strip()]
-    lead = (names[0] if len(names) == 1 else " & ".join(names) if len(names) == 2
-            else f"{names[0]} et al." if names else "Study")
-    return f"{lead} {year}".strip()
 
 
 def _section(b: _Builder, study_id: str, study: str, name: str) -> str:
