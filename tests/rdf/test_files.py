@@ -621,9 +621,10 @@ def test_a_bad_line_deep_in_a_large_file_is_named_with_its_line(tmp_path, bad, w
     still named with its line, and a byte that is not UTF-8 as the whole check names it."""
     good = ('<urn:a{0}> <urn:p> "{0}"^^<http://www.w3.org/2001/XMLSchema#integer> .\n'
             '<urn:a{0}> <urn:q> "caf\u00e9 {0}"@en-GB .\n').format
+    before, pairs = 20000, 20100  # the bad line follows `before` pairs of good lines: line 2 * before + 1
     path = tmp_path / "large.nt"
-    path.write_bytes("".join(good(i) for i in range(20000)).encode("utf-8") + bad + b"\n"
-                     + "".join(good(i) for i in range(20000, 20100)).encode("utf-8"))
+    path.write_bytes("".join(good(i) for i in range(before)).encode("utf-8") + bad + b"\n"
+                     + "".join(good(i) for i in range(before, pairs)).encode("utf-8"))
     with pytest.raises(InputError) as info:
         load(only=[path], ontology=False)
     assert info.value.message.startswith(str(path) + ":")
@@ -631,8 +632,8 @@ def test_a_bad_line_deep_in_a_large_file_is_named_with_its_line(tmp_path, bad, w
     path.write_bytes(path.read_bytes().replace(bad + b"\n", b""))
     parsed = parse_file(path, keep=False)
     assert parsed == parse_file(path, keep=False, whole=True)
-    assert (parsed.count, len(parsed.typed), parsed.tags) == (40200, 20100, frozenset({"en-GB"}))
-    assert len(load(only=[path], ontology=False)) == 40200
+    assert (parsed.count, len(parsed.typed), parsed.tags) == (2 * pairs, pairs, frozenset({"en-GB"}))
+    assert len(load(only=[path], ontology=False)) == 2 * pairs
 
 
 def test_the_store_keeps_as_written_what_the_loader_does_not_store_to_check():
