@@ -72,11 +72,8 @@ _CARDINALITIES = {"minCardinality": "min", "maxCardinality": "max", "cardinality
                   "qualifiedCardinality": "exactly"}
 
 
-#: the ontology's triples, indexed by subject
-_Index = TripleIndex
 
-
-def expression(index: _Index, node):
+def expression(index: TripleIndex, node):
     """The class expression at *node* (a named class, or a blank node holding OWL's RDF of one)."""
     ox = index.ox
     if isinstance(node, ox.NamedNode):
@@ -266,7 +263,7 @@ def render_ontology_page(triples, *, page: str = "ontology", nav: str = "", link
 
     from exitkg.pages.templating import render
 
-    index = _Index(triples)
+    index = TripleIndex(triples)
     onto = ox.NamedNode(ONTOLOGY_IRI)
 
     def text(node, prop: str) -> str:

@@ -26,7 +26,8 @@ from conftest import ARTIFACTS, run_exitkg
 from exitkg.sparql import queries as Q
 from exitkg.graph.local import load
 from exitkg.rdf.namespaces import EKG, ONTOLOGY_IRI
-from exitkg.pages.ontology import Named, Nary, Not, Restriction, Value, expression, _Index
+from exitkg.pages.ontology import Named, Nary, Not, Restriction, Value, expression
+from exitkg.pages.rdfindex import TripleIndex
 
 MODULES = Path("/usr/lib/apache2/modules")
 
@@ -291,7 +292,7 @@ def test_class_definitions_are_read_as_owlready2_reads_them(tmp_path):
     def names(entity) -> str:
         return EKG + entity.iri[len(base):] if entity.iri.startswith(base) else entity.iri
 
-    index = _Index(triples)
+    index = TripleIndex(triples)
     ours = {}
     for t in triples:
         if t.predicate.value == "http://www.w3.org/2002/07/owl#equivalentClass":
