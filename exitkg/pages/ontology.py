@@ -21,7 +21,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from exitkg.pages.rdfindex import TripleIndex
-from exitkg.rdf.namespaces import EKG, ONTOLOGY_IRI, PREFIXES, RDF
+from exitkg.rdf.namespaces import EKG, ONTOLOGY_IRI, PAGE_PREFIXES, PREFIXES, RDF
 
 OWL = "http://www.w3.org/2002/07/owl#"
 RDFS = "http://www.w3.org/2000/01/rdf-schema#"
@@ -186,13 +186,8 @@ def short_name(iri: str) -> str:
     """A term as the ontology's page names it: ``Factor`` (ours), ``foaf:Person``, or ``<IRI>``."""
     if iri.startswith(EKG):
         return _local(iri)
-    for prefix, ns in sorted(PREFIXES.items(), key=lambda kv: -len(kv[1])):
+    for prefix, ns in sorted({**PREFIXES, **PAGE_PREFIXES}.items(), key=lambda kv: -len(kv[1])):
         if iri.startswith(ns) and len(iri) > len(ns):
-            return f"{prefix}:{iri[len(ns):]}"
-    for prefix, ns in (("bibo", "http://purl.org/ontology/bibo/"), ("vann", "http://purl.org/vocab/vann/"),
-                       ("void", "http://rdfs.org/ns/void#"), ("obo", "http://purl.obolibrary.org/obo/"),
-                       ("dcat", "http://www.w3.org/ns/dcat#"), ("foaf", "http://xmlns.com/foaf/0.1/")):
-        if iri.startswith(ns):
             return f"{prefix}:{iri[len(ns):]}"
     return f"<{iri}>"
 

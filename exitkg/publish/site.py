@@ -24,7 +24,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from exitkg.publish.export import canonical_triples
-from exitkg.rdf.namespaces import EKG, ONTOLOGY_IRI, PREFIXES, local_name
+from exitkg.rdf.namespaces import EKG, ONTOLOGY_IRI, PAGE_PREFIXES, PREFIXES, local_name
 
 BASE = "https://w3id.org/exitkg/"
 RDFS_LABEL = "http://www.w3.org/2000/01/rdf-schema#label"
@@ -107,10 +107,6 @@ def nav_html(path: str, items=SITE_NAV) -> str:
     return render("nav.html", items=[(_relative(path, target + ".html"), text) for target, text in items])
 
 
-#: the vocabularies the pages name by a prefix beside those of the exports (:data:`PREFIXES`): a page
-#: shows no full IRI as a predicate or a class
-PAGE_PREFIXES = {"void": "http://rdfs.org/ns/void#", "dcat": "http://www.w3.org/ns/dcat#",
-                 "bibo": "http://purl.org/ontology/bibo/", "foaf": "http://xmlns.com/foaf/0.1/"}
 #: predicates an identifier's page leaves out of what refers to it (the dataset's examples: noise there)
 HIDDEN_INCOMING = {"http://rdfs.org/ns/void#exampleResource"}
 

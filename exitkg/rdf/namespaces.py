@@ -53,6 +53,17 @@ PREFIXES: dict[str, str] = {
     "schema": "https://schema.org/",
 }
 
+#: the vocabularies the pages name by a prefix beside those of the exports (:data:`PREFIXES`): a page
+#: shows no full IRI as a predicate or a class
+PAGE_PREFIXES: dict[str, str] = {
+    "void": "http://rdfs.org/ns/void#",
+    "dcat": "http://www.w3.org/ns/dcat#",
+    "bibo": BIBO,
+    "foaf": FOAF,
+    "vann": "http://purl.org/vocab/vann/",
+    "obo": "http://purl.obolibrary.org/obo/",
+}
+
 
 def sparql_prefixes(*names: str) -> str:
     """The ``PREFIX`` lines of a SPARQL query for these prefixes of :data:`PREFIXES` (``"ekg"``, ``"skos"`` ...)."""
